@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Project tasks: `python3 dev.py demo` runs the demo, `python3 dev.py test` runs every check.
+
+Both create `.venv` from nothing (plain `venv` + `pip`) and reinstall the project into it
+whenever `pyproject.toml` changes, so a fresh clone needs only python3 and pip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".caseload-installed"
+
+
+def _run(*args: str | Path) -> int:
+    print("$", " ".join(str(a) for a in args), flush=True)
+    return subprocess.call([str(a) for a in args], cwd=ROOT)
+
+
+def ensure_venv() -> None:
+    """Create `.venv` and install the project with its dev extras when needed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not (BIN / "python").exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    python = BIN / "python"
+    steps = [
+        (python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
+        (python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
+    ]
+    for step in steps:
+        if _run(*step) != 0:
+            sys.exit("dev.py: installing into .venv failed (see pip's message above)")
+    STAMP.write_text(wanted)
+
+
+def demo(args: list[str]) -> int:
+    """Simulate a small programme and print its caseload and coverage."""
+    return _run(BIN / "caseload", "demo", *args)
+
+
+def test(args: list[str]) -> int:
+    """Lint, format check, strict typing, then the whole test suite."""
+    checks = [
+        (BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py"),
+        (BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py"),
+        (BIN / "mypy", "--strict", "src"),
+    ]
+    for check in checks:
+        if _run(*check) != 0:
+            return 1
+    return _run(BIN / "python", "-m", "pytest", *args)
+
+
+TASKS = {"demo": demo, "test": test}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(f"usage: python3 dev.py {{{'|'.join(TASKS)}}} [args...]", file=sys.stderr)
+        return 2
+    ensure_venv()
+    return TASKS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

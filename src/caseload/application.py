@@ -1,0 +1,540 @@
+"""The Caseload application: commands in, ids and frozen values out, atomic saves, retries."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, DomainEvent
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    OperationalError,
+    RecordConflictError,
+)
+
+from caseload.domain.broker import Broker, validated_fte
+from caseload.domain.citizen import Citizen
+from caseload.domain.dates import check_business_date
+from caseload.domain.errors import (
+    BrokerHasLeft,
+    CaseloadError,
+    ConcurrencyConflict,
+    DateOutOfRange,
+    InvalidValue,
+    ProgrammeAlreadyConfigured,
+    StoreUnavailable,
+    UnknownBroker,
+    UnknownTrajectory,
+)
+from caseload.domain.identity import key_bytes, pseudonymise
+from caseload.domain.programme import DEFAULT_POLICY, PROGRAMME_ID, Programme, validated_policy
+from caseload.domain.trajectory import Trajectory, validated_placement, validated_scores
+from caseload.domain.values import (
+    CaseloadPolicy,
+    Channel,
+    ClosureReason,
+    IndicatorSet,
+    PathwayKind,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
+from caseload.projections.caseload_counts import CaseloadRow, caseload_rows, project_caseload
+from caseload.projections.role_coverage import RoleCoverage, project_coverage, role_coverage
+from caseload.storage import Store, parse_store_url
+from caseload.transcodings import register_transcodings
+from caseload.views import BrokerView, TrajectoryView
+
+__all__ = ["Caseload"]
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+DEFAULT_PROGRAMME_NAME = "Bedre indsats for borgere i ressourceforløb"
+_BATCH = 1000
+
+
+class _EventStore(Application[UUID]):
+    """The eventsourcing application underneath the facade."""
+
+    name = "Caseload"
+    # Snapshots keep a cold load of a long-lived broker or trajectory short; the
+    # aggregate cache (fast-forwarded from the store on every get) keeps warm loads short.
+    snapshotting_intervals = {Broker: 50, Trajectory: 50}  # noqa: RUF012  (eventsourcing's API)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+
+def _as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise error(f"{value!r} is not a {what} id (a UUID)")
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"a {what} must be a non-empty string; got {value!r}")
+    return value.strip()
+
+
+def _member(value: object, enum_class: type[T], what: str) -> T:
+    if not isinstance(value, enum_class):
+        options = ", ".join(m.name for m in enum_class)  # type: ignore[attr-defined]
+        raise InvalidValue(f"a {what} must be one of {enum_class.__name__}.{{{options}}}; got {value!r}")
+    return value
+
+
+def _roles(value: object) -> frozenset[Role]:
+    roles = frozenset([value]) if isinstance(value, Role) else value
+    if not isinstance(roles, Iterable) or isinstance(roles, str):
+        raise InvalidValue(f"roles must be a Role or a set of Roles; got {value!r}")
+    return frozenset(roles)
+
+
+class Caseload:
+    """A caseload-capped programme, event-sourced in the store the URL names.
+
+    >>> from datetime import date
+    >>> app = Caseload("memory://", pseudonym_key="a key of at least 16 bytes")
+    >>> broker = app.register_broker(name="Broker 1", team="Team A", fte=1.0, on=date(2024, 1, 8))
+    >>> app.caseload()[0].limit
+    30
+    """
+
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | None = None,
+        *,
+        pseudonym_key: str | bytes | None = None,
+        clock: Callable[[], date] = date.today,
+        max_attempts: int = 8,
+    ) -> None:
+        """Open (creating if needed) the store at `store`.
+
+        `store` is `memory://`, `sqlite:///FILE` (or a bare path), or
+        `postgresql://USER@HOST:PORT/DB[?schema=NAME]`; without it, `CASELOAD_STORE` or
+        `sqlite:///caseload.db`. `pseudonym_key` (or `CASELOAD_PSEUDONYM_KEY`) keys the
+        citizen pseudonyms; only commands that take a CPR number need it. `clock` gives
+        today's date, the latest business date a command accepts. A command that loses an
+        optimistic-concurrency race is retried on fresh state up to `max_attempts` times.
+        """
+        self._store: Store = parse_store_url(store)
+        if pseudonym_key is None:
+            pseudonym_key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or None
+        self._key = None if pseudonym_key is None else key_bytes(pseudonym_key)
+        self._clock = clock
+        if max_attempts < 1:
+            raise InvalidValue(f"max_attempts must be at least 1; got {max_attempts}")
+        self._max_attempts = max_attempts
+        self._random = random.Random()
+        self._store.prepare()
+        env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
+        try:
+            self._app = _EventStore(env=env)
+        except (OperationalError, OSError) as error:
+            raise StoreUnavailable(
+                f"cannot open {self._store.description}: {str(error).strip() or type(error).__name__}"
+            ) from None
+
+    # ----------------------------------------------------------------- plumbing
+
+    @property
+    def store(self) -> str:
+        """A description of the store (kind and location, without passwords)."""
+        return self._store.description
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self._app.close()
+
+    def __enter__(self) -> Caseload:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _today(self) -> date:
+        return self._clock()
+
+    def _day(self, on: object) -> date:
+        return check_business_date(on, today=self._today())
+
+    def _run(self, command: Callable[[], T]) -> T:
+        """Run a command, retrying on fresh state when another writer got there first."""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return command()
+            except RecordConflictError:
+                if attempt == self._max_attempts:
+                    raise ConcurrencyConflict(
+                        f"gave up after {attempt} attempts: other writers kept changing "
+                        "the same broker or trajectory; nothing was written"
+                    ) from None
+                time.sleep(self._random.uniform(0, min(0.25, 0.002 * 2**attempt)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _load(self, kind: type[A], aggregate_id: UUID, error: type[CaseloadError]) -> A:
+        what = kind.__name__.lower()
+        try:
+            aggregate = self._app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise error(f"no {what} with id {aggregate_id} in {self.store}") from None
+        if not isinstance(aggregate, kind):
+            raise error(f"{aggregate_id} is a {type(aggregate).__name__.lower()}, not a {what}")
+        return aggregate
+
+    def _broker(self, broker: object) -> Broker:
+        return self._load(Broker, _as_id(broker, UnknownBroker, "broker"), UnknownBroker)
+
+    def _trajectory(self, trajectory: object) -> Trajectory:
+        trajectory_id = _as_id(trajectory, UnknownTrajectory, "trajectory")
+        return self._load(Trajectory, trajectory_id, UnknownTrajectory)
+
+    def _programme(self) -> Programme:
+        """The store's programme; a default one (not yet saved) when none is configured."""
+        try:
+            programme = self._app.repository.get(PROGRAMME_ID)
+        except AggregateNotFoundError:
+            return Programme(
+                name=DEFAULT_PROGRAMME_NAME,
+                pathway=PathwayKind.RESOURCE_PATHWAY,
+                indicators=IndicatorSet(),
+                policy=DEFAULT_POLICY,
+                occurred_on=self._today(),
+            )
+        assert isinstance(programme, Programme)
+        return programme
+
+    def _save(self, *aggregates: Aggregate) -> None:
+        """Write every pending event of `aggregates` in one atomic write."""
+        self._app.save(*aggregates)
+
+    # ----------------------------------------------------------------- programme
+
+    def configure_programme(
+        self,
+        *,
+        name: str,
+        on: date,
+        pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY,
+        indicators: IndicatorSet | None = None,
+        limit_per_fte: int = DEFAULT_POLICY.limit_per_fte,
+    ) -> None:
+        """Set up the store's programme once, before anything else is recorded."""
+        name = _text(name, "programme name")
+        pathway = _member(pathway, PathwayKind, "pathway")
+        indicators = IndicatorSet() if indicators is None else indicators
+        if not isinstance(indicators, IndicatorSet) or not indicators.names:
+            raise InvalidValue("indicators must be an IndicatorSet with at least one name")
+        policy = validated_policy(limit_per_fte, date.min, "default")
+        day = self._day(on)
+
+        def command() -> None:
+            try:
+                self._app.repository.get(PROGRAMME_ID)
+            except AggregateNotFoundError:
+                pass
+            else:
+                raise ProgrammeAlreadyConfigured(
+                    "the programme of this store is already configured (a store holds one "
+                    "programme); change the limit with set_caseload_policy"
+                )
+            programme = Programme(
+                name=name, pathway=pathway, indicators=indicators, policy=policy, occurred_on=day
+            )
+            self._save(programme)
+
+        self._run(command)
+
+    def set_caseload_policy(
+        self,
+        *,
+        limit_per_fte: int,
+        effective_from: date,
+        name: str | None = None,
+        on: date | None = None,
+    ) -> CaseloadPolicy:
+        """Set the caseload limit per full-time broker from `effective_from` on.
+
+        `on` is the business date of the decision (today if omitted); `effective_from` may
+        lie in the future. A policy lowered below a broker's caseload is recorded: it is
+        management's decision, and the caseload report shows the breach it causes.
+        """
+        policy_name = name if name is not None else f"{limit_per_fte}-per-fte-from-{effective_from}"
+        policy = validated_policy(limit_per_fte, effective_from, policy_name)
+        day = self._day(self._today() if on is None else on)
+
+        def command() -> None:
+            programme = self._programme()
+            programme.change_policy(policy, day)
+            self._save(programme)
+
+        self._run(command)
+        return policy
+
+    def limit_in_force(self, on: date | None = None) -> CaseloadPolicy:
+        """The caseload policy in force on `on` (today if omitted)."""
+        return self._programme().limit_in_force(self._today() if on is None else on)
+
+    # ----------------------------------------------------------------- brokers
+
+    def register_broker(self, *, name: str, team: str, on: date, fte: Any = 1.0) -> UUID:
+        """Register a broker in the programme; returns the broker's id."""
+        name = _text(name, "broker name")
+        team = _text(team, "team")
+        fte_value = validated_fte(fte)
+        day = self._day(on)
+
+        def command() -> UUID:
+            programme = self._programme()
+            broker = Broker(
+                name=name, team=team, fte=fte_value, pathway=programme.pathway, occurred_on=day
+            )
+            self._save(programme, broker)
+            return broker.id
+
+        return self._run(command)
+
+    def change_fte(self, broker: UUID, *, fte: Any, on: date) -> None:
+        """Change a broker's FTE; refused if the new limit is below their caseload."""
+        fte_value = validated_fte(fte)
+        day = self._day(on)
+
+        def command() -> None:
+            programme = self._programme()
+            aggregate = self._broker(broker)
+            aggregate.change_fte(fte_value, day, programme.limit_in_force(day))
+            self._save(programme, aggregate)
+
+        self._run(command)
+
+    def broker_left(self, broker: UUID, *, on: date) -> None:
+        """Record that a broker left the programme; refused while they hold cases."""
+        day = self._day(on)
+
+        def command() -> None:
+            aggregate = self._broker(broker)
+            aggregate.leave(day)
+            self._save(aggregate)
+
+        self._run(command)
+
+    # ----------------------------------------------------------------- trajectories
+
+    def open_trajectory(
+        self, *, cpr: str, on: date, pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
+    ) -> UUID:
+        """Open a trajectory for the citizen with CPR number `cpr`; returns its id.
+
+        Only a keyed pseudonym of the CPR number is stored. A citizen has at most one open
+        trajectory at a time.
+        """
+        pathway = _member(pathway, PathwayKind, "pathway")
+        day = self._day(on)
+        if self._key is None:
+            key_bytes(None)
+        assert self._key is not None
+        pseudonym = pseudonymise(cpr, self._key)
+
+        def command() -> UUID:
+            citizen_id = Citizen.create_id(pseudonym)
+            try:
+                citizen = self._load(Citizen, citizen_id, UnknownTrajectory)
+            except UnknownTrajectory:
+                citizen = Citizen(pseudonym=pseudonym, occurred_on=day)
+            trajectory = Trajectory(citizen=pseudonym, pathway=pathway, occurred_on=day)
+            citizen.start_trajectory(trajectory.id, day)
+            self._save(citizen, trajectory)
+            return trajectory.id
+
+        return self._run(command)
+
+    def assign(self, trajectory: UUID, broker: UUID, *, on: date) -> None:
+        """Give an unassigned trajectory to a broker, within the broker's limit."""
+        day = self._day(on)
+
+        def command() -> None:
+            programme = self._programme()
+            case = self._trajectory(trajectory)
+            holder = self._broker(broker)
+            case.assign(holder.id, day)
+            holder.assign(case.id, case.pathway, day, programme.limit_in_force(day))
+            self._save(programme, case, holder)
+
+        self._run(command)
+
+    def transfer(self, trajectory: UUID, *, to_broker: UUID, on: date) -> None:
+        """Move a trajectory to another broker; both brokers and the case in one write."""
+        day = self._day(on)
+
+        def command() -> None:
+            programme = self._programme()
+            case = self._trajectory(trajectory)
+            receiver = self._broker(to_broker)
+            giver = self._broker(case.transfer(receiver.id, day))
+            giver.release(case.id, day)
+            receiver.assign(case.id, case.pathway, day, programme.limit_in_force(day))
+            self._save(programme, case, giver, receiver)
+
+        self._run(command)
+
+    def close_trajectory(self, trajectory: UUID, *, on: date, reason: ClosureReason) -> None:
+        """Close a trajectory; its broker's case is released in the same write."""
+        reason = _member(reason, ClosureReason, "closure reason")
+        day = self._day(on)
+
+        def command() -> None:
+            case = self._trajectory(trajectory)
+            holder_id = case.close(reason, day)
+            citizen = self._load(Citizen, Citizen.create_id(case.citizen), UnknownTrajectory)
+            citizen.end_trajectory(case.id, day)
+            changed: list[Aggregate] = [case, citizen]
+            if holder_id is not None:
+                holder = self._broker(holder_id)
+                holder.release(case.id, day)
+                changed.append(holder)
+            self._save(*changed)
+
+        self._run(command)
+
+    def record_contact(
+        self,
+        trajectory: UUID,
+        *,
+        on: date,
+        roles: Role | Iterable[Role],
+        channel: Channel,
+        by: UUID,
+    ) -> None:
+        """Record a contact: the roles exercised (one or more), the channel, and by whom."""
+        role_set = _roles(roles)
+        day = self._day(on)
+
+        def command() -> None:
+            case = self._trajectory(trajectory)
+            actor = self._broker(by)
+            if actor.left_on is not None and day > actor.left_on:
+                raise BrokerHasLeft(
+                    f"broker {actor} left on {actor.left_on} and cannot have a contact on {day}"
+                )
+            if day < actor.registered_on:
+                raise DateOutOfRange(
+                    f"broker {actor} was registered on {actor.registered_on}; "
+                    f"a contact by them on {day} is before that"
+                )
+            case.record_contact(role_set, channel, actor.id, day)
+            self._save(case)
+
+        self._run(command)
+
+    def record_progress(self, trajectory: UUID, *, on: date, scores: dict[str, int]) -> None:
+        """Record scores on the programme's progression indicators."""
+        day = self._day(on)
+
+        def command() -> None:
+            checked = validated_scores(scores, self._programme().indicators)
+            case = self._trajectory(trajectory)
+            case.record_progress(checked, day)
+            self._save(case)
+
+        self._run(command)
+
+    def record_job_placement(
+        self,
+        trajectory: UUID,
+        *,
+        on: date,
+        kind: PlacementKind,
+        hours_per_week: float | None = None,
+    ) -> None:
+        """Record a placement in an ordinary job (with paid hours), a flex job or education."""
+        placement = validated_placement(kind, hours_per_week)
+        day = self._day(on)
+
+        def command() -> None:
+            case = self._trajectory(trajectory)
+            case.record_job_placement(placement, day)
+            self._save(case)
+
+        self._run(command)
+
+    def record_review(self, trajectory: UUID, *, on: date, outcome: ReviewOutcome) -> None:
+        """Record the outcome of a management case review (sagssparring)."""
+        outcome = _member(outcome, ReviewOutcome, "review outcome")
+        day = self._day(on)
+
+        def command() -> None:
+            case = self._trajectory(trajectory)
+            case.record_review(outcome, day)
+            self._save(case)
+
+        self._run(command)
+
+    # ----------------------------------------------------------------- queries
+
+    def events(self) -> Iterator[DomainEvent]:
+        """Every stored event in the order it was recorded (read in batches)."""
+        start = 1
+        while True:
+            batch = self._app.recorder.select_notifications(start=start, limit=_BATCH)
+            if not batch:
+                return
+            for notification in batch:
+                event = self._app.mapper.to_domain_event(notification)
+                assert isinstance(event, DomainEvent)
+                yield event
+            start = batch[-1].id + 1
+
+    def head(self) -> int:
+        """The position of the latest event in the log (0 when the log is empty)."""
+        return self._app.recorder.max_notification_id() or 0
+
+    def caseload(self, *, on: date | None = None) -> tuple[CaseloadRow, ...]:
+        """Per broker: active cases, the limit in force on `on` (today), utilisation."""
+        return caseload_rows(project_caseload(self.events()), self._today() if on is None else on)
+
+    def role_coverage(self) -> RoleCoverage:
+        """Four-role coverage per trajectory, per broker, and as programme shares."""
+        return role_coverage(project_coverage(self.events()))
+
+    def broker(self, broker: UUID) -> BrokerView:
+        """One broker, as a frozen value."""
+        aggregate = self._broker(broker)
+        return BrokerView(
+            broker_id=aggregate.id,
+            name=aggregate.name,
+            team=aggregate.team,
+            fte=Decimal(aggregate.fte),
+            pathway=aggregate.pathway,
+            registered_on=aggregate.registered_on,
+            left_on=aggregate.left_on,
+            active_cases=frozenset(aggregate.active_cases),
+            limit=aggregate.limit_under(self.limit_in_force()),
+        )
+
+    def trajectory(self, trajectory: UUID) -> TrajectoryView:
+        """One trajectory, as a frozen value."""
+        aggregate = self._trajectory(trajectory)
+        return TrajectoryView(
+            trajectory_id=aggregate.id,
+            citizen=aggregate.citizen,
+            pathway=aggregate.pathway,
+            broker_id=aggregate.broker_id,
+            opened_on=aggregate.opened_on,
+            closed_on=aggregate.closed_on,
+            closure_reason=aggregate.closure_reason,
+        )

@@ -1,0 +1,23 @@
+"""Business dates: the day a fact happened, checked against the application's today."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from caseload.domain.errors import DateOutOfRange
+
+__all__ = ["check_business_date"]
+
+
+def check_business_date(on: object, *, today: date) -> date:
+    """Return `on` if it is a plain `date` not after `today`; raise `DateOutOfRange` if not."""
+    if isinstance(on, datetime) or not isinstance(on, date):
+        raise DateOutOfRange(
+            f"a business date must be a datetime.date (a day, no time), not {type(on).__name__}"
+        )
+    if on > today:
+        raise DateOutOfRange(
+            f"business date {on} is {(on - today).days} day(s) after today ({today}); "
+            "facts are recorded when they have happened, never ahead"
+        )
+    return on

@@ -1,0 +1,169 @@
+"""Value objects of the caseload domain: enums and frozen attrs classes, all transcodable."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "ALL_ROLES",
+    "CaseloadPolicy",
+    "DEFAULT_INDICATORS",
+    "Channel",
+    "ClosureReason",
+    "IndicatorSet",
+    "PathwayKind",
+    "Placement",
+    "PlacementKind",
+    "ReviewOutcome",
+    "Role",
+    "Scores",
+]
+
+
+class Role(enum.Enum):
+    """The four roles a broker covers for each citizen."""
+
+    AUTHORITY = "authority"
+    """Authority (myndighed): decisions and the legal side of the case."""
+    EMPLOYER_LIAISON = "employer_liaison"
+    """Employer liaison (virksomhedssamarbejde): contact with workplaces."""
+    MENTOR_LIKE = "mentor_like"
+    """Mentor-like support (mentorlignende indsats)."""
+    COACH = "coach"
+    """Coach (samtalepartner / coach)."""
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+
+class Channel(enum.Enum):
+    """How a contact with the citizen took place."""
+
+    MEETING = "meeting"
+    PHONE = "phone"
+    DIGITAL = "digital"
+    COMPANY_VISIT = "company_visit"
+    DROP_IN = "drop_in"
+
+
+class PathwayKind(enum.Enum):
+    """The kind of pathway a citizen is on; a programme takes one kind only."""
+
+    RESOURCE_PATHWAY = "resource_pathway"
+    """Resource pathway (ressourceforløb)."""
+    JOB_CLARIFICATION = "job_clarification"
+    """Job clarification pathway (jobafklaringsforløb)."""
+    OTHER = "other"
+
+
+class PlacementKind(enum.Enum):
+    """What a citizen was placed in."""
+
+    ORDINARY_JOB = "ordinary_job"
+    FLEX_JOB = "flex_job"
+    EDUCATION = "education"
+
+
+class ClosureReason(enum.Enum):
+    """Why a trajectory was closed."""
+
+    JOB = "job"
+    FLEX_JOB = "flex_job"
+    EDUCATION = "education"
+    DISABILITY_PENSION = "disability_pension"
+    FLEX_JOB_WAITING_BENEFIT = "flex_job_waiting_benefit"
+    MOVED = "moved"
+    OTHER = "other"
+
+
+class ReviewOutcome(enum.Enum):
+    """The outcome of a management case review (sagssparring)."""
+
+    CONTINUE = "continue"
+    ADJUST_PLAN = "adjust_plan"
+    REFER_REHABILITATION_TEAM = "refer_rehabilitation_team"
+    PREPARE_CLOSURE = "prepare_closure"
+
+
+def _hours(value: Decimal | int | float | str | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@attrs.frozen
+class Placement:
+    """A job placement: its kind and, for paid work, the paid hours per week."""
+
+    kind: PlacementKind
+    hours_per_week: Decimal | None = attrs.field(default=None, converter=_hours)
+
+
+def _score_pairs(value: Mapping[str, int] | Iterable[Iterable[Any]]) -> tuple[tuple[str, int], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    pairs = []
+    for item in items:
+        name, score = tuple(item)
+        pairs.append((str(name), int(score)))
+    return tuple(sorted(pairs))
+
+
+@attrs.frozen
+class Scores:
+    """Scores on named employability indicators, sorted by indicator name."""
+
+    values: tuple[tuple[str, int], ...] = attrs.field(converter=_score_pairs)
+
+    def as_dict(self) -> dict[str, int]:
+        """The scores as a plain dict from indicator name to score."""
+        return dict(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+DEFAULT_INDICATORS: tuple[str, ...] = (
+    "basic_skills",
+    "cooperation",
+    "daily_life_coping",
+    "health_coping",
+    "job_confidence",
+    "job_search",
+    "labour_market_knowledge",
+    "professional_skills",
+    "self_efficacy",
+    "social_network",
+    "work_stamina",
+)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({str(name) for name in value}))
+
+
+@attrs.frozen
+class IndicatorSet:
+    """The progression indicators a programme measures, and their score scale."""
+
+    names: tuple[str, ...] = attrs.field(default=DEFAULT_INDICATORS, converter=_names)
+    min_score: int = 1
+    max_score: int = 5
+
+
+
+
+@attrs.frozen(order=True)
+class CaseloadPolicy:
+    """The caseload limit per full-time broker, in force from a business date on."""
+
+    effective_from: date
+    limit_per_fte: int
+    name: str
+
+    def limit_for(self, fte: Decimal) -> int:
+        """The number of cases a broker with this FTE may hold: floor(limit_per_fte × fte)."""
+        return int(Decimal(self.limit_per_fte) * fte // 1)

@@ -1,0 +1,172 @@
+"""Four-role coverage: which roles each citizen got, from whom, and the programme's shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.domain.broker import Broker
+from caseload.domain.trajectory import Trajectory
+from caseload.domain.values import ALL_ROLES, Role
+
+__all__ = [
+    "BrokerCoverage",
+    "CoverageState",
+    "RoleCoverage",
+    "TrajectoryCoverage",
+    "project_coverage",
+    "role_coverage",
+]
+
+
+@attrs.frozen
+class TrajectoryCoverage:
+    """The roles exercised for one trajectory, and by whom."""
+
+    trajectory_id: UUID
+    broker_id: UUID | None
+    """The broker holding the trajectory now (None when unassigned or closed)."""
+    is_open: bool
+    exercised: frozenset[tuple[Role, UUID]]
+    """Every (role, broker) pair seen in a contact."""
+
+    @property
+    def roles_covered(self) -> frozenset[Role]:
+        """Roles exercised by anyone."""
+        return frozenset(role for role, _ in self.exercised)
+
+    @property
+    def roles_by_assigned_broker(self) -> frozenset[Role]:
+        """Roles exercised by the broker who holds the trajectory now."""
+        return frozenset(role for role, by in self.exercised if by == self.broker_id)
+
+    @property
+    def all_four(self) -> bool:
+        """All four roles were exercised."""
+        return self.roles_covered == ALL_ROLES
+
+    @property
+    def all_four_by_assigned_broker(self) -> bool:
+        """All four roles were exercised by the assigned broker alone (the one-person model)."""
+        return self.roles_by_assigned_broker == ALL_ROLES
+
+    def exercised_by(self, role: Role) -> frozenset[UUID]:
+        """The brokers who exercised `role` for this trajectory."""
+        return frozenset(by for r, by in self.exercised if r is role)
+
+
+@attrs.frozen
+class BrokerCoverage:
+    """The roles a broker has exercised, and how many of their cases they cover alone."""
+
+    broker_id: UUID
+    name: str
+    roles_covered: frozenset[Role]
+    active_cases: int
+    cases_with_all_four_by_broker: int
+
+
+@attrs.frozen
+class RoleCoverage:
+    """Four-role coverage per trajectory, per broker, and as programme shares.
+
+    The shares are over active cases: open trajectories that have a broker.
+    """
+
+    trajectories: tuple[TrajectoryCoverage, ...]
+    brokers: tuple[BrokerCoverage, ...]
+    active_cases: int
+    share_all_four: float
+    share_all_four_by_assigned_broker: float
+
+
+@attrs.define
+class _TrajectoryRoles:
+    broker_id: UUID | None = None
+    is_open: bool = True
+    exercised: set[tuple[Role, UUID]] = attrs.Factory(set)
+
+
+@attrs.define
+class CoverageState:
+    """What the coverage projection keeps: per trajectory its broker and (role, broker) pairs."""
+
+    trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
+    broker_names: dict[UUID, str] = attrs.Factory(dict)
+
+    def apply(self, event: DomainEvent) -> None:
+        """Fold one event into the state; events of no interest are ignored."""
+        match event:
+            case Broker.Registered():
+                self.broker_names[event.originator_id] = event.name
+            case Trajectory.Opened():
+                self.trajectories[event.originator_id] = _TrajectoryRoles()
+            case Trajectory.Assigned():
+                self.trajectories[event.originator_id].broker_id = event.broker_id
+            case Trajectory.Transferred():
+                self.trajectories[event.originator_id].broker_id = event.to_broker_id
+            case Trajectory.ContactRecorded():
+                pairs = {(role, event.by) for role in event.roles}
+                self.trajectories[event.originator_id].exercised |= pairs
+            case Trajectory.Closed():
+                trajectory = self.trajectories[event.originator_id]
+                trajectory.is_open = False
+                trajectory.broker_id = None
+            case _:
+                pass
+
+
+def project_coverage(events: Iterable[DomainEvent]) -> CoverageState:
+    """Rebuild the coverage state from a stream of events."""
+    state = CoverageState()
+    for event in events:
+        state.apply(event)
+    return state
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def role_coverage(state: CoverageState) -> RoleCoverage:
+    """The frozen coverage report for a coverage state."""
+    rows = tuple(
+        TrajectoryCoverage(
+            trajectory_id=trajectory_id,
+            broker_id=t.broker_id,
+            is_open=t.is_open,
+            exercised=frozenset(t.exercised),
+        )
+        for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0]))
+    )
+    active = [row for row in rows if row.is_open and row.broker_id is not None]
+    roles_by_broker: dict[UUID, set[Role]] = {b: set() for b in state.broker_names}
+    for row in rows:
+        for role, by in row.exercised:
+            roles_by_broker.setdefault(by, set()).add(role)
+    brokers = tuple(
+        BrokerCoverage(
+            broker_id=broker_id,
+            name=state.broker_names.get(broker_id, "?"),
+            roles_covered=frozenset(roles),
+            active_cases=sum(1 for row in active if row.broker_id == broker_id),
+            cases_with_all_four_by_broker=sum(
+                1 for row in active if row.broker_id == broker_id and row.all_four_by_assigned_broker
+            ),
+        )
+        for broker_id, roles in sorted(
+            roles_by_broker.items(), key=lambda item: (state.broker_names.get(item[0], ""), str(item[0]))
+        )
+    )
+    return RoleCoverage(
+        trajectories=rows,
+        brokers=brokers,
+        active_cases=len(active),
+        share_all_four=_share(sum(row.all_four for row in active), len(active)),
+        share_all_four_by_assigned_broker=_share(
+            sum(row.all_four_by_assigned_broker for row in active), len(active)
+        ),
+    )

@@ -1,0 +1,218 @@
+"""A realistic synthetic programme, written through the public API (demo, benchmarks, tests).
+
+Deterministic for a given seed: the same configuration always issues the same commands in
+the same order, so two runs produce logs with the same events.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import UUID
+
+import attrs
+
+from caseload.application import Caseload
+from caseload.domain.errors import CaseloadLimitExceeded
+from caseload.domain.values import (
+    DEFAULT_INDICATORS,
+    Channel,
+    ClosureReason,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
+
+__all__ = ["SimulationConfig", "SimulationReport", "simulate", "synthetic_cpr"]
+
+_ROLE_WEIGHTS = {
+    Role.COACH: 5,
+    Role.MENTOR_LIKE: 4,
+    Role.AUTHORITY: 3,
+    Role.EMPLOYER_LIAISON: 2,
+}
+_CHANNEL_WEIGHTS = {
+    Channel.MEETING: 5,
+    Channel.PHONE: 4,
+    Channel.DIGITAL: 3,
+    Channel.COMPANY_VISIT: 2,
+    Channel.DROP_IN: 1,
+}
+_PLACEMENT_CLOSURE = {
+    PlacementKind.ORDINARY_JOB: ClosureReason.JOB,
+    PlacementKind.FLEX_JOB: ClosureReason.FLEX_JOB,
+    PlacementKind.EDUCATION: ClosureReason.EDUCATION,
+}
+_OTHER_CLOSURES = (
+    ClosureReason.DISABILITY_PENSION,
+    ClosureReason.FLEX_JOB_WAITING_BENEFIT,
+    ClosureReason.MOVED,
+    ClosureReason.OTHER,
+)
+
+
+@attrs.frozen
+class SimulationConfig:
+    """The size and shape of a simulated programme."""
+
+    brokers: int = 3
+    citizens: int = 70
+    months: int = 6
+    seed: int = 1
+    start: date = date(2024, 1, 1)
+    intake_weeks: int = 12
+    """Citizens join during the first `intake_weeks` weeks."""
+
+
+@attrs.frozen
+class SimulationReport:
+    """What a simulation did: the ids it created and the commands the rules refused."""
+
+    brokers: tuple[UUID, ...]
+    trajectories: tuple[UUID, ...]
+    commands: int
+    refused: tuple[str, ...]
+    """The messages of commands the rules refused (the deliberate 31st assignment)."""
+    end: date
+
+
+def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
+    """A valid, unique, made-up CPR number for a person born 1960–1999."""
+    while True:
+        born = date(1960, 1, 1) + timedelta(days=rng.randrange(40 * 365))
+        seventh = rng.randrange(4)  # 0-3: born in the 1900s
+        cpr = f"{born:%d%m%y}{seventh}{rng.randrange(1000):03d}"
+        if cpr not in taken:
+            taken.add(cpr)
+            return cpr
+
+
+def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
+    return rng.choices(list(weights), weights=list(weights.values()))
+
+
+def simulate(
+    app: Caseload,
+    config: SimulationConfig = SimulationConfig(),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationReport:
+    """Run a programme week by week: intake, contacts, progression, placements, closures.
+
+    The first broker is filled to their limit, and one more assignment to them is tried
+    and refused by the caseload rule, as happens when a team leader over-allocates.
+    """
+    rng = random.Random(config.seed)
+    weeks = max(1, round(config.months * 52 / 12))
+    commands = 0
+    refused: list[str] = []
+    teams = ("Team A", "Team B")
+    brokers = [
+        app.register_broker(
+            name=f"Broker {n + 1}", team=teams[n % len(teams)], fte=1.0, on=config.start
+        )
+        for n in range(config.brokers)
+    ]
+    commands += len(brokers)
+    holder: dict[UUID, UUID] = {}
+    held: dict[UUID, set[UUID]] = {b: set() for b in brokers}
+    limits = {b: app.broker(b).limit for b in brokers}
+    placed: dict[UUID, PlacementKind] = {}
+    opened: dict[UUID, date] = {}
+    trajectories: list[UUID] = []
+    taken: set[str] = set()
+    tried_over_limit = False
+    intake = sorted(rng.randrange(config.intake_weeks) for _ in range(config.citizens))
+
+    def assign(trajectory: UUID, broker: UUID, day: date) -> None:
+        app.assign(trajectory, broker, on=day)
+        holder[trajectory] = broker
+        held[broker].add(trajectory)
+
+    for week in range(weeks):
+        monday = config.start + timedelta(weeks=week)
+        # Intake: open and assign, filling brokers in order.
+        for day in sorted(monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))):
+            trajectory = app.open_trajectory(cpr=synthetic_cpr(rng, taken), on=day)
+            trajectories.append(trajectory)
+            opened[trajectory] = day
+            commands += 1
+            room = [b for b in brokers if len(held[b]) < limits[b]]
+            if not room:
+                continue
+            first = brokers[0]
+            if not tried_over_limit and len(held[first]) >= limits[first]:
+                tried_over_limit = True
+                commands += 1
+                try:
+                    app.assign(trajectory, first, on=day)
+                except CaseloadLimitExceeded as refusal:
+                    refused.append(str(refusal))
+            assign(trajectory, room[0], day)
+            commands += 1
+        # Case work for every open, assigned trajectory.
+        for trajectory in [t for t in trajectories if t in holder]:
+            broker = holder[trajectory]
+            if rng.random() < 0.6:
+                day = monday + timedelta(days=rng.randrange(5))
+                if rng.random() < 0.15:  # registered late: it happened last week
+                    day -= timedelta(days=rng.randrange(3, 8))
+                day = max(day, opened[trajectory])
+                by = broker if rng.random() < 0.85 else rng.choice(brokers)
+                roles = set(_pick(rng, _ROLE_WEIGHTS) + _pick(rng, _ROLE_WEIGHTS))
+                app.record_contact(
+                    trajectory,
+                    on=day,
+                    roles={r for r in roles if isinstance(r, Role)},
+                    channel=Channel.COMPANY_VISIT
+                    if Role.EMPLOYER_LIAISON in roles
+                    else next(c for c in _pick(rng, _CHANNEL_WEIGHTS) if isinstance(c, Channel)),
+                    by=by,
+                )
+                commands += 1
+            if (monday - opened[trajectory]).days % 91 < 7:
+                scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
+                app.record_progress(trajectory, on=max(monday, opened[trajectory]), scores=scores)
+                commands += 1
+            if rng.random() < 0.05:
+                outcome = rng.choice(list(ReviewOutcome))
+                app.record_review(trajectory, on=max(monday, opened[trajectory]), outcome=outcome)
+                commands += 1
+            if trajectory not in placed and rng.random() < 0.02:
+                kind = rng.choice(list(PlacementKind))
+                hours = None if kind is PlacementKind.EDUCATION else rng.choice((8, 12, 15, 20))
+                app.record_job_placement(
+                    trajectory, on=monday + timedelta(days=4), kind=kind, hours_per_week=hours
+                )
+                placed[trajectory] = kind
+                commands += 1
+            close_day = monday + timedelta(days=6)
+            if trajectory in placed and rng.random() < 0.3:
+                reason = _PLACEMENT_CLOSURE[placed[trajectory]]
+            elif rng.random() < 0.006:
+                reason = rng.choice(_OTHER_CLOSURES)
+            else:
+                reason = None
+            if reason is not None:
+                app.close_trajectory(trajectory, on=close_day, reason=reason)
+                held[holder.pop(trajectory)].discard(trajectory)
+                commands += 1
+            elif rng.random() < 0.01 and len(brokers) > 1:
+                others = [b for b in brokers if b != broker and len(held[b]) < limits[b]]
+                if others:
+                    to = rng.choice(others)
+                    app.transfer(trajectory, to_broker=to, on=close_day)
+                    held[broker].discard(trajectory)
+                    held[to].add(trajectory)
+                    holder[trajectory] = to
+                    commands += 1
+        if progress is not None:
+            progress(week + 1, weeks)
+    return SimulationReport(
+        brokers=tuple(brokers),
+        trajectories=tuple(trajectories),
+        commands=commands,
+        refused=tuple(refused),
+        end=config.start + timedelta(weeks=weeks) - timedelta(days=1),
+    )

@@ -1,0 +1,162 @@
+"""Storage URLs: `memory://`, a SQLite file, or PostgreSQL, turned into eventsourcing settings."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import attrs
+
+from caseload.domain.errors import InvalidStoreURL, StoreUnavailable
+
+__all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
+
+DEFAULT_STORE = "sqlite:///caseload.db"
+"""The embedded default: a SQLite file in the working directory."""
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+@attrs.frozen
+class Store:
+    """Where events live: the kind of store and the eventsourcing settings to reach it."""
+
+    kind: str
+    env: dict[str, str]
+    description: str
+    schema: str | None = None
+
+    def prepare(self) -> None:
+        """Create what eventsourcing expects to exist (a PostgreSQL schema) before use."""
+        if self.kind == "postgresql" and self.schema:
+            create_postgres_schema(self.env, self.schema)
+
+
+def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
+    """Parse a storage URL (or a bare SQLite path) into a `Store`.
+
+    - `memory://` keeps events in this process only;
+    - `sqlite:///relative.db`, `sqlite:////absolute/path.db`, or a bare path: a SQLite file;
+    - `postgresql://user:password@host:port/database?schema=name`: PostgreSQL, optionally
+      in its own schema so several stores share one database.
+    """
+    if url is None:
+        url = os.environ.get("CASELOAD_STORE") or DEFAULT_STORE
+    text = os.fspath(url).strip()
+    if not text:
+        raise InvalidStoreURL("the store URL is empty; try memory://, sqlite:///caseload.db")
+    if "://" not in text:
+        return _sqlite(text)
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        return Store(
+            kind="memory",
+            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            description="memory://",
+        )
+    if scheme == "sqlite":
+        path = unquote(text[len("sqlite://") :])
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise InvalidStoreURL(
+                "a sqlite URL needs a file: sqlite:///relative.db or sqlite:////absolute.db"
+            )
+        return _sqlite(path)
+    if scheme in ("postgresql", "postgres"):
+        return _postgres(text)
+    raise InvalidStoreURL(
+        f"unknown store scheme {parts.scheme!r}; use memory://, sqlite:///FILE "
+        "or postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]"
+    )
+
+
+def _sqlite(path: str) -> Store:
+    if path != ":memory:":
+        parent = Path(path).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise InvalidStoreURL(f"cannot create a SQLite store in {parent}: no such directory")
+        path = str(Path(path).expanduser())
+    return Store(
+        kind="sqlite",
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        },
+        description=f"sqlite file {path}",
+    )
+
+
+def _postgres(url: str) -> Store:
+    parts = urlsplit(url)
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise InvalidStoreURL("a postgresql URL needs a database: postgresql://USER@HOST/DATABASE")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise InvalidStoreURL(f"the port in the postgresql URL is not a number: {url}") from None
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        raise InvalidStoreURL(
+            f"unknown postgresql URL option(s) {', '.join(unknown)}; the one option is schema"
+        )
+    schema = query.get("schema", [""])[0] or None
+    if schema is not None and not _SCHEMA_NAME.match(schema):
+        raise InvalidStoreURL(
+            f"schema {schema!r} is not a plain identifier (letters, digits, underscore)"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_MAX_OVERFLOW": "4",
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    host = f"{env['POSTGRES_HOST']}:{port}/{database}"
+    return Store(
+        kind="postgresql",
+        env=env,
+        description=f"postgresql {host}" + (f" schema {schema}" if schema else ""),
+        schema=schema,
+    )
+
+
+def postgres_conninfo(env: dict[str, str]) -> str:
+    """A libpq connection string for the settings of a postgresql store."""
+    import psycopg.conninfo
+
+    return str(
+        psycopg.conninfo.make_conninfo(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+        )
+    )
+
+
+def create_postgres_schema(env: dict[str, str], schema: str) -> None:
+    """Create the store's schema if it is missing."""
+    import psycopg
+
+    try:
+        with psycopg.connect(postgres_conninfo(env), autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    except psycopg.OperationalError as error:
+        raise StoreUnavailable(
+            f"cannot reach PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']} "
+            f"database {env['POSTGRES_DBNAME']}: {str(error).strip().splitlines()[0]}"
+        ) from None
