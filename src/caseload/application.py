@@ -94,7 +94,9 @@ def _text(value: object, what: str) -> str:
 def _member(value: object, enum_class: type[T], what: str) -> T:
     if not isinstance(value, enum_class):
         options = ", ".join(m.name for m in enum_class)  # type: ignore[attr-defined]
-        raise InvalidValue(f"a {what} must be one of {enum_class.__name__}.{{{options}}}; got {value!r}")
+        raise InvalidValue(
+            f"a {what} must be one of {enum_class.__name__}.{{{options}}}; got {value!r}"
+        )
     return value
 
 
@@ -141,14 +143,13 @@ class Caseload:
             raise InvalidValue(f"max_attempts must be at least 1; got {max_attempts}")
         self._max_attempts = max_attempts
         self._random = random.Random()
-        self._store.prepare()
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
         try:
-            self._app = _EventStore(env=env)
+            with self._store.setup_lock():
+                self._app = _EventStore(env=env)
         except (OperationalError, OSError) as error:
-            raise StoreUnavailable(
-                f"cannot open {self._store.description}: {str(error).strip() or type(error).__name__}"
-            ) from None
+            reason = str(error).strip() or type(error).__name__
+            raise StoreUnavailable(f"cannot open {self._store.description}: {reason}") from None
 
     # ----------------------------------------------------------------- plumbing
 
@@ -190,7 +191,7 @@ class Caseload:
     def _load(self, kind: type[A], aggregate_id: UUID, error: type[CaseloadError]) -> A:
         what = kind.__name__.lower()
         try:
-            aggregate = self._app.repository.get(aggregate_id)
+            aggregate: Aggregate = self._app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise error(f"no {what} with id {aggregate_id} in {self.store}") from None
         if not isinstance(aggregate, kind):
@@ -207,7 +208,7 @@ class Caseload:
     def _programme(self) -> Programme:
         """The store's programme; a default one (not yet saved) when none is configured."""
         try:
-            programme = self._app.repository.get(PROGRAMME_ID)
+            programme: Aggregate = self._app.repository.get(PROGRAMME_ID)
         except AggregateNotFoundError:
             return Programme(
                 name=DEFAULT_PROGRAMME_NAME,

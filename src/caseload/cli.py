@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,7 +150,9 @@ def demo(
             ) as bar:
                 task = bar.add_task("simulate", total=None)
                 report = simulate(
-                    app, config, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                    app,
+                    config,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             _print_demo(app, report, app.store)
 
@@ -162,4 +163,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

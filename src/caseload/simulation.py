@@ -133,7 +133,9 @@ def simulate(
     for week in range(weeks):
         monday = config.start + timedelta(weeks=week)
         # Intake: open and assign, filling brokers in order.
-        for day in sorted(monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))):
+        for day in sorted(
+            monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
+        ):
             trajectory = app.open_trajectory(cpr=synthetic_cpr(rng, taken), on=day)
             trajectories.append(trajectory)
             opened[trajectory] = day

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -15,6 +17,8 @@ __all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
 
 DEFAULT_STORE = "sqlite:///caseload.db"
 """The embedded default: a SQLite file in the working directory."""
+
+_SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -28,10 +32,35 @@ class Store:
     description: str
     schema: str | None = None
 
-    def prepare(self) -> None:
-        """Create what eventsourcing expects to exist (a PostgreSQL schema) before use."""
-        if self.kind == "postgresql" and self.schema:
-            create_postgres_schema(self.env, self.schema)
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Hold the store's setup lock while its tables are created.
+
+        Processes that start together on one PostgreSQL database would otherwise race on
+        `CREATE TABLE/FUNCTION` and fail with "tuple concurrently updated". The lock is a
+        session advisory lock, released when setup is done. Other stores need none.
+        """
+        if self.kind != "postgresql":
+            yield
+            return
+        import psycopg
+
+        try:
+            connection = psycopg.connect(postgres_conninfo(self.env), autocommit=True)
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(
+                f"cannot reach PostgreSQL at {self.env['POSTGRES_HOST']}:"
+                f"{self.env['POSTGRES_PORT']} database {self.env['POSTGRES_DBNAME']}: "
+                f"{str(error).strip().splitlines()[0]}"
+            ) from None
+        with connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            try:
+                if self.schema:
+                    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
 
 def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
@@ -146,17 +175,3 @@ def postgres_conninfo(env: dict[str, str]) -> str:
             connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
         )
     )
-
-
-def create_postgres_schema(env: dict[str, str], schema: str) -> None:
-    """Create the store's schema if it is missing."""
-    import psycopg
-
-    try:
-        with psycopg.connect(postgres_conninfo(env), autocommit=True) as connection:
-            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    except psycopg.OperationalError as error:
-        raise StoreUnavailable(
-            f"cannot reach PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']} "
-            f"database {env['POSTGRES_DBNAME']}: {str(error).strip().splitlines()[0]}"
-        ) from None

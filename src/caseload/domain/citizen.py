@@ -1,4 +1,4 @@
-"""The citizen aggregate (borger): known by pseudonym only, it keeps one trajectory open at a time."""
+"""The citizen aggregate (borger): known by pseudonym only, one open trajectory at a time."""
 
 from __future__ import annotations
 

@@ -190,9 +190,7 @@ class Trajectory(Aggregate):
             raise AlreadyAssigned(f"trajectory {self.id} is already with broker {to_broker_id}")
         self._check_assignment_order(on, "transfer")
         from_broker_id = self.broker_id
-        self._transferred(
-            from_broker_id=from_broker_id, to_broker_id=to_broker_id, occurred_on=on
-        )
+        self._transferred(from_broker_id=from_broker_id, to_broker_id=to_broker_id, occurred_on=on)
         return from_broker_id
 
     @event(Transferred)

@@ -12,8 +12,8 @@ import attrs
 
 __all__ = [
     "ALL_ROLES",
-    "CaseloadPolicy",
     "DEFAULT_INDICATORS",
+    "CaseloadPolicy",
     "Channel",
     "ClosureReason",
     "IndicatorSet",
@@ -152,8 +152,6 @@ class IndicatorSet:
     names: tuple[str, ...] = attrs.field(default=DEFAULT_INDICATORS, converter=_names)
     min_score: int = 1
     max_score: int = 5
-
-
 
 
 @attrs.frozen(order=True)

@@ -154,11 +154,14 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
             roles_covered=frozenset(roles),
             active_cases=sum(1 for row in active if row.broker_id == broker_id),
             cases_with_all_four_by_broker=sum(
-                1 for row in active if row.broker_id == broker_id and row.all_four_by_assigned_broker
+                1
+                for row in active
+                if row.broker_id == broker_id and row.all_four_by_assigned_broker
             ),
         )
         for broker_id, roles in sorted(
-            roles_by_broker.items(), key=lambda item: (state.broker_names.get(item[0], ""), str(item[0]))
+            roles_by_broker.items(),
+            key=lambda item: (state.broker_names.get(item[0], ""), str(item[0])),
         )
     )
     return RoleCoverage(
