@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -15,7 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
     JSONTranscoder,
-    OperationalError,
+    PersistenceError,
     RecordConflictError,
 )
 
@@ -147,7 +148,7 @@ class Caseload:
         try:
             with self._store.setup_lock():
                 self._app = _EventStore(env=env)
-        except (OperationalError, OSError) as error:
+        except (PersistenceError, sqlite3.Error, OSError) as error:
             reason = str(error).strip() or type(error).__name__
             raise StoreUnavailable(f"cannot open {self._store.description}: {reason}") from None
 
@@ -505,8 +506,12 @@ class Caseload:
         return self._app.recorder.max_notification_id() or 0
 
     def caseload(self, *, on: date | None = None) -> tuple[CaseloadRow, ...]:
-        """Per broker: active cases, the limit in force on `on` (today), utilisation."""
-        return caseload_rows(project_caseload(self.events()), self._today() if on is None else on)
+        """Per broker, as true on business date `on` (today if omitted): the brokers
+        registered by then, their active cases that day, the limit in force that day, and
+        utilisation. Late registrations recorded since count on the day they happened.
+        """
+        day = self._today() if on is None else on
+        return caseload_rows(project_caseload(self.events(), as_true_on=day), day)
 
     def role_coverage(self) -> RoleCoverage:
         """Four-role coverage per trajectory, per broker, and as programme shares."""

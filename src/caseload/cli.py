@@ -16,7 +16,7 @@ from rich.table import Table
 
 from caseload import __version__
 from caseload.application import Caseload
-from caseload.domain.errors import CaseloadError
+from caseload.domain.errors import CaseloadError, ConfigurationError
 from caseload.domain.values import Role
 from caseload.projections.caseload_counts import CaseloadRow
 from caseload.projections.role_coverage import RoleCoverage
@@ -134,9 +134,9 @@ def demo(
         key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or secrets.token_hex(32)
         with Caseload(store, pseudonym_key=key) as app:
             if app.head():
-                raise typer.BadParameter(
-                    f"{app.store} already holds {app.head()} events; the demo needs an empty store",
-                    param_hint="--store",
+                raise ConfigurationError(
+                    f"{app.store} already holds {app.head()} events; "
+                    "the demo needs an empty store (--store)"
                 )
             config = SimulationConfig(brokers=brokers, citizens=citizens, months=months, seed=seed)
             with Progress(

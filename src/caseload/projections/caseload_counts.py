@@ -81,10 +81,24 @@ class CaseloadState:
         return in_force
 
 
-def project_caseload(events: Iterable[DomainEvent]) -> CaseloadState:
-    """Rebuild the caseload state from a stream of events."""
+def project_caseload(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> CaseloadState:
+    """Rebuild the caseload state from a stream of events.
+
+    With `as_true_on`, broker events that happened after that business date are left out,
+    so the state is the caseload as it stood that day (a broker's events are in date order).
+    Policies are kept whatever their decision date: their `effective_from` says when they
+    apply.
+    """
     state = CaseloadState()
     for event in events:
+        if (
+            as_true_on is not None
+            and isinstance(event, Broker.Event)
+            and event.occurred_on > as_true_on
+        ):
+            continue
         state.apply(event)
     return state
 

@@ -1,0 +1,116 @@
+"""The caseload and coverage read models, checked against models computed from the commands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+
+from caseload import Caseload, Channel, ClosureReason, Role
+from caseload.testing import RecordContact, histories, run_history
+from tests.conftest import KEY, fixed_clock
+
+DAY = date(2025, 1, 6)
+
+
+def new_app() -> Caseload:
+    return Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+
+
+@given(history=histories(max_size=40))
+def test_caseload_rows_equal_the_brokers_held_cases(history: list[object]) -> None:
+    """After any history, each caseload row equals what the broker aggregate holds."""
+    with new_app() as app:
+        result = run_history(app, history)
+        rows = {row.broker_id: row for row in app.caseload()}
+        assert set(rows) == set(result.brokers)
+        for broker in result.brokers:
+            view = app.broker(broker)
+            assert rows[broker].active_cases == len(view.active_cases) <= rows[broker].limit
+            assert rows[broker].limit == view.limit
+            assert rows[broker].left_on == view.left_on
+
+
+@given(history=histories(max_size=40))
+def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object]) -> None:
+    """Per trajectory, the roles covered and by whom are exactly those of accepted contacts."""
+    with new_app() as app:
+        result = run_history(app, history)
+        expected: dict[UUID, set[tuple[Role, UUID]]] = defaultdict(set)
+        for command in result.accepted:
+            if isinstance(command, RecordContact):
+                trajectory = result.trajectories[command.trajectory % len(result.trajectories)]
+                broker = result.brokers[command.broker % len(result.brokers)]
+                expected[trajectory] |= {(role, broker) for role in command.roles}
+        coverage = app.role_coverage()
+        assert {row.trajectory_id for row in coverage.trajectories} == set(result.trajectories)
+        for row in coverage.trajectories:
+            assert row.exercised == frozenset(expected[row.trajectory_id])
+            assert row.broker_id == app.trajectory(row.trajectory_id).broker_id
+        active = [r for r in coverage.trajectories if r.is_open and r.broker_id is not None]
+        assert coverage.active_cases == len(active)
+        if active:
+            share = sum(r.all_four for r in active) / len(active)
+            assert coverage.share_all_four == pytest.approx(share)
+
+
+def test_caseload_on_a_past_date_counts_what_was_true_that_day() -> None:
+    """`caseload(on=D)` lists the brokers registered by D and the cases they held on D."""
+    with new_app() as app:
+        early = app.register_broker(name="Early", team="Team A", fte=1.0, on=DAY)
+        cases = [app.open_trajectory(cpr=f"0{n}0190123{n}", on=DAY) for n in range(1, 4)]
+        app.assign(cases[0], early, on=DAY)
+        app.assign(cases[1], early, on=DAY + timedelta(days=10))
+        app.close_trajectory(cases[0], on=DAY + timedelta(days=20), reason=ClosureReason.JOB)
+        late = app.register_broker(name="Late", team="Team A", fte=1.0, on=DAY + timedelta(days=30))
+        app.assign(cases[2], late, on=DAY + timedelta(days=30))
+
+        def held(on: date) -> dict[str, int]:
+            return {row.name: row.active_cases for row in app.caseload(on=on)}
+
+        assert held(DAY) == {"Early": 1}
+        assert held(DAY + timedelta(days=10)) == {"Early": 2}
+        assert held(DAY + timedelta(days=20)) == {"Early": 1}
+        assert held(DAY + timedelta(days=30)) == {"Early": 1, "Late": 1}
+        assert held(DAY + timedelta(days=30)) == {r.name: r.active_cases for r in app.caseload()}
+
+
+def test_caseload_uses_the_policy_in_force_on_the_date() -> None:
+    """The limit in a caseload row is the one in force on the date asked about."""
+    with new_app() as app:
+        app.register_broker(name="B", team="Team A", fte=0.5, on=DAY)
+        app.set_caseload_policy(limit_per_fte=20, effective_from=DAY + timedelta(days=7), on=DAY)
+        assert app.caseload(on=DAY)[0].limit == 15
+        assert app.caseload(on=DAY + timedelta(days=7))[0].limit == 10
+        assert app.caseload(on=DAY + timedelta(days=7))[0].policy.startswith("20-per-fte")
+
+
+def test_one_person_share_counts_only_the_assigned_broker() -> None:
+    """All four roles by a colleague count for coverage, not for the one-person share."""
+    with new_app() as app:
+        holder = app.register_broker(name="Holder", team="Team A", fte=1.0, on=DAY)
+        colleague = app.register_broker(name="Colleague", team="Team A", fte=1.0, on=DAY)
+        first = app.open_trajectory(cpr="0101901234", on=DAY)
+        second = app.open_trajectory(cpr="0201901234", on=DAY)
+        app.assign(first, holder, on=DAY)
+        app.assign(second, holder, on=DAY)
+        app.record_contact(first, on=DAY, roles=set(Role), channel=Channel.MEETING, by=holder)
+        app.record_contact(second, on=DAY, roles={Role.COACH}, channel=Channel.PHONE, by=holder)
+        app.record_contact(
+            second, on=DAY, roles=set(Role) - {Role.COACH}, channel=Channel.MEETING, by=colleague
+        )
+        coverage = app.role_coverage()
+        assert coverage.active_cases == 2
+        assert coverage.share_all_four == 1.0
+        assert coverage.share_all_four_by_assigned_broker == 0.5
+        by_name = {b.name: b for b in coverage.brokers}
+        assert by_name["Holder"].cases_with_all_four_by_broker == 1
+        assert by_name["Colleague"].roles_covered == frozenset(set(Role) - {Role.COACH})
+        # A transfer makes the colleague the assigned broker: now their roles count.
+        app.transfer(second, to_broker=colleague, on=DAY)
+        row = next(r for r in app.role_coverage().trajectories if r.trajectory_id == second)
+        assert row.roles_by_assigned_broker == frozenset(set(Role) - {Role.COACH})
+        assert row.exercised_by(Role.COACH) == {holder}
