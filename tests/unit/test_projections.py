@@ -40,11 +40,11 @@ def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object
     with new_app() as app:
         result = run_history(app, history)
         expected: dict[UUID, set[tuple[Role, UUID]]] = defaultdict(set)
-        for command in result.accepted:
-            if isinstance(command, RecordContact):
-                trajectory = result.trajectories[command.trajectory % len(result.trajectories)]
-                broker = result.brokers[command.broker % len(result.brokers)]
-                expected[trajectory] |= {(role, broker) for role in command.roles}
+        for step in result.accepted:
+            if isinstance(step.command, RecordContact):
+                assert step.trajectory is not None
+                assert step.broker is not None
+                expected[step.trajectory] |= {(role, step.broker) for role in step.command.roles}
         coverage = app.role_coverage()
         assert {row.trajectory_id for row in coverage.trajectories} == set(result.trajectories)
         for row in coverage.trajectories:

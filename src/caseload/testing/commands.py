@@ -29,6 +29,7 @@ __all__ = [
     "OpenTrajectory",
     "RecordContact",
     "RegisterBroker",
+    "Step",
     "Transfer",
     "commands",
     "histories",
@@ -138,13 +139,23 @@ def histories(
 
 
 @attrs.frozen
+class Step:
+    """One command as it was run: its business date and the ids its indices resolved to."""
+
+    command: Command
+    on: date
+    trajectory: UUID | None
+    broker: UUID | None
+
+
+@attrs.frozen
 class HistoryResult:
     """What replaying a history did."""
 
     brokers: tuple[UUID, ...]
     trajectories: tuple[UUID, ...]
-    accepted: tuple[Command, ...]
-    refused: tuple[tuple[Command, CaseloadError], ...]
+    accepted: tuple[Step, ...]
+    refused: tuple[tuple[Step, CaseloadError], ...]
 
 
 def run_history(
@@ -153,56 +164,60 @@ def run_history(
     """Replay `history` on `app`, one business day per command from `start` on.
 
     Indices wrap around the brokers and trajectories created so far; a command whose
-    index has nothing to refer to yet is skipped. Refusals (`CaseloadError`) are collected.
+    index has nothing to refer to yet is skipped. Each accepted or refused command is
+    reported as a `Step` with the ids it used; refusals keep their `CaseloadError`.
     """
     brokers: list[UUID] = []
     trajectories: list[UUID] = []
-    accepted: list[Command] = []
-    refused: list[tuple[Command, CaseloadError]] = []
-    for step, command in enumerate(history):
-        day = start + timedelta(days=step)
+    accepted: list[Step] = []
+    refused: list[tuple[Step, CaseloadError]] = []
+    for number, command in enumerate(history):
+        day = start + timedelta(days=number)
+        t_index = getattr(command, "trajectory", None)
+        b_index = getattr(command, "broker", None)
+        trajectory = (
+            trajectories[t_index % len(trajectories)]
+            if trajectories and t_index is not None
+            else None
+        )
+        broker = brokers[b_index % len(brokers)] if brokers and b_index is not None else None
+        if (t_index is not None and trajectory is None) or (b_index is not None and broker is None):
+            continue  # nothing to refer to yet
         try:
             match command:
                 case RegisterBroker(team=team, fte=fte):
                     name = f"Broker {len(brokers) + 1}"
-                    brokers.append(app.register_broker(name=name, team=team, fte=fte, on=day))
+                    broker = app.register_broker(name=name, team=team, fte=fte, on=day)
+                    brokers.append(broker)
                 case OpenTrajectory(cpr=cpr):
-                    trajectories.append(app.open_trajectory(cpr=cpr, on=day))
-                case Assign(trajectory=t, broker=b) if trajectories and brokers:
-                    app.assign(
-                        trajectories[t % len(trajectories)], brokers[b % len(brokers)], on=day
-                    )
-                case Transfer(trajectory=t, broker=b) if trajectories and brokers:
-                    app.transfer(
-                        trajectories[t % len(trajectories)],
-                        to_broker=brokers[b % len(brokers)],
-                        on=day,
-                    )
-                case Close(trajectory=t, reason=reason) if trajectories:
-                    app.close_trajectory(trajectories[t % len(trajectories)], on=day, reason=reason)
-                case ChangeFte(broker=b, fte=fte) if brokers:
-                    app.change_fte(brokers[b % len(brokers)], fte=fte, on=day)
-                case Leave(broker=b) if brokers:
-                    app.broker_left(brokers[b % len(brokers)], on=day)
-                case RecordContact(trajectory=t, broker=b, roles=roles, channel=channel) if (
-                    trajectories and brokers
-                ):
+                    trajectory = app.open_trajectory(cpr=cpr, on=day)
+                    trajectories.append(trajectory)
+                case Assign():
+                    app.assign(_id(trajectory), _id(broker), on=day)
+                case Transfer():
+                    app.transfer(_id(trajectory), to_broker=_id(broker), on=day)
+                case Close(reason=reason):
+                    app.close_trajectory(_id(trajectory), on=day, reason=reason)
+                case ChangeFte(fte=fte):
+                    app.change_fte(_id(broker), fte=fte, on=day)
+                case Leave():
+                    app.broker_left(_id(broker), on=day)
+                case RecordContact(roles=roles, channel=channel):
                     app.record_contact(
-                        trajectories[t % len(trajectories)],
-                        on=day,
-                        roles=roles,
-                        channel=channel,
-                        by=brokers[b % len(brokers)],
+                        _id(trajectory), on=day, roles=roles, channel=channel, by=_id(broker)
                     )
-                case _:
-                    continue
         except CaseloadError as error:
-            refused.append((command, error))
+            refused.append((Step(command, day, trajectory, broker), error))
         else:
-            accepted.append(command)
+            accepted.append(Step(command, day, trajectory, broker))
     return HistoryResult(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
         accepted=tuple(accepted),
         refused=tuple(refused),
     )
+
+
+def _id(resolved: UUID | None) -> UUID:
+    assert resolved is not None
+    return resolved
