@@ -20,7 +20,7 @@ DEFAULT_STORE = "sqlite:///caseload.db"
 
 _SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
 
-_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 @attrs.frozen
@@ -125,9 +125,13 @@ def _postgres(url: str) -> Store:
     if not database:
         raise InvalidStoreURL("a postgresql URL needs a database: postgresql://USER@HOST/DATABASE")
     try:
-        port = parts.port or 5432
+        port = 5432 if parts.port is None else parts.port
     except ValueError:
-        raise InvalidStoreURL(f"the port in the postgresql URL is not a number: {url}") from None
+        port = -1
+    if not 0 < port < 65536:
+        raise InvalidStoreURL(
+            f"the port in the postgresql URL must be a number from 1 to 65535: {parts.netloc}"
+        )
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"schema"})
     if unknown:
@@ -135,7 +139,7 @@ def _postgres(url: str) -> Store:
             f"unknown postgresql URL option(s) {', '.join(unknown)}; the one option is schema"
         )
     schema = query.get("schema", [""])[0] or None
-    if schema is not None and not _SCHEMA_NAME.match(schema):
+    if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
         raise InvalidStoreURL(
             f"schema {schema!r} is not a plain identifier (letters, digits, underscore)"
         )

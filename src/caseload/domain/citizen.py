@@ -7,7 +7,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from caseload.domain.errors import TrajectoryAlreadyOpen
+from caseload.domain.errors import DateOutOfRange, TrajectoryAlreadyOpen
 
 __all__ = ["Citizen"]
 
@@ -51,6 +51,7 @@ class Citizen(Aggregate):
         self.pseudonym = pseudonym
         self.open_trajectory: UUID | None = None
         self.trajectories: list[UUID] = []
+        self.last_closed_on: date | None = None
 
     def start_trajectory(self, trajectory_id: UUID, on: date) -> None:
         """Take a new trajectory, unless one is still open."""
@@ -58,6 +59,11 @@ class Citizen(Aggregate):
             raise TrajectoryAlreadyOpen(
                 f"this citizen already has open trajectory {self.open_trajectory}; "
                 "a citizen has at most 1 open trajectory in the programme"
+            )
+        if self.last_closed_on is not None and on < self.last_closed_on:
+            raise DateOutOfRange(
+                f"cannot open a trajectory on {on}: this citizen's previous trajectory closed "
+                f"on {self.last_closed_on}, and trajectories of one citizen may not overlap"
             )
         self._trajectory_started(trajectory_id=trajectory_id, occurred_on=on)
 
@@ -74,3 +80,4 @@ class Citizen(Aggregate):
     def _trajectory_ended(self, trajectory_id: UUID, occurred_on: date) -> None:
         if self.open_trajectory == trajectory_id:
             self.open_trajectory = None
+        self.last_closed_on = occurred_on

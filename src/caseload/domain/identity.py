@@ -57,9 +57,10 @@ def birth_date(digits: str) -> date:
     try:
         return date(full_year, month, day)
     except ValueError:
+        # The message names no part of the number: even a mistyped birth date is personal.
         raise InvalidCitizenId(
-            "a CPR number must begin with a real birth date (DDMMYY); "
-            f"day {day:02d} of month {month:02d} in {full_year} does not exist"
+            "a CPR number must begin with a real birth date (DDMMYY, with the century "
+            "given by the 7th digit); the date in the number given does not exist"
         ) from None
 
 

@@ -1,0 +1,113 @@
+"""Helpers shared by the unit tests: a fresh application, fresh CPR numbers, cases, brokers,
+and a table of every command taking a business date (for the trajectory and date tests)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from caseload import (
+    Caseload,
+    Channel,
+    ClosureReason,
+    PathwayKind,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
+from tests.conftest import KEY, TODAY, fixed_clock
+
+START = date(2025, 1, 6)
+"""The first business day the tests record; TODAY (the clock) is SPAN days later."""
+SPAN = (TODAY - START).days
+
+_serials = itertools.count()
+
+
+def new_app() -> Caseload:
+    """A fresh in-memory application on the tests' key and clock (usable inside @given)."""
+    return Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+
+
+def next_cpr() -> str:
+    """A valid CPR number (born 1890 or 1990) not handed out before in this test run."""
+    i = next(_serials)
+    return f"{1 + i % 28:02d}{1 + (i // 28) % 12:02d}90{(i // 336) % 10000:04d}"
+
+
+def open_case(app: Caseload, on: date = START, pathway: PathwayKind | None = None) -> UUID:
+    """Open a trajectory for a new citizen (on the default pathway unless one is given)."""
+    if pathway is None:
+        return app.open_trajectory(cpr=next_cpr(), on=on)
+    return app.open_trajectory(cpr=next_cpr(), on=on, pathway=pathway)
+
+
+def give_cases(app: Caseload, broker: UUID, count: int, on: date = START) -> list[UUID]:
+    """Open `count` trajectories and assign them all to `broker` on `on`."""
+    cases = []
+    for _ in range(count):
+        case = open_case(app, on)
+        app.assign(case, broker, on=on)
+        cases.append(case)
+    return cases
+
+
+def register(app: Caseload, fte: object = 1.0, on: date = START, name: str = "Broker") -> UUID:
+    """Register a broker in team "T"."""
+    return app.register_broker(name=name, team="T", fte=fte, on=on)
+
+
+@attrs.frozen
+class Office:
+    """An application with two brokers (A holds `case`) and an unassigned trajectory."""
+
+    app: Caseload
+    a: UUID
+    b: UUID
+    case: UUID
+    spare: UUID
+
+
+def office(app: Caseload, opened: date = START) -> Office:
+    """Register brokers A and B on START, open two cases on `opened`, give `case` to A."""
+    a = app.register_broker(name="A", team="T", on=START)
+    b = app.register_broker(name="B", team="T", on=START)
+    case = app.open_trajectory(cpr=next_cpr(), on=opened)
+    spare = app.open_trajectory(cpr=next_cpr(), on=opened)
+    app.assign(case, a, on=opened)
+    return Office(app, a, b, case, spare)
+
+
+Command = Callable[[Office, Any], None]
+"""A command run on an `Office`, given its business date (or, for enum tests, a value)."""
+
+TRAJECTORY_COMMANDS: dict[str, Command] = {
+    "contact": lambda o, on: o.app.record_contact(
+        o.case, on=on, roles=Role.COACH, channel=Channel.PHONE, by=o.b
+    ),
+    "progress": lambda o, on: o.app.record_progress(o.case, on=on, scores={"job_search": 3}),
+    "placement": lambda o, on: o.app.record_job_placement(
+        o.case, on=on, kind=PlacementKind.FLEX_JOB
+    ),
+    "review": lambda o, on: o.app.record_review(o.case, on=on, outcome=ReviewOutcome.CONTINUE),
+    "assign": lambda o, on: o.app.assign(o.spare, o.b, on=on),
+    "transfer": lambda o, on: o.app.transfer(o.case, to_broker=o.b, on=on),
+    "close": lambda o, on: o.app.close_trajectory(o.case, on=on, reason=ClosureReason.MOVED),
+}
+
+ALL_COMMANDS: dict[str, Command] = {
+    **TRAJECTORY_COMMANDS,
+    "configure_programme": lambda o, on: o.app.configure_programme(name="P", on=on),
+    "set_caseload_policy": lambda o, on: o.app.set_caseload_policy(
+        limit_per_fte=20, effective_from=START, on=on
+    ),
+    "register_broker": lambda o, on: o.app.register_broker(name="C", team="T", on=on),
+    "change_fte": lambda o, on: o.app.change_fte(o.b, fte=0.5, on=on),
+    "broker_left": lambda o, on: o.app.broker_left(o.b, on=on),
+    "open_trajectory": lambda o, on: o.app.open_trajectory(cpr=next_cpr(), on=on),
+}

@@ -1,0 +1,405 @@
+"""Broker rules through the `Caseload` facade on memory://: limits, FTE, exclusivity, dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseload import (
+    AlreadyAssigned,
+    BrokerHasLeft,
+    BrokerHoldsCases,
+    CaseloadLimitExceeded,
+    DateOutOfRange,
+    InvalidFte,
+    NotInProgramme,
+    PathwayKind,
+    UnknownBroker,
+    UnknownTrajectory,
+)
+from tests.conftest import TODAY
+from tests.unit._support import SPAN, START, give_cases, new_app, open_case, register
+
+
+def not_a_uuid(text: str) -> bool:
+    """True when `UUID(text)` would fail."""
+    try:
+        UUID(text)
+    except ValueError:
+        return True
+    return False
+
+
+days = st.integers(0, SPAN)
+
+
+# ----------------------------------------------------------------- the limit
+
+
+@given(hundredths=st.integers(1, 100), limit_per_fte=st.integers(1, 60))
+def test_limit_is_floor_of_limit_per_fte_times_fte(hundredths: int, limit_per_fte: int) -> None:
+    """A broker holds exactly floor(limit_per_fte × FTE) cases; the next is refused unwritten."""
+    expected = limit_per_fte * hundredths // 100
+    with new_app() as app:
+        app.configure_programme(name="P", on=START, limit_per_fte=limit_per_fte)
+        broker = register(app, fte=Decimal(hundredths) / 100)
+        assert app.broker(broker).limit == expected
+        give_cases(app, broker, expected)
+        extra = open_case(app)
+        before = app.head()
+        with pytest.raises(CaseloadLimitExceeded) as caught:
+            app.assign(extra, broker, on=START)
+        assert app.head() == before
+        assert f"they hold {expected} of {expected} cases" in str(caught.value)
+        assert (caught.value.active_cases, caught.value.limit) == (expected, expected)
+        assert len(app.broker(broker).active_cases) == expected
+        assert app.trajectory(extra).broker_id is None
+
+
+@pytest.mark.parametrize(("fte", "limit"), [(1.0, 30), (0.5, 15), (0.33, 9), (0.01, 0)])
+def test_default_policy_limits(fte: float, limit: int) -> None:
+    """Under the default policy (30 per FTE) 1.0 → 30, 0.5 → 15, 0.33 → 9, 0.01 → 0 cases."""
+    with new_app() as app:
+        assert app.broker(register(app, fte=fte)).limit == limit
+
+
+def test_full_time_broker_refuses_the_31st_case() -> None:
+    """A full-time broker holding 30 cases is refused the 31st with "30 of 30" in the message."""
+    with new_app() as app:
+        broker = register(app)
+        give_cases(app, broker, 30)
+        extra = open_case(app)
+        before = app.head()
+        with pytest.raises(CaseloadLimitExceeded, match="30 of 30"):
+            app.assign(extra, broker, on=START)
+        assert app.head() == before
+
+
+# ----------------------------------------------------------------- FTE
+
+
+@pytest.mark.parametrize("fte", [0, 0.0, -0.5, -1, 1.01, 2, 0.333, float("nan"), "abc", True, None])
+def test_invalid_fte_is_refused_at_registration(fte: object) -> None:
+    """An FTE of 0, negative, above 1, finer than hundredths, NaN, text or bool is refused."""
+    with new_app() as app:
+        before = app.head()
+        with pytest.raises(InvalidFte) as caught:
+            register(app, fte=fte)
+        assert app.head() == before
+    named = type(fte).__name__ if isinstance(fte, bool) or fte is None else str(fte)
+    assert named in str(caught.value)
+
+
+@pytest.mark.parametrize("fte", [0, -0.5, 1.5, 0.333, float("nan"), "abc", True])
+def test_invalid_fte_is_refused_on_change(fte: object) -> None:
+    """change_fte refuses the same invalid FTEs and leaves the broker as they were."""
+    with new_app() as app:
+        broker = register(app, fte=0.5)
+        before = app.head()
+        with pytest.raises(InvalidFte):
+            app.change_fte(broker, fte=fte, on=START)
+        assert app.head() == before
+        assert app.broker(broker).fte == Decimal("0.50")
+
+
+@given(hundredths=st.integers(1, 100), as_text=st.booleans())
+def test_fte_in_hundredths_is_accepted(hundredths: int, as_text: bool) -> None:
+    """Any FTE of 0.01 to 1.00 in hundredths (number or text) is accepted and kept exactly."""
+    fte = Decimal(hundredths) / 100
+    with new_app() as app:
+        broker = register(app, fte=str(fte) if as_text else float(fte))
+        assert app.broker(broker).fte == fte
+
+
+@given(
+    fte=st.one_of(
+        st.decimals(max_value=Decimal(0), allow_nan=False, allow_infinity=False, places=2),
+        st.decimals(min_value=Decimal("1.01"), allow_nan=False, allow_infinity=False, places=2),
+        st.decimals(min_value=Decimal("0.001"), max_value=Decimal("0.999"), places=3).filter(
+            lambda d: d != d.quantize(Decimal("0.01"))
+        ),
+    )
+)
+def test_fte_outside_range_or_finer_than_hundredths_is_refused(fte: Decimal) -> None:
+    """Any FTE ≤ 0, > 1, or with a nonzero thousandth is refused with InvalidFte."""
+    with new_app() as app, pytest.raises(InvalidFte, match="FTE"):
+        register(app, fte=fte)
+
+
+# ----------------------------------------------------------------- one broker at a time
+
+
+@given(first=days, second=days)
+def test_same_broker_cannot_take_a_case_twice(first: int, second: int) -> None:
+    """Assigning a trajectory to the broker who already holds it is refused (AlreadyAssigned)."""
+    first, second = sorted((first, second))
+    with new_app() as app:
+        broker = register(app)
+        case = open_case(app)
+        app.assign(case, broker, on=START + timedelta(first))
+        before = app.head()
+        with pytest.raises(AlreadyAssigned, match=str(case)):
+            app.assign(case, broker, on=START + timedelta(second))
+        assert app.head() == before
+        assert app.broker(broker).active_cases == {case}
+
+
+@given(first=days, second=days)
+def test_assigned_case_cannot_be_assigned_to_another_broker(first: int, second: int) -> None:
+    """A trajectory already with broker A is refused for broker B (AlreadyAssigned): transfer it."""
+    first, second = sorted((first, second))
+    with new_app() as app:
+        a, b = register(app, name="A"), register(app, name="B")
+        case = open_case(app)
+        app.assign(case, a, on=START + timedelta(first))
+        before = app.head()
+        with pytest.raises(AlreadyAssigned, match="transfer"):
+            app.assign(case, b, on=START + timedelta(second))
+        assert app.head() == before
+        assert app.trajectory(case).broker_id == a
+        assert app.broker(b).active_cases == frozenset()
+
+
+# ----------------------------------------------------------------- leaving
+
+
+@given(left=days, later=days)
+def test_no_assignment_after_leaving(left: int, later: int) -> None:
+    """A broker who has left takes no case, whatever the date (BrokerHasLeft)."""
+    with new_app() as app:
+        broker = register(app)
+        app.broker_left(broker, on=START + timedelta(left))
+        case = open_case(app)
+        before = app.head()
+        with pytest.raises(BrokerHasLeft, match=str(START + timedelta(left))):
+            app.assign(case, broker, on=START + timedelta(max(left, later)))
+        assert app.head() == before
+
+
+@given(count=st.integers(1, 6))
+def test_leaving_while_holding_cases_is_refused(count: int) -> None:
+    """A broker holding cases cannot leave; the error lists the cases, also in `.cases`."""
+    with new_app() as app:
+        broker = register(app)
+        cases = give_cases(app, broker, count)
+        before = app.head()
+        with pytest.raises(BrokerHoldsCases) as caught:
+            app.broker_left(broker, on=TODAY)
+        assert app.head() == before
+        assert caught.value.cases == tuple(sorted(cases))
+        assert f"holding {count} cases" in str(caught.value)
+        for case in cases:
+            assert str(case) in str(caught.value)
+        assert app.broker(broker).left_on is None
+
+
+# ----------------------------------------------------------------- FTE changes
+
+
+@given(count=st.integers(0, 30), hundredths=st.integers(1, 100))
+def test_fte_change_must_keep_the_caseload_within_the_limit(count: int, hundredths: int) -> None:
+    """change_fte is refused iff the held cases exceed floor(30 × new FTE); else it applies."""
+    new_fte = Decimal(hundredths) / 100
+    new_limit = 30 * hundredths // 100
+    with new_app() as app:
+        broker = register(app)
+        cases = give_cases(app, broker, count)
+        before = app.head()
+        if count > new_limit:
+            with pytest.raises(BrokerHoldsCases) as caught:
+                app.change_fte(broker, fte=new_fte, on=TODAY)
+            assert app.head() == before
+            assert f"the limit would be {new_limit}" in str(caught.value)
+            assert f"hold {count} cases" in str(caught.value)
+            assert caught.value.cases == tuple(sorted(cases))
+            assert app.broker(broker).fte == Decimal("1.00")
+        else:
+            app.change_fte(broker, fte=new_fte, on=TODAY)
+            assert app.broker(broker).fte == new_fte
+            assert app.broker(broker).limit == new_limit
+
+
+# ----------------------------------------------------------------- exclusivity
+
+
+def test_job_clarification_case_is_not_for_a_resource_pathway_broker() -> None:
+    """A job-clarification trajectory cannot go to a broker of the default programme."""
+    with new_app() as app:
+        broker = register(app)
+        case = open_case(app, pathway=PathwayKind.JOB_CLARIFICATION)
+        before = app.head()
+        with pytest.raises(NotInProgramme, match="job_clarification"):
+            app.assign(case, broker, on=START)
+        assert app.head() == before
+        assert app.trajectory(case).broker_id is None
+
+
+@given(programme=st.sampled_from(PathwayKind), case_kind=st.sampled_from(PathwayKind))
+def test_brokers_hold_only_their_programmes_pathway(
+    programme: PathwayKind, case_kind: PathwayKind
+) -> None:
+    """A trajectory can be assigned iff its pathway is the programme's; else NotInProgramme."""
+    with new_app() as app:
+        app.configure_programme(name="P", on=START, pathway=programme)
+        broker = register(app)
+        case = open_case(app, pathway=case_kind)
+        if programme is case_kind:
+            app.assign(case, broker, on=START)
+            assert app.broker(broker).active_cases == {case}
+        else:
+            before = app.head()
+            with pytest.raises(NotInProgramme):
+                app.assign(case, broker, on=START)
+            assert app.head() == before
+
+
+# ----------------------------------------------------------------- date order
+
+
+@given(first=days, second=days)
+def test_broker_history_is_kept_in_date_order(first: int, second: int) -> None:
+    """An assignment dated before the broker's latest event is refused (DateOutOfRange)."""
+    with new_app() as app:
+        broker = register(app)
+        early, late = open_case(app), open_case(app)
+        app.assign(early, broker, on=START + timedelta(first))
+        before = app.head()
+        if second < first:
+            with pytest.raises(DateOutOfRange, match=str(START + timedelta(first))):
+                app.assign(late, broker, on=START + timedelta(second))
+            assert app.head() == before
+        else:
+            app.assign(late, broker, on=START + timedelta(second))
+            assert app.broker(broker).active_cases == {early, late}
+
+
+# ----------------------------------------------------------------- dated policies
+
+
+@given(limit=st.integers(1, 60), effective=st.integers(1, SPAN + 30))
+def test_policy_in_force_depends_on_the_date(limit: int, effective: int) -> None:
+    """With a policy from D, limit_in_force is 30 before D and the new limit on and after D."""
+    day = START + timedelta(effective)
+    with new_app() as app:
+        app.set_caseload_policy(limit_per_fte=limit, effective_from=day, on=START)
+        assert app.limit_in_force(on=day - timedelta(1)).limit_per_fte == 30
+        assert app.limit_in_force(on=day).limit_per_fte == limit
+        assert app.limit_in_force(on=day + timedelta(400)).limit_per_fte == limit
+
+
+@given(limit=st.integers(1, 29), effective=st.integers(1, SPAN))
+def test_assignments_are_checked_against_the_policy_of_their_date(
+    limit: int, effective: int
+) -> None:
+    """Assignments dated before D are checked against 30, those on/after D against the new limit."""
+    day = START + timedelta(effective)
+    with new_app() as app:
+        app.set_caseload_policy(limit_per_fte=limit, effective_from=day, on=START)
+        broker = register(app)
+        give_cases(app, broker, limit + 1, on=day - timedelta(1))  # within 30 before D
+        extra = open_case(app)
+        before = app.head()
+        with pytest.raises(CaseloadLimitExceeded, match=f"{limit + 1} of {limit} cases"):
+            app.assign(extra, broker, on=day)
+        assert app.head() == before
+        fresh = register(app, on=day)
+        give_cases(app, fresh, limit, on=day)
+        with pytest.raises(CaseloadLimitExceeded, match=f"{limit} of {limit} cases"):
+            app.assign(extra, fresh, on=day)
+
+
+def test_policy_of_twenty_from_a_date() -> None:
+    """With 20 per FTE from D, a 21st case is fine the day before D and refused on D."""
+    day = date(2025, 3, 1)
+    with new_app() as app:
+        app.set_caseload_policy(limit_per_fte=20, effective_from=day, on=START)
+        assert app.limit_in_force(on=date(2025, 2, 28)).limit_per_fte == 30
+        assert app.limit_in_force(on=day).limit_per_fte == 20
+        broker = register(app)
+        give_cases(app, broker, 21, on=date(2025, 2, 28))
+        extra = open_case(app)
+        before = app.head()
+        with pytest.raises(CaseloadLimitExceeded, match="21 of 20"):
+            app.assign(extra, broker, on=day)
+        assert app.head() == before
+
+
+# ----------------------------------------------------------------- transfers
+
+
+@given(limit=st.integers(1, 5), held=st.integers(0, 5))
+def test_transfer_enforces_the_receivers_limit(limit: int, held: int) -> None:
+    """A transfer to a full broker is refused and changes nothing; otherwise the case moves."""
+    held = min(held, limit)
+    with new_app() as app:
+        app.configure_programme(name="P", on=START, limit_per_fte=limit)
+        a, b = register(app, name="A"), register(app, name="B")
+        (case,) = give_cases(app, a, 1)
+        b_cases = set(give_cases(app, b, held))
+        if held == limit:
+            before = app.head()
+            with pytest.raises(CaseloadLimitExceeded, match=f"{limit} of {limit} cases"):
+                app.transfer(case, to_broker=b, on=TODAY)
+            assert app.head() == before
+            assert app.broker(a).active_cases == {case}
+            assert app.broker(b).active_cases == b_cases
+            assert app.trajectory(case).broker_id == a
+        else:
+            app.transfer(case, to_broker=b, on=TODAY)
+            assert app.broker(a).active_cases == frozenset()
+            assert app.broker(b).active_cases == b_cases | {case}
+
+
+# ----------------------------------------------------------------- unknown ids
+
+
+@given(unknown=st.uuids())
+def test_unknown_uuids_are_unknown(unknown: UUID) -> None:
+    """A random UUID is an UnknownBroker or UnknownTrajectory, naming the id."""
+    with new_app() as app:
+        broker = register(app)
+        case = open_case(app)
+        before = app.head()
+        with pytest.raises(UnknownBroker, match=str(unknown)):
+            app.assign(case, unknown, on=START)
+        with pytest.raises(UnknownTrajectory, match=str(unknown)):
+            app.assign(unknown, broker, on=START)
+        with pytest.raises(UnknownBroker, match=str(unknown)):
+            app.broker(unknown)
+        with pytest.raises(UnknownTrajectory, match=str(unknown)):
+            app.trajectory(unknown)
+        with pytest.raises(UnknownBroker):
+            app.broker_left(unknown, on=START)
+        assert app.head() == before
+
+
+@given(text=st.text(max_size=40).filter(not_a_uuid))
+def test_non_uuid_ids_are_unknown(text: str) -> None:
+    """A string that is not a UUID is refused as UnknownBroker / UnknownTrajectory."""
+    with new_app() as app:
+        broker = register(app)
+        case = open_case(app)
+        before = app.head()
+        with pytest.raises(UnknownBroker, match="not a broker id"):
+            app.assign(case, text, on=START)  # type: ignore[arg-type]
+        with pytest.raises(UnknownTrajectory, match="not a trajectory id"):
+            app.assign(text, broker, on=START)  # type: ignore[arg-type]
+        with pytest.raises(UnknownBroker):
+            app.change_fte(text, fte=0.5, on=START)  # type: ignore[arg-type]
+        assert app.head() == before
+
+
+def test_ids_of_the_wrong_kind_are_unknown() -> None:
+    """A trajectory's id is not a broker id, and a broker's id is not a trajectory id."""
+    with new_app() as app:
+        broker = register(app)
+        case = open_case(app)
+        with pytest.raises(UnknownBroker, match="not a broker"):
+            app.broker(case)
+        with pytest.raises(UnknownTrajectory, match="not a trajectory"):
+            app.trajectory(broker)

@@ -1,0 +1,297 @@
+"""Round trips through the real eventsourcing JSON transcoder with caseload's transcodings."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import attrs
+import pytest
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseload import Caseload
+from caseload.domain import values
+from caseload.domain.values import (
+    CaseloadPolicy,
+    Channel,
+    ClosureReason,
+    IndicatorSet,
+    PathwayKind,
+    Placement,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+    Scores,
+)
+from caseload.transcodings import register_transcodings
+from tests.conftest import KEY, TODAY, fixed_clock
+
+START = date(2025, 1, 6)
+
+ENUMS = [
+    obj
+    for _, obj in inspect.getmembers(values, inspect.isclass)
+    if issubclass(obj, enum.Enum) and obj.__module__ == values.__name__
+]
+VALUE_CLASSES = [
+    obj
+    for _, obj in inspect.getmembers(values, inspect.isclass)
+    if attrs.has(obj) and obj.__module__ == values.__name__
+]
+
+
+def transcoder() -> JSONTranscoder:
+    """A JSON transcoder set up as the application's: eventsourcing's plus caseload's."""
+    t = JSONTranscoder()
+    t.register(UUIDAsHex())
+    t.register(DecimalAsStr())
+    t.register(DatetimeAsISO())
+    register_transcodings(t)
+    return t
+
+
+TRANSCODER = transcoder()
+
+
+def round_trip(value: Any) -> Any:
+    """Encode and decode `value` through the transcoder."""
+    return TRANSCODER.decode(TRANSCODER.encode(value))
+
+
+def assert_same(result: Any, expected: Any) -> None:
+    """`result` equals `expected` and has the same type at every level of nesting."""
+    assert type(result) is type(expected), (type(result), type(expected))
+    assert result == expected
+    if isinstance(expected, dict):
+        for key, item in expected.items():
+            assert_same(result[key], item)
+    elif isinstance(expected, list | tuple):
+        for got, item in zip(result, expected, strict=True):
+            assert_same(got, item)
+    elif isinstance(expected, set | frozenset):
+        assert sorted(map(repr, result)) == sorted(map(repr, expected))
+    elif attrs.has(type(expected)):
+        for field in attrs.fields(type(expected)):
+            assert_same(getattr(result, field.name), getattr(expected, field.name))
+
+
+# ----------------------------------------------------------------- strategies
+
+finite_decimals = st.decimals(allow_nan=False, allow_infinity=False)
+enum_members = st.one_of(*(st.sampled_from(e) for e in ENUMS))
+role_sets = st.sets(st.sampled_from(Role))
+role_frozensets = st.frozensets(st.sampled_from(Role))
+policies = st.builds(
+    CaseloadPolicy,
+    effective_from=st.dates(),
+    limit_per_fte=st.integers(1, 1000),
+    name=st.text(),
+)
+indicator_sets = st.builds(
+    IndicatorSet,
+    names=st.lists(st.text(), max_size=12),
+    min_score=st.integers(-10, 10),
+    max_score=st.integers(-10, 10),
+)
+placements = st.builds(
+    Placement, kind=st.sampled_from(PlacementKind), hours_per_week=st.none() | finite_decimals
+)
+scores = st.builds(Scores, st.dictionaries(st.text(), st.integers(-100, 100)))
+domain_values = st.one_of(
+    enum_members,
+    policies,
+    indicator_sets,
+    placements,
+    scores,
+    st.dates(),
+    role_sets,
+    role_frozensets,
+)
+plain = st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.uuids(), finite_decimals)
+dict_keys = st.text().filter(lambda k: k not in ("_type_", "_data_"))
+nested = st.recursive(
+    domain_values | plain,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(dict_keys, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+# ----------------------------------------------------------------- coverage of the module
+
+
+def test_every_value_type_of_the_domain_is_covered() -> None:
+    """The six enums and four attrs value classes of caseload.domain.values are all tested."""
+    assert set(ENUMS) == {Channel, ClosureReason, PathwayKind, PlacementKind, ReviewOutcome, Role}
+    assert set(VALUE_CLASSES) == {CaseloadPolicy, IndicatorSet, Placement, Scores}
+
+
+# ----------------------------------------------------------------- round trips
+
+
+@given(member=enum_members)
+def test_enum_members_round_trip_as_members(member: enum.Enum) -> None:
+    """Every member of every domain enum decodes to the same member (not its value)."""
+    assert round_trip(member) is member
+
+
+@given(day=st.dates())
+def test_dates_round_trip_as_dates(day: date) -> None:
+    """A date decodes to an equal date (not a datetime, not a string)."""
+    assert_same(round_trip(day), day)
+
+
+@given(roles=role_sets)
+def test_sets_of_roles_round_trip(roles: set[Role]) -> None:
+    """A set of Roles decodes to an equal set of Role members."""
+    assert_same(round_trip(roles), roles)
+
+
+@given(roles=role_frozensets)
+def test_frozensets_of_roles_round_trip(roles: frozenset[Role]) -> None:
+    """A frozenset of Roles decodes to an equal frozenset of Role members."""
+    assert_same(round_trip(roles), roles)
+
+
+@given(policy=policies)
+def test_caseload_policy_round_trips(policy: CaseloadPolicy) -> None:
+    """A CaseloadPolicy decodes equal, its effective_from a date."""
+    assert_same(round_trip(policy), policy)
+
+
+@given(indicators=indicator_sets)
+def test_indicator_set_round_trips_with_a_tuple_of_names(indicators: IndicatorSet) -> None:
+    """An IndicatorSet decodes equal, its names still a tuple of str."""
+    result = round_trip(indicators)
+    assert_same(result, indicators)
+    assert type(result.names) is tuple
+
+
+@given(placement=placements)
+def test_placement_round_trips(placement: Placement) -> None:
+    """A Placement decodes equal, its kind a PlacementKind and its hours a Decimal or None."""
+    assert_same(round_trip(placement), placement)
+
+
+@given(value=scores)
+def test_scores_round_trip_with_tuples_of_pairs(value: Scores) -> None:
+    """Scores decode equal, their values a tuple of (str, int) tuples."""
+    result = round_trip(value)
+    assert_same(result, value)
+    assert all(type(pair) is tuple for pair in result.values)
+
+
+@given(value=nested)
+def test_nested_values_round_trip_with_their_types(value: Any) -> None:
+    """Domain values nested in dicts and lists decode equal, of the same type at every level."""
+    assert_same(round_trip(value), value)
+
+
+@given(
+    members=st.one_of(
+        st.lists(st.sampled_from(Role)),
+        st.lists(st.dates()),
+        st.lists(st.text()),
+        st.lists(st.sampled_from(Channel)),
+    ),
+    data=st.data(),
+)
+def test_equal_frozensets_encode_to_identical_bytes(
+    members: list[Any], data: st.DataObject
+) -> None:
+    """Two equal frozensets built in different orders encode to the very same bytes."""
+    shuffled = data.draw(st.permutations(members))
+    assert frozenset(members) == frozenset(shuffled)
+    assert TRANSCODER.encode(frozenset(members)) == TRANSCODER.encode(frozenset(shuffled))
+    assert TRANSCODER.encode(set(members)) == TRANSCODER.encode(set(shuffled))
+
+
+# ----------------------------------------------------------------- stored events
+
+
+def _record_a_history(app: Caseload) -> dict[str, Any]:
+    """Run one of each command and return the values passed in."""
+    given_values: dict[str, Any] = {
+        "indicators": IndicatorSet(names=["work_stamina", "job_search"]),
+        "roles": frozenset({Role.COACH, Role.AUTHORITY, Role.MENTOR_LIKE}),
+        "scores": {"work_stamina": 4, "job_search": 2},
+        "policy_from": date(2025, 3, 1),
+    }
+    app.configure_programme(name="P", on=START, indicators=given_values["indicators"])
+    broker = app.register_broker(name="A", team="T", on=START, fte="0.75")
+    case = app.open_trajectory(cpr="0101901234", on=START)
+    app.assign(case, broker, on=START)
+    app.record_contact(
+        case, on=START, roles=given_values["roles"], channel=Channel.COMPANY_VISIT, by=broker
+    )
+    app.record_progress(case, on=START, scores=given_values["scores"])
+    app.record_job_placement(case, on=START, kind=PlacementKind.ORDINARY_JOB, hours_per_week=12.5)
+    app.record_review(case, on=START, outcome=ReviewOutcome.ADJUST_PLAN)
+    app.set_caseload_policy(limit_per_fte=25, effective_from=given_values["policy_from"], on=START)
+    app.close_trajectory(case, on=TODAY, reason=ClosureReason.FLEX_JOB)
+    given_values.update(broker=broker, case=case)
+    return given_values
+
+
+def test_stored_events_decode_with_their_types() -> None:
+    """Events read back from the store carry enums, dates, frozensets and value objects."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        given_values = _record_a_history(app)
+        events = {type(e).__qualname__: e for e in app.events()}
+    for stored in events.values():
+        assert type(stored.occurred_on) is date  # type: ignore[attr-defined]
+        assert type(stored.originator_id) is UUID
+    configured = events["Programme.Configured"]
+    assert_same(configured.indicators, given_values["indicators"])  # type: ignore[attr-defined]
+    assert configured.pathway is PathwayKind.RESOURCE_PATHWAY  # type: ignore[attr-defined]
+    assert type(configured.policy) is CaseloadPolicy  # type: ignore[attr-defined]
+    assert type(configured.policy.effective_from) is date  # type: ignore[attr-defined]
+    assert_same(events["Broker.Registered"].fte, Decimal("0.75"))  # type: ignore[attr-defined]
+    assert_same(events["Trajectory.Assigned"].broker_id, given_values["broker"])  # type: ignore[attr-defined]
+    contact = events["Trajectory.ContactRecorded"]
+    assert_same(contact.roles, given_values["roles"])  # type: ignore[attr-defined]
+    assert contact.channel is Channel.COMPANY_VISIT  # type: ignore[attr-defined]
+    assert_same(contact.by, given_values["broker"])  # type: ignore[attr-defined]
+    expected_scores = Scores(given_values["scores"])
+    assert_same(events["Trajectory.ProgressMeasured"].scores, expected_scores)  # type: ignore[attr-defined]
+    expected_placement = Placement(kind=PlacementKind.ORDINARY_JOB, hours_per_week=Decimal("12.5"))
+    assert_same(events["Trajectory.JobPlaced"].placement, expected_placement)  # type: ignore[attr-defined]
+    assert events["Trajectory.Reviewed"].outcome is ReviewOutcome.ADJUST_PLAN  # type: ignore[attr-defined]
+    policy = events["Programme.PolicyChanged"].policy  # type: ignore[attr-defined]
+    assert_same(policy.effective_from, given_values["policy_from"])
+    assert policy.limit_per_fte == 25
+    assert events["Trajectory.Closed"].reason is ClosureReason.FLEX_JOB  # type: ignore[attr-defined]
+    assert_same(events["Broker.CaseReleased"].trajectory_id, given_values["case"])  # type: ignore[attr-defined]
+
+
+def test_reopened_sqlite_store_rebuilds_state_from_snapshots(tmp_path: Path) -> None:
+    """A broker with enough events to be snapshotted reloads with the same state elsewhere."""
+    url = f"sqlite:///{tmp_path / 'caseload.db'}"
+    with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        broker = app.register_broker(name="A", team="T", on=START, fte=1.0)
+        for i in range(40):  # 1 + 40 + 20 broker events: past the snapshot interval of 50
+            day = START + timedelta(i)
+            case = app.open_trajectory(cpr=f"010190{i:04d}", on=day)
+            app.assign(case, broker, on=day)
+            if i % 2:
+                app.close_trajectory(case, on=day, reason=ClosureReason.MOVED)
+        view = app.broker(broker)
+    assert len(view.active_cases) == 20
+    with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as reopened:
+        assert reopened.broker(broker) == view
+
+
+@pytest.mark.parametrize("enum_class", ENUMS)
+def test_enum_encoding_is_named_after_the_class(enum_class: type[enum.Enum]) -> None:
+    """An enum member is stored under its class name and its value, a stable format."""
+    member = next(iter(enum_class))
+    expected = f'{{"_type_":"{enum_class.__name__}","_data_":"{member.value}"}}'
+    assert TRANSCODER.encode(member) == expected.encode()
