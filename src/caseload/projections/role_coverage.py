@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -11,11 +13,13 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.broker import Broker
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ALL_ROLES, Role
+from caseload.projections.base import ReadModel, is_true_on, uid
 
 __all__ = [
     "BrokerCoverage",
     "CoverageState",
     "RoleCoverage",
+    "RoleCoverageModel",
     "TrajectoryCoverage",
     "project_coverage",
     "role_coverage",
@@ -97,33 +101,72 @@ class CoverageState:
     trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
     broker_names: dict[UUID, str] = attrs.Factory(dict)
 
-    def apply(self, event: DomainEvent) -> None:
-        """Fold one event into the state; events of no interest are ignored."""
+
+class RoleCoverageModel(ReadModel[CoverageState]):
+    """The four-role coverage read model."""
+
+    name = "role_coverage"
+    version = 1
+
+    def initial(self) -> CoverageState:
+        return CoverageState()
+
+    def apply(self, state: CoverageState, event: DomainEvent) -> None:
         match event:
             case Broker.Registered():
-                self.broker_names[event.originator_id] = event.name
+                state.broker_names[event.originator_id] = event.name
             case Trajectory.Opened():
-                self.trajectories[event.originator_id] = _TrajectoryRoles()
+                state.trajectories[event.originator_id] = _TrajectoryRoles()
             case Trajectory.Assigned():
-                self.trajectories[event.originator_id].broker_id = event.broker_id
+                state.trajectories[event.originator_id].broker_id = event.broker_id
             case Trajectory.Transferred():
-                self.trajectories[event.originator_id].broker_id = event.to_broker_id
+                state.trajectories[event.originator_id].broker_id = event.to_broker_id
             case Trajectory.ContactRecorded():
                 pairs = {(role, event.by) for role in event.roles}
-                self.trajectories[event.originator_id].exercised |= pairs
+                state.trajectories[event.originator_id].exercised |= pairs
             case Trajectory.Closed():
-                trajectory = self.trajectories[event.originator_id]
+                trajectory = state.trajectories[event.originator_id]
                 trajectory.is_open = False
                 trajectory.broker_id = None
             case _:
                 pass
 
+    def encode(self, state: CoverageState) -> Any:
+        return {
+            "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
+            "trajectories": {
+                trajectory_id.hex: [
+                    None if t.broker_id is None else t.broker_id.hex,
+                    t.is_open,
+                    sorted([role.value, by.hex] for role, by in t.exercised),
+                ]
+                for trajectory_id, t in state.trajectories.items()
+            },
+        }
 
-def project_coverage(events: Iterable[DomainEvent]) -> CoverageState:
-    """Rebuild the coverage state from a stream of events."""
-    state = CoverageState()
+    def decode(self, data: Any) -> CoverageState:
+        return CoverageState(
+            trajectories={
+                uid(key): _TrajectoryRoles(
+                    broker_id=None if broker is None else uid(broker),
+                    is_open=is_open,
+                    exercised={(Role(role), uid(by)) for role, by in exercised},
+                )
+                for key, (broker, is_open, exercised) in data["trajectories"].items()
+            },
+            broker_names={uid(key): name for key, name in data["brokers"].items()},
+        )
+
+
+def project_coverage(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> CoverageState:
+    """Fold events into a coverage state, keeping only facts true on `as_true_on` if given."""
+    model = RoleCoverageModel()
+    state = model.initial()
     for event in events:
-        state.apply(event)
+        if as_true_on is None or is_true_on(event, as_true_on):
+            model.apply(state, event)
     return state
 
 
