@@ -7,7 +7,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -47,8 +47,17 @@ from caseload.domain.values import (
     ReviewOutcome,
     Role,
 )
-from caseload.projections.caseload_counts import CaseloadRow, caseload_rows, project_caseload
-from caseload.projections.role_coverage import RoleCoverage, project_coverage, role_coverage
+from caseload.projections import default_read_models
+from caseload.projections.caseload_counts import (
+    CaseloadReport,
+    CaseloadRow,
+    CaseloadState,
+    caseload_report,
+    caseload_rows,
+)
+from caseload.projections.role_coverage import CoverageState, RoleCoverage, role_coverage
+from caseload.projections.runner import Projections
+from caseload.projections.store import projection_store
 from caseload.storage import Store, parse_store_url
 from caseload.transcodings import register_transcodings
 from caseload.views import BrokerView, TrajectoryView
@@ -60,6 +69,26 @@ A = TypeVar("A", bound=Aggregate)
 
 DEFAULT_PROGRAMME_NAME = "Bedre indsats for borgere i ressourceforløb"
 _BATCH = 1000
+
+
+class _LogReader:
+    """The event log as the projection runner reads it: positions and decoded events."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self._recorder = app.recorder
+        self._mapper = app.mapper
+
+    def head(self) -> int:
+        return self._recorder.max_notification_id() or 0
+
+    def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        notifications = self._recorder.select_notifications(start=start, limit=limit)
+        events = []
+        for notification in notifications:
+            event = self._mapper.to_domain_event(notification)
+            assert isinstance(event, DomainEvent)
+            events.append((notification.id, event))
+        return events
 
 
 class _EventStore(Application[UUID]):
@@ -111,7 +140,7 @@ def _roles(value: object) -> frozenset[Role]:
 class Caseload:
     """A caseload-capped programme, event-sourced in the store the URL names.
 
-    >>> from datetime import date
+    >>> from datetime import date, datetime
     >>> app = Caseload("memory://", pseudonym_key="a key of at least 16 bytes")
     >>> broker = app.register_broker(name="Broker 1", team="Team A", fte=1.0, on=date(2024, 1, 8))
     >>> app.caseload()[0].limit
@@ -144,6 +173,7 @@ class Caseload:
             raise InvalidValue(f"max_attempts must be at least 1; got {max_attempts}")
         self._max_attempts = max_attempts
         self._random = random.Random()
+        self._projections: Projections | None = None
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
         try:
             with self._store.setup_lock():
@@ -161,7 +191,24 @@ class Caseload:
 
     def close(self) -> None:
         """Release the store's connections."""
+        if self._projections is not None:
+            self._projections_store.close()
         self._app.close()
+
+    @property
+    def projections(self) -> Projections:
+        """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
+        if self._projections is None:
+            self._projections_store = projection_store(self._store)
+            self._projections = Projections(
+                _LogReader(self._app), self._projections_store, default_read_models()
+            )
+        return self._projections
+
+    def _read_model(self, name: str, as_known_at: datetime | None, as_true_on: date | None) -> Any:
+        if as_known_at is None and as_true_on is None:
+            return self.projections.state(name)
+        return self.projections.state_as_of(name, as_known_at=as_known_at, as_true_on=as_true_on)
 
     def __enter__(self) -> Caseload:
         return self
@@ -505,17 +552,31 @@ class Caseload:
         """The position of the latest event in the log (0 when the log is empty)."""
         return self._app.recorder.max_notification_id() or 0
 
-    def caseload(self, *, on: date | None = None) -> tuple[CaseloadRow, ...]:
-        """Per broker, as true on business date `on` (today if omitted): the brokers
-        registered by then, their active cases that day, the limit in force that day, and
-        utilisation. Late registrations recorded since count on the day they happened.
-        """
-        day = self._today() if on is None else on
-        return caseload_rows(project_caseload(self.events(), as_true_on=day), day)
+    def caseload(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> tuple[CaseloadRow, ...]:
+        """Per broker: active cases, the limit in force, and utilisation.
 
-    def role_coverage(self) -> RoleCoverage:
+        By default as things stand today. `as_true_on=D` gives the caseload as it stood on
+        business date D (late registrations recorded since included); `as_known_at=T` (a
+        timezone-aware moment) gives it as the log knew it at T. They combine.
+        """
+        state: CaseloadState = self._read_model("caseload", as_known_at, as_true_on)
+        return caseload_rows(state, self._today() if as_true_on is None else as_true_on)
+
+    def caseload_report(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> CaseloadReport:
+        """Caseload per broker and team, daily series, peaks and every breach of the limit."""
+        state: CaseloadState = self._read_model("caseload", as_known_at, as_true_on)
+        return caseload_report(state, self._today() if as_true_on is None else as_true_on)
+
+    def role_coverage(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> RoleCoverage:
         """Four-role coverage per trajectory, per broker, and as programme shares."""
-        return role_coverage(project_coverage(self.events()))
+        state: CoverageState = self._read_model("role_coverage", as_known_at, as_true_on)
+        return role_coverage(state)
 
     def broker(self, broker: UUID) -> BrokerView:
         """One broker, as a frozen value."""

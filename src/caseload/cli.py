@@ -101,7 +101,7 @@ def coverage_table(coverage: RoleCoverage) -> Table:
 
 
 def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
-    out.print(caseload_table(app.caseload(on=report.end), f"Caseload on {report.end}"))
+    out.print(caseload_table(app.caseload(as_true_on=report.end), f"Caseload on {report.end}"))
     coverage = app.role_coverage()
     out.print(coverage_table(coverage))
     out.print(

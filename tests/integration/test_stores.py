@@ -149,7 +149,10 @@ def test_every_store_gives_the_same_reports(tmp_path: Path, postgres_url: str) -
     for url in ("memory://", f"sqlite:///{tmp_path / 'same.db'}", postgres_url):
         with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as app:
             result = simulate(app, config)
-            rows = [(r.name, r.team, r.active_cases, r.limit) for r in app.caseload(on=result.end)]
+            rows = [
+                (r.name, r.team, r.active_cases, r.limit)
+                for r in app.caseload(as_true_on=result.end)
+            ]
             coverage = app.role_coverage()
             reports.append(
                 (

@@ -58,7 +58,7 @@ def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object
 
 
 def test_caseload_on_a_past_date_counts_what_was_true_that_day() -> None:
-    """`caseload(on=D)` lists the brokers registered by D and the cases they held on D."""
+    """`caseload(as_true_on=D)` lists the brokers registered by D and the cases they held on D."""
     with new_app() as app:
         early = app.register_broker(name="Early", team="Team A", fte=1.0, on=DAY)
         cases = [app.open_trajectory(cpr=f"0{n}0190123{n}", on=DAY) for n in range(1, 4)]
@@ -69,7 +69,7 @@ def test_caseload_on_a_past_date_counts_what_was_true_that_day() -> None:
         app.assign(cases[2], late, on=DAY + timedelta(days=30))
 
         def held(on: date) -> dict[str, int]:
-            return {row.name: row.active_cases for row in app.caseload(on=on)}
+            return {row.name: row.active_cases for row in app.caseload(as_true_on=on)}
 
         assert held(DAY) == {"Early": 1}
         assert held(DAY + timedelta(days=10)) == {"Early": 2}
@@ -83,9 +83,9 @@ def test_caseload_uses_the_policy_in_force_on_the_date() -> None:
     with new_app() as app:
         app.register_broker(name="B", team="Team A", fte=0.5, on=DAY)
         app.set_caseload_policy(limit_per_fte=20, effective_from=DAY + timedelta(days=7), on=DAY)
-        assert app.caseload(on=DAY)[0].limit == 15
-        assert app.caseload(on=DAY + timedelta(days=7))[0].limit == 10
-        assert app.caseload(on=DAY + timedelta(days=7))[0].policy.startswith("20-per-fte")
+        assert app.caseload(as_true_on=DAY)[0].limit == 15
+        assert app.caseload(as_true_on=DAY + timedelta(days=7))[0].limit == 10
+        assert app.caseload(as_true_on=DAY + timedelta(days=7))[0].policy.startswith("20-per-fte")
 
 
 def test_one_person_share_counts_only_the_assigned_broker() -> None:

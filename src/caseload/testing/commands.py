@@ -16,8 +16,17 @@ from hypothesis import strategies as st
 
 from caseload.application import Caseload
 from caseload.domain.errors import CaseloadError
-from caseload.domain.values import Channel, ClosureReason, Role
-from caseload.testing.strategies import channels, closure_reasons, cprs, ftes, role_sets
+from caseload.domain.values import Channel, ClosureReason, PlacementKind, ReviewOutcome, Role
+from caseload.testing.strategies import (
+    channels,
+    closure_reasons,
+    cprs,
+    ftes,
+    placements,
+    review_outcomes,
+    role_sets,
+    scores,
+)
 
 __all__ = [
     "Assign",
@@ -28,6 +37,9 @@ __all__ = [
     "Leave",
     "OpenTrajectory",
     "RecordContact",
+    "RecordPlacement",
+    "RecordProgress",
+    "RecordReview",
     "RegisterBroker",
     "Step",
     "Transfer",
@@ -101,11 +113,52 @@ class RecordContact:
     channel: Channel
 
 
+@attrs.frozen
+class RecordProgress:
+    """Progression scores on trajectory number `trajectory`, measured `days_back` days
+    before the command's day (a late registration when above 0)."""
+
+    trajectory: int
+    scores: tuple[tuple[str, int], ...]
+    """(indicator, score) pairs, as `dict(scores)` is passed to `record_progress`."""
+    days_back: int = 0
+
+
+@attrs.frozen
+class RecordPlacement:
+    """A job placement on trajectory number `trajectory`, dated `days_back` days before the
+    command's day (a late registration when above 0)."""
+
+    trajectory: int
+    kind: PlacementKind
+    hours_per_week: int | None
+    days_back: int = 0
+
+
+@attrs.frozen
+class RecordReview:
+    """A management case review of trajectory number `trajectory`."""
+
+    trajectory: int
+    outcome: ReviewOutcome
+
+
 Command = (
-    RegisterBroker | OpenTrajectory | Assign | Transfer | Close | ChangeFte | Leave | RecordContact
+    RegisterBroker
+    | OpenTrajectory
+    | Assign
+    | Transfer
+    | Close
+    | ChangeFte
+    | Leave
+    | RecordContact
+    | RecordProgress
+    | RecordPlacement
+    | RecordReview
 )
 
 _index = st.integers(0, 1_000)
+_days_back = st.integers(0, 10)
 
 
 def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Command]:
@@ -126,6 +179,22 @@ def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Command
             roles=role_sets(),
             channel=channels(),
         ),
+        st.builds(
+            RecordProgress,
+            trajectory=_index,
+            scores=scores().map(lambda given: tuple(sorted(given.items()))),
+            days_back=_days_back,
+        ),
+        placements().flatmap(
+            lambda pair: st.builds(
+                RecordPlacement,
+                trajectory=_index,
+                kind=st.just(pair[0]),
+                hours_per_week=st.just(pair[1]),
+                days_back=_days_back,
+            )
+        ),
+        st.builds(RecordReview, trajectory=_index, outcome=review_outcomes()),
     )
 
 
@@ -163,6 +232,8 @@ def run_history(
 ) -> HistoryResult:
     """Replay `history` on `app`, one business day per command from `start` on.
 
+    `RecordProgress` and `RecordPlacement` are dated their `days_back` days before the
+    command's day (their `Step.on` is that date), so a history can hold late registrations.
     Indices wrap around the brokers and trajectories created so far; a command whose
     index has nothing to refer to yet is skipped. Each accepted or refused command is
     reported as a `Step` with the ids it used; refusals keep their `CaseloadError`.
@@ -206,6 +277,16 @@ def run_history(
                     app.record_contact(
                         _id(trajectory), on=day, roles=roles, channel=channel, by=_id(broker)
                     )
+                case RecordProgress(scores=given, days_back=back):
+                    day -= timedelta(days=back)
+                    app.record_progress(_id(trajectory), on=day, scores=dict(given))
+                case RecordPlacement(kind=kind, hours_per_week=hours, days_back=back):
+                    day -= timedelta(days=back)
+                    app.record_job_placement(
+                        _id(trajectory), on=day, kind=kind, hours_per_week=hours
+                    )
+                case RecordReview(outcome=outcome):
+                    app.record_review(_id(trajectory), on=day, outcome=outcome)
         except CaseloadError as error:
             refused.append((Step(command, day, trajectory, broker), error))
         else:

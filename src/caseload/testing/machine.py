@@ -241,7 +241,7 @@ class CaseloadMachine(RuleBasedStateMachine):
 
     @invariant()
     def caseload_projection_equals_model(self) -> None:
-        rows = {row.broker_id: row for row in self.app.caseload(on=self.day)}
+        rows = {row.broker_id: row for row in self.app.caseload(as_true_on=self.day)}
         assert set(rows) == set(self.fte)
         for broker, row in rows.items():
             assert row.active_cases == len(self.held[broker])

@@ -1,0 +1,419 @@
+"""The projection runner: keeps read models up to date, rebuilds them, answers as-of queries.
+
+Read models are folded in memory and persisted with their log position in one transaction
+(compare-and-set on the position, so two workers never double-count: the loser reloads and
+goes on from the winner's state). The in-memory state may run ahead of the stored one; it
+is only a cache of the log, so a crash loses nothing: the next run resumes from the stored
+position. Along the way the runner keeps the log's time indexes and checkpoints that let a
+query see the log as known at a moment, or the world as true on a day, with a short replay.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.domain.errors import InvalidValue
+from caseload.domain.programme import Programme
+from caseload.projections.base import ReadModel, canonical_bytes, is_true_on
+from caseload.projections.store import (
+    IndexRow,
+    LateEvent,
+    ProjectionStore,
+    StoredState,
+    compress,
+    decompress,
+)
+
+__all__ = ["EventSource", "Progress", "Projections", "RebuildResult"]
+
+_INDEX = "log_index"
+_REBUILD = "#rebuild"
+
+
+class EventSource(Protocol):
+    """The log, as the runner reads it."""
+
+    def head(self) -> int:
+        """The latest position."""
+
+    def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        """Up to `limit` events from position `start` on, with their positions."""
+
+
+@attrs.frozen
+class Progress:
+    """How far a rebuild has come."""
+
+    done: int
+    total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Events per second so far."""
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+
+@attrs.frozen
+class RebuildResult:
+    """What a rebuild did."""
+
+    events: int
+    seconds: float
+    digests: tuple[tuple[str, str], ...]
+
+    @property
+    def events_per_second(self) -> float:
+        """Events folded per second."""
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def _stamp(moment: datetime) -> str:
+    """A UTC moment as fixed-width ISO text, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+@attrs.define
+class _Live:
+    model: ReadModel[Any]
+    state: Any
+    position: int
+    stored_position: int
+
+
+@attrs.define
+class _Index:
+    """The running maxima of recorded moment and business date, and what is pending."""
+
+    position: int = 0
+    stored_position: int = 0
+    max_recorded: str = ""
+    max_occurred: str = ""
+    rows: list[IndexRow] = attrs.Factory(list)
+    late: list[LateEvent] = attrs.Factory(list)
+
+    def see(self, position: int, event: DomainEvent, every: int) -> None:
+        occurred = getattr(event, "occurred_on", None)
+        occurred_text = occurred.isoformat() if isinstance(occurred, date) else ""
+        always = isinstance(event, Programme.Event)
+        if always or (occurred_text and occurred_text < self.max_occurred):
+            self.late.append(LateEvent(position, occurred_text, always))
+        self.max_recorded = max(self.max_recorded, _stamp(event.timestamp))
+        self.max_occurred = max(self.max_occurred, occurred_text)
+        self.position = position
+        if position % every == 0:
+            self.rows.append(IndexRow(position, self.max_recorded, self.max_occurred))
+
+    def stored(self) -> StoredState:
+        data = canonical_bytes(
+            {"max_recorded": self.max_recorded, "max_occurred": self.max_occurred}
+        )
+        return StoredState(1, self.position, compress(data), "")
+
+
+class Projections:
+    """The read models of one store, kept beside its events."""
+
+    def __init__(
+        self,
+        source: EventSource,
+        store: ProjectionStore,
+        models: Sequence[ReadModel[Any]],
+        *,
+        batch_size: int = 5_000,
+        persist_every: int = 1_000,
+        checkpoint_every: int = 20_000,
+        index_every: int = 256,
+    ) -> None:
+        self._source = source
+        self._store = store
+        self._models = {model.name: model for model in models}
+        self._batch_size = batch_size
+        self._persist_every = persist_every
+        self._checkpoint_every = checkpoint_every
+        self._index_every = index_every
+        self._live: dict[str, _Live] | None = None
+        self._index = _Index()
+        self._pending_checkpoints: list[tuple[str, StoredState]] = []
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the read models, in registration order."""
+        return tuple(self._models)
+
+    # --------------------------------------------------------------- state
+
+    def _stored(self, model: ReadModel[Any], stored: StoredState | None) -> _Live:
+        if stored is None:
+            return _Live(model, model.initial(), 0, 0)
+        if stored.version != model.version:
+            # Another version's state: fold this one from the beginning of the log.
+            return _Live(model, model.initial(), 0, stored.position)
+        state = model.decode(_json(stored.state))
+        return _Live(model, state, stored.position, stored.position)
+
+    def _load(self) -> dict[str, _Live]:
+        stored = self._store.load([*self._models, _INDEX])
+        self._live = {
+            name: self._stored(model, stored.get(name)) for name, model in self._models.items()
+        }
+        index = stored.get(_INDEX)
+        self._index = _Index()
+        if index is not None:
+            data = _json(index.state)
+            self._index = _Index(
+                position=index.position,
+                stored_position=index.position,
+                max_recorded=data["max_recorded"],
+                max_occurred=data["max_occurred"],
+            )
+        self._pending_checkpoints = []
+        return self._live
+
+    def _fold(self, live: dict[str, _Live], events: Sequence[tuple[int, DomainEvent]]) -> None:
+        for position, event in events:
+            if position > self._index.position:
+                self._index.see(position, event, self._index_every)
+            for entry in live.values():
+                if position > entry.position:
+                    entry.model.apply(entry.state, event)
+                    entry.position = position
+                    if position % self._checkpoint_every == 0:
+                        self._pending_checkpoints.append(
+                            (entry.model.name, _freeze(entry.model, entry.state, position))
+                        )
+
+    def _persist(self, live: dict[str, _Live]) -> bool:
+        states = {
+            name: _freeze(entry.model, entry.state, entry.position)
+            for name, entry in live.items()
+            if entry.position != entry.stored_position
+        }
+        index = self._index
+        if index.position != index.stored_position:
+            index.rows.append(IndexRow(index.position, index.max_recorded, index.max_occurred))
+            states[_INDEX] = index.stored()
+        if not states:
+            return True
+        expected = {name: live[name].stored_position for name in states if name in live}
+        if _INDEX in states:
+            expected[_INDEX] = index.stored_position
+        committed = self._store.commit(
+            expected, states, index.rows, index.late, self._pending_checkpoints
+        )
+        if committed:
+            for name in states:
+                if name in live:
+                    live[name].stored_position = live[name].position
+            index.stored_position = index.position
+            index.rows, index.late = [], []
+            self._pending_checkpoints = []
+        return committed
+
+    def catch_up(self, *, persist: bool = True) -> int:
+        """Fold every event recorded since the read models' positions; return how many.
+
+        With `persist` (the default) the new states are written with their positions in
+        one transaction; without it they are written once enough events have gathered.
+        If another worker got there first, its states are loaded and folding goes on.
+        """
+        live = self._live if self._live is not None else self._load()
+        applied = 0
+        while True:
+            start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
+            batch = self._source.read(start, self._batch_size)
+            if not batch:
+                break
+            self._fold(live, batch)
+            applied += len(batch)
+            unsaved = self._index.position - self._index.stored_position
+            if unsaved >= self._persist_every and not self._persist(live):
+                live = self._load()
+        if persist and not self._persist(live):
+            self._load()
+            return applied + self.catch_up(persist=persist)
+        return applied
+
+    def state(self, name: str) -> Any:
+        """The current state of a read model (caught up with the log first)."""
+        self.catch_up(persist=False)
+        assert self._live is not None
+        return self._live[name].state
+
+    def position(self, name: str | None = None) -> int:
+        """The stored log position of a read model (the lowest of all without a name)."""
+        stored = self._store.load([name] if name else list(self._models))
+        if name is not None:
+            return stored[name].position if name in stored else 0
+        return min((stored[n].position if n in stored else 0) for n in self._models)
+
+    def digests(self) -> dict[str, str]:
+        """The digest of every read model's current state."""
+        self.catch_up(persist=False)
+        assert self._live is not None
+        return {name: entry.model.digest(entry.state) for name, entry in self._live.items()}
+
+    # --------------------------------------------------------------- rebuild
+
+    def rebuild(
+        self,
+        name: str | None = None,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+        batch_size: int = 20_000,
+    ) -> RebuildResult:
+        """Rebuild read models from the start of the log, resumably.
+
+        The rebuild writes its state and position under a rebuild slot after every batch, so
+        a rebuild killed at any point resumes from its last batch when called again. When
+        it reaches the head, the rebuilt states replace the live ones.
+        """
+        names = [name] if name is not None else list(self._models)
+        for chosen in names:
+            if chosen not in self._models:
+                raise InvalidValue(f"no read model named {chosen!r}; there are {self.names}")
+        slots = [n + _REBUILD for n in names]
+        stored = self._store.load(slots)
+        live = {n: self._stored(self._models[n], stored.get(n + _REBUILD)) for n in names}
+        started = time.perf_counter()
+        done = 0
+        total = max(0, self._source.head() - min(e.position for e in live.values()))
+        while True:
+            start = min(entry.position for entry in live.values()) + 1
+            batch = self._source.read(start, batch_size)
+            if not batch:
+                break
+            checkpoints = []
+            for position, event in batch:
+                for entry in live.values():
+                    if position > entry.position:
+                        entry.model.apply(entry.state, event)
+                        entry.position = position
+                        if position % self._checkpoint_every == 0:
+                            frozen = _freeze(entry.model, entry.state, position)
+                            checkpoints.append((entry.model.name, frozen))
+            done += len(batch)
+            total = max(total, done + self._source.head() - batch[-1][0])
+            self._store.commit(
+                {slot: live[n].stored_position for n, slot in zip(names, slots, strict=True)},
+                {
+                    slot: _freeze(live[n].model, live[n].state, live[n].position)
+                    for n, slot in zip(names, slots, strict=True)
+                },
+                checkpoints=checkpoints,
+            )
+            for entry in live.values():
+                entry.stored_position = entry.position
+            if progress is not None:
+                progress(Progress(done, total, time.perf_counter() - started))
+        self._store.delete(names)
+        for n in names:
+            entry = live[n]
+            self._store.commit({n: 0}, {n: _freeze(entry.model, entry.state, entry.position)})
+        self._store.delete(slots)
+        self._live = None
+        self.catch_up()
+        digests = self.digests()
+        return RebuildResult(
+            events=done,
+            seconds=time.perf_counter() - started,
+            digests=tuple((n, digests[n]) for n in names),
+        )
+
+    # --------------------------------------------------------------- as of
+
+    def _cut(
+        self, bound: str, key: Callable[[IndexRow], str], scan: Callable[[DomainEvent], str]
+    ) -> int:
+        """The last log position whose running maximum (by `key`/`scan`) is at most `bound`."""
+        rows = self._store.index_rows()
+        previous = IndexRow(0, "", "")
+        for row in rows:
+            if key(row) > bound:
+                running = key(previous)
+                cut = previous.position
+                for position, event in self._events(previous.position + 1, row.position):
+                    running = max(running, scan(event))
+                    if running > bound:
+                        break
+                    cut = position
+                return cut
+            previous = row
+        return previous.position
+
+    def _events(self, first: int, last: int) -> Iterator[tuple[int, DomainEvent]]:
+        position = first
+        while position <= last:
+            batch = self._source.read(position, min(self._batch_size, last - position + 1))
+            if not batch:
+                return
+            for item in batch:
+                if item[0] > last:
+                    return
+                yield item
+            position = batch[-1][0] + 1
+
+    def state_as_of(
+        self, name: str, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> Any:
+        """A read model's state as known at a moment, as true on a day, or both.
+
+        As known at T: the log up to the last position whose running maximum recorded
+        moment is at most T (event clocks of several processes need not agree; the running
+        maximum makes the cut a prefix of the log that really existed). As true on D: every
+        event recorded so far (up to that cut) that happened on or before D, including late
+        registrations. Both come from the nearest checkpoint plus a short replay.
+        """
+        if as_known_at is not None and (
+            as_known_at.tzinfo is None or as_known_at.utcoffset() is None
+        ):
+            raise InvalidValue(
+                f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {as_known_at}"
+            )
+        self.catch_up()
+        model = self._models[name]
+        head = self._index.position
+        known = head
+        if as_known_at is not None:
+            known = self._cut(
+                _stamp(as_known_at), lambda row: row.max_recorded, lambda e: _stamp(e.timestamp)
+            )
+        prefix = known
+        if as_true_on is not None:
+            prefix = min(
+                known,
+                self._cut(
+                    as_true_on.isoformat(),
+                    lambda row: row.max_occurred,
+                    lambda e: getattr(e, "occurred_on", date.min).isoformat(),
+                ),
+            )
+        checkpoint = self._store.checkpoint(name, model.version, prefix)
+        state = model.decode(_json(checkpoint.state)) if checkpoint else model.initial()
+        for _, event in self._events((checkpoint.position if checkpoint else 0) + 1, prefix):
+            model.apply(state, event)
+        if as_true_on is not None:
+            for position in self._store.late_events(prefix, known, as_true_on.isoformat()):
+                for _, event in self._source.read(position, 1):
+                    if is_true_on(event, as_true_on):
+                        model.apply(state, event)
+        return state
+
+
+def _json(stored: bytes) -> Any:
+    import json
+
+    return json.loads(decompress(stored))
+
+
+def _freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
+    data = canonical_bytes(model.encode(state))
+    import hashlib
+
+    return StoredState(model.version, position, compress(data), hashlib.sha256(data).hexdigest())
