@@ -42,6 +42,7 @@ from caseload.domain.values import (
 )
 from caseload.projections.caseload_counts import CaseloadRow
 from caseload.projections.role_coverage import BrokerCoverage, RoleCoverage, TrajectoryCoverage
+from caseload.projections.runner import ProjectionSettings
 from caseload.views import BrokerView, TrajectoryView
 
 __version__ = "0.1.0"
@@ -78,6 +79,7 @@ __all__ = [
     "Placement",
     "PlacementKind",
     "ProgrammeAlreadyConfigured",
+    "ProjectionSettings",
     "ReviewOutcome",
     "Role",
     "RoleCoverage",

@@ -56,8 +56,8 @@ from caseload.projections.caseload_counts import (
     caseload_rows,
 )
 from caseload.projections.role_coverage import CoverageState, RoleCoverage, role_coverage
-from caseload.projections.runner import Projections
-from caseload.projections.store import projection_store
+from caseload.projections.runner import Projections, ProjectionSettings
+from caseload.projections.store import ProjectionStore, projection_store
 from caseload.storage import Store, parse_store_url
 from caseload.transcodings import register_transcodings
 from caseload.views import BrokerView, TrajectoryView
@@ -154,6 +154,7 @@ class Caseload:
         pseudonym_key: str | bytes | None = None,
         clock: Callable[[], date] = date.today,
         max_attempts: int = 8,
+        projection_settings: ProjectionSettings | None = None,
     ) -> None:
         """Open (creating if needed) the store at `store`.
 
@@ -163,6 +164,7 @@ class Caseload:
         citizen pseudonyms; only commands that take a CPR number need it. `clock` gives
         today's date, the latest business date a command accepts. A command that loses an
         optimistic-concurrency race is retried on fresh state up to `max_attempts` times.
+        `projection_settings` tunes how the read models are kept (see `ProjectionSettings`).
         """
         self._store: Store = parse_store_url(store)
         if pseudonym_key is None:
@@ -174,6 +176,8 @@ class Caseload:
         self._max_attempts = max_attempts
         self._random = random.Random()
         self._projections: Projections | None = None
+        self._projections_store: ProjectionStore | None = None
+        self._projection_settings = projection_settings or ProjectionSettings()
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
         try:
             with self._store.setup_lock():
@@ -191,7 +195,7 @@ class Caseload:
 
     def close(self) -> None:
         """Release the store's connections."""
-        if self._projections is not None:
+        if self._projections_store is not None:
             self._projections_store.close()
         self._app.close()
 
@@ -201,7 +205,10 @@ class Caseload:
         if self._projections is None:
             self._projections_store = projection_store(self._store)
             self._projections = Projections(
-                _LogReader(self._app), self._projections_store, default_read_models()
+                _LogReader(self._app),
+                self._projections_store,
+                default_read_models(),
+                self._projection_settings,
             )
         return self._projections
 

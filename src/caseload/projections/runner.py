@@ -30,7 +30,7 @@ from caseload.projections.store import (
     decompress,
 )
 
-__all__ = ["EventSource", "Progress", "Projections", "RebuildResult"]
+__all__ = ["EventSource", "Progress", "ProjectionSettings", "Projections", "RebuildResult"]
 
 _INDEX = "log_index"
 _REBUILD = "#rebuild"
@@ -44,6 +44,25 @@ class EventSource(Protocol):
 
     def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
         """Up to `limit` events from position `start` on, with their positions."""
+
+
+@attrs.frozen
+class ProjectionSettings:
+    """How the runner reads, persists and checkpoints.
+
+    Larger `persist_every` writes states less often (a query still sees every event: the
+    state in memory runs ahead of the stored one). Smaller `checkpoint_every` makes as-of
+    queries replay less, at the cost of one stored state per read model per checkpoint.
+    """
+
+    batch_size: int = 5_000
+    """Events read from the log at a time."""
+    persist_every: int = 1_000
+    """Events folded in memory before the states are written (catch_up() always writes)."""
+    checkpoint_every: int = 20_000
+    """Every this many log positions, each read model's state is kept as a checkpoint."""
+    index_every: int = 256
+    """Every this many log positions, the time indexes get a row."""
 
 
 @attrs.frozen
@@ -85,6 +104,8 @@ class _Live:
     state: Any
     position: int
     stored_position: int
+    dirty: bool = False
+    """The state differs from the stored one (new events, or a stored state of another version)."""
 
 
 @attrs.define
@@ -125,19 +146,17 @@ class Projections:
         source: EventSource,
         store: ProjectionStore,
         models: Sequence[ReadModel[Any]],
-        *,
-        batch_size: int = 5_000,
-        persist_every: int = 1_000,
-        checkpoint_every: int = 20_000,
-        index_every: int = 256,
+        settings: ProjectionSettings | None = None,
+        **overrides: int,
     ) -> None:
+        chosen = attrs.evolve(settings or ProjectionSettings(), **overrides)
         self._source = source
         self._store = store
         self._models = {model.name: model for model in models}
-        self._batch_size = batch_size
-        self._persist_every = persist_every
-        self._checkpoint_every = checkpoint_every
-        self._index_every = index_every
+        self._batch_size = chosen.batch_size
+        self._persist_every = chosen.persist_every
+        self._checkpoint_every = chosen.checkpoint_every
+        self._index_every = chosen.index_every
         self._live: dict[str, _Live] | None = None
         self._index = _Index()
         self._pending_checkpoints: list[tuple[str, StoredState]] = []
@@ -154,7 +173,7 @@ class Projections:
             return _Live(model, model.initial(), 0, 0)
         if stored.version != model.version:
             # Another version's state: fold this one from the beginning of the log.
-            return _Live(model, model.initial(), 0, stored.position)
+            return _Live(model, model.initial(), 0, stored.position, dirty=True)
         state = model.decode(_json(stored.state))
         return _Live(model, state, stored.position, stored.position)
 
@@ -184,6 +203,7 @@ class Projections:
                 if position > entry.position:
                     entry.model.apply(entry.state, event)
                     entry.position = position
+                    entry.dirty = True
                     if position % self._checkpoint_every == 0:
                         self._pending_checkpoints.append(
                             (entry.model.name, _freeze(entry.model, entry.state, position))
@@ -193,7 +213,7 @@ class Projections:
         states = {
             name: _freeze(entry.model, entry.state, entry.position)
             for name, entry in live.items()
-            if entry.position != entry.stored_position
+            if entry.dirty
         }
         index = self._index
         if index.position != index.stored_position:
@@ -211,6 +231,7 @@ class Projections:
             for name in states:
                 if name in live:
                     live[name].stored_position = live[name].position
+                    live[name].dirty = False
             index.stored_position = index.position
             index.rows, index.late = [], []
             self._pending_checkpoints = []
