@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import os
 import random
 import sqlite3
@@ -12,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
     JSONTranscoder,
@@ -22,19 +24,22 @@ from eventsourcing.persistence import (
 
 from caseload.domain.broker import Broker, validated_fte
 from caseload.domain.citizen import Citizen
-from caseload.domain.dates import check_business_date
+from caseload.domain.dates import check_business_date, check_date
 from caseload.domain.errors import (
     BrokerHasLeft,
     CaseloadError,
     ConcurrencyConflict,
+    ConfigurationError,
     DateOutOfRange,
+    InvalidCitizenId,
+    InvalidContact,
     InvalidValue,
     ProgrammeAlreadyConfigured,
     StoreUnavailable,
     UnknownBroker,
     UnknownTrajectory,
 )
-from caseload.domain.identity import key_bytes, pseudonymise
+from caseload.domain.identity import birth_date, key_bytes, normalise_cpr, pseudonymise
 from caseload.domain.programme import DEFAULT_POLICY, PROGRAMME_ID, Programme, validated_policy
 from caseload.domain.trajectory import Trajectory, validated_placement, validated_scores
 from caseload.domain.values import (
@@ -103,6 +108,16 @@ class _EventStore(Application[UUID]):
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
 
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # Snapshots are taken after the events are committed: a failure here must not
+        # report a command that succeeded as failed. The next load replays the events.
+        with contextlib.suppress(PersistenceError):
+            super()._take_snapshots(processing_event)
+
+
+# Messages about bad arguments name their type, never their value: a value passed in the
+# wrong place may be a CPR number or a name.
+
 
 def _as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
     if isinstance(value, UUID):
@@ -112,12 +127,14 @@ def _as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
             return UUID(value)
         except ValueError:
             pass
-    raise error(f"{value!r} is not a {what} id (a UUID)")
+    raise error(
+        f"a {what} id is a UUID (or its text); got a {type(value).__name__} that is not one"
+    )
 
 
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"a {what} must be a non-empty string; got {value!r}")
+        raise InvalidValue(f"a {what} must be a non-empty string; got a {type(value).__name__}")
     return value.strip()
 
 
@@ -125,16 +142,33 @@ def _member(value: object, enum_class: type[T], what: str) -> T:
     if not isinstance(value, enum_class):
         options = ", ".join(m.name for m in enum_class)  # type: ignore[attr-defined]
         raise InvalidValue(
-            f"a {what} must be one of {enum_class.__name__}.{{{options}}}; got {value!r}"
+            f"a {what} must be one of {enum_class.__name__}.{{{options}}}; "
+            f"got a {type(value).__name__}"
         )
     return value
 
 
 def _roles(value: object) -> frozenset[Role]:
-    roles = frozenset([value]) if isinstance(value, Role) else value
-    if not isinstance(roles, Iterable) or isinstance(roles, str):
-        raise InvalidValue(f"roles must be a Role or a set of Roles; got {value!r}")
-    return frozenset(roles)
+    members = [value] if isinstance(value, Role) else value
+    if not isinstance(members, set | frozenset | list | tuple) or not all(
+        isinstance(member, Role) for member in members
+    ):
+        raise InvalidContact(
+            "a contact names one or more of the four roles, as a Role or a set of Roles "
+            f"({', '.join(r.name for r in Role)}); got a {type(value).__name__} of other things"
+        )
+    return frozenset(members)
+
+
+def _optional_moment(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    raise InvalidValue(f"as_known_at must be a timezone-aware datetime, not {type(value).__name__}")
+
+
+def _key_check(key: bytes) -> str:
+    """A value that identifies the pseudonym key without revealing it."""
+    return hmac.new(key, b"caseload pseudonym key check", "sha256").hexdigest()
 
 
 class Caseload:
@@ -170,9 +204,13 @@ class Caseload:
         if pseudonym_key is None:
             pseudonym_key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or None
         self._key = None if pseudonym_key is None else key_bytes(pseudonym_key)
+        if not callable(clock):
+            raise ConfigurationError("clock must be a function returning a date")
         self._clock = clock
-        if max_attempts < 1:
-            raise InvalidValue(f"max_attempts must be at least 1; got {max_attempts}")
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise InvalidValue(
+                f"max_attempts must be a whole number of at least 1; got {max_attempts!r}"
+            )
         self._max_attempts = max_attempts
         self._random = random.Random()
         self._projections: Projections | None = None
@@ -213,6 +251,8 @@ class Caseload:
         return self._projections
 
     def _read_model(self, name: str, as_known_at: datetime | None, as_true_on: date | None) -> Any:
+        as_known_at = _optional_moment(as_known_at)
+        as_true_on = None if as_true_on is None else check_date(as_true_on, "as_true_on")
         if as_known_at is None and as_true_on is None:
             return self.projections.state(name)
         return self.projections.state_as_of(name, as_known_at=as_known_at, as_true_on=as_true_on)
@@ -223,8 +263,17 @@ class Caseload:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def today(self) -> date:
+        """Today by the application's clock: the latest business date a command accepts."""
+        today = self._clock()
+        if isinstance(today, datetime) or not isinstance(today, date):
+            raise ConfigurationError(
+                f"the clock must return a datetime.date, not {type(today).__name__}"
+            )
+        return today
+
     def _today(self) -> date:
-        return self._clock()
+        return self.today()
 
     def _day(self, on: object) -> date:
         return check_business_date(on, today=self._today())
@@ -241,6 +290,10 @@ class Caseload:
                         "the same broker or trajectory; nothing was written"
                     ) from None
                 time.sleep(self._random.uniform(0, min(0.25, 0.002 * 2**attempt)))
+            except PersistenceError as error:
+                raise StoreUnavailable(
+                    f"{self.store} failed: {str(error).strip() or type(error).__name__}"
+                ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _load(self, kind: type[A], aggregate_id: UUID, error: type[CaseloadError]) -> A:
@@ -294,20 +347,29 @@ class Caseload:
         name = _text(name, "programme name")
         pathway = _member(pathway, PathwayKind, "pathway")
         indicators = IndicatorSet() if indicators is None else indicators
-        if not isinstance(indicators, IndicatorSet) or not indicators.names:
-            raise InvalidValue("indicators must be an IndicatorSet with at least one name")
+        if (
+            not isinstance(indicators, IndicatorSet)
+            or not indicators.names
+            or not all(isinstance(n, str) and n for n in indicators.names)
+            or not all(
+                isinstance(s, int) and not isinstance(s, bool)
+                for s in (indicators.min_score, indicators.max_score)
+            )
+            or indicators.min_score > indicators.max_score
+        ):
+            raise InvalidValue(
+                "indicators must be an IndicatorSet with at least one name and whole-number "
+                "scores min_score ≤ max_score"
+            )
         policy = validated_policy(limit_per_fte, date.min, "default")
         day = self._day(on)
 
         def command() -> None:
-            try:
-                self._app.repository.get(PROGRAMME_ID)
-            except AggregateNotFoundError:
-                pass
-            else:
+            if self.head():
                 raise ProgrammeAlreadyConfigured(
-                    "the programme of this store is already configured (a store holds one "
-                    "programme); change the limit with set_caseload_policy"
+                    f"{self.store} already holds {self.head()} events; a programme is "
+                    "configured once, before anything else is recorded (a store holds one "
+                    "programme; change the limit with set_caseload_policy)"
                 )
             programme = Programme(
                 name=name, pathway=pathway, indicators=indicators, policy=policy, occurred_on=day
@@ -330,21 +392,29 @@ class Caseload:
         lie in the future. A policy lowered below a broker's caseload is recorded: it is
         management's decision, and the caseload report shows the breach it causes.
         """
-        policy_name = name if name is not None else f"{limit_per_fte}-per-fte-from-{effective_from}"
-        policy = validated_policy(limit_per_fte, effective_from, policy_name)
+        effective = check_date(effective_from, "effective_from")
+        policy_name = name if name is not None else f"{limit_per_fte}-per-fte-from-{effective}"
+        policy = validated_policy(limit_per_fte, effective, policy_name)
         day = self._day(self._today() if on is None else on)
 
         def command() -> None:
             programme = self._programme()
-            programme.change_policy(policy, day)
-            self._save(programme)
+            programme.change_policy(policy, day, self._today())
+            # Every broker hears of the change in the same write, so an assignment that
+            # read the old policy conflicts with it and is retried on the new one.
+            brokers = [self._broker(broker_id) for broker_id in programme.brokers]
+            for broker in brokers:
+                if broker.left_on is None:
+                    broker.note_policy(policy, day)
+            self._save(programme, *brokers)
 
         self._run(command)
         return policy
 
     def limit_in_force(self, on: date | None = None) -> CaseloadPolicy:
         """The caseload policy in force on `on` (today if omitted)."""
-        return self._programme().limit_in_force(self._today() if on is None else on)
+        day = self._today() if on is None else check_date(on, "on")
+        return self._programme().limit_in_force(day)
 
     # ----------------------------------------------------------------- brokers
 
@@ -360,6 +430,7 @@ class Caseload:
             broker = Broker(
                 name=name, team=team, fte=fte_value, pathway=programme.pathway, occurred_on=day
             )
+            programme.add_broker(broker.id, day)
             self._save(programme, broker)
             return broker.id
 
@@ -373,7 +444,7 @@ class Caseload:
         def command() -> None:
             programme = self._programme()
             aggregate = self._broker(broker)
-            aggregate.change_fte(fte_value, day, programme.limit_in_force(day))
+            aggregate.change_fte(fte_value, day, programme.strictest_between(day, self._today()))
             self._save(programme, aggregate)
 
         self._run(command)
@@ -401,12 +472,21 @@ class Caseload:
         """
         pathway = _member(pathway, PathwayKind, "pathway")
         day = self._day(on)
-        if self._key is None:
-            key_bytes(None)
-        assert self._key is not None
-        pseudonym = pseudonymise(cpr, self._key)
+        key = self._key if self._key is not None else key_bytes(None)
+        if birth_date(normalise_cpr(cpr)) > self._today():
+            raise InvalidCitizenId("a CPR number cannot encode a birth date after today")
+        pseudonym = pseudonymise(cpr, key)
+        check = _key_check(key)
 
         def command() -> UUID:
+            programme = self._programme()
+            if programme.key_check is None:
+                programme.register_key(check, day)
+            elif not hmac.compare_digest(programme.key_check, check):
+                raise ConfigurationError(
+                    f"the pseudonym key differs from the one {self.store} made its pseudonyms "
+                    "with; with it, the same citizen would get a second identity"
+                )
             citizen_id = Citizen.create_id(pseudonym)
             try:
                 citizen = self._load(Citizen, citizen_id, UnknownTrajectory)
@@ -414,7 +494,7 @@ class Caseload:
                 citizen = Citizen(pseudonym=pseudonym, occurred_on=day)
             trajectory = Trajectory(citizen=pseudonym, pathway=pathway, occurred_on=day)
             citizen.start_trajectory(trajectory.id, day)
-            self._save(citizen, trajectory)
+            self._save(programme, citizen, trajectory)
             return trajectory.id
 
         return self._run(command)
@@ -428,7 +508,8 @@ class Caseload:
             case = self._trajectory(trajectory)
             holder = self._broker(broker)
             case.assign(holder.id, day)
-            holder.assign(case.id, case.pathway, day, programme.limit_in_force(day))
+            strictest = programme.strictest_between(day, self._today())
+            holder.assign(case.id, case.pathway, day, strictest)
             self._save(programme, case, holder)
 
         self._run(command)
@@ -443,7 +524,8 @@ class Caseload:
             receiver = self._broker(to_broker)
             giver = self._broker(case.transfer(receiver.id, day))
             giver.release(case.id, day)
-            receiver.assign(case.id, case.pathway, day, programme.limit_in_force(day))
+            strictest = programme.strictest_between(day, self._today())
+            receiver.assign(case.id, case.pathway, day, strictest)
             self._save(programme, case, giver, receiver)
 
         self._run(command)
@@ -569,14 +651,16 @@ class Caseload:
         timezone-aware moment) gives it as the log knew it at T. They combine.
         """
         state: CaseloadState = self._read_model("caseload", as_known_at, as_true_on)
-        return caseload_rows(state, self._today() if as_true_on is None else as_true_on)
+        day = self._today() if as_true_on is None else check_date(as_true_on, "as_true_on")
+        return caseload_rows(state, day)
 
     def caseload_report(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> CaseloadReport:
         """Caseload per broker and team, daily series, peaks and every breach of the limit."""
         state: CaseloadState = self._read_model("caseload", as_known_at, as_true_on)
-        return caseload_report(state, self._today() if as_true_on is None else as_true_on)
+        day = self._today() if as_true_on is None else check_date(as_true_on, "as_true_on")
+        return caseload_report(state, day)
 
     def role_coverage(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None

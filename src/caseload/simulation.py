@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 
 from caseload.application import Caseload
-from caseload.domain.errors import CaseloadLimitExceeded
+from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError
 from caseload.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
@@ -105,6 +105,12 @@ def simulate(
     """
     rng = random.Random(config.seed)
     weeks = max(1, round(config.months * 52 / 12))
+    end = config.start + timedelta(weeks=weeks) - timedelta(days=1)
+    if end > app.today():
+        raise ConfigurationError(
+            f"a simulation of {config.months} months from {config.start} would run to {end}, "
+            f"after today ({app.today()}); simulate fewer months"
+        )
     commands = 0
     refused: list[str] = []
     teams = ("Team A", "Team B")
@@ -216,5 +222,5 @@ def simulate(
         trajectories=tuple(trajectories),
         commands=commands,
         refused=tuple(refused),
-        end=config.start + timedelta(weeks=weeks) - timedelta(days=1),
+        end=end,
     )

@@ -20,7 +20,7 @@ DEFAULT_STORE = "sqlite:///caseload.db"
 
 _SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
 
-_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+_SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 
 
 @attrs.frozen
@@ -47,7 +47,7 @@ class Store:
 
         try:
             connection = psycopg.connect(postgres_conninfo(self.env), autocommit=True)
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:
             raise StoreUnavailable(
                 f"cannot reach PostgreSQL at {self.env['POSTGRES_HOST']}:"
                 f"{self.env['POSTGRES_PORT']} database {self.env['POSTGRES_DBNAME']}: "
@@ -57,7 +57,13 @@ class Store:
             connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
             try:
                 if self.schema:
-                    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    try:
+                        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    except psycopg.Error as error:
+                        raise StoreUnavailable(
+                            f"cannot create schema {self.schema}: "
+                            f"{str(error).strip().splitlines()[0]}"
+                        ) from None
                 yield
             finally:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
@@ -73,12 +79,19 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
     """
     if url is None:
         url = os.environ.get("CASELOAD_STORE") or DEFAULT_STORE
+    if not isinstance(url, str | os.PathLike):
+        raise InvalidStoreURL(f"a store URL is text or a path, not {type(url).__name__}")
     text = os.fspath(url).strip()
+    if "\x00" in text:
+        raise InvalidStoreURL("a store URL cannot contain a NUL character")
     if not text:
         raise InvalidStoreURL("the store URL is empty; try memory://, sqlite:///caseload.db")
     if "://" not in text:
         return _sqlite(text)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:
+        raise InvalidStoreURL(f"the store URL is malformed: {error}") from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         return Store(
@@ -141,7 +154,8 @@ def _postgres(url: str) -> Store:
     schema = query.get("schema", [""])[0] or None
     if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
         raise InvalidStoreURL(
-            f"schema {schema!r} is not a plain identifier (letters, digits, underscore)"
+            f"schema {schema!r} is not a plain identifier (lower-case letters, digits and "
+            "underscores, not starting with a digit or pg_)"
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -14,6 +14,7 @@ from caseload import (
     AlreadyAssigned,
     BrokerHasLeft,
     BrokerHoldsCases,
+    Caseload,
     CaseloadLimitExceeded,
     DateOutOfRange,
     InvalidFte,
@@ -22,7 +23,7 @@ from caseload import (
     UnknownBroker,
     UnknownTrajectory,
 )
-from tests.conftest import TODAY
+from tests.conftest import KEY, TODAY
 from tests.unit._support import SPAN, START, give_cases, new_app, open_case, register
 
 
@@ -293,40 +294,62 @@ def test_policy_in_force_depends_on_the_date(limit: int, effective: int) -> None
 
 
 @given(limit=st.integers(1, 29), effective=st.integers(1, SPAN))
-def test_assignments_are_checked_against_the_policy_of_their_date(
+def test_an_assignment_must_fit_every_limit_in_force_from_its_date_until_today(
     limit: int, effective: int
 ) -> None:
-    """Assignments dated before D are checked against 30, those on/after D against the new limit."""
+    """A case assigned on a day is held on every day after it: an assignment dated before a
+    lower limit took effect is refused when it would break that limit once in force."""
     day = START + timedelta(effective)
     with new_app() as app:
         app.set_caseload_policy(limit_per_fte=limit, effective_from=day, on=START)
         broker = register(app)
-        give_cases(app, broker, limit + 1, on=day - timedelta(1))  # within 30 before D
+        give_cases(app, broker, limit, on=day - timedelta(1))
         extra = open_case(app)
         before = app.head()
-        with pytest.raises(CaseloadLimitExceeded, match=f"{limit + 1} of {limit} cases"):
-            app.assign(extra, broker, on=day)
+        with pytest.raises(CaseloadLimitExceeded, match=f"{limit} of {limit} cases") as refusal:
+            app.assign(extra, broker, on=day - timedelta(1))
+        assert f"from-{day}" in str(refusal.value)
         assert app.head() == before
-        fresh = register(app, on=day)
-        give_cases(app, fresh, limit, on=day)
-        with pytest.raises(CaseloadLimitExceeded, match=f"{limit} of {limit} cases"):
-            app.assign(extra, fresh, on=day)
 
 
 def test_policy_of_twenty_from_a_date() -> None:
-    """With 20 per FTE from D, a 21st case is fine the day before D and refused on D."""
+    """With 20 per FTE from D, the limit in force is 30 before D and 20 from D on; a 21st
+    case dated on D is refused."""
     day = date(2025, 3, 1)
     with new_app() as app:
         app.set_caseload_policy(limit_per_fte=20, effective_from=day, on=START)
         assert app.limit_in_force(on=date(2025, 2, 28)).limit_per_fte == 30
         assert app.limit_in_force(on=day).limit_per_fte == 20
         broker = register(app)
-        give_cases(app, broker, 21, on=date(2025, 2, 28))
+        give_cases(app, broker, 20, on=day)
         extra = open_case(app)
         before = app.head()
-        with pytest.raises(CaseloadLimitExceeded, match="21 of 20"):
+        with pytest.raises(CaseloadLimitExceeded, match="20 of 20"):
             app.assign(extra, broker, on=day)
         assert app.head() == before
+
+
+def test_a_policy_not_yet_in_force_does_not_limit_today() -> None:
+    """A lower limit decided for a future date does not refuse assignments today; once it
+    takes effect, the caseload report shows the breach it causes."""
+    today = date(2025, 3, 10)
+    with Caseload("memory://", pseudonym_key=KEY, clock=lambda: today) as app:
+        broker = app.register_broker(name="B", team="T", on=today)
+        app.set_caseload_policy(limit_per_fte=1, effective_from=date(2025, 4, 1), on=today)
+        first = app.open_trajectory(cpr="0101901234", on=today)
+        second = app.open_trajectory(cpr="0201901234", on=today)
+        app.assign(first, broker, on=today)
+        app.assign(second, broker, on=today)
+        assert app.broker(broker).active_cases == {first, second}
+    later = date(2025, 4, 2)
+    with Caseload("memory://", pseudonym_key=KEY, clock=lambda: later) as app:
+        broker = app.register_broker(name="B", team="T", on=today)
+        app.set_caseload_policy(limit_per_fte=1, effective_from=date(2025, 4, 1), on=today)
+        first = app.open_trajectory(cpr="0101901234", on=today)
+        app.assign(first, broker, on=today)
+        second = app.open_trajectory(cpr="0201901234", on=today)
+        with pytest.raises(CaseloadLimitExceeded, match="1 of 1"):
+            app.assign(second, broker, on=today)
 
 
 # ----------------------------------------------------------------- transfers
@@ -385,9 +408,9 @@ def test_non_uuid_ids_are_unknown(text: str) -> None:
         broker = register(app)
         case = open_case(app)
         before = app.head()
-        with pytest.raises(UnknownBroker, match="not a broker id"):
+        with pytest.raises(UnknownBroker, match="is a UUID"):
             app.assign(case, text, on=START)  # type: ignore[arg-type]
-        with pytest.raises(UnknownTrajectory, match="not a trajectory id"):
+        with pytest.raises(UnknownTrajectory, match="a trajectory id is a UUID"):
             app.assign(text, broker, on=START)  # type: ignore[arg-type]
         with pytest.raises(UnknownBroker):
             app.change_fte(text, fte=0.5, on=START)  # type: ignore[arg-type]
@@ -403,3 +426,19 @@ def test_ids_of_the_wrong_kind_are_unknown() -> None:
             app.broker(case)
         with pytest.raises(UnknownTrajectory, match="not a trajectory"):
             app.trajectory(broker)
+
+
+@pytest.mark.parametrize("cpr", ["0101901234", "010190-1234"])
+def test_a_cpr_given_as_an_id_is_not_echoed(cpr: str) -> None:
+    """A CPR number passed where an id belongs is refused without repeating it."""
+    with new_app() as app:
+        broker = register(app)
+        for call in (
+            lambda: app.trajectory(cpr),  # type: ignore[arg-type]
+            lambda: app.broker(cpr),  # type: ignore[arg-type]
+            lambda: app.assign(cpr, broker, on=START),  # type: ignore[arg-type]
+        ):
+            with pytest.raises((UnknownTrajectory, UnknownBroker)) as refusal:
+                call()
+            assert cpr not in str(refusal.value)
+            assert cpr.replace("-", "")[:6] not in str(refusal.value)

@@ -291,7 +291,10 @@ def test_short_key_is_refused_by_the_facade(monkeypatch: pytest.MonkeyPatch) -> 
         Caseload("memory://", pseudonym_key="short", clock=fixed_clock)
 
 
-@given(cpr=valid_cprs)
+born_by_today = dated_cprs().filter(lambda pair: pair[1] <= TODAY).map(lambda pair: pair[0])
+
+
+@given(cpr=born_by_today)
 def test_stored_events_hold_the_pseudonym_never_the_cpr(cpr: str) -> None:
     """Opening a trajectory stores the keyed pseudonym; no event mentions the CPR number."""
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
@@ -309,3 +312,15 @@ def test_facade_refuses_an_invalid_cpr_without_writing() -> None:
             app.open_trajectory(cpr="3002901234", on=TODAY)
         assert "3002901234" not in str(caught.value)
         assert app.head() == before
+
+
+@given(pair=dated_cprs().filter(lambda pair: pair[1] > TODAY))
+def test_a_birth_date_after_today_is_refused(pair: tuple[str, date]) -> None:
+    """A CPR number whose birth date lies after today is refused, writing nothing and
+    naming no part of the number."""
+    cpr, _ = pair
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        with pytest.raises(InvalidCitizenId, match="birth date after today") as refusal:
+            app.open_trajectory(cpr=cpr, on=TODAY)
+        assert cpr[:6] not in str(refusal.value)
+        assert app.head() == 0

@@ -15,7 +15,7 @@ from caseload import Caseload, ConfigurationError, InvalidStoreURL
 from caseload.storage import DEFAULT_STORE, parse_store_url
 from tests.conftest import KEY, fixed_clock
 
-IDENTIFIER_START = string.ascii_letters + "_"
+IDENTIFIER_START = string.ascii_lowercase + "_"
 IDENTIFIER_REST = IDENTIFIER_START + string.digits
 schema_names = st.builds(
     lambda first, rest: first + rest,
@@ -25,8 +25,9 @@ schema_names = st.builds(
 
 
 def is_plain_identifier(name: str) -> bool:
-    """Letters, digits and underscores, not starting with a digit, at most 63 characters."""
-    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name) is not None
+    """Lower-case letters, digits and underscores, not starting with a digit or pg_, at most
+    63 characters (PostgreSQL folds unquoted names to lower case and reserves pg_)."""
+    return re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name) is not None and not name.startswith("pg_")
 
 
 # ----------------------------------------------------------------- memory and SQLite

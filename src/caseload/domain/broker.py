@@ -29,13 +29,21 @@ def validated_fte(fte: object) -> Decimal:
         raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5, not {type(fte).__name__}")
     try:
         value = Decimal(str(fte))
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):
         raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5; got {fte!r}") from None
     if not value.is_finite() or not Decimal(0) < value <= Decimal(1):
-        raise InvalidFte(f"an FTE must be more than 0 and at most 1 (a full-time post); got {fte}")
+        raise InvalidFte(
+            f"an FTE must be more than 0 and at most 1 (a full-time post); got {_shown(value)}"
+        )
     if value != value.quantize(Decimal("0.01")):
-        raise InvalidFte(f"an FTE is kept in hundredths of a post; got {fte}")
+        raise InvalidFte(f"an FTE is kept in hundredths of a post; got {_shown(value)}")
     return value.quantize(Decimal("0.01"))
+
+
+def _shown(value: Decimal) -> str:
+    if value.is_nan():
+        return "nan"
+    return str(value) if value.is_finite() and abs(value) < 10**6 else "a number out of range"
 
 
 class Broker(Aggregate):
@@ -75,6 +83,12 @@ class Broker(Aggregate):
 
     class Left(Event):
         """The broker left the programme."""
+
+    class LimitChanged(Event):
+        """The programme's caseload policy changed (written to every broker in the same
+        write as the policy, so an assignment racing the change is retried on it)."""
+
+        policy: CaseloadPolicy
 
     @event(Registered)
     def __init__(
@@ -183,3 +197,13 @@ class Broker(Aggregate):
     def _left(self, occurred_on: date) -> None:
         self.left_on = occurred_on
         self.latest_on = occurred_on
+
+    def note_policy(self, policy: CaseloadPolicy, on: date) -> None:
+        """Take note of a new caseload policy (the check of the limit uses the programme's)."""
+        self._limit_changed(policy=policy, occurred_on=on)
+
+    @event(LimitChanged)
+    def _limit_changed(self, policy: CaseloadPolicy, occurred_on: date) -> None:
+        # Business dates of brokers stay in order for the facts about their cases; a policy
+        # notice may be dated earlier (decided before the broker's latest case change).
+        pass

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from caseload.domain.errors import DateOutOfRange
 
-__all__ = ["check_business_date"]
+__all__ = ["check_business_date", "check_date"]
 
 
 def check_business_date(on: object, *, today: date) -> date:
@@ -20,4 +20,14 @@ def check_business_date(on: object, *, today: date) -> date:
             f"business date {on} is {(on - today).days} day(s) after today ({today}); "
             "facts are recorded when they have happened, never ahead"
         )
-    return on
+    # A subclass of date (from a time-freezing library, say) is stored as a plain date.
+    return date(on.year, on.month, on.day)
+
+
+def check_date(on: object, what: str) -> date:
+    """Return `on` as a plain `date` (any day, future included), or raise `DateOutOfRange`."""
+    if isinstance(on, datetime) or not isinstance(on, date):
+        raise DateOutOfRange(
+            f"{what} must be a datetime.date (a day, no time), not {type(on).__name__}"
+        )
+    return date(on.year, on.month, on.day)

@@ -71,6 +71,10 @@ def key_bytes(key: str | bytes | None) -> bytes:
             "a pseudonym key is required to store citizens: pass pseudonym_key=... "
             "or set CASELOAD_PSEUDONYM_KEY"
         )
+    if not isinstance(key, str | bytes):
+        raise ConfigurationError(
+            f"the pseudonym key must be text or bytes, not {type(key).__name__}"
+        )
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     if len(raw) < MIN_KEY_BYTES:
         raise ConfigurationError(

@@ -163,5 +163,8 @@ class CaseloadPolicy:
     name: str
 
     def limit_for(self, fte: Decimal) -> int:
-        """The number of cases a broker with this FTE may hold: floor(limit_per_fte × fte)."""
-        return int(Decimal(self.limit_per_fte) * fte // 1)
+        """The number of cases a broker with this FTE may hold: floor(limit_per_fte × fte).
+
+        FTEs are kept in hundredths, so the product is computed exactly in integers.
+        """
+        return self.limit_per_fte * int(fte * 100) // 100

@@ -34,9 +34,6 @@ from caseload.testing.strategies import closure_reasons, ftes
 
 __all__ = ["CaseloadMachine"]
 
-LIMIT_PER_FTE = 30
-"""The default policy's limit, which the model assumes."""
-
 
 # Small FTEs give limits of 0 to 6 cases, which a short run of commands can reach.
 machine_ftes = st.one_of(
@@ -47,9 +44,9 @@ machine_ftes = st.one_of(
 )
 
 
-def model_limit(fte: Decimal) -> int:
-    """The limit the rules promise: floor(30 × FTE)."""
-    return int(LIMIT_PER_FTE * fte // 1)
+def model_limit(fte: Decimal, limit_per_fte: int = 30) -> int:
+    """The limit the rules promise: floor(limit_per_fte × FTE)."""
+    return int(limit_per_fte * fte // 1)
 
 
 class CaseloadMachine(RuleBasedStateMachine):
@@ -82,6 +79,10 @@ class CaseloadMachine(RuleBasedStateMachine):
         super().__init__()
         self.app = self.make_app()
         self.day = self.first_day
+        # The model's policy: the limit per FTE from a day on (the store's own to begin with).
+        self.policies: list[tuple[date, int]] = [
+            (date.min, self.app.limit_in_force(self.first_day).limit_per_fte)
+        ]
         self.fte: dict[UUID, Decimal] = {}
         self.held: dict[UUID, set[UUID]] = {}
         self.left: set[UUID] = set()
@@ -94,6 +95,12 @@ class CaseloadMachine(RuleBasedStateMachine):
         self.app.close()
 
     # --------------------------------------------------------------- helpers
+
+    def limit(self, broker: UUID, on: date | None = None) -> int:
+        """The model's limit for a broker on a day (today's business day by default)."""
+        day = self.day if on is None else on
+        per_fte = [limit for since, limit in self.policies if since <= day][-1]
+        return model_limit(self.fte[broker], per_fte)
 
     def _refused(self, expected: type[CaseloadError], command: object) -> None:
         """Run `command`, which the model says breaks a rule, and check nothing was written."""
@@ -147,7 +154,7 @@ class CaseloadMachine(RuleBasedStateMachine):
             self._refused(AlreadyAssigned, command)
         elif broker in self.left:
             self._refused(BrokerHasLeft, command)
-        elif len(self.held[broker]) >= model_limit(self.fte[broker]):
+        elif len(self.held[broker]) >= self.limit(broker):
             self._refused(CaseloadLimitExceeded, command)
         else:
             command()
@@ -168,7 +175,7 @@ class CaseloadMachine(RuleBasedStateMachine):
             self._refused(AlreadyAssigned, command)
         elif broker in self.left:
             self._refused(BrokerHasLeft, command)
-        elif len(self.held[broker]) >= model_limit(self.fte[broker]):
+        elif len(self.held[broker]) >= self.limit(broker):
             self._refused(CaseloadLimitExceeded, command)
         else:
             command()
@@ -199,11 +206,29 @@ class CaseloadMachine(RuleBasedStateMachine):
 
         if broker in self.left:
             self._refused(BrokerHasLeft, command)
-        elif len(self.held[broker]) > model_limit(fte):
+        elif len(self.held[broker]) > model_limit(fte, self.policies[-1][1]):
             self._refused(BrokerHoldsCases, command)
         else:
             command()
             self.fte[broker] = fte
+
+    @rule(limit_per_fte=st.integers(1, 40))
+    def change_policy(self, limit_per_fte: int) -> None:
+        """Management sets a new limit from tomorrow, unless a broker already holds more
+        than it allows (a lower limit below a caseload is possible but makes a breach)."""
+        tomorrow = self.day + timedelta(days=1)
+        fits = all(
+            len(self.held[b]) <= model_limit(self.fte[b], limit_per_fte)
+            for b in self.fte
+            if b not in self.left
+        )
+        if not fits:
+            return
+        self.app.set_caseload_policy(
+            limit_per_fte=limit_per_fte, effective_from=tomorrow, on=self.day
+        )
+        self.policies = [p for p in self.policies if p[0] != tomorrow] + [(tomorrow, limit_per_fte)]
+        self.day = tomorrow
 
     @precondition(lambda self: bool(self.fte))
     @rule(broker=brokers)
@@ -226,7 +251,8 @@ class CaseloadMachine(RuleBasedStateMachine):
         for broker, fte in self.fte.items():
             view = self.app.broker(broker)
             assert view.active_cases == self.held[broker]
-            assert len(view.active_cases) <= view.limit == model_limit(fte)
+            assert len(view.active_cases) <= self.limit(broker)
+            assert view.limit == model_limit(fte, self.policies[-1][1])
 
     @invariant()
     def every_trajectory_has_at_most_one_broker(self) -> None:
@@ -245,5 +271,5 @@ class CaseloadMachine(RuleBasedStateMachine):
         assert set(rows) == set(self.fte)
         for broker, row in rows.items():
             assert row.active_cases == len(self.held[broker])
-            assert row.limit == model_limit(self.fte[broker])
+            assert row.limit == self.limit(broker)
             assert (row.left_on is not None) == (broker in self.left)

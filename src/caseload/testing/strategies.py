@@ -38,14 +38,19 @@ _CENTURY_RULE: dict[int, tuple[tuple[int, int], ...]] = {
 
 
 @st.composite
-def cprs(draw: st.DrawFn, *, hyphen: bool | None = False) -> str:
-    """Valid CPR numbers: a real birth date, a 7th digit whose century rule fits its year.
+def cprs(
+    draw: st.DrawFn, *, hyphen: bool | None = False, born_until: date = date(2009, 12, 31)
+) -> str:
+    """Valid CPR numbers: a real birth date up to `born_until` (the programmes serve
+    adults), and a 7th digit whose century rule fits the year.
 
     With `hyphen=None` both the `DDMMYYSSSS` and `DDMMYY-SSSS` forms are drawn.
     """
     seventh = draw(st.integers(0, 9))
-    first, last = draw(st.sampled_from(_CENTURY_RULE[seventh]))
-    born = draw(st.dates(min_value=date(first, 1, 1), max_value=date(last, 12, 31)))
+    ranges = [(f, min(last, born_until.year)) for f, last in _CENTURY_RULE[seventh]]
+    first, last = draw(st.sampled_from([(f, last) for f, last in ranges if f <= last]))
+    last_day = min(date(last, 12, 31), born_until)
+    born = draw(st.dates(min_value=date(first, 1, 1), max_value=last_day))
     serial = draw(st.integers(0, 999))
     digits = f"{born:%d%m}{born.year % 100:02d}{seventh}{serial:03d}"
     with_hyphen = draw(st.booleans()) if hyphen is None else hyphen
