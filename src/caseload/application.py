@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
@@ -393,8 +394,11 @@ class Caseload:
         management's decision, and the caseload report shows the breach it causes.
         """
         effective = check_date(effective_from, "effective_from")
-        policy_name = name if name is not None else f"{limit_per_fte}-per-fte-from-{effective}"
-        policy = validated_policy(limit_per_fte, effective, policy_name)
+        policy = validated_policy(limit_per_fte, effective, name if name is not None else "?")
+        if name is None:
+            policy = attrs.evolve(
+                policy, name=f"{policy.limit_per_fte}-per-fte-from-{policy.effective_from}"
+            )
         day = self._day(self._today() if on is None else on)
 
         def command() -> None:
