@@ -28,6 +28,7 @@ from caseload import (
     TrajectoryClosed,
 )
 from caseload.domain.values import DEFAULT_INDICATORS
+from caseload.testing.strategies import channels
 from tests.conftest import TODAY
 from tests.unit._support import (
     ALL_COMMANDS,
@@ -174,7 +175,7 @@ def test_a_new_trajectory_cannot_open_before_the_previous_one_closed() -> None:
 # ----------------------------------------------------------------- contacts
 
 
-@given(roles=st.frozensets(st.sampled_from(Role), min_size=1), channel=st.sampled_from(Channel))
+@given(roles=st.frozensets(st.sampled_from(Role), min_size=1), channel=channels())
 def test_contact_with_roles_and_channel_is_recorded(
     roles: frozenset[Role], channel: Channel
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -104,11 +105,21 @@ class Trajectory(Aggregate):
         to_broker_id: UUID
 
     class ContactRecorded(Event):
-        """A contact took place, exercising one or more roles."""
+        """A contact took place, exercising one or more roles.
+
+        Version 2 added `channel`; contacts stored in version 1 read as `Channel.UNKNOWN`.
+        """
+
+        class_version = 2
 
         roles: frozenset[Role]
         channel: Channel
         by: UUID
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A version-1 contact had no channel: it is read as unknown."""
+            state["channel"] = Channel.UNKNOWN
 
     class ProgressMeasured(Event):
         """Progression indicators were scored."""
@@ -207,9 +218,10 @@ class Trajectory(Aggregate):
                 f"a contact names one or more of the four roles "
                 f"({', '.join(r.name for r in Role)}); got {sorted(map(str, roles))}"
             )
-        if not isinstance(channel, Channel):
+        if not isinstance(channel, Channel) or channel is Channel.UNKNOWN:
             raise InvalidContact(
-                f"a contact's channel is one of {', '.join(c.name for c in Channel)}; "
+                "a new contact's channel is one of "
+                f"{', '.join(c.name for c in Channel if c is not Channel.UNKNOWN)}; "
                 f"got {channel!r}"
             )
         self._contact_recorded(roles=frozenset(roles), channel=channel, by=by, occurred_on=on)

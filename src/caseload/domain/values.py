@@ -50,6 +50,9 @@ class Channel(enum.Enum):
     DIGITAL = "digital"
     COMPANY_VISIT = "company_visit"
     DROP_IN = "drop_in"
+    UNKNOWN = "unknown"
+    """Only for contacts recorded before the channel was kept (read through an upcaster);
+    a new contact must name its channel."""
 
 
 class PathwayKind(enum.Enum):

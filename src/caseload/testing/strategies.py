@@ -87,8 +87,8 @@ def role_sets() -> st.SearchStrategy[frozenset[Role]]:
 
 
 def channels() -> st.SearchStrategy[Channel]:
-    """Contact channels."""
-    return st.sampled_from(Channel)
+    """Contact channels a new contact may name (not UNKNOWN, which only old events carry)."""
+    return st.sampled_from([channel for channel in Channel if channel is not Channel.UNKNOWN])
 
 
 def closure_reasons() -> st.SearchStrategy[ClosureReason]:
