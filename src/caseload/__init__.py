@@ -40,15 +40,22 @@ from caseload.domain.values import (
     Role,
     Scores,
 )
-from caseload.projections.caseload_counts import CaseloadRow
+from caseload.projections.attention import AttentionReason, AttentionReport, AttentionThresholds
+from caseload.projections.caseload_counts import CaseloadReport, CaseloadRow
+from caseload.projections.outcomes import ExitStatus, OutcomesReport
+from caseload.projections.progression import ProgressionReport
 from caseload.projections.role_coverage import BrokerCoverage, RoleCoverage, TrajectoryCoverage
 from caseload.projections.runner import ProjectionSettings
+from caseload.projections.staffing import StaffingReport
 from caseload.views import BrokerView, TrajectoryView
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AlreadyAssigned",
+    "AttentionReason",
+    "AttentionReport",
+    "AttentionThresholds",
     "BrokerCoverage",
     "BrokerHasLeft",
     "BrokerHoldsCases",
@@ -57,12 +64,14 @@ __all__ = [
     "CaseloadError",
     "CaseloadLimitExceeded",
     "CaseloadPolicy",
+    "CaseloadReport",
     "CaseloadRow",
     "Channel",
     "ClosureReason",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
+    "ExitStatus",
     "IndicatorSet",
     "InvalidCitizenId",
     "InvalidContact",
@@ -75,15 +84,18 @@ __all__ = [
     "MissingPseudonymKey",
     "NotAssigned",
     "NotInProgramme",
+    "OutcomesReport",
     "PathwayKind",
     "Placement",
     "PlacementKind",
     "ProgrammeAlreadyConfigured",
+    "ProgressionReport",
     "ProjectionSettings",
     "ReviewOutcome",
     "Role",
     "RoleCoverage",
     "Scores",
+    "StaffingReport",
     "StoreUnavailable",
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",

@@ -54,6 +54,12 @@ from caseload.domain.values import (
     Role,
 )
 from caseload.projections import default_read_models
+from caseload.projections.attention import (
+    AttentionReport,
+    AttentionState,
+    AttentionThresholds,
+    attention_report,
+)
 from caseload.projections.caseload_counts import (
     CaseloadReport,
     CaseloadRow,
@@ -61,8 +67,16 @@ from caseload.projections.caseload_counts import (
     caseload_report,
     caseload_rows,
 )
+from caseload.projections.log import LogReader, log_reader
+from caseload.projections.outcomes import OutcomesReport, OutcomesState, outcomes_report
+from caseload.projections.progression import (
+    ProgressionReport,
+    ProgressionState,
+    progression_report,
+)
 from caseload.projections.role_coverage import CoverageState, RoleCoverage, role_coverage
 from caseload.projections.runner import Projections, ProjectionSettings
+from caseload.projections.staffing import StaffingReport, StaffingState, staffing_report
 from caseload.projections.store import ProjectionStore, projection_store
 from caseload.storage import Store, parse_store_url
 from caseload.transcodings import register_transcodings
@@ -75,26 +89,6 @@ A = TypeVar("A", bound=Aggregate)
 
 DEFAULT_PROGRAMME_NAME = "Bedre indsats for borgere i ressourceforløb"
 _BATCH = 1000
-
-
-class _LogReader:
-    """The event log as the projection runner reads it: positions and decoded events."""
-
-    def __init__(self, app: Application[UUID]) -> None:
-        self._recorder = app.recorder
-        self._mapper = app.mapper
-
-    def head(self) -> int:
-        return self._recorder.max_notification_id() or 0
-
-    def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
-        notifications = self._recorder.select_notifications(start=start, limit=limit)
-        events = []
-        for notification in notifications:
-            event = self._mapper.to_domain_event(notification)
-            assert isinstance(event, DomainEvent)
-            events.append((notification.id, event))
-        return events
 
 
 class _EventStore(Application[UUID]):
@@ -216,6 +210,7 @@ class Caseload:
         self._random = random.Random()
         self._projections: Projections | None = None
         self._projections_store: ProjectionStore | None = None
+        self._log_reader: LogReader | None = None
         self._projection_settings = projection_settings or ProjectionSettings()
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
         try:
@@ -236,6 +231,8 @@ class Caseload:
         """Release the store's connections."""
         if self._projections_store is not None:
             self._projections_store.close()
+        if self._log_reader is not None:
+            self._log_reader.close()
         self._app.close()
 
     @property
@@ -243,8 +240,9 @@ class Caseload:
         """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
         if self._projections is None:
             self._projections_store = projection_store(self._store)
+            self._log_reader = log_reader(self._app, self._store)
             self._projections = Projections(
-                _LogReader(self._app),
+                self._log_reader,
                 self._projections_store,
                 default_read_models(),
                 self._projection_settings,
@@ -672,6 +670,46 @@ class Caseload:
         """Four-role coverage per trajectory, per broker, and as programme shares."""
         state: CoverageState = self._read_model("role_coverage", as_known_at, as_true_on)
         return role_coverage(state)
+
+    def _on(self, as_true_on: date | None) -> date:
+        return self._today() if as_true_on is None else check_date(as_true_on, "as_true_on")
+
+    def outcomes(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> OutcomesReport:
+        """Placements and closures by month and kind, the monthly share with paid hours or
+        education, and each closed trajectory's status 1, 3, 6 and 12 months after exit."""
+        state: OutcomesState = self._read_model("outcomes", as_known_at, as_true_on)
+        return outcomes_report(state, self._on(as_true_on))
+
+    def progression(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> ProgressionReport:
+        """First and latest score and change per indicator and trajectory; shares improving."""
+        state: ProgressionState = self._read_model("progression", as_known_at, as_true_on)
+        return progression_report(state, self._on(as_true_on))
+
+    def attention_list(
+        self,
+        *,
+        thresholds: AttentionThresholds | None = None,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> AttentionReport:
+        """Open trajectories that need a case review, and why (thresholds configurable)."""
+        if thresholds is not None and not isinstance(thresholds, AttentionThresholds):
+            raise InvalidValue(
+                f"thresholds must be AttentionThresholds, not {type(thresholds).__name__}"
+            )
+        state: AttentionState = self._read_model("attention", as_known_at, as_true_on)
+        return attention_report(state, self._on(as_true_on), thresholds)
+
+    def staffing(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> StaffingReport:
+        """Per team and month: brokers needed at the limit against the FTE available."""
+        state: StaffingState = self._read_model("staffing", as_known_at, as_true_on)
+        return staffing_report(state, self._on(as_true_on))
 
     def broker(self, broker: UUID) -> BrokerView:
         """One broker, as a frozen value."""

@@ -6,14 +6,14 @@ import sys
 import time
 
 from caseload import Caseload
-from caseload.application import _LogReader
 from caseload.projections import default_read_models
+from caseload.projections.log import LogReader
 from caseload.projections.runner import Projections
 from caseload.projections.store import projection_store
 from caseload.storage import parse_store_url
 
 
-class SlowReader(_LogReader):
+class SlowReader(LogReader):
     """Reads the log in small, slow batches so that a kill lands mid-run."""
 
     def read(self, start, limit):  # type: ignore[no-untyped-def]

@@ -25,10 +25,10 @@ from caseload import (
     ProjectionSettings,
     Role,
 )
-from caseload.application import _LogReader
 from caseload.projections import default_read_models
 from caseload.projections.base import is_true_on
 from caseload.projections.caseload_counts import CaseloadCounts
+from caseload.projections.log import LogReader
 from caseload.projections.runner import Projections
 from caseload.projections.store import MemoryProjectionStore, projection_store
 from caseload.simulation import SimulationConfig, simulate
@@ -43,7 +43,7 @@ START = date(2025, 1, 6)
 def runner(app: Caseload, **options: Any) -> Projections:
     """A runner over the app's log with its own in-memory store."""
     return Projections(
-        _LogReader(app._app), MemoryProjectionStore(), default_read_models(), **options
+        LogReader(app._app), MemoryProjectionStore(), default_read_models(), **options
     )
 
 
@@ -229,7 +229,7 @@ def stored_digests(url: str) -> dict[str, str]:
     """Digests of the states the store holds, after a catch-up that must find nothing new."""
     store = projection_store(parse_store_url(url))
     with Caseload(url, clock=fixed_clock) as app:
-        projections = Projections(_LogReader(app._app), store, default_read_models())
+        projections = Projections(LogReader(app._app), store, default_read_models())
         head = app.head()
         assert projections.position() == head
         assert projections.catch_up() == 0
@@ -254,7 +254,7 @@ def killed_mid_run(url: str, head: int) -> None:
     """Start a worker, SIGKILL it once it has stored some but not all of the log."""
     store = projection_store(parse_store_url(url))
     with Caseload(url, clock=fixed_clock) as app:
-        probe = Projections(_LogReader(app._app), store, default_read_models())
+        probe = Projections(LogReader(app._app), store, default_read_models())
         worker = start_worker(url)
         try:
             deadline = time.monotonic() + 120
@@ -307,15 +307,15 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(sqlite_url: str) -> Non
     head = simulated(sqlite_url)
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
-        projections = Projections(_LogReader(app._app), store, default_read_models())
+        projections = Projections(LogReader(app._app), store, default_read_models())
 
         def interrupt(progress: Any) -> None:
             raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt):
-            projections.rebuild(progress=interrupt, batch_size=300)
+            projections.rebuild(progress=interrupt, batch_size=300, persist_every=300)
         seen = []
-        result = projections.rebuild(progress=seen.append, batch_size=300)
+        result = projections.rebuild(progress=seen.append, batch_size=300, persist_every=300)
         assert result.events == head - 300
         assert seen[-1].done == head - 300
         assert seen[-1].total == head - 300
@@ -333,9 +333,9 @@ def test_a_new_read_model_version_is_rebuilt_from_the_log(sqlite_url: str) -> No
 
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
-        first = Projections(_LogReader(app._app), store, [CaseloadCounts()])
+        first = Projections(LogReader(app._app), store, [CaseloadCounts()])
         first.catch_up()
-        second = Projections(_LogReader(app._app), store, [CaseloadCountsV2()])
+        second = Projections(LogReader(app._app), store, [CaseloadCountsV2()])
         assert second.catch_up() == app.head()
         assert second.digests() == first.digests()
         assert store.load(["caseload"])["caseload"].version == 2

@@ -58,7 +58,11 @@ def test_refused_commands_write_nothing(app: Caseload) -> None:
         (
             TrajectoryClosed,
             lambda: app.record_contact(
-                first, on=DAY, roles={Role.COACH}, channel=Channel.PHONE, by=broker
+                first,
+                on=DAY + timedelta(days=1),
+                roles={Role.COACH},
+                channel=Channel.PHONE,
+                by=broker,
             ),
         ),
         (TrajectoryAlreadyOpen, lambda: app.open_trajectory(cpr="0201901234", on=DAY)),

@@ -77,9 +77,10 @@ def test_nothing_is_recorded_before_the_trajectory_opened(name: str, opened: int
         assert app.head() == before
 
 
-@given(name=st.sampled_from(sorted(TRAJECTORY_COMMANDS)), closed=st.integers(0, SPAN))
+@given(name=st.sampled_from(sorted(TRAJECTORY_COMMANDS)), closed=st.integers(0, SPAN - 1))
 def test_nothing_is_recorded_after_the_trajectory_closed(name: str, closed: int) -> None:
-    """Contact, progress, placement, review, assign, transfer, close on a closed case: refused."""
+    """Contact, progress, placement, review, assign, transfer, close dated after the
+    closure of a case: refused."""
     with new_app() as app:
         o = office(app)
         closed_on = START + timedelta(closed)
@@ -390,3 +391,22 @@ def test_closing_releases_the_brokers_case_in_the_same_write(
         assert o.case not in app.broker(o.a).active_cases
         view = app.trajectory(o.case)
         assert (view.closed_on, view.closure_reason, view.broker_id) == (close_on, reason, None)
+
+
+@given(
+    name=st.sampled_from(["contact", "progress", "placement", "review"]),
+    before_closure=st.integers(0, 20),
+)
+def test_a_fact_from_before_the_closure_may_be_registered_late(
+    name: str, before_closure: int
+) -> None:
+    """Late registration is normal: a contact, measurement, placement or review that
+    happened while the trajectory was open is accepted after it closed."""
+    with new_app() as app:
+        o = office(app)
+        closed_on = START + timedelta(30)
+        app.close_trajectory(o.case, on=closed_on, reason=ClosureReason.JOB)
+        before = app.head()
+        TRAJECTORY_COMMANDS[name](o, closed_on - timedelta(before_closure))
+        assert app.head() == before + 1
+        assert app.trajectory(o.case).closed_on == closed_on

@@ -30,9 +30,8 @@ def validated_fte(fte: object) -> Decimal:
     try:
         value = Decimal(str(fte))
     except (InvalidOperation, ValueError):
-        raise InvalidFte(
-            f"an FTE must be a number such as 1.0 or 0.5; got a {type(fte).__name__} that is not"
-        ) from None
+        shown = repr(fte) if isinstance(fte, str) and len(fte) <= 20 else type(fte).__name__
+        raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5; got {shown}") from None
     if not value.is_finite() or not Decimal(0) < value <= Decimal(1):
         raise InvalidFte(
             f"an FTE must be more than 0 and at most 1 (a full-time post); got {_shown(value)}"

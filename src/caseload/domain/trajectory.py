@@ -157,6 +157,19 @@ class Trajectory(Aggregate):
         """True until the trajectory is closed."""
         return self.closed_on is None
 
+    def _check_fact_date(self, on: date, doing: str) -> None:
+        """A fact about the citizen may be registered late, even after closure, as long as
+        it happened within the trajectory's life (from opening to closure day)."""
+        if self.closed_on is not None and on > self.closed_on:
+            raise TrajectoryClosed(
+                f"cannot {doing} on {on}: trajectory {self.id} closed on {self.closed_on}, "
+                "and nothing is recorded after a trajectory's closure"
+            )
+        if on < self.opened_on:
+            raise DateOutOfRange(
+                f"cannot {doing} on {on}: trajectory {self.id} opened on {self.opened_on}"
+            )
+
     def _check_open(self, on: date, doing: str) -> None:
         if self.closed_on is not None:
             raise TrajectoryClosed(
@@ -212,7 +225,7 @@ class Trajectory(Aggregate):
 
     def record_contact(self, roles: frozenset[Role], channel: Channel, by: UUID, on: date) -> None:
         """A contact with the citizen, naming the roles exercised and who exercised them."""
-        self._check_open(on, "record a contact")
+        self._check_fact_date(on, "record a contact")
         if not roles or not all(isinstance(role, Role) for role in roles):
             raise InvalidContact(
                 f"a contact names one or more of the four roles "
@@ -234,7 +247,7 @@ class Trajectory(Aggregate):
 
     def record_progress(self, scores: Scores, on: date) -> None:
         """Scores on the programme's progression indicators, measured on `on`."""
-        self._check_open(on, "record progression")
+        self._check_fact_date(on, "record progression")
         self._progress_measured(scores=scores, occurred_on=on)
 
     @event(ProgressMeasured)
@@ -243,7 +256,7 @@ class Trajectory(Aggregate):
 
     def record_job_placement(self, placement: Placement, on: date) -> None:
         """A placement in an ordinary job, a flex job or education."""
-        self._check_open(on, "record a job placement")
+        self._check_fact_date(on, "record a job placement")
         self._job_placed(placement=placement, occurred_on=on)
 
     @event(JobPlaced)
@@ -252,7 +265,7 @@ class Trajectory(Aggregate):
 
     def record_review(self, outcome: ReviewOutcome, on: date) -> None:
         """The outcome of a management case review (sagssparring)."""
-        self._check_open(on, "record a case review")
+        self._check_fact_date(on, "record a case review")
         if not isinstance(outcome, ReviewOutcome):
             raise InvalidValue(f"a review outcome must be a ReviewOutcome, not {outcome!r}")
         self._reviewed(outcome=outcome, occurred_on=on)

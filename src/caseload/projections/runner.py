@@ -59,7 +59,7 @@ class ProjectionSettings:
     """Events read from the log at a time."""
     persist_every: int = 1_000
     """Events folded in memory before the states are written (catch_up() always writes)."""
-    checkpoint_every: int = 20_000
+    checkpoint_every: int = 50_000
     """Every this many log positions, each read model's state is kept as a checkpoint."""
     index_every: int = 256
     """Every this many log positions, the time indexes get a row."""
@@ -114,10 +114,10 @@ class _Index:
 
     position: int = 0
     stored_position: int = 0
-    max_recorded: str = ""
     max_occurred: str = ""
     rows: list[IndexRow] = attrs.Factory(list)
     late: list[LateEvent] = attrs.Factory(list)
+    _latest: datetime | None = None
 
     def see(self, position: int, event: DomainEvent, every: int) -> None:
         occurred = getattr(event, "occurred_on", None)
@@ -125,16 +125,21 @@ class _Index:
         always = isinstance(event, Programme.Event)
         if always or (occurred_text and occurred_text < self.max_occurred):
             self.late.append(LateEvent(position, occurred_text, always))
-        self.max_recorded = max(self.max_recorded, _stamp(event.timestamp))
-        self.max_occurred = max(self.max_occurred, occurred_text)
+        moment = event.timestamp
+        if self._latest is None or moment > self._latest:
+            self._latest = moment
+        if occurred_text > self.max_occurred:
+            self.max_occurred = occurred_text
         self.position = position
         if position % every == 0:
-            self.rows.append(IndexRow(position, self.max_recorded, self.max_occurred))
+            self.rows.append(IndexRow(position, self.recorded(), self.max_occurred))
+
+    def recorded(self) -> str:
+        """The running maximum recorded moment, as fixed-width text."""
+        return "" if self._latest is None else _stamp(self._latest)
 
     def stored(self) -> StoredState:
-        data = canonical_bytes(
-            {"max_recorded": self.max_recorded, "max_occurred": self.max_occurred}
-        )
+        data = canonical_bytes({"max_recorded": self.recorded(), "max_occurred": self.max_occurred})
         return StoredState(1, self.position, compress(data), "")
 
 
@@ -189,8 +194,10 @@ class Projections:
             self._index = _Index(
                 position=index.position,
                 stored_position=index.position,
-                max_recorded=data["max_recorded"],
                 max_occurred=data["max_occurred"],
+                latest=datetime.fromisoformat(data["max_recorded"])
+                if data["max_recorded"]
+                else None,
             )
         self._pending_checkpoints = []
         return self._live
@@ -217,7 +224,7 @@ class Projections:
         }
         index = self._index
         if index.position != index.stored_position:
-            index.rows.append(IndexRow(index.position, index.max_recorded, index.max_occurred))
+            index.rows.append(IndexRow(index.position, index.recorded(), index.max_occurred))
             states[_INDEX] = index.stored()
         if not states:
             return True
@@ -288,64 +295,68 @@ class Projections:
         *,
         progress: Callable[[Progress], None] | None = None,
         batch_size: int = 20_000,
+        persist_every: int = 200_000,
     ) -> RebuildResult:
         """Rebuild read models from the start of the log, resumably.
 
-        The rebuild writes its state and position under a rebuild slot after every batch, so
-        a rebuild killed at any point resumes from its last batch when called again. When
-        it reaches the head, the rebuilt states replace the live ones.
+        The chosen read models start over from an empty state and fold the whole log in
+        large batches, writing state and position after every batch (and checkpoints on
+        the way). A rebuild killed at any point resumes from its last batch when called
+        again: a marker says a rebuild is under way, so the next call goes on instead of
+        starting over. Meanwhile readers stay correct: a stored state at position p is the
+        fold of the log up to p, and they catch up from there.
         """
         names = [name] if name is not None else list(self._models)
         for chosen in names:
             if chosen not in self._models:
                 raise InvalidValue(f"no read model named {chosen!r}; there are {self.names}")
-        slots = [n + _REBUILD for n in names]
-        stored = self._store.load(slots)
-        live = {n: self._stored(self._models[n], stored.get(n + _REBUILD)) for n in names}
-        started = time.perf_counter()
-        done = 0
-        total = max(0, self._source.head() - min(e.position for e in live.values()))
-        while True:
-            start = min(entry.position for entry in live.values()) + 1
-            batch = self._source.read(start, batch_size)
-            if not batch:
-                break
-            checkpoints = []
-            for position, event in batch:
-                for entry in live.values():
-                    if position > entry.position:
-                        entry.model.apply(entry.state, event)
-                        entry.position = position
-                        if position % self._checkpoint_every == 0:
-                            frozen = _freeze(entry.model, entry.state, position)
-                            checkpoints.append((entry.model.name, frozen))
-            done += len(batch)
-            total = max(total, done + self._source.head() - batch[-1][0])
-            self._store.commit(
-                {slot: live[n].stored_position for n, slot in zip(names, slots, strict=True)},
-                {
-                    slot: _freeze(live[n].model, live[n].state, live[n].position)
-                    for n, slot in zip(names, slots, strict=True)
-                },
-                checkpoints=checkpoints,
-            )
-            for entry in live.values():
-                entry.stored_position = entry.position
-            if progress is not None:
-                progress(Progress(done, total, time.perf_counter() - started))
-        self._store.delete(names)
-        for n in names:
-            entry = live[n]
-            self._store.commit({n: 0}, {n: _freeze(entry.model, entry.state, entry.position)})
-        self._store.delete(slots)
+        markers = [n + _REBUILD for n in names]
+        under_way = self._store.load(markers)
+        fresh = [n for n in names if n + _REBUILD not in under_way]
+        if fresh:
+            self._store.delete(fresh)
+            marker = StoredState(1, 0, compress(b"{}"), "")
+            self._store.commit({}, {n + _REBUILD: marker for n in fresh})
         self._live = None
-        self.catch_up()
+        started = time.perf_counter()
+        done = self._fold_to_head(batch_size, persist_every, progress, started)
+        self._store.delete(markers)
         digests = self.digests()
         return RebuildResult(
             events=done,
             seconds=time.perf_counter() - started,
             digests=tuple((n, digests[n]) for n in names),
         )
+
+    def _fold_to_head(
+        self,
+        batch_size: int,
+        persist_every: int,
+        progress: Callable[[Progress], None] | None,
+        started: float,
+    ) -> int:
+        """Fold batch by batch up to the head, persisting every `persist_every` events and
+        at the end, and reporting progress after every batch."""
+        live = self._load()
+        first = min([entry.position for entry in live.values()] + [self._index.position])
+        total = max(0, self._source.head() - first)
+        done = 0
+        while True:
+            start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
+            batch = self._source.read(start, batch_size)
+            if not batch:
+                break
+            self._fold(live, batch)
+            done += len(batch)
+            unsaved = self._index.position - self._index.stored_position
+            at_head = len(batch) < batch_size
+            if (unsaved >= persist_every or at_head) and not self._persist(live):
+                live = self._load()
+                continue
+            total = max(total, done + self._source.head() - batch[-1][0])
+            if progress is not None:
+                progress(Progress(done, total, time.perf_counter() - started))
+        return done
 
     # --------------------------------------------------------------- as of
 

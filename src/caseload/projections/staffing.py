@@ -1,0 +1,352 @@
+"""Staffing: brokers needed at the caseload limit versus FTE available, per team and month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.domain.broker import Broker
+from caseload.domain.programme import DEFAULT_POLICY, Programme
+from caseload.domain.trajectory import Trajectory
+from caseload.domain.values import CaseloadPolicy, PathwayKind
+from caseload.projections.base import ReadModel, day, is_true_on, uid
+
+__all__ = [
+    "OpenSpan",
+    "ProgrammeStaffingRow",
+    "StaffedBroker",
+    "StaffingModel",
+    "StaffingReport",
+    "StaffingRow",
+    "StaffingState",
+    "brokers_needed",
+    "project_staffing",
+    "staffing_report",
+]
+
+_HUNDREDTHS = Decimal("0.01")
+
+
+@attrs.frozen
+class StaffingRow:
+    """A team at the end of a month: the FTE its cases need at the limit, and what it has."""
+
+    month: str
+    """The month as "YYYY-MM"."""
+    on: date
+    """The day counted: the month's last day, or the reference date in the reference month."""
+    team: str
+    brokers: int
+    """The team's brokers registered by `on` and not left by then."""
+    active_cases: int
+    """Cases held by the team's brokers at the end of `on`."""
+    limit_per_fte: int
+    """The limit per full-time broker in force on `on`."""
+    brokers_needed: Decimal
+    """`active_cases / limit_per_fte`, rounded half up to hundredths of a post."""
+    fte_available: Decimal
+    gap: Decimal
+    """`brokers_needed - fte_available`: above 0 is a shortfall, below 0 spare capacity."""
+
+
+@attrs.frozen
+class ProgrammeStaffingRow:
+    """The whole programme at the end of a month; unassigned open trajectories need a broker
+    too, so they count in the demand."""
+
+    month: str
+    """The month as "YYYY-MM"."""
+    on: date
+    """The day counted: the month's last day, or the reference date in the reference month."""
+    brokers: int
+    active_cases: int
+    """Cases held by brokers at the end of `on`."""
+    unassigned: int
+    """Open trajectories of the programme's pathway kind that no broker held."""
+    limit_per_fte: int
+    brokers_needed: Decimal
+    """`(active_cases + unassigned) / limit_per_fte`, rounded half up to hundredths."""
+    fte_available: Decimal
+    gap: Decimal
+    """`brokers_needed - fte_available`: above 0 is a shortfall, below 0 spare capacity."""
+
+
+@attrs.frozen
+class StaffingReport:
+    """Staffing per team and month, and for the programme as a whole."""
+
+    on: date
+    teams: tuple[StaffingRow, ...]
+    """From the first broker's registration month through the reference month, by month then
+    team; a team appears once one of its brokers is registered."""
+    programme: tuple[ProgrammeStaffingRow, ...]
+    """One row per month of the same range."""
+
+
+@attrs.define
+class StaffedBroker:
+    """What the staffing read model keeps of one broker."""
+
+    team: str
+    registered_on: date
+    fte: list[tuple[date, Decimal]]
+    """FTE change points, in date order."""
+    left_on: date | None = None
+    active: set[UUID] = attrs.Factory(set)
+    series: list[tuple[date, int]] = attrs.Factory(list)
+    """Caseload change points: the count after the day's events (a broker's events are in
+    date order)."""
+
+    def fte_on(self, on: date) -> Decimal:
+        """The broker's FTE on a day."""
+        current = self.fte[0][1]
+        for since, value in self.fte:
+            if since <= on:
+                current = value
+        return current
+
+    def count_on(self, on: date) -> int:
+        """The broker's active cases at the end of a day."""
+        count = 0
+        for since, value in self.series:
+            if since > on:
+                break
+            count = value
+        return count
+
+    def on_staff(self, on: date) -> bool:
+        """Registered by the end of `on` and not left by then."""
+        return self.registered_on <= on and (self.left_on is None or self.left_on > on)
+
+    def record(self, on: date) -> None:
+        """Note the caseload after an event on `on`."""
+        if self.series and self.series[-1][0] == on:
+            self.series[-1] = (on, len(self.active))
+        else:
+            self.series.append((on, len(self.active)))
+
+
+@attrs.define
+class OpenSpan:
+    """A trajectory's pathway kind and the dates it opened and closed."""
+
+    pathway: PathwayKind
+    opened_on: date
+    closed_on: date | None = None
+
+    def open_at_end_of(self, on: date) -> bool:
+        """Open at the end of `on` (a trajectory closed on `on` is not)."""
+        return self.opened_on <= on and (self.closed_on is None or self.closed_on > on)
+
+
+@attrs.define
+class StaffingState:
+    """Brokers with FTE and caseload change points, trajectory spans, and dated policies."""
+
+    brokers: dict[UUID, StaffedBroker] = attrs.Factory(dict)
+    trajectories: dict[UUID, OpenSpan] = attrs.Factory(dict)
+    policies: list[CaseloadPolicy] = attrs.Factory(lambda: [DEFAULT_POLICY])
+    pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
+    """The programme's pathway kind: only such trajectories need one of its brokers."""
+
+    def policy_on(self, on: date) -> CaseloadPolicy:
+        """The policy in force on business date `on`."""
+        in_force = self.policies[0]
+        for policy in self.policies:
+            if policy.effective_from <= on:
+                in_force = policy
+        return in_force
+
+
+class StaffingModel(ReadModel[StaffingState]):
+    """The staffing read model."""
+
+    name = "staffing"
+    version = 1
+
+    def initial(self) -> StaffingState:
+        return StaffingState()
+
+    def apply(self, state: StaffingState, event: DomainEvent) -> None:
+        match event:
+            case Broker.Registered():
+                state.brokers[event.originator_id] = StaffedBroker(
+                    team=event.team,
+                    registered_on=event.occurred_on,
+                    fte=[(event.occurred_on, event.fte)],
+                )
+            case Broker.CaseAssigned():
+                broker = state.brokers[event.originator_id]
+                broker.active.add(event.trajectory_id)
+                broker.record(event.occurred_on)
+            case Broker.CaseReleased():
+                broker = state.brokers[event.originator_id]
+                broker.active.discard(event.trajectory_id)
+                broker.record(event.occurred_on)
+            case Broker.FteChanged():
+                state.brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
+            case Broker.Left():
+                state.brokers[event.originator_id].left_on = event.occurred_on
+            case Trajectory.Opened():
+                state.trajectories[event.originator_id] = OpenSpan(
+                    pathway=event.pathway, opened_on=event.occurred_on
+                )
+            case Trajectory.Closed():
+                state.trajectories[event.originator_id].closed_on = event.occurred_on
+            case Programme.Configured():
+                state.policies = [event.policy]
+                state.pathway = event.pathway
+            case Programme.PolicyChanged():
+                kept = [
+                    p for p in state.policies if p.effective_from != event.policy.effective_from
+                ]
+                state.policies = sorted([*kept, event.policy], key=lambda p: p.effective_from)
+            case _:
+                pass
+
+    def encode(self, state: StaffingState) -> Any:
+        return {
+            "brokers": {
+                broker_id.hex: {
+                    "team": b.team,
+                    "registered_on": b.registered_on.isoformat(),
+                    "left_on": None if b.left_on is None else b.left_on.isoformat(),
+                    "fte": [[since.isoformat(), str(value)] for since, value in b.fte],
+                    "active": sorted(case.hex for case in b.active),
+                    "series": [[since.isoformat(), count] for since, count in b.series],
+                }
+                for broker_id, b in state.brokers.items()
+            },
+            "trajectories": {
+                trajectory_id.hex: [
+                    t.pathway.value,
+                    t.opened_on.isoformat(),
+                    None if t.closed_on is None else t.closed_on.isoformat(),
+                ]
+                for trajectory_id, t in state.trajectories.items()
+            },
+            "policies": [
+                [p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in state.policies
+            ],
+            "pathway": state.pathway.value,
+        }
+
+    def decode(self, data: Any) -> StaffingState:
+        return StaffingState(
+            brokers={
+                uid(key): StaffedBroker(
+                    team=b["team"],
+                    registered_on=date.fromisoformat(b["registered_on"]),
+                    left_on=day(b["left_on"]),
+                    fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
+                    active={uid(case) for case in b["active"]},
+                    series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+                )
+                for key, b in data["brokers"].items()
+            },
+            trajectories={
+                uid(key): OpenSpan(
+                    pathway=PathwayKind(pathway),
+                    opened_on=date.fromisoformat(opened),
+                    closed_on=day(closed),
+                )
+                for key, (pathway, opened, closed) in data["trajectories"].items()
+            },
+            policies=[
+                CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
+                for e, n, name in data["policies"]
+            ],
+            pathway=PathwayKind(data["pathway"]),
+        )
+
+
+def project_staffing(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> StaffingState:
+    """Fold events into a staffing state, keeping only facts true on `as_true_on` if given."""
+    model = StaffingModel()
+    state = model.initial()
+    for event in events:
+        if as_true_on is None or is_true_on(event, as_true_on):
+            model.apply(state, event)
+    return state
+
+
+def brokers_needed(cases: int, limit_per_fte: int) -> Decimal:
+    """The FTE needed to hold `cases` at `limit_per_fte`, rounded half up to hundredths."""
+    return (Decimal(cases) / Decimal(limit_per_fte)).quantize(_HUNDREDTHS, rounding=ROUND_HALF_UP)
+
+
+def _month_ends(first: date, on: date) -> Iterator[date]:
+    """The last day of each month from `first`'s through the one before `on`'s, then `on`."""
+    start = first.replace(day=1)
+    while start <= on:
+        following = (start + timedelta(days=31)).replace(day=1)
+        yield min(following - timedelta(days=1), on)
+        start = following
+
+
+def staffing_report(state: StaffingState, on: date) -> StaffingReport:
+    """The staffing report for each month up to `on`'s, counted at month ends (and on `on`).
+
+    Everything is read from dated change points (caseloads, FTE, registrations, leaving,
+    openings, closures, policies), so a state holding facts dated after `on` gives the same
+    report as one folded with `as_true_on=on`.
+    """
+    if not state.brokers:
+        return StaffingReport(on=on, teams=(), programme=())
+    teams: list[StaffingRow] = []
+    programme: list[ProgrammeStaffingRow] = []
+    first = min(b.registered_on for b in state.brokers.values())
+    for end in _month_ends(first, on):
+        month = f"{end.year:04d}-{end.month:02d}"
+        limit = state.policy_on(end).limit_per_fte
+        registered = [b for b in state.brokers.values() if b.registered_on <= end]
+        for team in sorted({b.team for b in registered}):
+            members = [b for b in registered if b.team == team]
+            staff = [b for b in members if b.on_staff(end)]
+            held = sum(b.count_on(end) for b in members)
+            available = sum((b.fte_on(end) for b in staff), Decimal("0.00"))
+            needed = brokers_needed(held, limit)
+            teams.append(
+                StaffingRow(
+                    month=month,
+                    on=end,
+                    team=team,
+                    brokers=len(staff),
+                    active_cases=held,
+                    limit_per_fte=limit,
+                    brokers_needed=needed,
+                    fte_available=available,
+                    gap=needed - available,
+                )
+            )
+        staff = [b for b in registered if b.on_staff(end)]
+        held = sum(b.count_on(end) for b in registered)
+        open_cases = sum(
+            1
+            for t in state.trajectories.values()
+            if t.pathway is state.pathway and t.open_at_end_of(end)
+        )
+        available = sum((b.fte_on(end) for b in staff), Decimal("0.00"))
+        needed = brokers_needed(max(open_cases, held), limit)
+        programme.append(
+            ProgrammeStaffingRow(
+                month=month,
+                on=end,
+                brokers=len(staff),
+                active_cases=held,
+                unassigned=max(open_cases - held, 0),
+                limit_per_fte=limit,
+                brokers_needed=needed,
+                fte_available=available,
+                gap=needed - available,
+            )
+        )
+    return StaffingReport(on=on, teams=tuple(teams), programme=tuple(programme))

@@ -1,0 +1,389 @@
+"""The attention list: open trajectories lacking contact, progression, roles or intervention,
+or near their maximum length."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseload import Caseload, Channel, ClosureReason, PlacementKind, Role
+from caseload.projections.attention import (
+    AttentionModel,
+    AttentionReason,
+    AttentionReport,
+    AttentionThresholds,
+    attention_report,
+    project_attention,
+)
+from caseload.projections.base import canonical_bytes
+from caseload.testing import (
+    Assign,
+    Close,
+    Command,
+    OpenTrajectory,
+    RecordContact,
+    RecordPlacement,
+    RecordProgress,
+    Step,
+    Transfer,
+    histories,
+    run_history,
+)
+from tests.conftest import KEY, TODAY, fixed_clock
+
+START = date(2024, 1, 1)
+HISTORIES = histories(min_size=25, max_size=60)
+"""Histories long enough to open trajectories and record facts on them."""
+
+Action = Callable[[Caseload, dict[str, UUID], date], None]
+NO_CONTACT = AttentionReason.NO_CONTACT
+NO_PROGRESSION = AttentionReason.NO_PROGRESSION
+ROLES_MISSING = AttentionReason.ROLES_MISSING
+NO_INTERVENTION = AttentionReason.NO_INTERVENTION
+NEAR_MAX_LENGTH = AttentionReason.NEAR_MAX_LENGTH
+ALL = frozenset(Role)
+
+
+def new_app() -> Caseload:
+    """A fresh in-memory application on the tests' key and clock."""
+    return Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+
+
+def broker(name: str) -> Action:
+    """Register broker `name`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        ids[name] = app.register_broker(name=name, team="T", on=on)
+
+    return action
+
+
+def opens(name: str, cpr: str, holder: str | None = None) -> Action:
+    """Open trajectory `name` for `cpr`, assigning it to broker `holder` the same day."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        ids[name] = app.open_trajectory(cpr=cpr, on=on)
+        if holder is not None:
+            app.assign(ids[name], ids[holder], on=on)
+
+    return action
+
+
+def contact(name: str, by: str, *roles: Role) -> Action:
+    """A contact on trajectory `name` by broker `by`, exercising `roles`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.record_contact(ids[name], on=on, roles=set(roles), channel=Channel.MEETING, by=ids[by])
+
+    return action
+
+
+def progress(name: str) -> Action:
+    """A progression measurement on trajectory `name`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.record_progress(ids[name], on=on, scores={"job_search": 3})
+
+    return action
+
+
+def placed(name: str) -> Action:
+    """A flex-job placement on trajectory `name`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.record_job_placement(ids[name], on=on, kind=PlacementKind.FLEX_JOB)
+
+    return action
+
+
+def closes(name: str) -> Action:
+    """Close trajectory `name`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.close_trajectory(ids[name], on=on, reason=ClosureReason.OTHER)
+
+    return action
+
+
+# In recording order; the last line is a late registration: T2's contact of 18 June is
+# recorded after T_old's contact of 25 June.
+SCRIPT: list[tuple[date, Action]] = [
+    (date(2020, 9, 1), opens("T_old", "0109200001")),
+    (date(2024, 1, 2), broker("B")),
+    (date(2024, 1, 2), broker("C")),
+    (date(2024, 10, 1), opens("T2", "0201900002", holder="C")),
+    (date(2024, 10, 5), contact("T2", "C", *Role)),
+    (date(2024, 12, 1), opens("T3", "0301900003")),
+    (date(2025, 1, 2), opens("T4", "0401900004", holder="B")),
+    (date(2025, 1, 10), placed("T3")),
+    (date(2025, 3, 1), opens("T1", "0101900001", holder="B")),
+    (date(2025, 3, 15), progress("T1")),
+    (date(2025, 4, 1), opens("T6", "0601900006", holder="B")),
+    (date(2025, 4, 1), progress("T6")),
+    (date(2025, 5, 1), contact("T2", "C", Role.COACH)),
+    (date(2025, 5, 31), contact("T6", "B", *Role)),
+    (date(2025, 6, 1), progress("T_old")),
+    (date(2025, 6, 1), progress("T2")),
+    (date(2025, 6, 1), closes("T4")),
+    (date(2025, 6, 10), opens("T5", "0501900005")),
+    (date(2025, 6, 20), contact("T1", "B", Role.COACH, Role.AUTHORITY)),
+    (date(2025, 6, 25), contact("T_old", "B", *Role)),
+    (date(2025, 6, 18), contact("T2", "B", Role.COACH)),
+]
+
+
+def run_script(app: Caseload, cut: date | None = None) -> dict[str, UUID]:
+    """Run SCRIPT in order, leaving out what is dated after `cut`; the ids by name."""
+    ids: dict[str, UUID] = {}
+    for on, action in SCRIPT:
+        if cut is None or on <= cut:
+            action(app, ids, on)
+    return ids
+
+
+def renamed(value: Any, names: dict[UUID, str]) -> Any:
+    """`value` with every UUID replaced by its name, so two stores' reports compare."""
+    if isinstance(value, UUID):
+        return names[value]
+    if attrs.has(type(value)):
+        fields = attrs.fields(type(value))
+        return (type(value).__name__, tuple(renamed(getattr(value, f.name), names) for f in fields))
+    if isinstance(value, tuple | list):
+        return tuple(renamed(item, names) for item in value)
+    if isinstance(value, frozenset | set):
+        return frozenset(renamed(item, names) for item in value)
+    return value
+
+
+def listed(report: AttentionReport, ids: dict[str, UUID]) -> list[tuple[str, frozenset[Any]]]:
+    """The items as (trajectory name, reasons), in report order."""
+    names = {v: k for k, v in ids.items()}
+    return [(names[item.trajectory_id], item.reasons) for item in report.items]
+
+
+def test_a_hand_written_history_gives_the_hand_computed_attention_list() -> None:
+    """On 30 June with the default thresholds: a contact exactly 30 days back still counts,
+    young trajectories get grace, closed ones are not listed, and each listed trajectory
+    carries every reason that applies, ordered by opening date."""
+    with new_app() as app:
+        ids = run_script(app)
+        report = attention_report(project_attention(list(app.events())), TODAY)
+    assert listed(report, ids) == [
+        ("T_old", frozenset({NEAR_MAX_LENGTH})),
+        ("T2", frozenset({NO_INTERVENTION})),
+        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING})),
+        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING})),
+    ]
+    assert dict(report.counts) == {
+        NO_CONTACT: 1,
+        NO_PROGRESSION: 2,
+        ROLES_MISSING: 2,
+        NO_INTERVENTION: 1,
+        NEAR_MAX_LENGTH: 1,
+    }
+    t2, t3, t1 = report.items[1:]
+    assert (t2.broker_id, t2.opened_on) == (ids["C"], date(2024, 10, 1))
+    assert (t2.last_contact_on, t2.last_progression_on) == (date(2025, 6, 18), date(2025, 6, 1))
+    assert t2.last_intervention_on == date(2024, 10, 5)
+    assert t2.roles_missing == frozenset()
+    assert (t3.broker_id, t3.last_contact_on, t3.last_progression_on) == (None, None, None)
+    assert t3.last_intervention_on == date(2025, 1, 10)
+    assert t3.roles_missing == ALL
+    assert t1.broker_id == ids["B"]
+    assert t1.roles_missing == frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE})
+    assert t1.last_intervention_on is None
+    assert report.thresholds == AttentionThresholds()
+    assert report.count(ROLES_MISSING) == 2
+
+
+def test_thresholds_change_what_is_flagged() -> None:
+    """With a 250-day contact interval, a year for progression and coach contacts counting
+    as intervention, T2's coach contact of 18 June is an intervention (T2 drops off the
+    list) and T3, open 211 days, is within its grace for contact and progression."""
+    limits = AttentionThresholds(
+        contact_days=250, progression_days=365, intervention_roles=frozenset({Role.COACH})
+    )
+    with new_app() as app:
+        ids = run_script(app)
+        report = attention_report(project_attention(list(app.events())), TODAY, limits)
+    assert listed(report, ids) == [
+        ("T_old", frozenset({NEAR_MAX_LENGTH})),
+        ("T3", frozenset({ROLES_MISSING})),
+        ("T1", frozenset({ROLES_MISSING})),
+    ]
+    assert report.items[1].last_contact_on is None
+    assert report.thresholds is limits
+
+
+def test_as_true_on_a_past_date_equals_the_history_cut_there() -> None:
+    """As true on 20 June, T2's contact of 18 June counts although it was recorded after
+    facts of 25 June, and T_old's contact of 25 June does not; the result is the attention
+    list of a store that only ever saw the facts dated up to 20 June."""
+    cut = date(2025, 6, 20)
+    with new_app() as full, new_app() as short:
+        full_ids = run_script(full)
+        short_ids = run_script(short, cut)
+        past = attention_report(project_attention(list(full.events()), as_true_on=cut), cut)
+        cut_report = attention_report(project_attention(list(short.events())), cut)
+    assert renamed(past, {v: k for k, v in full_ids.items()}) == renamed(
+        cut_report, {v: k for k, v in short_ids.items()}
+    )
+    assert listed(past, full_ids) == [
+        ("T_old", frozenset({NO_CONTACT, ROLES_MISSING, NO_INTERVENTION, NEAR_MAX_LENGTH})),
+        ("T2", frozenset({NO_INTERVENTION})),
+        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING})),
+        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING})),
+    ]
+    assert past.items[1].last_contact_on == date(2025, 6, 18)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def expected_attention(
+    steps: Sequence[Step], on: date, limits: AttentionThresholds
+) -> list[tuple[Any, ...]]:
+    """The attention items computed from every accepted fact dated up to `on`, kept whole."""
+    opened: dict[UUID, date] = {}
+    holder: dict[UUID, UUID | None] = {}
+    closed: set[UUID] = set()
+    contacts: dict[UUID, list[tuple[date, frozenset[Role]]]] = {}
+    measured: dict[UUID, list[date]] = {}
+    placements: dict[UUID, list[date]] = {}
+    for step in steps:
+        t = step.trajectory
+        if step.on > on or t is None:
+            continue
+        match step.command:
+            case OpenTrajectory():
+                opened[t], holder[t] = step.on, None
+                contacts[t], measured[t], placements[t] = [], [], []
+            case Assign() | Transfer():
+                holder[t] = step.broker
+            case Close():
+                closed.add(t)
+            case RecordContact(roles=roles):
+                contacts[t].append((step.on, roles))
+            case RecordProgress():
+                measured[t].append(step.on)
+            case RecordPlacement():
+                placements[t].append(step.on)
+    items = []
+    for t in sorted(opened, key=lambda t: (opened[t], str(t))):
+        if t in closed:
+            continue
+        age = (on - opened[t]).days
+        interventions = placements[t] + [
+            d for d, roles in contacts[t] if roles & limits.intervention_roles
+        ]
+        contact_days = [d for d, _ in contacts[t]]
+        covered = frozenset(r for _, roles in contacts[t] for r in roles)
+
+        def lacking(days: list[date], interval: int, age: int = age) -> bool:
+            recent = [d for d in days if (on - d).days <= interval]
+            return age >= interval and not recent
+
+        reasons = {
+            NO_CONTACT: lacking(contact_days, limits.contact_days),
+            NO_PROGRESSION: lacking(measured[t], limits.progression_days),
+            ROLES_MISSING: covered != ALL and age >= limits.roles_after_days,
+            NO_INTERVENTION: lacking(interventions, limits.intervention_days),
+            NEAR_MAX_LENGTH: age >= limits.max_pathway_days - limits.near_max_days,
+        }
+        flagged = frozenset(r for r, yes in reasons.items() if yes)
+        if flagged:
+            items.append(
+                (
+                    t,
+                    holder[t],
+                    opened[t],
+                    flagged,
+                    max(contact_days, default=None),
+                    max(measured[t], default=None),
+                    max(interventions, default=None),
+                    ALL - covered,
+                )
+            )
+    return items
+
+
+def as_found(report: AttentionReport) -> list[tuple[Any, ...]]:
+    """The report's items in the model's shape."""
+    return [
+        (
+            i.trajectory_id,
+            i.broker_id,
+            i.opened_on,
+            i.reasons,
+            i.last_contact_on,
+            i.last_progression_on,
+            i.last_intervention_on,
+            i.roles_missing,
+        )
+        for i in report.items
+    ]
+
+
+THRESHOLDS = st.builds(
+    AttentionThresholds,
+    contact_days=st.integers(1, 40),
+    progression_days=st.integers(1, 40),
+    roles_after_days=st.integers(0, 40),
+    intervention_days=st.integers(1, 40),
+    max_pathway_days=st.integers(1, 80),
+    near_max_days=st.integers(0, 30),
+    intervention_roles=st.frozensets(st.sampled_from(Role)),
+)
+
+
+@given(history=HISTORIES, limits=THRESHOLDS, extra=st.integers(0, 20))
+def test_attention_equals_a_model_of_the_accepted_commands(
+    history: list[Command], limits: AttentionThresholds, extra: int
+) -> None:
+    """For any history and thresholds, the items equal a model that keeps every fact, and
+    the counts are the items per reason."""
+    with new_app() as app:
+        result = run_history(app, history, start=START)
+        on = START + timedelta(days=len(history) + extra)
+        report = attention_report(project_attention(list(app.events())), on, limits)
+    assert as_found(report) == expected_attention(result.accepted, on, limits)
+    for reason in AttentionReason:
+        assert report.count(reason) == sum(reason in item.reasons for item in report.items)
+
+
+@given(history=HISTORIES, limits=THRESHOLDS, back=st.integers(0, 60))
+def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
+    history: list[Command], limits: AttentionThresholds, back: int
+) -> None:
+    """Folding with `as_true_on=D` gives the model of the accepted facts dated up to D,
+    late-registered progression and placements included."""
+    with new_app() as app:
+        result = run_history(app, history, start=START)
+        cut = START + timedelta(days=max(0, len(history) - back))
+        report = attention_report(
+            project_attention(list(app.events()), as_true_on=cut), cut, limits
+        )
+    assert as_found(report) == expected_attention(result.accepted, cut, limits)
+
+
+@given(history=HISTORIES)
+def test_encode_decode_round_trip(history: list[Command]) -> None:
+    """Encoding, decoding (through JSON) and encoding again gives the same canonical bytes,
+    digest and report."""
+    model = AttentionModel()
+    with new_app() as app:
+        run_history(app, history, start=START)
+        state = project_attention(list(app.events()))
+    data = canonical_bytes(model.encode(state))
+    back = model.decode(json.loads(data))
+    assert canonical_bytes(model.encode(back)) == data
+    assert model.digest(back) == model.digest(state)
+    on = START + timedelta(days=len(history))
+    assert attention_report(back, on) == attention_report(state, on)
