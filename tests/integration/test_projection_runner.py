@@ -340,3 +340,48 @@ def test_a_new_read_model_version_is_rebuilt_from_the_log(sqlite_url: str) -> No
         assert second.digests() == first.digests()
         assert store.load(["caseload"])["caseload"].version == 2
     store.close()
+
+
+def test_every_report_answers_as_of_from_the_persisted_models(sqlite_url: str) -> None:
+    """Each query on the facade, as true on a past day and as known at a past moment,
+    equals its report over a direct fold of exactly the events it should see."""
+    from caseload.projections.attention import attention_report
+    from caseload.projections.caseload_counts import caseload_report
+    from caseload.projections.outcomes import outcomes_report
+    from caseload.projections.progression import progression_report
+    from caseload.projections.role_coverage import role_coverage
+    from caseload.projections.staffing import staffing_report
+
+    reports: dict[str, tuple[str, Any]] = {
+        "caseload_report": ("caseload", caseload_report),
+        "outcomes": ("outcomes", outcomes_report),
+        "progression": ("progression", progression_report),
+        "attention_list": ("attention", attention_report),
+        "staffing": ("staffing", staffing_report),
+    }
+    settings = ProjectionSettings(checkpoint_every=97, index_every=13)
+    with Caseload(
+        sqlite_url, pseudonym_key=KEY, clock=fixed_clock, projection_settings=settings
+    ) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=25, months=2, seed=4))
+        events = list(app.events())
+        moment = events[len(events) // 2].timestamp
+        day = date(2024, 1, 31)
+        models = {model.name: model for model in default_read_models()}
+
+        def folded(name: str, chosen: list[Any]) -> Any:
+            state = models[name].initial()
+            for event in chosen:
+                models[name].apply(state, event)
+            return state
+
+        known = [e for e in events if e.timestamp <= moment]
+        for method, (name, report) in reports.items():
+            query = getattr(app, method)
+            assert query(as_true_on=day) == report(
+                folded(name, [e for e in events if is_true_on(e, day)]), day
+            ), method
+            assert query(as_known_at=moment) == report(folded(name, known), fixed_clock()), method
+        assert app.role_coverage(as_true_on=day) == role_coverage(
+            folded("role_coverage", [e for e in events if is_true_on(e, day)])
+        )
