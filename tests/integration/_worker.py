@@ -32,7 +32,7 @@ def main(url: str) -> None:
             checkpoint_every=100,
             index_every=16,
         )
-        runner.catch_up()
+        runner.catch_up(persist=True)
         print("done", flush=True)
 
 

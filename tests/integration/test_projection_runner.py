@@ -334,9 +334,9 @@ def test_a_new_read_model_version_is_rebuilt_from_the_log(sqlite_url: str) -> No
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
         first = Projections(LogReader(app._app), store, [CaseloadCounts()])
-        first.catch_up()
+        first.catch_up(persist=True)
         second = Projections(LogReader(app._app), store, [CaseloadCountsV2()])
-        assert second.catch_up() == app.head()
+        assert second.catch_up(persist=True) == app.head()
         assert second.digests() == first.digests()
         assert store.load(["caseload"])["caseload"].version == 2
     store.close()
@@ -385,3 +385,19 @@ def test_every_report_answers_as_of_from_the_persisted_models(sqlite_url: str) -
         assert app.role_coverage(as_true_on=day) == role_coverage(
             folded("role_coverage", [e for e in events if is_true_on(e, day)])
         )
+
+
+def test_states_are_written_when_due_and_queries_see_everything(sqlite_url: str) -> None:
+    """A catch-up writes states only when enough events have gathered (or when asked);
+    in between, the state in memory already answers with every event."""
+    head = simulated(sqlite_url)
+    store = projection_store(parse_store_url(sqlite_url))
+    with Caseload(sqlite_url, clock=fixed_clock) as app:
+        settings = ProjectionSettings(persist_every=head + 1, persist_seconds=3600)
+        projections = Projections(LogReader(app._app), store, default_read_models(), settings)
+        assert projections.catch_up() == head
+        assert projections.position() == 0
+        assert projections.digests() == folded_digests(list(app.events()))
+        projections.catch_up(persist=True)
+        assert projections.position() == head
+    store.close()

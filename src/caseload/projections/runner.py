@@ -63,6 +63,8 @@ class ProjectionSettings:
     """Every this many log positions, each read model's state is kept as a checkpoint."""
     index_every: int = 256
     """Every this many log positions, the time indexes get a row."""
+    persist_seconds: float = 5.0
+    """A catch-up also writes the states when the last write is this old."""
 
 
 @attrs.frozen
@@ -118,18 +120,22 @@ class _Index:
     rows: list[IndexRow] = attrs.Factory(list)
     late: list[LateEvent] = attrs.Factory(list)
     _latest: datetime | None = None
+    _max_day: date | None = None
 
     def see(self, position: int, event: DomainEvent, every: int) -> None:
         occurred = getattr(event, "occurred_on", None)
-        occurred_text = occurred.isoformat() if isinstance(occurred, date) else ""
         always = isinstance(event, Programme.Event)
-        if always or (occurred_text and occurred_text < self.max_occurred):
-            self.late.append(LateEvent(position, occurred_text, always))
+        if always or (
+            occurred is not None and self._max_day is not None and occurred < self._max_day
+        ):
+            text = occurred.isoformat() if occurred is not None else ""
+            self.late.append(LateEvent(position, text, always))
+        if occurred is not None and (self._max_day is None or occurred > self._max_day):
+            self._max_day = occurred
+            self.max_occurred = occurred.isoformat()
         moment = event.timestamp
         if self._latest is None or moment > self._latest:
             self._latest = moment
-        if occurred_text > self.max_occurred:
-            self.max_occurred = occurred_text
         self.position = position
         if position % every == 0:
             self.rows.append(IndexRow(position, self.recorded(), self.max_occurred))
@@ -162,6 +168,8 @@ class Projections:
         self._persist_every = chosen.persist_every
         self._checkpoint_every = chosen.checkpoint_every
         self._index_every = chosen.index_every
+        self._persist_seconds = chosen.persist_seconds
+        self._persisted_at = time.monotonic()
         self._live: dict[str, _Live] | None = None
         self._index = _Index()
         self._pending_checkpoints: list[tuple[str, StoredState]] = []
@@ -198,15 +206,21 @@ class Projections:
                 latest=datetime.fromisoformat(data["max_recorded"])
                 if data["max_recorded"]
                 else None,
+                max_day=date.fromisoformat(data["max_occurred"]) if data["max_occurred"] else None,
             )
         self._pending_checkpoints = []
         return self._live
 
     def _fold(self, live: dict[str, _Live], events: Sequence[tuple[int, DomainEvent]]) -> None:
+        entries = list(live.values())
+        first = events[0][0] if events else 0
+        if all(entry.position < first for entry in entries) and self._index.position < first:
+            self._fold_all(entries, events)
+            return
         for position, event in events:
             if position > self._index.position:
                 self._index.see(position, event, self._index_every)
-            for entry in live.values():
+            for entry in entries:
                 if position > entry.position:
                     entry.model.apply(entry.state, event)
                     entry.position = position
@@ -215,6 +229,23 @@ class Projections:
                         self._pending_checkpoints.append(
                             (entry.model.name, _freeze(entry.model, entry.state, position))
                         )
+
+    def _fold_all(self, entries: list[_Live], events: Sequence[tuple[int, DomainEvent]]) -> None:
+        """The common case: every read model and the index take every event of the batch."""
+        index, every, checkpoint_every = self._index, self._index_every, self._checkpoint_every
+        appliers = [(entry.model.apply, entry.state) for entry in entries]
+        for position, event in events:
+            index.see(position, event, every)
+            for apply, state in appliers:
+                apply(state, event)
+            if position % checkpoint_every == 0:
+                for entry in entries:
+                    frozen = _freeze(entry.model, entry.state, position)
+                    self._pending_checkpoints.append((entry.model.name, frozen))
+        last = events[-1][0]
+        for entry in entries:
+            entry.position = last
+            entry.dirty = True
 
     def _persist(self, live: dict[str, _Live]) -> bool:
         states = {
@@ -235,6 +266,7 @@ class Projections:
             expected, states, index.rows, index.late, self._pending_checkpoints
         )
         if committed:
+            self._persisted_at = time.monotonic()
             for name in states:
                 if name in live:
                     live[name].stored_position = live[name].position
@@ -244,12 +276,14 @@ class Projections:
             self._pending_checkpoints = []
         return committed
 
-    def catch_up(self, *, persist: bool = True) -> int:
+    def catch_up(self, *, persist: bool | None = None) -> int:
         """Fold every event recorded since the read models' positions; return how many.
 
-        With `persist` (the default) the new states are written with their positions in
-        one transaction; without it they are written once enough events have gathered.
-        If another worker got there first, its states are loaded and folding goes on.
+        The states are written with their positions, in one transaction, when it is due
+        (`persist_every` events or `persist_seconds` since the last write): the state in
+        memory is a cache of the log, so writing less often loses nothing. `persist=True`
+        writes now (a worker that is about to stop does so); `persist=False` never writes.
+        If another worker wrote first, its states are loaded and folding goes on from them.
         """
         live = self._live if self._live is not None else self._load()
         applied = 0
@@ -260,17 +294,42 @@ class Projections:
                 break
             self._fold(live, batch)
             applied += len(batch)
-            unsaved = self._index.position - self._index.stored_position
-            if unsaved >= self._persist_every and not self._persist(live):
+            if persist is not False and self._due() and not self._persist(live):
                 live = self._load()
-        if persist and not self._persist(live):
+        if (persist or (persist is None and self._due())) and not self._persist(live):
             self._load()
             return applied + self.catch_up(persist=persist)
         return applied
 
+    def _due(self) -> bool:
+        unsaved = self._index.position - self._index.stored_position
+        if unsaved == 0:
+            return False
+        late = time.monotonic() - self._persisted_at >= self._persist_seconds
+        return unsaved >= self._persist_every or late
+
+    def _persist_index(self) -> None:
+        """Write the time indexes alone (cheap), so as-of queries see the whole log."""
+        index = self._index
+        while index.position != index.stored_position:
+            index.rows.append(IndexRow(index.position, index.recorded(), index.max_occurred))
+            committed = self._store.commit(
+                {_INDEX: index.stored_position},
+                {_INDEX: index.stored()},
+                index.rows,
+                index.late,
+            )
+            if committed:
+                index.stored_position = index.position
+                index.rows, index.late = [], []
+                return
+            self._load()
+            self.catch_up(persist=False)
+            index = self._index
+
     def state(self, name: str) -> Any:
         """The current state of a read model (caught up with the log first)."""
-        self.catch_up(persist=False)
+        self.catch_up()
         assert self._live is not None
         return self._live[name].state
 
@@ -283,7 +342,7 @@ class Projections:
 
     def digests(self) -> dict[str, str]:
         """The digest of every read model's current state."""
-        self.catch_up(persist=False)
+        self.catch_up()
         assert self._live is not None
         return {name: entry.model.digest(entry.state) for name, entry in self._live.items()}
 
@@ -409,6 +468,7 @@ class Projections:
                 f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {as_known_at}"
             )
         self.catch_up()
+        self._persist_index()
         model = self._models[name]
         head = self._index.position
         known = head
