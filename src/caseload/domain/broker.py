@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import (
     AlreadyAssigned,
     BrokerHasLeft,
@@ -47,7 +48,7 @@ def _shown(value: Decimal) -> str:
     return str(value) if value.is_finite() and abs(value) < 10**6 else "a number out of range"
 
 
-class Broker(Aggregate):
+class Broker(ImmutableMembers, Aggregate):
     """A job broker (jobformidler) in a programme and the cases (trajectories) they hold.
 
     Every event carries `occurred_on`, and a broker's business dates never go backwards,

@@ -7,6 +7,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import DateOutOfRange, TrajectoryAlreadyOpen
 
 __all__ = ["Citizen"]
@@ -14,7 +15,7 @@ __all__ = ["Citizen"]
 _CITIZEN_NAMESPACE = UUID("0b6d4f0e-81a4-4c37-9d3c-2a7e51f0c8b9")
 
 
-class Citizen(Aggregate):
+class Citizen(ImmutableMembers, Aggregate):
     """A citizen in the programme, keyed by pseudonym, guarding one open trajectory.
 
     Its id is derived from the pseudonym, so two writers opening a trajectory for the same

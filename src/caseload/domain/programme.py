@@ -8,6 +8,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import DateOutOfRange, InvalidPolicy
 from caseload.domain.values import CaseloadPolicy, IndicatorSet, PathwayKind
 
@@ -51,7 +52,7 @@ def validated_policy(limit_per_fte: object, effective_from: object, name: object
     )
 
 
-class Programme(Aggregate):
+class Programme(ImmutableMembers, Aggregate):
     """The programme a store runs: which pathway kind it takes and the limit in force by date."""
 
     class Event(Aggregate.Event):

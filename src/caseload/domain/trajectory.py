@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import (
     AlreadyAssigned,
     DateOutOfRange,
@@ -75,7 +76,7 @@ def validated_scores(scores: object, indicators: IndicatorSet) -> Scores:
     return Scores(scores)
 
 
-class Trajectory(Aggregate):
+class Trajectory(ImmutableMembers, Aggregate):
     """A citizen's trajectory (borgerforløb), from opening to closure.
 
     Holds the citizen's pseudonym, never the CPR number. Nothing is recorded before it
