@@ -192,7 +192,7 @@ class Caseload:
         `sqlite:///caseload.db`. `pseudonym_key` (or `CASELOAD_PSEUDONYM_KEY`) keys the
         citizen pseudonyms; only commands that take a CPR number need it. `clock` gives
         today's date, the latest business date a command accepts. A command that loses an
-        optimistic-concurrency race is retried on fresh state up to `max_attempts` times.
+        optimistic-concurrency race is retried on fresh state, `max_attempts` tries in all.
         `projection_settings` tunes how the read models are kept (see `ProjectionSettings`).
         """
         self._store: Store = parse_store_url(store)
