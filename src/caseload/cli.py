@@ -1,26 +1,55 @@
-"""The `caseload` command: a demo programme today; exit 0 on success, 2 on a user mistake."""
+"""The `caseload` command: demo, simulate, status and rebuild.
+
+Exit 0 on success, 2 on a user mistake (one `caseload: error:` line on stderr, no traceback),
+130 when interrupted. With `--json` only the machine output goes to stdout; progress bars and
+messages go to stderr.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from caseload import __version__
 from caseload.application import Caseload
-from caseload.domain.errors import CaseloadError, ConfigurationError
-from caseload.domain.values import Role
-from caseload.projections.caseload_counts import CaseloadRow
-from caseload.projections.role_coverage import RoleCoverage
+from caseload.cli_render import (
+    StatusData,
+    caseload_table,
+    coverage_table,
+    print_rebuild,
+    print_status,
+    rebuild_json,
+    status_json,
+)
+from caseload.domain.errors import (
+    CaseloadError,
+    ConfigurationError,
+    InvalidValue,
+    MissingPseudonymKey,
+    StoreUnavailable,
+)
+from caseload.projections.runner import Progress as RebuildProgress
 from caseload.simulation import SimulationConfig, SimulationReport, simulate
+from caseload.storage import parse_store_url
 
 __all__ = ["main"]
 
@@ -35,6 +64,32 @@ out = Console()
 err = Console(stderr=True)
 
 USAGE_ERROR = 2
+INTERRUPTED = 130
+KEY_VARIABLE = "CASELOAD_PSEUDONYM_KEY"
+STORE_HELP = (
+    "Store URL: memory://, sqlite:///FILE (or a bare path), or "
+    "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]."
+)
+
+
+def _store_option(help_text: str = STORE_HELP) -> Any:
+    return typer.Option(..., "--store", envvar="CASELOAD_STORE", show_envvar=True, help=help_text)
+
+
+def _json_option() -> Any:
+    return typer.Option(
+        False, "--json", help="Print machine-readable JSON on stdout (messages go to stderr)."
+    )
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _interrupted(message: str) -> typer.Exit:
+    err.print(f"caseload: {message}", highlight=False, markup=False, soft_wrap=True)
+    return typer.Exit(INTERRUPTED)
 
 
 @contextmanager
@@ -62,42 +117,68 @@ def _root(
     """Run and audit caseload-capped employment programmes kept as an event log."""
 
 
-def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
-    """Active cases per broker against the limit in force."""
-    table = Table(title=title)
-    for column in ("Broker", "Team", "FTE", "Active", "Limit", "Utilisation"):
-        table.add_column(column, justify="left" if column in ("Broker", "Team") else "right")
-    for row in rows:
-        style = "red" if row.active_cases > row.limit else None
-        table.add_row(
-            row.name + (f" (left {row.left_on})" if row.left_on else ""),
-            row.team,
-            f"{row.fte}",
-            str(row.active_cases),
-            str(row.limit),
-            f"{row.utilisation:.0%}",
-            style=style,
-        )
-    return table
+def _parse_day(text: str, option: str) -> date:
+    """A date given on the command line (YYYY-MM-DD); the message never repeats the value."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(f"{option} must be a date as YYYY-MM-DD, e.g. 2024-06-30") from None
 
 
-def coverage_table(coverage: RoleCoverage) -> Table:
-    """Roles each broker has exercised, and their cases covered in all four roles alone."""
-    table = Table(title="Four-role coverage by broker")
-    table.add_column("Broker")
-    for role in Role:
-        table.add_column(role.name.replace("_", " ").capitalize(), justify="center")
-    table.add_column("Active", justify="right")
-    table.add_column("All four by broker", justify="right")
-    for broker in coverage.brokers:
-        marks = ["✓" if role in broker.roles_covered else "·" for role in Role]
-        table.add_row(
-            broker.name,
-            *marks,
-            str(broker.active_cases),
-            str(broker.cases_with_all_four_by_broker),
-        )
-    return table
+def _parse_moment(text: str, option: str) -> datetime:
+    """A timezone-aware moment given on the command line (ISO 8601, a trailing Z for UTC)."""
+    example = "e.g. 2025-01-01T12:00:00+00:00 or 2025-01-01T12:00:00Z"
+    cleaned = text.strip()
+    if cleaned[-1:] in ("Z", "z"):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidValue(f"{option} must be an ISO 8601 date and time, {example}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(f"{option} needs a timezone (a UTC offset or Z), {example}")
+    return moment
+
+
+def _existing(store: str) -> Caseload:
+    """Open a store that must exist already: commands that only read never create one."""
+    parsed = parse_store_url(store)
+    if parsed.kind == "sqlite":
+        path = parsed.env["SQLITE_DBNAME"]
+        if path != ":memory:" and not Path(path).exists():
+            raise StoreUnavailable(f"no store at {path}: there is no such file")
+    return Caseload(store)
+
+
+def _run_simulation(
+    app: Caseload, config: SimulationConfig, *, transient: bool
+) -> SimulationReport:
+    """Simulate into `app` with a progress bar (weeks) on stderr.
+
+    The bar starts with the first week done, so a configuration the simulation refuses
+    leaves nothing on stderr but the error.
+    """
+    bar = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("weeks"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    )
+    task = bar.add_task("simulate", total=None)
+
+    def advance(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return simulate(app, config, progress=advance)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
@@ -139,22 +220,147 @@ def demo(
                     "the demo needs an empty store (--store)"
                 )
             config = SimulationConfig(brokers=brokers, citizens=citizens, months=months, seed=seed)
-            with Progress(
-                TextColumn("simulating"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("weeks"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("simulate", total=None)
-                report = simulate(
-                    app,
-                    config,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
+            report = _run_simulation(app, config, transient=True)
             _print_demo(app, report, app.store)
+
+
+@cli.command("simulate")
+def simulate_command(
+    store: str = _store_option(),
+    citizens: int = typer.Option(70, "--citizens", min=0, help="Number of citizens."),
+    brokers: int = typer.Option(3, "--brokers", min=1, help="Number of brokers."),
+    months: int = typer.Option(6, "--months", min=1, help="Months to simulate."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
+    start: str = typer.Option(
+        SimulationConfig().start.isoformat(), "--start", help="First day (YYYY-MM-DD)."
+    ),
+    as_json: bool = _json_option(),
+) -> None:
+    """Write a simulated programme into an empty store.
+
+    Citizens are pseudonymised with the key in CASELOAD_PSEUDONYM_KEY (at least 16 bytes),
+    which must stay the same for the store: every later command that takes a CPR number
+    needs the same key. The simulation must end by today.
+    """
+    with _user_errors():
+        first = _parse_day(start, "--start")
+        key = os.environ.get(KEY_VARIABLE)
+        if not key:
+            raise MissingPseudonymKey(
+                f"set {KEY_VARIABLE} to the store's pseudonym key (at least 16 bytes, kept "
+                "secret and the same for every command on this store) before simulating"
+            )
+        config = SimulationConfig(
+            brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
+        )
+        with Caseload(store, pseudonym_key=key) as app:
+            if app.head():
+                raise ConfigurationError(
+                    f"{app.store} already holds {app.head()} events; simulate needs an empty store"
+                )
+            try:
+                report = _run_simulation(app, config, transient=False)
+            except KeyboardInterrupt:
+                raise _interrupted(
+                    f"simulation interrupted; {app.store} holds a partial programme "
+                    f"of {app.head()} events"
+                ) from None
+            counts = {
+                "events": app.head(),
+                "commands": report.commands,
+                "refused": len(report.refused),
+                "brokers": len(report.brokers),
+                "trajectories": len(report.trajectories),
+            }
+            if as_json:
+                _emit_json(counts)
+                return
+            for message in report.refused:
+                out.print(
+                    f"Refused by the caseload rule: {message}", highlight=False, soft_wrap=True
+                )
+            out.print(
+                f"Simulated {config.start} to {report.end} into {app.store}: "
+                f"{counts['events']} events from {counts['commands']} commands, "
+                f"{counts['brokers']} brokers, {counts['trajectories']} trajectories, "
+                f"{counts['refused']} refused",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+@cli.command()
+def status(
+    store: str = _store_option(),
+    as_known_at: str | None = typer.Option(
+        None,
+        "--as-known-at",
+        help="Show what the log knew at this moment (ISO 8601 with a timezone, or Z).",
+    ),
+    as_true_on: str | None = typer.Option(
+        None,
+        "--as-true-on",
+        help="Show things as they stood on this day (YYYY-MM-DD; default today), "
+        "late registrations included.",
+    ),
+    as_json: bool = _json_option(),
+) -> None:
+    """Show caseload per broker against the limit, role coverage, outcomes and attention."""
+    with _user_errors():
+        known = None if as_known_at is None else _parse_moment(as_known_at, "--as-known-at")
+        day = None if as_true_on is None else _parse_day(as_true_on, "--as-true-on")
+        with _existing(store) as app:
+            data = StatusData(
+                store=app.store,
+                as_true_on=app.today() if day is None else day,
+                as_known_at=known,
+                caseload=app.caseload(as_known_at=known, as_true_on=day),
+                coverage=app.role_coverage(as_known_at=known, as_true_on=day),
+                outcomes=app.outcomes(as_known_at=known, as_true_on=day),
+                attention=app.attention_list(as_known_at=known, as_true_on=day),
+            )
+        if as_json:
+            _emit_json(status_json(data))
+        else:
+            print_status(out, data)
+
+
+@cli.command()
+def rebuild(store: str = _store_option(), as_json: bool = _json_option()) -> None:
+    """Rebuild every read model from the start of the log.
+
+    Resumable: after Ctrl-C or a kill, run the same command again and it goes on from the
+    last batch it wrote. Readers stay correct meanwhile.
+    """
+    with _user_errors():
+        try:
+            with _existing(store) as app:
+                with Progress(
+                    TextColumn("rebuilding"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("events"),
+                    TextColumn("{task.fields[rate]:>10,.0f} events/s"),
+                    TimeRemainingColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                ) as bar:
+                    task = bar.add_task("rebuild", total=None, rate=0.0)
+
+                    def report(step: RebuildProgress) -> None:
+                        bar.update(task, completed=step.done, total=step.total, rate=step.rate)
+
+                    result = app.projections.rebuild(progress=report)
+                description = app.store
+        except KeyboardInterrupt:
+            raise _interrupted(
+                "rebuild interrupted; run the same `caseload rebuild` command again to "
+                "resume from where it stopped"
+            ) from None
+    if as_json:
+        _emit_json(rebuild_json(result))
+    else:
+        print_rebuild(out, result, description)
 
 
 def main() -> None:

@@ -354,7 +354,7 @@ class Projections:
         *,
         progress: Callable[[Progress], None] | None = None,
         batch_size: int = 20_000,
-        persist_every: int = 200_000,
+        persist_every: int = 100_000,
     ) -> RebuildResult:
         """Rebuild read models from the start of the log, resumably.
 

@@ -244,7 +244,7 @@ class SQLProjectionStore(ProjectionStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
+        with self._lock, self._store_errors():
             cursor = self._connection.cursor()
             cursor.execute("BEGIN IMMEDIATE" if self._kind == "sqlite" else "BEGIN")
             try:
@@ -258,13 +258,25 @@ class SQLProjectionStore(ProjectionStore):
                 cursor.close()
 
     def _query(self, statement: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._store_errors():
             cursor = self._connection.cursor()
             try:
                 cursor.execute(self._sql(statement), tuple(parameters))
                 return list(cursor.fetchall())
             finally:
                 cursor.close()
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """Database failures become StoreUnavailable, like the event store's."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the read models' tables failed: {error}") from None
+        except Exception as error:
+            if type(error).__module__.startswith("psycopg"):
+                raise StoreUnavailable(f"the read models' tables failed: {error}") from None
+            raise
 
     def load(self, names: Sequence[str]) -> dict[str, StoredState]:
         found = {}

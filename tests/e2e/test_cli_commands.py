@@ -1,0 +1,418 @@
+"""End-to-end tests of `caseload simulate`, `caseload status` and `caseload rebuild`.
+
+Every command runs as a subprocess through the installed console script, the way an auditor
+or a cron job would run it, and is judged by its exit code, stdout, stderr and the store it
+leaves; the store is then opened with the library to check what the command claimed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caseload import Caseload
+from caseload.domain.trajectory import Trajectory
+
+_SCRIPT = Path(sys.executable).parent / "caseload"
+_COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "caseload.cli"]
+KEY = "test-pseudonym-key-not-secret"
+SMALL = ("--citizens", "20", "--brokers", "2", "--months", "2", "--seed", "5")
+READ_MODELS = {"caseload", "role_coverage", "outcomes", "progression", "attention", "staffing"}
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `caseload ARGS` in a subprocess and capture its output as UTF-8 text.
+
+    CASELOAD_STORE and CASELOAD_PSEUDONYM_KEY are removed from the inherited environment,
+    so each test passes exactly the store and key it means. COLUMNS is set wide so rich does
+    not wrap lines the tests look for; the timeout only guards against a hung process.
+    """
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+    environment.pop("CASELOAD_STORE", None)
+    environment.pop("CASELOAD_PSEUDONYM_KEY", None)
+    environment.update(env or {})
+    return subprocess.run(
+        [*_COMMAND, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
+    """Exit 2 with exactly one `caseload: error:` line on stderr and no traceback."""
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("caseload: error:"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def simulate_into(store: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A small simulation (20 citizens, 2 brokers, 2 months) with the tests' key, as JSON."""
+    return run_cli(
+        "simulate", "--store", store, *SMALL, "--json", cwd=cwd, env={"CASELOAD_PSEUDONYM_KEY": KEY}
+    )
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """One small simulated SQLite store shared by this module's tests, and simulate's JSON."""
+    directory = tmp_path_factory.mktemp("simulated")
+    store = directory / "programme.db"
+    result = simulate_into(str(store), directory)
+    assert result.returncode == 0, result.stderr
+    counts: dict[str, Any] = json.loads(result.stdout)
+    return store, counts
+
+
+def test_simulate_json_counts_match_the_store(simulated: tuple[Path, dict[str, Any]]) -> None:
+    """`simulate --json` exits 0 and prints only a JSON object on stdout whose counts match
+    the SQLite store: events equal the log's head, brokers the brokers in the caseload, and
+    trajectories the trajectories opened in the log."""
+    store, counts = simulated
+
+    assert set(counts) == {"events", "commands", "refused", "brokers", "trajectories"}
+    with Caseload(store) as app:
+        assert counts["events"] == app.head() > 0
+        assert counts["brokers"] == len(app.caseload()) == 2
+        opened = sum(1 for event in app.events() if isinstance(event, Trajectory.Opened))
+    assert counts["trajectories"] == opened > 0
+    assert counts["commands"] >= counts["trajectories"] + counts["brokers"]
+    assert counts["refused"] == 0  # 20 citizens never fill a broker to the 30-case limit
+
+
+def test_simulate_without_a_pseudonym_key_is_refused(tmp_path: Path) -> None:
+    """Without CASELOAD_PSEUDONYM_KEY, simulate exits 2 with one line that says to set it,
+    and creates no store (it never makes up a key of its own)."""
+    store = tmp_path / "programme.db"
+
+    result = run_cli("simulate", "--store", str(store), *SMALL, cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "CASELOAD_PSEUDONYM_KEY" in result.stderr
+    assert not store.exists()
+
+
+def test_simulate_into_a_store_with_events_is_refused(tmp_path: Path) -> None:
+    """A second simulation into the same store exits 2 with one line saying the store
+    already holds events, and adds no event."""
+    store = tmp_path / "programme.db"
+    assert simulate_into(str(store), tmp_path).returncode == 0
+    with Caseload(store) as app:
+        head = app.head()
+
+    result = simulate_into(str(store), tmp_path)
+
+    assert_one_line_error(result)
+    assert "already holds" in result.stderr
+    assert result.stdout == ""
+    with Caseload(store) as app:
+        assert app.head() == head
+
+
+def test_simulate_past_today_is_a_user_error(tmp_path: Path) -> None:
+    """A simulation that would run past today (it starts in 2100) is refused by the library
+    as a configuration error: exit 2, one line, no event written."""
+    store = tmp_path / "programme.db"
+
+    result = run_cli(
+        "simulate",
+        "--store",
+        str(store),
+        *SMALL,
+        "--start",
+        "2100-01-01",
+        cwd=tmp_path,
+        env={"CASELOAD_PSEUDONYM_KEY": KEY},
+    )
+
+    assert_one_line_error(result)
+    assert "after today" in result.stderr
+    with Caseload(store) as app:
+        assert app.head() == 0
+
+
+def test_simulate_with_a_bad_start_date_is_a_user_error(tmp_path: Path) -> None:
+    """`--start 2024-02-30` is not a date: exit 2, one line, and no store is created."""
+    store = tmp_path / "programme.db"
+
+    result = run_cli(
+        "simulate",
+        "--store",
+        str(store),
+        "--start",
+        "2024-02-30",
+        cwd=tmp_path,
+        env={"CASELOAD_PSEUDONYM_KEY": KEY},
+    )
+
+    assert_one_line_error(result)
+    assert "--start" in result.stderr
+    assert not store.exists()
+
+
+def test_status_shows_the_brokers(simulated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """`status` exits 0 and prints the caseload table with both brokers' names, the
+    coverage shares, the outcomes and the attention list."""
+    store, _ = simulated
+
+    result = run_cli("status", "--store", str(store), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    for text in ("Broker 1", "Broker 2", "Caseload on", "all four roles covered", "Outcomes"):
+        assert text in result.stdout
+    assert "Attention list" in result.stdout
+
+
+def test_status_json_caseload_equals_the_library(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """`status --json` prints one JSON object with the documented keys, and its caseload
+    rows (active cases and limit per broker id) equal `Caseload(path).caseload()`."""
+    store, _ = simulated
+
+    result = run_cli("status", "--store", str(store), "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert set(status) == {
+        "store",
+        "as_true_on",
+        "as_known_at",
+        "caseload",
+        "coverage",
+        "outcomes",
+        "attention",
+    }
+    assert status["as_known_at"] is None
+    with Caseload(store) as app:
+        expected = {str(r.broker_id): (r.active_cases, r.limit) for r in app.caseload()}
+        coverage = app.role_coverage()
+    printed = {r["broker_id"]: (r["active_cases"], r["limit"]) for r in status["caseload"]}
+    assert printed == expected
+    assert len(printed) == 2
+    assert status["coverage"]["active_cases"] == coverage.active_cases
+    assert set(status["outcomes"]) == {"placements", "closures"}
+    assert set(status["attention"]) == {
+        "no_contact",
+        "no_progression",
+        "roles_missing",
+        "no_intervention",
+        "near_max_length",
+    }
+
+
+def test_status_before_the_simulation_is_empty(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """`--as-true-on` a day before the simulation's start (2024-01-01) shows no broker:
+    none was registered yet on that day."""
+    store, _ = simulated
+
+    result = run_cli(
+        "status", "--store", str(store), "--as-true-on", "2023-12-31", "--json", cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["as_true_on"] == "2023-12-31"
+    assert status["caseload"] == []
+    assert status["coverage"]["active_cases"] == 0
+
+
+@pytest.mark.parametrize("moment", ["2000-01-01T00:00:00+00:00", "2000-01-01T00:00:00Z"])
+def test_status_known_at_before_any_event_is_empty(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path, moment: str
+) -> None:
+    """`--as-known-at` a moment in 2000 (with an offset or a trailing Z) shows the log as it
+    was known then: nothing, so the caseload list is empty."""
+    store, _ = simulated
+
+    result = run_cli(
+        "status", "--store", str(store), "--as-known-at", moment, "--json", cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["as_known_at"] == "2000-01-01T00:00:00+00:00"
+    assert status["caseload"] == []
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "mentions"),
+    [
+        ("--as-known-at", "2025-01-01T00:00:00", "timezone"),
+        ("--as-known-at", "yesterday", "--as-known-at"),
+        ("--as-true-on", "notadate", "--as-true-on"),
+        ("--as-true-on", "2025-13-01", "--as-true-on"),
+    ],
+)
+def test_status_with_a_bad_date_or_time_is_a_user_error(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path, option: str, value: str, mentions: str
+) -> None:
+    """A naive time (no timezone), or text that is not a date or time, exits 2 with one
+    `caseload: error:` line naming the problem, nothing on stdout and no traceback."""
+    store, _ = simulated
+
+    result = run_cli("status", "--store", str(store), option, value, "--json", cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert mentions in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "store", ["missing.db", "no-such-dir/programme.db", "oracle://host/db", "postgresql://x@/"]
+)
+def test_status_of_an_unknown_store_is_a_user_error(tmp_path: Path, store: str) -> None:
+    """A store file that does not exist, a directory that does not exist, an unknown scheme
+    or a URL without a database exits 2 with one line; status never creates a store."""
+    result = run_cli("status", "--store", store, cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_status_of_an_unreachable_postgres_is_a_user_error(tmp_path: Path) -> None:
+    """A PostgreSQL server that does not answer (port 1 on localhost) exits 2 with one
+    line, no traceback."""
+    result = run_cli("status", "--store", "postgresql://nobody@127.0.0.1:1/none", cwd=tmp_path)
+
+    assert_one_line_error(result)
+
+
+def test_status_reads_the_store_from_the_environment(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Without --store, CASELOAD_STORE names the store."""
+    store, _ = simulated
+
+    result = run_cli("status", "--json", cwd=tmp_path, env={"CASELOAD_STORE": str(store)})
+
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["caseload"]) == 2
+
+
+def test_rebuild_json_matches_the_store(
+    simulated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """`rebuild --json` exits 0 and prints only the result on stdout: events equal the
+    log's head and the digests of all six read models equal the store's afterwards. A second
+    rebuild gives the same digests."""
+    store, _ = simulated
+
+    result = run_cli("rebuild", "--store", str(store), "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    rebuilt = json.loads(result.stdout)
+    assert set(rebuilt) == {"events", "seconds", "events_per_second", "digests"}
+    assert set(rebuilt["digests"]) == READ_MODELS
+    with Caseload(store) as app:
+        assert rebuilt["events"] == app.head()
+        assert rebuilt["digests"] == app.projections.digests()
+    again = run_cli("rebuild", "--store", str(store), "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["digests"] == rebuilt["digests"]
+
+
+def test_rebuild_prints_the_digests(simulated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """`rebuild` without --json exits 0 and prints every read model with its digest and the
+    number of events folded."""
+    store, counts = simulated
+
+    result = run_cli("rebuild", "--store", str(store), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    with Caseload(store) as app:
+        digests = app.projections.digests()
+    for name, digest in digests.items():
+        assert name in result.stdout
+        assert digest in result.stdout
+    assert f"Folded {counts['events']} events" in result.stdout
+
+
+def test_rebuild_in_a_missing_directory_is_a_user_error(tmp_path: Path) -> None:
+    """`rebuild` with a store in a directory that does not exist exits 2 with one line and
+    creates nothing."""
+    missing = tmp_path / "no-such-dir"
+
+    result = run_cli("rebuild", "--store", str(missing / "programme.db"), "--json", cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "no such directory" in result.stderr
+    assert result.stdout == ""
+    assert not missing.exists()
+
+
+@pytest.mark.postgres
+def test_simulate_status_and_rebuild_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    """On a PostgreSQL schema, simulate writes the events it counts, `status --json` agrees
+    with the library, and `rebuild --json` folds every event to the store's digests."""
+    simulated = simulate_into(postgres_url, tmp_path)
+    assert simulated.returncode == 0, simulated.stderr
+    counts = json.loads(simulated.stdout)
+
+    status = run_cli("status", "--store", postgres_url, "--json", cwd=tmp_path)
+    rebuilt = run_cli("rebuild", "--store", postgres_url, "--json", cwd=tmp_path)
+
+    assert status.returncode == 0, status.stderr
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    rows = json.loads(status.stdout)["caseload"]
+    result = json.loads(rebuilt.stdout)
+    with Caseload(postgres_url) as app:
+        assert counts["events"] == app.head() == result["events"]
+        expected = {str(r.broker_id): (r.active_cases, r.limit) for r in app.caseload()}
+        assert {r["broker_id"]: (r["active_cases"], r["limit"]) for r in rows} == expected
+        assert result["digests"] == app.projections.digests()
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("simulate", ("--store", "--citizens", "--brokers", "--months", "--seed", "--start")),
+        ("status", ("--store", "--as-known-at", "--as-true-on", "--json")),
+        ("rebuild", ("--store", "--json")),
+    ],
+)
+def test_help_lists_the_options(tmp_path: Path, command: str, options: tuple[str, ...]) -> None:
+    """`caseload COMMAND --help` exits 0 and names every option of the command and the
+    CASELOAD_STORE variable; the top-level help lists the command."""
+    result = run_cli(command, "--help", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    for option in options:
+        assert option in result.stdout
+    assert "CASELOAD_STORE" in result.stdout
+    assert command in run_cli("--help", cwd=tmp_path).stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status",),
+        ("rebuild", "--json"),
+        ("simulate", "--store", "x.db", "--citizens", "many"),
+        ("simulate", "--store", "x.db", "--months", "0"),
+        ("status", "--store", "x.db", "--frobnicate"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A missing --store (and no CASELOAD_STORE), a value of the wrong kind or out of range,
+    or an unknown option is typer's usage error: exit 2, no traceback, nothing created."""
+    result = run_cli(*args, cwd=tmp_path, env={"CASELOAD_PSEUDONYM_KEY": KEY})
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
