@@ -59,7 +59,7 @@ class ProjectionSettings:
     """Events read from the log at a time."""
     persist_every: int = 1_000
     """Events folded in memory before the states are written (catch_up() always writes)."""
-    checkpoint_every: int = 50_000
+    checkpoint_every: int = 100_000
     """Every this many log positions, each read model's state is kept as a checkpoint."""
     index_every: int = 256
     """Every this many log positions, the time indexes get a row."""
@@ -248,8 +248,11 @@ class Projections:
             entry.dirty = True
 
     def _persist(self, live: dict[str, _Live]) -> bool:
+        # A checkpoint taken at the position being persisted is the same state: reuse it.
+        frozen = {(name, c.position): c for name, c in self._pending_checkpoints}
         states = {
-            name: _freeze(entry.model, entry.state, entry.position)
+            name: frozen.get((name, entry.position))
+            or _freeze(entry.model, entry.state, entry.position)
             for name, entry in live.items()
             if entry.dirty
         }
@@ -354,16 +357,17 @@ class Projections:
         *,
         progress: Callable[[Progress], None] | None = None,
         batch_size: int = 20_000,
-        persist_every: int = 100_000,
+        persist_every: int | None = None,
     ) -> RebuildResult:
         """Rebuild read models from the start of the log, resumably.
 
         The chosen read models start over from an empty state and fold the whole log in
-        large batches, writing state and position after every batch (and checkpoints on
-        the way). A rebuild killed at any point resumes from its last batch when called
-        again: a marker says a rebuild is under way, so the next call goes on instead of
-        starting over. Meanwhile readers stay correct: a stored state at position p is the
-        fold of the log up to p, and they catch up from there.
+        large batches, writing state and position every `persist_every` events (by default
+        at each checkpoint, whose encoding the write reuses) and at the end. A rebuild
+        killed at any point resumes from its last write when called again: a marker says a
+        rebuild is under way, so the next call goes on instead of starting over.
+        Meanwhile readers stay correct: a stored state at position p is the fold of the log
+        up to p, and they catch up from there.
         """
         names = [name] if name is not None else list(self._models)
         for chosen in names:
@@ -378,7 +382,8 @@ class Projections:
             self._store.commit({}, {n + _REBUILD: marker for n in fresh})
         self._live = None
         started = time.perf_counter()
-        done = self._fold_to_head(batch_size, persist_every, progress, started)
+        every = self._checkpoint_every if persist_every is None else persist_every
+        done = self._fold_to_head(batch_size, every, progress, started)
         self._store.delete(markers)
         digests = self.digests()
         return RebuildResult(

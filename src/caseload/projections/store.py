@@ -44,8 +44,8 @@ __all__ = [
 
 
 def compress(data: bytes) -> bytes:
-    """Compress a canonical state for storage."""
-    return zlib.compress(data, 6)
+    """Compress a canonical state for storage (a fast level: states are rewritten often)."""
+    return zlib.compress(data, 1)
 
 
 def decompress(data: bytes) -> bytes:
