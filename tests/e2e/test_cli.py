@@ -7,11 +7,8 @@ code, its stdout and stderr, and the files it leaves behind.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,34 +18,10 @@ import caseload.simulation
 from caseload import Caseload
 from caseload.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
+from tests.e2e._cli import run_cli
 
-_SCRIPT = Path(sys.executable).parent / "caseload"
-_COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "caseload.cli"]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REFUSED = "Refused by the caseload rule"
-
-
-def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `caseload ARGS` in a subprocess and capture its output as UTF-8 text.
-
-    COLUMNS is set wide so that rich does not wrap lines the tests look for; the timeout
-    only guards against a hung process and is not a performance assertion.
-    """
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
-    environment.pop("CASELOAD_STORE", None)
-    environment.update(env or {})
-    return subprocess.run(
-        [*_COMMAND, *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
 
 
 def caseload_rows(stdout: str) -> list[str]:

@@ -8,9 +8,7 @@ leaves; the store is then opened with the library to check what the command clai
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,37 +16,11 @@ import pytest
 
 from caseload import Caseload
 from caseload.domain.trajectory import Trajectory
+from tests.e2e._cli import run_cli
 
-_SCRIPT = Path(sys.executable).parent / "caseload"
-_COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "caseload.cli"]
 KEY = "test-pseudonym-key-not-secret"
 SMALL = ("--citizens", "20", "--brokers", "2", "--months", "2", "--seed", "5")
 READ_MODELS = {"caseload", "role_coverage", "outcomes", "progression", "attention", "staffing"}
-
-
-def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `caseload ARGS` in a subprocess and capture its output as UTF-8 text.
-
-    CASELOAD_STORE and CASELOAD_PSEUDONYM_KEY are removed from the inherited environment,
-    so each test passes exactly the store and key it means. COLUMNS is set wide so rich does
-    not wrap lines the tests look for; the timeout only guards against a hung process.
-    """
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
-    environment.pop("CASELOAD_STORE", None)
-    environment.pop("CASELOAD_PSEUDONYM_KEY", None)
-    environment.update(env or {})
-    return subprocess.run(
-        [*_COMMAND, *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:

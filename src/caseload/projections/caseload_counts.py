@@ -23,6 +23,7 @@ from caseload.projections.base import ReadModel, day, is_true_on, uid
 
 __all__ = [
     "Breach",
+    "BrokerCases",
     "CaseloadCounts",
     "CaseloadReport",
     "CaseloadRow",
@@ -31,6 +32,12 @@ __all__ = [
     "TeamRow",
     "caseload_report",
     "caseload_rows",
+    "decode_brokers",
+    "decode_policies",
+    "encode_brokers",
+    "encode_policies",
+    "fold_broker_event",
+    "fold_policy_event",
     "project_caseload",
 ]
 
@@ -133,6 +140,10 @@ class BrokerCases:
             count = value
         return count
 
+    def on_staff(self, on: date) -> bool:
+        """Registered by the end of `on` and not left by then."""
+        return self.registered_on <= on and (self.left_on is None or self.left_on > on)
+
     def record(self, on: date) -> None:
         """Note the caseload after an event on `on` (a broker's events are in date order)."""
         if self.series and self.series[-1][0] == on:
@@ -171,73 +182,103 @@ class CaseloadCounts(ReadModel[CaseloadState]):
         return CaseloadState()
 
     def apply(self, state: CaseloadState, event: DomainEvent) -> None:
-        match event:
-            case Broker.Registered():
-                state.brokers[event.originator_id] = BrokerCases(
-                    name=event.name,
-                    team=event.team,
-                    registered_on=event.occurred_on,
-                    fte=[(event.occurred_on, event.fte)],
-                )
-            case Broker.CaseAssigned():
-                broker = state.brokers[event.originator_id]
-                broker.active.add(event.trajectory_id)
-                broker.record(event.occurred_on)
-            case Broker.CaseReleased():
-                broker = state.brokers[event.originator_id]
-                broker.active.discard(event.trajectory_id)
-                broker.record(event.occurred_on)
-            case Broker.FteChanged():
-                state.brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
-            case Broker.Left():
-                state.brokers[event.originator_id].left_on = event.occurred_on
-            case Programme.Configured():
-                state.policies = [event.policy]
-            case Programme.PolicyChanged():
-                kept = [
-                    p for p in state.policies if p.effective_from != event.policy.effective_from
-                ]
-                state.policies = sorted([*kept, event.policy], key=lambda p: p.effective_from)
-            case _:
-                pass
+        if not fold_broker_event(state.brokers, event):
+            state.policies = fold_policy_event(state.policies, event)
 
     def encode(self, state: CaseloadState) -> Any:
         return {
-            "brokers": {
-                broker_id.hex: {
-                    "name": b.name,
-                    "team": b.team,
-                    "registered_on": b.registered_on.isoformat(),
-                    "left_on": None if b.left_on is None else b.left_on.isoformat(),
-                    "fte": [[since.isoformat(), str(value)] for since, value in b.fte],
-                    "active": sorted(case.hex for case in b.active),
-                    "series": [[since.isoformat(), count] for since, count in b.series],
-                }
-                for broker_id, b in state.brokers.items()
-            },
-            "policies": [
-                [p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in state.policies
-            ],
+            "brokers": encode_brokers(state.brokers),
+            "policies": encode_policies(state.policies),
         }
 
     def decode(self, data: Any) -> CaseloadState:
-        brokers = {
-            uid(key): BrokerCases(
-                name=b["name"],
-                team=b["team"],
-                registered_on=date.fromisoformat(b["registered_on"]),
-                left_on=day(b["left_on"]),
-                fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
-                active={uid(case) for case in b["active"]},
-                series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+        return CaseloadState(
+            brokers=decode_brokers(data["brokers"]), policies=decode_policies(data["policies"])
+        )
+
+
+def fold_broker_event(brokers: dict[UUID, BrokerCases], event: DomainEvent) -> bool:
+    """Fold a broker event into `brokers`; False for events of other kinds."""
+    match event:
+        case Broker.Registered():
+            brokers[event.originator_id] = BrokerCases(
+                name=event.name,
+                team=event.team,
+                registered_on=event.occurred_on,
+                fte=[(event.occurred_on, event.fte)],
             )
-            for key, b in data["brokers"].items()
+        case Broker.CaseAssigned():
+            broker = brokers[event.originator_id]
+            broker.active.add(event.trajectory_id)
+            broker.record(event.occurred_on)
+        case Broker.CaseReleased():
+            broker = brokers[event.originator_id]
+            broker.active.discard(event.trajectory_id)
+            broker.record(event.occurred_on)
+        case Broker.FteChanged():
+            brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
+        case Broker.Left():
+            brokers[event.originator_id].left_on = event.occurred_on
+        case _:
+            return False
+    return True
+
+
+def fold_policy_event(policies: list[CaseloadPolicy], event: DomainEvent) -> list[CaseloadPolicy]:
+    """The dated policies after a programme event (unchanged for other events)."""
+    match event:
+        case Programme.Configured():
+            return [event.policy]
+        case Programme.PolicyChanged():
+            kept = [p for p in policies if p.effective_from != event.policy.effective_from]
+            return sorted([*kept, event.policy], key=lambda p: p.effective_from)
+        case _:
+            return policies
+
+
+def encode_brokers(brokers: dict[UUID, BrokerCases]) -> Any:
+    """Brokers with their cases and change points, canonically."""
+    return {
+        broker_id.hex: {
+            "name": b.name,
+            "team": b.team,
+            "registered_on": b.registered_on.isoformat(),
+            "left_on": None if b.left_on is None else b.left_on.isoformat(),
+            "fte": [[since.isoformat(), str(value)] for since, value in b.fte],
+            "active": sorted(case.hex for case in b.active),
+            "series": [[since.isoformat(), count] for since, count in b.series],
         }
-        policies = [
-            CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
-            for e, n, name in data["policies"]
-        ]
-        return CaseloadState(brokers=brokers, policies=policies)
+        for broker_id, b in brokers.items()
+    }
+
+
+def decode_brokers(data: Any) -> dict[UUID, BrokerCases]:
+    """Brokers back from `encode_brokers`."""
+    return {
+        uid(key): BrokerCases(
+            name=b["name"],
+            team=b["team"],
+            registered_on=date.fromisoformat(b["registered_on"]),
+            left_on=day(b["left_on"]),
+            fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
+            active={uid(case) for case in b["active"]},
+            series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+        )
+        for key, b in data.items()
+    }
+
+
+def encode_policies(policies: list[CaseloadPolicy]) -> Any:
+    """Dated policies, canonically."""
+    return [[p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in policies]
+
+
+def decode_policies(data: Any) -> list[CaseloadPolicy]:
+    """Dated policies back from `encode_policies`."""
+    return [
+        CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
+        for e, n, name in data
+    ]
 
 
 def project_caseload(

@@ -11,16 +11,23 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.domain.broker import Broker
 from caseload.domain.programme import DEFAULT_POLICY, Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import CaseloadPolicy, PathwayKind
 from caseload.projections.base import ReadModel, day, is_true_on, uid
+from caseload.projections.caseload_counts import (
+    BrokerCases,
+    decode_brokers,
+    decode_policies,
+    encode_brokers,
+    encode_policies,
+    fold_broker_event,
+    fold_policy_event,
+)
 
 __all__ = [
     "OpenSpan",
     "ProgrammeStaffingRow",
-    "StaffedBroker",
     "StaffingModel",
     "StaffingReport",
     "StaffingRow",
@@ -90,49 +97,6 @@ class StaffingReport:
 
 
 @attrs.define
-class StaffedBroker:
-    """What the staffing read model keeps of one broker."""
-
-    team: str
-    registered_on: date
-    fte: list[tuple[date, Decimal]]
-    """FTE change points, in date order."""
-    left_on: date | None = None
-    active: set[UUID] = attrs.Factory(set)
-    series: list[tuple[date, int]] = attrs.Factory(list)
-    """Caseload change points: the count after the day's events (a broker's events are in
-    date order)."""
-
-    def fte_on(self, on: date) -> Decimal:
-        """The broker's FTE on a day."""
-        current = self.fte[0][1]
-        for since, value in self.fte:
-            if since <= on:
-                current = value
-        return current
-
-    def count_on(self, on: date) -> int:
-        """The broker's active cases at the end of a day."""
-        count = 0
-        for since, value in self.series:
-            if since > on:
-                break
-            count = value
-        return count
-
-    def on_staff(self, on: date) -> bool:
-        """Registered by the end of `on` and not left by then."""
-        return self.registered_on <= on and (self.left_on is None or self.left_on > on)
-
-    def record(self, on: date) -> None:
-        """Note the caseload after an event on `on`."""
-        if self.series and self.series[-1][0] == on:
-            self.series[-1] = (on, len(self.active))
-        else:
-            self.series.append((on, len(self.active)))
-
-
-@attrs.define
 class OpenSpan:
     """A trajectory's pathway kind and the dates it opened and closed."""
 
@@ -149,7 +113,7 @@ class OpenSpan:
 class StaffingState:
     """Brokers with FTE and caseload change points, trajectory spans, and dated policies."""
 
-    brokers: dict[UUID, StaffedBroker] = attrs.Factory(dict)
+    brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
     trajectories: dict[UUID, OpenSpan] = attrs.Factory(dict)
     policies: list[CaseloadPolicy] = attrs.Factory(lambda: [DEFAULT_POLICY])
     pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
@@ -168,31 +132,16 @@ class StaffingModel(ReadModel[StaffingState]):
     """The staffing read model."""
 
     name = "staffing"
-    version = 1
+    version = 2
 
     def initial(self) -> StaffingState:
         return StaffingState()
 
     def apply(self, state: StaffingState, event: DomainEvent) -> None:
+        if fold_broker_event(state.brokers, event):
+            return
+        state.policies = fold_policy_event(state.policies, event)
         match event:
-            case Broker.Registered():
-                state.brokers[event.originator_id] = StaffedBroker(
-                    team=event.team,
-                    registered_on=event.occurred_on,
-                    fte=[(event.occurred_on, event.fte)],
-                )
-            case Broker.CaseAssigned():
-                broker = state.brokers[event.originator_id]
-                broker.active.add(event.trajectory_id)
-                broker.record(event.occurred_on)
-            case Broker.CaseReleased():
-                broker = state.brokers[event.originator_id]
-                broker.active.discard(event.trajectory_id)
-                broker.record(event.occurred_on)
-            case Broker.FteChanged():
-                state.brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
-            case Broker.Left():
-                state.brokers[event.originator_id].left_on = event.occurred_on
             case Trajectory.Opened():
                 state.trajectories[event.originator_id] = OpenSpan(
                     pathway=event.pathway, opened_on=event.occurred_on
@@ -200,29 +149,13 @@ class StaffingModel(ReadModel[StaffingState]):
             case Trajectory.Closed():
                 state.trajectories[event.originator_id].closed_on = event.occurred_on
             case Programme.Configured():
-                state.policies = [event.policy]
                 state.pathway = event.pathway
-            case Programme.PolicyChanged():
-                kept = [
-                    p for p in state.policies if p.effective_from != event.policy.effective_from
-                ]
-                state.policies = sorted([*kept, event.policy], key=lambda p: p.effective_from)
             case _:
                 pass
 
     def encode(self, state: StaffingState) -> Any:
         return {
-            "brokers": {
-                broker_id.hex: {
-                    "team": b.team,
-                    "registered_on": b.registered_on.isoformat(),
-                    "left_on": None if b.left_on is None else b.left_on.isoformat(),
-                    "fte": [[since.isoformat(), str(value)] for since, value in b.fte],
-                    "active": sorted(case.hex for case in b.active),
-                    "series": [[since.isoformat(), count] for since, count in b.series],
-                }
-                for broker_id, b in state.brokers.items()
-            },
+            "brokers": encode_brokers(state.brokers),
             "trajectories": {
                 trajectory_id.hex: [
                     t.pathway.value,
@@ -231,25 +164,13 @@ class StaffingModel(ReadModel[StaffingState]):
                 ]
                 for trajectory_id, t in state.trajectories.items()
             },
-            "policies": [
-                [p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in state.policies
-            ],
+            "policies": encode_policies(state.policies),
             "pathway": state.pathway.value,
         }
 
     def decode(self, data: Any) -> StaffingState:
         return StaffingState(
-            brokers={
-                uid(key): StaffedBroker(
-                    team=b["team"],
-                    registered_on=date.fromisoformat(b["registered_on"]),
-                    left_on=day(b["left_on"]),
-                    fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
-                    active={uid(case) for case in b["active"]},
-                    series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
-                )
-                for key, b in data["brokers"].items()
-            },
+            brokers=decode_brokers(data["brokers"]),
             trajectories={
                 uid(key): OpenSpan(
                     pathway=PathwayKind(pathway),
@@ -258,10 +179,7 @@ class StaffingModel(ReadModel[StaffingState]):
                 )
                 for key, (pathway, opened, closed) in data["trajectories"].items()
             },
-            policies=[
-                CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
-                for e, n, name in data["policies"]
-            ],
+            policies=decode_policies(data["policies"]),
             pathway=PathwayKind(data["pathway"]),
         )
 
