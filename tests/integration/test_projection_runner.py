@@ -401,3 +401,22 @@ def test_states_are_written_when_due_and_queries_see_everything(sqlite_url: str)
         projections.catch_up(persist=True)
         assert projections.position() == head
     store.close()
+
+
+def test_only_late_registrations_and_programme_events_are_indexed_as_late() -> None:
+    """Events written in business-date order are not late, even when the programme was set
+    up with a later date (here: the clock's today); so an as-true-on query replays little."""
+    from caseload.domain.programme import Programme
+
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        late_history(app)
+        store = MemoryProjectionStore()
+        projections = Projections(LogReader(app._app), store, default_read_models())
+        projections.catch_up(persist=True)
+        events = dict(enumerate(app.events(), 1))
+        late = store.late_events(0, app.head(), "9999-12-31")
+        ordinary = [p for p in late if not isinstance(events[p], Programme.Event)]
+        contact = [
+            p for p, e in events.items() if getattr(e, "occurred_on", None) == START + timedelta(4)
+        ]
+        assert ordinary == contact

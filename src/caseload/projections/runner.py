@@ -130,7 +130,14 @@ class _Index:
         ):
             text = occurred.isoformat() if occurred is not None else ""
             self.late.append(LateEvent(position, text, always))
-        if occurred is not None and (self._max_day is None or occurred > self._max_day):
+        # Programme events are replayed for every day anyway (above); their date (a policy
+        # decision, or the day the programme was set up) must not move the running maximum,
+        # or every event after an early-dated set-up would count as late.
+        if (
+            not always
+            and occurred is not None
+            and (self._max_day is None or occurred > self._max_day)
+        ):
             self._max_day = occurred
             self.max_occurred = occurred.isoformat()
         moment = event.timestamp
