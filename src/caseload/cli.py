@@ -253,6 +253,7 @@ def simulate_command(
         config = SimulationConfig(
             brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
         )
+        config.check_ends_by(date.today())  # before the store is created
         with Caseload(store, pseudonym_key=key) as app:
             if app.head():
                 raise ConfigurationError(

@@ -64,6 +64,24 @@ class SimulationConfig:
     intake_weeks: int = 12
     """Citizens join during the first `intake_weeks` weeks."""
 
+    @property
+    def weeks(self) -> int:
+        """How many weeks the simulation runs."""
+        return max(1, round(self.months * 52 / 12))
+
+    @property
+    def end(self) -> date:
+        """The last business day the simulation may write."""
+        return self.start + timedelta(weeks=self.weeks) - timedelta(days=1)
+
+    def check_ends_by(self, today: date) -> None:
+        """Refuse, before anything is written, a simulation that would run past today."""
+        if self.end > today:
+            raise ConfigurationError(
+                f"a simulation of {self.months} months from {self.start} would run to "
+                f"{self.end}, after today ({today}); simulate fewer months"
+            )
+
 
 @attrs.frozen
 class SimulationReport:
@@ -104,13 +122,8 @@ def simulate(
     and refused by the caseload rule, as happens when a team leader over-allocates.
     """
     rng = random.Random(config.seed)
-    weeks = max(1, round(config.months * 52 / 12))
-    end = config.start + timedelta(weeks=weeks) - timedelta(days=1)
-    if end > app.today():
-        raise ConfigurationError(
-            f"a simulation of {config.months} months from {config.start} would run to {end}, "
-            f"after today ({app.today()}); simulate fewer months"
-        )
+    weeks, end = config.weeks, config.end
+    config.check_ends_by(app.today())
     commands = 0
     refused: list[str] = []
     teams = ("Team A", "Team B")

@@ -95,8 +95,8 @@ def test_simulate_into_a_store_with_events_is_refused(tmp_path: Path) -> None:
 
 
 def test_simulate_past_today_is_a_user_error(tmp_path: Path) -> None:
-    """A simulation that would run past today (it starts in 2100) is refused by the library
-    as a configuration error: exit 2, one line, no event written."""
+    """A simulation that would run past today (it starts in 2100) is refused before the
+    store is created: exit 2, one line, no file left behind."""
     store = tmp_path / "programme.db"
 
     result = run_cli(
@@ -112,8 +112,7 @@ def test_simulate_past_today_is_a_user_error(tmp_path: Path) -> None:
 
     assert_one_line_error(result)
     assert "after today" in result.stderr
-    with Caseload(store) as app:
-        assert app.head() == 0
+    assert not store.exists(), "a refused simulation creates no store"
 
 
 def test_simulate_with_a_bad_start_date_is_a_user_error(tmp_path: Path) -> None:
