@@ -167,9 +167,14 @@ def test_a_naive_moment_is_refused(memory_app: Caseload) -> None:
     ),
     day_offset=st.integers(0, 45),
     cut_at=st.floats(0, 1),
+    index_every=st.sampled_from([3, 256]),
 )
 def test_as_of_equals_a_direct_filtered_fold(
-    history: list[Any], late: list[tuple[int, int, int]], day_offset: int, cut_at: float
+    history: list[Any],
+    late: list[tuple[int, int, int]],
+    day_offset: int,
+    cut_at: float,
+    index_every: int,
 ) -> None:
     """For random histories with late registrations, every as-of state equals the fold of
     exactly the events it should see, in log order."""
@@ -186,7 +191,7 @@ def test_as_of_equals_a_direct_filtered_fold(
                         by=result.brokers[b % len(result.brokers)],
                     )
         events = list(app.events())
-        projections = runner(app, checkpoint_every=4, index_every=3)
+        projections = runner(app, checkpoint_every=4, index_every=index_every)
         projections.catch_up()
         on = START + timedelta(days=day_offset)
         moment = events[min(len(events) - 1, int(cut_at * len(events)))].timestamp

@@ -495,7 +495,7 @@ class Projections:
                 self._cut(
                     as_true_on.isoformat(),
                     lambda row: row.max_occurred,
-                    lambda e: getattr(e, "occurred_on", date.min).isoformat(),
+                    _business_day,
                 ),
             )
         checkpoint = self._store.checkpoint(name, model.version, prefix)
@@ -523,6 +523,15 @@ class Projections:
                 if position in wanted:
                     yield position, event
             run += 1
+
+
+def _business_day(event: DomainEvent) -> str:
+    """An event's business date as the running maximum counts it (programme events, which
+    are replayed for every day, count for none)."""
+    if isinstance(event, Programme.Event):
+        return ""
+    day: date = getattr(event, "occurred_on", date.min)
+    return day.isoformat()
 
 
 def _json(stored: bytes) -> Any:
