@@ -3,13 +3,11 @@ or near their maximum length."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,7 +20,6 @@ from caseload.projections.attention import (
     attention_report,
     project_attention,
 )
-from caseload.projections.base import canonical_bytes
 from caseload.testing import (
     Assign,
     Close,
@@ -37,6 +34,7 @@ from caseload.testing import (
     run_history,
 )
 from tests.conftest import KEY, TODAY, fixed_clock
+from tests.unit._support import assert_round_trip, renamed, run_script
 
 START = date(2024, 1, 1)
 HISTORIES = histories(min_size=25, max_size=60)
@@ -139,29 +137,6 @@ SCRIPT: list[tuple[date, Action]] = [
 ]
 
 
-def run_script(app: Caseload, cut: date | None = None) -> dict[str, UUID]:
-    """Run SCRIPT in order, leaving out what is dated after `cut`; the ids by name."""
-    ids: dict[str, UUID] = {}
-    for on, action in SCRIPT:
-        if cut is None or on <= cut:
-            action(app, ids, on)
-    return ids
-
-
-def renamed(value: Any, names: dict[UUID, str]) -> Any:
-    """`value` with every UUID replaced by its name, so two stores' reports compare."""
-    if isinstance(value, UUID):
-        return names[value]
-    if attrs.has(type(value)):
-        fields = attrs.fields(type(value))
-        return (type(value).__name__, tuple(renamed(getattr(value, f.name), names) for f in fields))
-    if isinstance(value, tuple | list):
-        return tuple(renamed(item, names) for item in value)
-    if isinstance(value, frozenset | set):
-        return frozenset(renamed(item, names) for item in value)
-    return value
-
-
 def listed(report: AttentionReport, ids: dict[str, UUID]) -> list[tuple[str, frozenset[Any]]]:
     """The items as (trajectory name, reasons), in report order."""
     names = {v: k for k, v in ids.items()}
@@ -173,7 +148,7 @@ def test_a_hand_written_history_gives_the_hand_computed_attention_list() -> None
     young trajectories get grace, closed ones are not listed, and each listed trajectory
     carries every reason that applies, ordered by opening date."""
     with new_app() as app:
-        ids = run_script(app)
+        ids = run_script(SCRIPT, app)
         report = attention_report(project_attention(list(app.events())), TODAY)
     assert listed(report, ids) == [
         ("T_old", frozenset({NEAR_MAX_LENGTH})),
@@ -211,7 +186,7 @@ def test_thresholds_change_what_is_flagged() -> None:
         contact_days=250, progression_days=365, intervention_roles=frozenset({Role.COACH})
     )
     with new_app() as app:
-        ids = run_script(app)
+        ids = run_script(SCRIPT, app)
         report = attention_report(project_attention(list(app.events())), TODAY, limits)
     assert listed(report, ids) == [
         ("T_old", frozenset({NEAR_MAX_LENGTH})),
@@ -228,8 +203,8 @@ def test_as_true_on_a_past_date_equals_the_history_cut_there() -> None:
     list of a store that only ever saw the facts dated up to 20 June."""
     cut = date(2025, 6, 20)
     with new_app() as full, new_app() as short:
-        full_ids = run_script(full)
-        short_ids = run_script(short, cut)
+        full_ids = run_script(SCRIPT, full)
+        short_ids = run_script(SCRIPT, short, cut)
         past = attention_report(project_attention(list(full.events()), as_true_on=cut), cut)
         cut_report = attention_report(project_attention(list(short.events())), cut)
     assert renamed(past, {v: k for k, v in full_ids.items()}) == renamed(
@@ -381,9 +356,5 @@ def test_encode_decode_round_trip(history: list[Command]) -> None:
     with new_app() as app:
         run_history(app, history, start=START)
         state = project_attention(list(app.events()))
-    data = canonical_bytes(model.encode(state))
-    back = model.decode(json.loads(data))
-    assert canonical_bytes(model.encode(back)) == data
-    assert model.digest(back) == model.digest(state)
     on = START + timedelta(days=len(history))
-    assert attention_report(back, on) == attention_report(state, on)
+    assert_round_trip(model, state, attention_report, on)

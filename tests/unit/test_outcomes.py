@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import calendar
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 import attrs
@@ -15,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ClosureReason, PlacementKind
-from caseload.projections.base import canonical_bytes
 from caseload.projections.outcomes import (
     ExitStatus,
     OutcomesModel,
@@ -34,6 +31,7 @@ from caseload.testing import (
     run_history,
 )
 from tests.conftest import KEY, TODAY, fixed_clock
+from tests.unit._support import assert_round_trip, renamed, run_script
 
 START = date(2024, 1, 1)
 CITIZENS = [f"{n:02d}0190{n:04d}" for n in range(1, 5)]
@@ -94,29 +92,6 @@ SCRIPT: list[tuple[date, Action]] = [
 ]
 
 
-def run_script(app: Caseload, cut: date | None = None) -> dict[str, UUID]:
-    """Run SCRIPT in order, leaving out what is dated after `cut`; the ids by name."""
-    ids: dict[str, UUID] = {}
-    for on, action in SCRIPT:
-        if cut is None or on <= cut:
-            action(app, ids, on)
-    return ids
-
-
-def renamed(value: Any, names: dict[UUID, str]) -> Any:
-    """`value` with every UUID replaced by its name, so two stores' reports compare."""
-    if isinstance(value, UUID):
-        return names[value]
-    if attrs.has(type(value)):
-        fields = attrs.fields(type(value))
-        return (type(value).__name__, tuple(renamed(getattr(value, f.name), names) for f in fields))
-    if isinstance(value, tuple | list):
-        return tuple(renamed(item, names) for item in value)
-    if isinstance(value, frozenset | set):
-        return frozenset(renamed(item, names) for item in value)
-    return value
-
-
 def statuses(report: OutcomesReport) -> dict[UUID, tuple[ClosureReason, tuple[str, ...]]]:
     """Per closed trajectory, its closure reason and its status at 1, 3, 6 and 12 months."""
     return {
@@ -138,7 +113,7 @@ def test_a_hand_written_history_gives_the_hand_counted_outcomes() -> None:
     placement from its date until closure; after exit, a citizen with a new open trajectory
     has returned, one without is out, and days after the reference date are unknown."""
     with new_app() as app:
-        ids = run_script(app)
+        ids = run_script(SCRIPT, app)
         report = outcomes_report(project_outcomes(list(app.events())), TODAY)
     assert [(p.month, p.kind, p.count) for p in report.placements] == [
         ("2024-12", PlacementKind.FLEX_JOB, 1),
@@ -190,8 +165,8 @@ def test_as_true_on_a_past_date_equals_the_history_cut_there() -> None:
     late) gives the report of a store that only ever saw the facts dated up to that day."""
     cut = date(2025, 2, 12)
     with new_app() as full, new_app() as short:
-        full_ids = run_script(full)
-        short_ids = run_script(short, cut)
+        full_ids = run_script(SCRIPT, full)
+        short_ids = run_script(SCRIPT, short, cut)
         past = outcomes_report(project_outcomes(list(full.events()), as_true_on=cut), cut)
         cut_report = outcomes_report(project_outcomes(list(short.events())), cut)
     assert renamed(past, {v: k for k, v in full_ids.items()}) == renamed(
@@ -341,8 +316,4 @@ def test_encode_decode_round_trip(history: list[Command]) -> None:
     with new_app() as app:
         run_history(app, history, start=START)
         state = project_outcomes(list(app.events()))
-    data = canonical_bytes(model.encode(state))
-    back = model.decode(json.loads(data))
-    assert canonical_bytes(model.encode(back)) == data
-    assert model.digest(back) == model.digest(state)
-    assert outcomes_report(back, TODAY) == outcomes_report(state, TODAY)
+    assert_round_trip(model, state, outcomes_report, TODAY)

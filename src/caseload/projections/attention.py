@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ALL_ROLES, Role
-from caseload.projections.base import ReadModel, day, is_true_on, uid
+from caseload.projections.base import ReadModel, day, uid
 
 __all__ = [
     "AttentionItem",
@@ -197,12 +197,7 @@ def project_attention(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> AttentionState:
     """Fold events into an attention state, keeping only facts true on `as_true_on` if given."""
-    model = AttentionModel()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return AttentionModel().project(events, as_true_on=as_true_on)
 
 
 def _overdue(last: date | None, opened_on: date, on: date, days: int) -> bool:

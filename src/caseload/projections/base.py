@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
@@ -60,6 +61,14 @@ class ReadModel(ABC, Generic[S]):
     def digest(self, state: S) -> str:
         """sha256 of the canonical serialisation of the state."""
         return digest_of(self.encode(state))
+
+    def project(self, events: Iterable[DomainEvent], *, as_true_on: date | None = None) -> S:
+        """Fold events into a new state, keeping only facts true on `as_true_on` if given."""
+        state = self.initial()
+        for event in events:
+            if as_true_on is None or is_true_on(event, as_true_on):
+                self.apply(state, event)
+        return state
 
 
 def _default(value: object) -> object:

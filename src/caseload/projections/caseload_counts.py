@@ -19,7 +19,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.broker import Broker
 from caseload.domain.programme import DEFAULT_POLICY, Programme
 from caseload.domain.values import CaseloadPolicy
-from caseload.projections.base import ReadModel, day, is_true_on, uid
+from caseload.projections.base import ReadModel, day, uid
 
 __all__ = [
     "Breach",
@@ -285,12 +285,7 @@ def project_caseload(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> CaseloadState:
     """Fold events into a caseload state, keeping only facts true on `as_true_on` if given."""
-    model = CaseloadCounts()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return CaseloadCounts().project(events, as_true_on=as_true_on)
 
 
 def _utilisation(active: int, limit: int) -> float:

@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ClosureReason, Placement, PlacementKind
-from caseload.projections.base import ReadModel, day, is_true_on, uid
+from caseload.projections.base import ReadModel, day, uid
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -259,12 +259,7 @@ def project_outcomes(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> OutcomesState:
     """Fold events into an outcomes state, keeping only facts true on `as_true_on` if given."""
-    model = OutcomesModel()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return OutcomesModel().project(events, as_true_on=as_true_on)
 
 
 def _open_during(t: TrajectoryOutcome, first: date, last: date) -> bool:

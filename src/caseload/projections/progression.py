@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.programme import Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import IndicatorSet
-from caseload.projections.base import ReadModel, is_true_on, uid
+from caseload.projections.base import ReadModel, uid
 
 __all__ = [
     "IndicatorProgress",
@@ -224,12 +224,7 @@ def project_progression(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> ProgressionState:
     """Fold events into a progression state, keeping only facts true on `as_true_on` if given."""
-    model = ProgressionModel()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return ProgressionModel().project(events, as_true_on=as_true_on)
 
 
 def _mean(values: list[int]) -> float | None:

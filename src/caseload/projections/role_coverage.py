@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.broker import Broker
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ALL_ROLES, Role
-from caseload.projections.base import ReadModel, is_true_on, uid
+from caseload.projections.base import ReadModel, uid
 
 __all__ = [
     "BrokerCoverage",
@@ -162,12 +162,7 @@ def project_coverage(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> CoverageState:
     """Fold events into a coverage state, keeping only facts true on `as_true_on` if given."""
-    model = RoleCoverageModel()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return RoleCoverageModel().project(events, as_true_on=as_true_on)
 
 
 def _share(part: int, whole: int) -> float:

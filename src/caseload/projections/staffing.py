@@ -14,7 +14,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.programme import DEFAULT_POLICY, Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import CaseloadPolicy, PathwayKind
-from caseload.projections.base import ReadModel, day, is_true_on, uid
+from caseload.projections.base import ReadModel, day, uid
 from caseload.projections.caseload_counts import (
     BrokerCases,
     decode_brokers,
@@ -188,12 +188,7 @@ def project_staffing(
     events: Iterable[DomainEvent], *, as_true_on: date | None = None
 ) -> StaffingState:
     """Fold events into a staffing state, keeping only facts true on `as_true_on` if given."""
-    model = StaffingModel()
-    state = model.initial()
-    for event in events:
-        if as_true_on is None or is_true_on(event, as_true_on):
-            model.apply(state, event)
-    return state
+    return StaffingModel().project(events, as_true_on=as_true_on)
 
 
 def brokers_needed(cases: int, limit_per_fte: int) -> Decimal:
