@@ -639,6 +639,17 @@ class Caseload:
                 yield event
             start = batch[-1].id + 1
 
+    def history(self, *, as_known_at: datetime | None = None) -> Iterator[tuple[int, DomainEvent]]:
+        """Every event with its log position, in log order, read fast in large batches.
+
+        With `as_known_at` (a timezone-aware moment), only the prefix of the log that had
+        been recorded by then (see `Projections.known_position`).
+        """
+        moment = _optional_moment(as_known_at)
+        projections = self.projections
+        last = self.head() if moment is None else projections.known_position(moment)
+        return projections.history(last)
+
     def head(self) -> int:
         """The position of the latest event in the log (0 when the log is empty)."""
         return self._app.recorder.max_notification_id() or 0

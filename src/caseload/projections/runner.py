@@ -462,6 +462,20 @@ class Projections:
                 yield item
             position = batch[-1][0] + 1
 
+    def known_position(self, as_known_at: datetime) -> int:
+        """The last log position known at a moment: the longest prefix of the log whose
+        running maximum recorded moment is at most `as_known_at`."""
+        _check_aware(as_known_at)
+        self.catch_up()
+        self._persist_index()
+        return self._cut(
+            _stamp(as_known_at), lambda row: row.max_recorded, lambda e: _stamp(e.timestamp)
+        )
+
+    def history(self, last: int) -> Iterator[tuple[int, DomainEvent]]:
+        """The events at positions 1 to `last`, with their positions, read in batches."""
+        return self._events(1, last)
+
     def state_as_of(
         self, name: str, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> Any:
@@ -473,12 +487,8 @@ class Projections:
         event recorded so far (up to that cut) that happened on or before D, including late
         registrations. Both come from the nearest checkpoint plus a short replay.
         """
-        if as_known_at is not None and (
-            as_known_at.tzinfo is None or as_known_at.utcoffset() is None
-        ):
-            raise InvalidValue(
-                f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {as_known_at}"
-            )
+        if as_known_at is not None:
+            _check_aware(as_known_at)
         self.catch_up()
         self._persist_index()
         model = self._models[name]
@@ -523,6 +533,13 @@ class Projections:
                 if position in wanted:
                     yield position, event
             run += 1
+
+
+def _check_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(
+            f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {moment}"
+        )
 
 
 def _business_day(event: DomainEvent) -> str:
