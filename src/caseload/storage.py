@@ -96,7 +96,7 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
     if scheme == "memory":
         return Store(
             kind="memory",
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            env={"PERSISTENCE_MODULE": "caseload.audit.chain:ChainedPOPOFactory"},
             description="memory://",
         )
     if scheme == "sqlite":
@@ -125,6 +125,7 @@ def _sqlite(path: str) -> Store:
         kind="sqlite",
         env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "caseload.audit.chain:ChainedSQLiteRecorder",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         },
@@ -159,6 +160,7 @@ def _postgres(url: str) -> Store:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "caseload.audit.chain:ChainedPostgresRecorder",
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(port),

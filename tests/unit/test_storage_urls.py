@@ -37,7 +37,7 @@ def test_memory_url() -> None:
     """memory:// is an in-process store (eventsourcing's POPO persistence)."""
     store = parse_store_url("memory://")
     assert (store.kind, store.description) == ("memory", "memory://")
-    assert store.env == {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    assert store.env == {"PERSISTENCE_MODULE": "caseload.audit.chain:ChainedPOPOFactory"}
 
 
 def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,6 +46,7 @@ def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     store = parse_store_url("sqlite:///rel.db")
     assert store.kind == "sqlite"
     assert store.env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert store.env["APPLICATION_RECORDER_TOPIC"] == "caseload.audit.chain:ChainedSQLiteRecorder"
     assert store.env["SQLITE_DBNAME"] == "rel.db"
     assert store.description == "sqlite file rel.db"
 
@@ -105,6 +106,7 @@ def test_postgresql_url_gives_the_connection_settings() -> None:
         key: store.env[key]
         for key in (
             "PERSISTENCE_MODULE",
+            "APPLICATION_RECORDER_TOPIC",
             "POSTGRES_USER",
             "POSTGRES_PASSWORD",
             "POSTGRES_HOST",
@@ -114,6 +116,7 @@ def test_postgresql_url_gives_the_connection_settings() -> None:
         )
     } == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "caseload.audit.chain:ChainedPostgresRecorder",
         "POSTGRES_USER": "user",
         "POSTGRES_PASSWORD": "pw",
         "POSTGRES_HOST": "host",
