@@ -17,18 +17,22 @@ __all__ = [
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
+    "ExportTargetNotEmpty",
     "InvalidCitizenId",
     "InvalidContact",
+    "InvalidExportKey",
     "InvalidFte",
     "InvalidPlacement",
     "InvalidPolicy",
     "InvalidScores",
     "InvalidStoreURL",
     "InvalidValue",
+    "MissingExtra",
     "MissingPseudonymKey",
     "NotAssigned",
     "NotInProgramme",
     "ProgrammeAlreadyConfigured",
+    "ReadOnlySession",
     "StoreUnavailable",
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
@@ -159,3 +163,19 @@ class UnknownTrajectory(CaseloadError, LookupError):
 
 class ConcurrencyConflict(CaseloadError):
     """Other writers kept changing the same aggregates; the command gave up after retrying."""
+
+
+class InvalidExportKey(ConfigurationError):
+    """An evaluator export needs a key of at least 16 bytes to re-key its pseudonyms."""
+
+
+class ExportTargetNotEmpty(CaseloadError):
+    """An export is written only into a new or empty directory, never over other files."""
+
+
+class MissingExtra(ConfigurationError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class ReadOnlySession(CaseloadError):
+    """A replay session opened with `Caseload.open_readonly` refuses every command."""
