@@ -1,4 +1,4 @@
-"""The `caseload` command: demo, simulate, status and rebuild.
+"""The `caseload` command: demo, simulate, status, rebuild and export.
 
 Exit 0 on success, 2 on a user mistake (one `caseload: error:` line on stderr, no traceback),
 130 when interrupted. With `--json` only the machine output goes to stdout; progress bars and
@@ -47,6 +47,7 @@ from caseload.domain.errors import (
     MissingPseudonymKey,
     StoreUnavailable,
 )
+from caseload.export import FORMATS, MANIFEST_FILE, export_dataset, export_key
 from caseload.projections.runner import Progress as RebuildProgress
 from caseload.simulation import SimulationConfig, SimulationReport, simulate
 from caseload.storage import parse_store_url
@@ -362,6 +363,72 @@ def rebuild(store: str = _store_option(), as_json: bool = _json_option()) -> Non
         _emit_json(rebuild_json(result))
     else:
         print_rebuild(out, result, description)
+
+
+@cli.command("export")
+def export_command(
+    store: str = _store_option(),
+    out_dir: str = typer.Option(
+        ..., "--out", help="A new or empty directory to write the dataset into."
+    ),
+    file_format: str = typer.Option(
+        "csv", "--format", help=f"{' or '.join(FORMATS)} (parquet needs caseload[parquet])."
+    ),
+    as_known_at: str | None = typer.Option(
+        None,
+        "--as-known-at",
+        help="Export the log as recorded by this moment (ISO 8601 with a timezone, or Z).",
+    ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        envvar="CASELOAD_EXPORT_KEY",
+        show_envvar=True,
+        show_default=False,
+        help="Key (at least 16 bytes) that re-keys every id for this export; exports under "
+        "the same key can be joined, under different keys they cannot. Prefer the "
+        "environment variable: a command line is visible to other users.",
+    ),
+    as_json: bool = _json_option(),
+) -> None:
+    """Export the pseudonymised dataset for evaluators: one file per table, a data
+    dictionary and a manifest with row counts and sha256 of every file.
+
+    The same log and options always give byte-identical files. No CPR number, stored
+    pseudonym, stored id or broker name is exported.
+    """
+    with _user_errors():
+        known = None if as_known_at is None else _parse_moment(as_known_at, "--as-known-at")
+        if file_format not in FORMATS:
+            raise InvalidValue(f"--format must be one of {', '.join(FORMATS)}")
+        raw_key = export_key(key)
+        try:
+            with _existing(store) as app:
+                manifest = export_dataset(
+                    app,
+                    Path(out_dir),
+                    key=raw_key,
+                    format="parquet" if file_format == "parquet" else "csv",
+                    as_known_at=known,
+                )
+        except KeyboardInterrupt:
+            raise _interrupted(
+                f"export interrupted; {out_dir} has no {MANIFEST_FILE}, so it is not a "
+                "complete export: remove it and run the command again"
+            ) from None
+    if as_json:
+        _emit_json({"out": str(out_dir), **manifest.as_dict()})
+        return
+    for table in manifest.tables:
+        out.print(f"{table.file:<28} {table.rows:>9,} rows", highlight=False)
+    known_text = "" if manifest.as_known_at is None else f" as known at {manifest.as_known_at}"
+    out.print(
+        f"Exported the log up to position {manifest.log_position}{known_text} "
+        f"(business dates up to {manifest.reference_date or 'none'}) into {out_dir}; "
+        f"{MANIFEST_FILE} lists the sha256 of every file",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
