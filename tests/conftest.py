@@ -103,6 +103,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL several applications can open: a SQLite file or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'caseload.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
 def app(store_url: str) -> Iterator[Caseload]:
     """An application on each kind of store, with the tests' key and clock."""

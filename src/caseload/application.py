@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 import attrs
@@ -23,6 +25,7 @@ from eventsourcing.persistence import (
     RecordConflictError,
 )
 
+from caseload.audit.chain import ChainSource, PinnedChain, Seal, chain_source
 from caseload.domain.broker import Broker, validated_fte
 from caseload.domain.citizen import Citizen
 from caseload.domain.dates import check_business_date, check_date
@@ -36,6 +39,7 @@ from caseload.domain.errors import (
     InvalidContact,
     InvalidValue,
     ProgrammeAlreadyConfigured,
+    ReadOnlySession,
     StoreUnavailable,
     UnknownBroker,
     UnknownTrajectory,
@@ -67,20 +71,24 @@ from caseload.projections.caseload_counts import (
     caseload_report,
     caseload_rows,
 )
-from caseload.projections.log import LogReader, log_reader
+from caseload.projections.log import EventDecoder, LogReader, log_reader
 from caseload.projections.outcomes import OutcomesReport, OutcomesState, outcomes_report
+from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
 from caseload.projections.progression import (
     ProgressionReport,
     ProgressionState,
     progression_report,
 )
 from caseload.projections.role_coverage import CoverageState, RoleCoverage, role_coverage
-from caseload.projections.runner import Projections, ProjectionSettings
+from caseload.projections.runner import EventSource, Projections, ProjectionSettings
 from caseload.projections.staffing import StaffingReport, StaffingState, staffing_report
 from caseload.projections.store import ProjectionStore, projection_store
 from caseload.storage import Store, parse_store_url
 from caseload.transcodings import register_transcodings
 from caseload.views import BrokerView, TrajectoryView
+
+if TYPE_CHECKING:
+    from caseload.audit.verify import VerifyReport
 
 __all__ = ["Caseload"]
 
@@ -161,6 +169,29 @@ def _optional_moment(value: object) -> datetime | None:
     raise InvalidValue(f"as_known_at must be a timezone-aware datetime, not {type(value).__name__}")
 
 
+P = ParamSpec("P")
+
+
+def _command(
+    method: Callable[Concatenate[Caseload, P], T],
+) -> Callable[Concatenate[Caseload, P], T]:
+    """Mark a method as a command: a read-only session refuses it before anything else."""
+
+    @functools.wraps(method)
+    def command(self: Caseload, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        self._writable()
+        return method(self, *args, **kwargs)
+
+    return command
+
+
+def _is_digest(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
 def _key_check(key: bytes) -> str:
     """A value that identifies the pseudonym key without revealing it."""
     return hmac.new(key, b"caseload pseudonym key check", "sha256").hexdigest()
@@ -212,6 +243,8 @@ class Caseload:
         self._projections_store: ProjectionStore | None = None
         self._log_reader: LogReader | None = None
         self._projection_settings = projection_settings or ProjectionSettings()
+        self._pin: int | None = None
+        self._chain: ChainSource | None = None
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
         try:
             with self._store.setup_lock():
@@ -221,6 +254,58 @@ class Caseload:
             raise StoreUnavailable(f"cannot open {self._store.description}: {reason}") from None
 
     # ----------------------------------------------------------------- plumbing
+
+    @classmethod
+    def open_readonly(
+        cls,
+        store: str | os.PathLike[str] | None = None,
+        *,
+        as_known_at: datetime | None = None,
+        clock: Callable[[], date] = date.today,
+        projection_settings: ProjectionSettings | None = None,
+    ) -> Caseload:
+        """Open an existing store for replay only, pinned to one position of its log.
+
+        The session sees the log as it stood when it was opened, or as it was known at
+        `as_known_at` (a timezone-aware moment), and keeps seeing exactly that while
+        writers go on: every query, `history()`, `head()` and `verify()` stop at the pin.
+        Every command is refused with `ReadOnlySession`, and nothing is written: read
+        models folded past their stored state stay in memory.
+        """
+        moment = _optional_moment(as_known_at)
+        parsed = parse_store_url(store)
+        if parsed.kind == "memory":
+            raise ConfigurationError(
+                "memory:// lives only inside the application that wrote it; "
+                "open a SQLite file or PostgreSQL store read-only"
+            )
+        if parsed.kind == "sqlite":
+            path = parsed.env["SQLITE_DBNAME"]
+            if path != ":memory:" and not Path(path).exists():
+                raise StoreUnavailable(f"no store at {path}: there is no such file")
+        app = cls(store, clock=clock, projection_settings=projection_settings)
+        try:
+            app._pin_at(app._recorded_head())
+            if moment is not None:
+                app._pin_at(app.projections.known_position(moment))
+        except BaseException:
+            app.close()
+            raise
+        return app
+
+    def _pin_at(self, position: int) -> None:
+        self._pin = position
+        self._projections = None
+
+    @property
+    def pinned_at(self) -> int | None:
+        """The log position a read-only session is pinned to (None when writable)."""
+        return self._pin
+
+    def _chain_source(self) -> ChainSource:
+        if self._chain is None:
+            self._chain = chain_source(self._store, self._app.recorder)
+        return self._chain
 
     @property
     def store(self) -> str:
@@ -233,19 +318,25 @@ class Caseload:
             self._projections_store.close()
         if self._log_reader is not None:
             self._log_reader.close()
+        if self._chain is not None:
+            self._chain.close()
         self._app.close()
 
     @property
     def projections(self) -> Projections:
         """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
         if self._projections is None:
-            self._projections_store = projection_store(self._store)
-            self._log_reader = log_reader(self._app, self._store)
+            if self._projections_store is None:
+                self._projections_store = projection_store(self._store)
+            if self._log_reader is None:
+                self._log_reader = log_reader(self._app, self._store)
+            source: EventSource = self._log_reader
+            store: ProjectionStore = self._projections_store
+            if self._pin is not None:
+                source = PinnedSource(source, self._pin)
+                store = PinnedProjectionStore(store, self._pin)
             self._projections = Projections(
-                self._log_reader,
-                self._projections_store,
-                default_read_models(),
-                self._projection_settings,
+                source, store, default_read_models(), self._projection_settings
             )
         return self._projections
 
@@ -277,8 +368,16 @@ class Caseload:
     def _day(self, on: object) -> date:
         return check_business_date(on, today=self._today())
 
+    def _writable(self) -> None:
+        if self._pin is not None:
+            raise ReadOnlySession(
+                f"this session is read-only, pinned at log position {self._pin} of "
+                f"{self.store}: commands are refused; open the store with Caseload(...) to write"
+            )
+
     def _run(self, command: Callable[[], T]) -> T:
         """Run a command, retrying on fresh state when another writer got there first."""
+        self._writable()
         for attempt in range(1, self._max_attempts + 1):
             try:
                 return command()
@@ -298,12 +397,23 @@ class Caseload:
     def _load(self, kind: type[A], aggregate_id: UUID, error: type[CaseloadError]) -> A:
         what = kind.__name__.lower()
         try:
-            aggregate: Aggregate = self._app.repository.get(aggregate_id)
+            aggregate: Aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             raise error(f"no {what} with id {aggregate_id} in {self.store}") from None
         if not isinstance(aggregate, kind):
             raise error(f"{aggregate_id} is a {type(aggregate).__name__.lower()}, not a {what}")
         return aggregate
+
+    def _get(self, aggregate_id: UUID) -> Aggregate:
+        """An aggregate as it stands now, or at the pin of a read-only session."""
+        if self._pin is None:
+            aggregate: Aggregate = self._app.repository.get(aggregate_id)
+            return aggregate
+        version = self._chain_source().version_at(aggregate_id, self._pin)
+        if version is None:
+            raise AggregateNotFoundError(aggregate_id)
+        pinned: Aggregate = self._app.repository.get(aggregate_id, version=version)
+        return pinned
 
     def _broker(self, broker: object) -> Broker:
         return self._load(Broker, _as_id(broker, UnknownBroker, "broker"), UnknownBroker)
@@ -315,7 +425,7 @@ class Caseload:
     def _programme(self) -> Programme:
         """The store's programme; a default one (not yet saved) when none is configured."""
         try:
-            programme: Aggregate = self._app.repository.get(PROGRAMME_ID)
+            programme: Aggregate = self._get(PROGRAMME_ID)
         except AggregateNotFoundError:
             return Programme(
                 name=DEFAULT_PROGRAMME_NAME,
@@ -333,6 +443,7 @@ class Caseload:
 
     # ----------------------------------------------------------------- programme
 
+    @_command
     def configure_programme(
         self,
         *,
@@ -377,6 +488,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def set_caseload_policy(
         self,
         *,
@@ -420,6 +532,7 @@ class Caseload:
 
     # ----------------------------------------------------------------- brokers
 
+    @_command
     def register_broker(self, *, name: str, team: str, on: date, fte: Any = 1.0) -> UUID:
         """Register a broker in the programme; returns the broker's id."""
         name = _text(name, "broker name")
@@ -438,6 +551,7 @@ class Caseload:
 
         return self._run(command)
 
+    @_command
     def change_fte(self, broker: UUID, *, fte: Any, on: date) -> None:
         """Change a broker's FTE; refused if the new limit is below their caseload."""
         fte_value = validated_fte(fte)
@@ -451,6 +565,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def broker_left(self, broker: UUID, *, on: date) -> None:
         """Record that a broker left the programme; refused while they hold cases."""
         day = self._day(on)
@@ -464,6 +579,7 @@ class Caseload:
 
     # ----------------------------------------------------------------- trajectories
 
+    @_command
     def open_trajectory(
         self, *, cpr: str, on: date, pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
     ) -> UUID:
@@ -501,6 +617,7 @@ class Caseload:
 
         return self._run(command)
 
+    @_command
     def assign(self, trajectory: UUID, broker: UUID, *, on: date) -> None:
         """Give an unassigned trajectory to a broker, within the broker's limit."""
         day = self._day(on)
@@ -516,6 +633,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def transfer(self, trajectory: UUID, *, to_broker: UUID, on: date) -> None:
         """Move a trajectory to another broker; both brokers and the case in one write."""
         day = self._day(on)
@@ -532,6 +650,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def close_trajectory(self, trajectory: UUID, *, on: date, reason: ClosureReason) -> None:
         """Close a trajectory; its broker's case is released in the same write."""
         reason = _member(reason, ClosureReason, "closure reason")
@@ -551,6 +670,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def record_contact(
         self,
         trajectory: UUID,
@@ -581,6 +701,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def record_progress(self, trajectory: UUID, *, on: date, scores: dict[str, int]) -> None:
         """Record scores on the programme's progression indicators."""
         day = self._day(on)
@@ -593,6 +714,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def record_job_placement(
         self,
         trajectory: UUID,
@@ -612,6 +734,7 @@ class Caseload:
 
         self._run(command)
 
+    @_command
     def record_review(self, trajectory: UUID, *, on: date, outcome: ReviewOutcome) -> None:
         """Record the outcome of a management case review (sagssparring)."""
         outcome = _member(outcome, ReviewOutcome, "review outcome")
@@ -630,7 +753,9 @@ class Caseload:
         """Every stored event in the order it was recorded (read in batches)."""
         start = 1
         while True:
-            batch = self._app.recorder.select_notifications(start=start, limit=_BATCH)
+            batch = self._app.recorder.select_notifications(
+                start=start, limit=_BATCH, stop=self._pin
+            )
             if not batch:
                 return
             for notification in batch:
@@ -651,8 +776,56 @@ class Caseload:
         return projections.history(last)
 
     def head(self) -> int:
-        """The position of the latest event in the log (0 when the log is empty)."""
+        """The position of the latest event in the log (0 when the log is empty); for a
+        read-only session, the position it is pinned at."""
+        return self._recorded_head() if self._pin is None else self._pin
+
+    def _recorded_head(self) -> int:
         return self._app.recorder.max_notification_id() or 0
+
+    # ----------------------------------------------------------------- audit
+
+    def seal(self) -> Seal:
+        """Record a seal of the log: the hash chain's head, its position and the moment.
+
+        Keep the returned `digest` outside the database (print it, file it with the
+        auditor): `verify(expect_seal=digest)` then proves the log up to the seal was not
+        rewritten, even by someone who recomputed the whole chain.
+        """
+        self._writable()
+        try:
+            return self._chain_source().seal(datetime.now(UTC))
+        except (PersistenceError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"{self.store} failed: {error}") from None
+
+    def verify(self, *, expect_seal: str | None = None) -> VerifyReport:
+        """Replay the whole log and prove it unaltered, every rule kept on every date, and
+        every stored read model equal to a fresh fold; see `caseload.audit.verify`.
+
+        `expect_seal` is a seal digest kept outside the database: it must be one of the
+        store's seals, and the log must still have the head it pinned.
+        """
+        from caseload.audit.verify import verify_store
+
+        if expect_seal is not None and not _is_digest(expect_seal):
+            raise InvalidValue("a seal digest is 64 hexadecimal characters")
+        projections = self.projections  # opens the projection store
+        assert self._projections_store is not None
+        store: ProjectionStore = self._projections_store
+        source = self._chain_source()
+        if self._pin is not None:
+            store = PinnedProjectionStore(store, self._pin)
+            source = PinnedChain(source, self._pin)
+        del projections
+        transcoder = self._app.mapper.transcoder
+        assert isinstance(transcoder, JSONTranscoder)
+        return verify_store(
+            source,
+            EventDecoder(transcoder),
+            store,
+            default_read_models(),
+            expect_seal=expect_seal,
+        )
 
     def caseload(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None

@@ -41,10 +41,9 @@ def test_every_event_gets_its_link_in_order(app: Caseload) -> None:
     assert check.summary.startswith(f"{app.head()} events chained")
 
 
-def test_concurrent_writers_keep_one_unbroken_chain(store_url: str) -> None:
+def test_concurrent_writers_keep_one_unbroken_chain(shared_store_url: str) -> None:
     """Writers racing on one store: links follow commit order, with no gap or fork."""
-    if store_url == "memory://":
-        pytest.skip("memory:// is one process's store; the race needs a shared one")
+    store_url = shared_store_url
     with Caseload(store_url, pseudonym_key=KEY) as setup:
         brokers = [setup.register_broker(name=f"B{i}", team="T", on=START) for i in range(4)]
 

@@ -89,6 +89,14 @@ def id_text(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
 
 
+def _bytes(value: object) -> bytes:
+    """A stored state as bytes (a SQLite column altered by hand may hold text)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    assert isinstance(value, bytes | bytearray | memoryview)
+    return bytes(value)
+
+
 def _links(
     previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
 ) -> list[tuple[int, bytes]]:
@@ -380,7 +388,7 @@ class _SQLSource:
 
     def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
         return [
-            StoredRow(int(row[0]), id_text(row[1]), int(row[2]), row[3], bytes(row[4]))
+            StoredRow(int(row[0]), id_text(row[1]), int(row[2]), str(row[3]), _bytes(row[4]))
             for row in self._query(self._select_rows, (after, last, limit))
         ]
 

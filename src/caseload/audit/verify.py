@@ -1,0 +1,362 @@
+"""`verify`: prove the log unaltered, every rule kept on every date, and the read models true.
+
+Three checks, each replaying the log up to one pinned position (the head when the check
+starts, so writers may go on meanwhile):
+
+1. **Log unaltered**: every event row is recomputed into the hash chain and compared with
+   its stored link; an altered byte, a deleted, inserted or reordered row breaks the chain
+   at the first such row. Every seal is recomputed too, and a seal digest kept outside the
+   database (`expect_seal`) must be one of them.
+2. **Rules kept**: the log, decoded, is checked by `caseload.audit.rules.check_rules` on every
+   date (caseload limits, one broker per trajectory, events within their trajectory's life).
+3. **Read models true**: each stored read-model state must hash to its digest, and equal a
+   fresh fold of the log up to the position it says it reflects.
+
+A failed check names its first offending event by log position, aggregate id and event
+type: never a CPR number, name or pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.audit.chain import (
+    GENESIS,
+    SEAL_GENESIS,
+    ChainSource,
+    StoredRow,
+    iter_links,
+    iter_rows,
+    link,
+    seal_digest,
+)
+from caseload.projections.base import ReadModel
+from caseload.projections.log import EventDecoder
+from caseload.projections.store import ProjectionStore, decompress
+
+__all__ = ["Check", "Finding", "VerifyReport", "verify_store"]
+
+CHAIN = "log unaltered (hash chain and seals)"
+RULES = "no rule broken on any date"
+READ_MODELS = "read models equal a fresh rebuild"
+
+
+@attrs.frozen
+class Finding:
+    """The first offending event of a failed check (no personal data)."""
+
+    message: str
+    position: int | None = None
+    aggregate_id: str | None = None
+    event_type: str | None = None
+
+
+@attrs.frozen
+class Check:
+    """One check of `verify`: its name, whether it passed, and what it found."""
+
+    name: str
+    ok: bool
+    summary: str
+    finding: Finding | None = None
+    details: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class VerifyReport:
+    """The outcome of `verify`: every check, run against the log up to `position`."""
+
+    position: int
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return all(check.ok for check in self.checks)
+
+
+def _event_type(topic: str) -> str:
+    """The event class named by a topic (`module:Class.Event` → `Class.Event`)."""
+    return topic.rpartition(":")[2][:80]
+
+
+def _row_finding(message: str, row: StoredRow) -> Finding:
+    return Finding(message, row.position, row.originator_id, _event_type(row.topic))
+
+
+# ------------------------------------------------------------------- 1. the chain
+
+
+def check_chain(source: ChainSource, last: int, expect_seal: str | None = None) -> Check:
+    """Recompute the chain up to position `last` and every seal; compare with the stored."""
+    seals = source.seals()
+    wanted = {seal[1] for seal in seals}
+    heads: dict[int, bytes] = {0: GENESIS}
+    finding, count = _walk_chain(source, last, wanted, heads)
+    if finding is not None:
+        return Check(CHAIN, False, "the hash chain is broken", finding)
+    problems = _check_seals(seals, heads, last, expect_seal)
+    if problems:
+        return Check(
+            CHAIN, False, problems[0].message, problems[0], tuple(p.message for p in problems[1:])
+        )
+    if seals:
+        number, position = seals[-1][0], seals[-1][1]
+        sealed = f"; seal {number} pins position {position}"
+        after = last - position
+        sealed += f" ({after} event{'s' if after != 1 else ''} recorded since)" if after else ""
+    else:
+        sealed = "; not sealed yet (`caseload seal` pins the head)"
+    expected = (
+        f"; the given seal digest matches seal {_seal_number(seals, expect_seal)}"
+        if expect_seal
+        else ""
+    )
+    return Check(CHAIN, True, f"{count} events chained{sealed}{expected}")
+
+
+def _seal_number(seals: Sequence[tuple[int, int, bytes, str, bytes]], digest: str | None) -> int:
+    return next(seal[0] for seal in seals if seal[4].hex() == digest)
+
+
+def _walk_chain(
+    source: ChainSource, last: int, wanted: set[int], heads: dict[int, bytes]
+) -> tuple[Finding | None, int]:
+    rows = iter_rows(source, last)
+    links = iter_links(source, last)
+    row = next(rows, None)
+    stored = next(links, None)
+    previous = GENESIS
+    count = 0
+    while row is not None or stored is not None:
+        if stored is None or (row is not None and row.position < stored[0]):
+            assert row is not None
+            return _row_finding(
+                f"the event at position {row.position} has no chain link: it was inserted "
+                "outside the application",
+                row,
+            ), count
+        if row is None or stored[0] < row.position:
+            return Finding(
+                f"the event at position {stored[0]} is missing: the chain has a link for it, "
+                "so it was deleted",
+                stored[0],
+            ), count
+        previous = link(
+            previous, row.position, row.originator_id, row.version, row.topic, row.state
+        )
+        if previous != stored[1]:
+            return _row_finding(
+                f"the event at position {row.position} does not match its chain link: "
+                "it was altered, reordered or its link was rewritten",
+                row,
+            ), count
+        if row.position in wanted:
+            heads[row.position] = previous
+        count += 1
+        row = next(rows, None)
+        stored = next(links, None)
+    return None, count
+
+
+def _check_seals(
+    seals: Sequence[tuple[int, int, bytes, str, bytes]],
+    heads: dict[int, bytes],
+    last: int,
+    expect_seal: str | None,
+) -> list[Finding]:
+    problems: list[Finding] = []
+    previous = SEAL_GENESIS
+    for expected_number, (number, position, head, sealed_at, digest) in enumerate(seals, 1):
+        if number != expected_number:
+            problems.append(Finding(f"seal {expected_number} is missing: seals were deleted"))
+            break
+        recomputed = seal_digest(previous, number, position, head, sealed_at)
+        if recomputed != digest:
+            problems.append(Finding(f"seal {number} does not match its digest: it was altered"))
+            break
+        if position > last:
+            problems.append(
+                Finding(
+                    f"seal {number} pins position {position} but the log ends at {last}: "
+                    "events were deleted",
+                    position,
+                )
+            )
+        elif heads.get(position) != head:
+            problems.append(
+                Finding(
+                    f"seal {number} pins a chain head at position {position} that the log no "
+                    "longer has: the log was rewritten",
+                    position,
+                )
+            )
+        previous = digest
+    if expect_seal is not None and not any(seal[4].hex() == expect_seal for seal in seals):
+        problems.append(
+            Finding(
+                "the given seal digest is not one of this store's seals: the seals were "
+                "rewritten, or it is another store's"
+            )
+        )
+    return problems
+
+
+# ------------------------------------------------------------------- 2 and 3: replay
+
+
+class _Replay:
+    """Decode the log once, feeding the rule checker and the read-model folds."""
+
+    def __init__(self, source: ChainSource, decoder: EventDecoder, last: int) -> None:
+        self._source = source
+        self._decoder = decoder
+        self._last = last
+        self.failure: Finding | None = None
+        self.position = 0
+        self.listeners: list[Callable[[int, DomainEvent], None]] = []
+
+    def events(self) -> Iterator[tuple[int, DomainEvent]]:
+        decode = self._decoder.decode
+        for row in iter_rows(self._source, self._last):
+            try:
+                event = decode(row.originator_id, row.version, row.topic, row.state)
+            except Exception as error:  # any undecodable row: report, don't crash
+                self.failure = _row_finding(
+                    f"the event at position {row.position} cannot be read ({type(error).__name__})",
+                    row,
+                )
+                return
+            self.position = row.position
+            for listener in self.listeners:
+                listener(row.position, event)
+            yield row.position, event
+
+
+class _Folds:
+    """Fresh folds of the read models, each stopped at its stored state's position."""
+
+    def __init__(self, models: Sequence[ReadModel[Any]], stored: dict[str, Any]) -> None:
+        self.models = {m.name: m for m in models}
+        self.stored = stored
+        self.states = {name: self.models[name].initial() for name in stored}
+        self.appliers = [
+            (stored[name].position, self.models[name].apply, self.states[name]) for name in stored
+        ]
+
+    def __call__(self, position: int, event: DomainEvent) -> None:
+        for until, apply, state in self.appliers:
+            if position <= until:
+                apply(state, event)
+
+
+def verify_store(
+    source: ChainSource,
+    decoder: EventDecoder,
+    projection_store: ProjectionStore,
+    models: Sequence[ReadModel[Any]],
+    *,
+    expect_seal: str | None = None,
+) -> VerifyReport:
+    """Run the three checks against a store (see the module's docstring)."""
+    from caseload.audit.rules import check_rules
+
+    if expect_seal is not None:
+        expect_seal = expect_seal.strip().lower()
+    names = [model.name for model in models]
+    stored = projection_store.load(names)
+    last = max([source.head(), *(state.position for state in stored.values())])
+    chain = check_chain(source, last, expect_seal)
+
+    current = {m.name: m for m in models}
+    state_problems: list[Finding] = []
+    comparable: dict[str, Any] = {}
+    for name, state in stored.items():
+        model = current[name]
+        if state.version != model.version:
+            state_problems.append(
+                Finding(
+                    f"read model {name} is stored at version {state.version} but this "
+                    f"library's is {model.version}: run `caseload rebuild`"
+                )
+            )
+        elif hashlib.sha256(decompress(state.state)).hexdigest() != state.digest:
+            state_problems.append(
+                Finding(f"the stored state of read model {name} does not match its own digest")
+            )
+        else:
+            comparable[name] = state
+    folds = _Folds(models, comparable)
+    replay = _Replay(source, decoder, last)
+    replay.listeners.append(folds)
+    rules: Any = None
+    fresh: dict[str, str] = {}
+    try:
+        rules = check_rules(replay.events())
+        fresh = {name: folds.models[name].digest(folds.states[name]) for name in comparable}
+    except Exception as error:  # a log altered into nonsense must not crash verify
+        position = replay.position
+        replay.failure = replay.failure or Finding(
+            f"the log stops making sense at position {position} ({type(error).__name__})",
+            position or None,
+        )
+    rules_check = _rules_check(rules, replay.failure)
+    models_check = _models_check(models, stored, comparable, fresh, state_problems, replay.failure)
+    return VerifyReport(last, (chain, rules_check, models_check))
+
+
+def _rules_check(report: Any, failure: Finding | None) -> Check:
+    if failure is not None:
+        return Check(RULES, False, "the log could not be read to the end", failure)
+    if report.ok:
+        return Check(RULES, True, report.summary)
+    violations = report.violations
+    first = violations[0]
+    finding = Finding(
+        first.message,
+        first.position,
+        None if first.aggregate_id is None else str(first.aggregate_id),
+        first.event_type,
+    )
+    more = tuple(v.message for v in violations[1:10])
+    return Check(RULES, False, report.summary, finding, more)
+
+
+def _models_check(
+    models: Sequence[ReadModel[Any]],
+    stored: dict[str, Any],
+    comparable: dict[str, Any],
+    fresh: dict[str, str],
+    problems: list[Finding],
+    failure: Finding | None,
+) -> Check:
+    if failure is not None:
+        return Check(READ_MODELS, False, "the log could not be read to the end", failure)
+    problems = list(problems)
+    for name, state in comparable.items():
+        if fresh[name] != state.digest:
+            problems.append(
+                Finding(
+                    f"read model {name} at position {state.position} differs from a fresh "
+                    "fold of the log: run `caseload rebuild`",
+                    state.position,
+                )
+            )
+    if problems:
+        return Check(
+            READ_MODELS,
+            False,
+            f"{len(problems)} of {len(models)} read models differ",
+            problems[0],
+            tuple(p.message for p in problems[1:]),
+        )
+    missing = [m.name for m in models if m.name not in stored]
+    summary = f"{len(comparable)} stored read models equal a fresh fold"
+    if missing:
+        summary += f"; not stored yet: {', '.join(missing)}"
+    return Check(READ_MODELS, True, summary)

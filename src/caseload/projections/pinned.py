@@ -1,0 +1,147 @@
+"""Read-only replay sessions pinned to a log position.
+
+An auditor's session reads the log and the stored read models up to one position, however
+far writers and projection workers move on meanwhile, and writes nothing: whatever the
+runner would persist (states folded past the stored ones, index rows) stays in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from eventsourcing.domain import DomainEvent
+
+from caseload.domain.errors import ReadOnlySession
+from caseload.projections.base import canonical_bytes
+from caseload.projections.runner import EventSource
+from caseload.projections.store import (
+    IndexRow,
+    LateEvent,
+    ProjectionStore,
+    StoredState,
+    compress,
+)
+
+__all__ = ["PinnedProjectionStore", "PinnedSource"]
+
+INDEX = "log_index"
+
+
+class PinnedSource:
+    """The log up to position `last`, and nothing after it."""
+
+    def __init__(self, source: EventSource, last: int) -> None:
+        self._source = source
+        self.last = last
+
+    def head(self) -> int:
+        return min(self._source.head(), self.last)
+
+    def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        if start > self.last:
+            return []
+        return [
+            item
+            for item in self._source.read(start, min(limit, self.last - start + 1))
+            if item[0] <= self.last
+        ]
+
+
+class PinnedProjectionStore(ProjectionStore):
+    """A store's read models as they stood at log position `last`, never written.
+
+    A stored state past `last` is replaced by its latest checkpoint at or before `last`
+    (the runner folds on from there); the log index by its last row at or before `last`.
+    Commits go to memory only.
+    """
+
+    def __init__(self, base: ProjectionStore, last: int) -> None:
+        self._base = base
+        self._last = last
+        self._lock = threading.RLock()
+        self._states: dict[str, StoredState] = {}
+        self._checkpoints: dict[str, list[StoredState]] = {}
+        self._index: dict[int, IndexRow] = {}
+        self._late: dict[int, LateEvent] = {}
+
+    def _pinned(self, name: str, stored: StoredState) -> StoredState | None:
+        if stored.position <= self._last:
+            return stored
+        if name == INDEX:
+            rows = [row for row in self.index_rows() if row.position <= self._last]
+            if not rows:
+                return None
+            row = rows[-1]
+            data = {"max_recorded": row.max_recorded, "max_occurred": row.max_occurred}
+            return StoredState(1, row.position, compress(canonical_bytes(data)), "")
+        return self._base.checkpoint(name, stored.version, self._last)
+
+    def load(self, names: Sequence[str]) -> dict[str, StoredState]:
+        with self._lock:
+            found = {name: self._states[name] for name in names if name in self._states}
+            rest = [name for name in names if name not in found]
+            for name, stored in self._base.load(rest).items():
+                pinned = self._pinned(name, stored)
+                if pinned is not None:
+                    found[name] = pinned
+            return found
+
+    def commit(
+        self,
+        expected: dict[str, int],
+        states: dict[str, StoredState],
+        index: Sequence[IndexRow] = (),
+        late: Sequence[LateEvent] = (),
+        checkpoints: Sequence[tuple[str, StoredState]] = (),
+    ) -> bool:
+        with self._lock:
+            current = self.load(list(expected))
+            for name, position in expected.items():
+                if (current[name].position if name in current else 0) != position:
+                    return False
+            self._states.update(states)
+            self._index.update((row.position, row) for row in index)
+            self._late.update((event.position, event) for event in late)
+            for name, checkpoint in checkpoints:
+                self._checkpoints.setdefault(name, []).append(checkpoint)
+            return True
+
+    def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
+        bound = min(at_most, self._last)
+        with self._lock:
+            candidates = [
+                c
+                for c in self._checkpoints.get(name, [])
+                if c.version == version and c.position <= bound
+            ]
+        stored = self._base.checkpoint(name, version, bound)
+        if stored is not None:
+            candidates.append(stored)
+        return max(candidates, key=lambda c: c.position) if candidates else None
+
+    def index_rows(self) -> list[IndexRow]:
+        rows = {row.position: row for row in self._base.index_rows() if row.position <= self._last}
+        with self._lock:
+            rows.update(self._index)
+        return [rows[position] for position in sorted(rows)]
+
+    def late_events(self, after: int, until: int, on: str) -> list[int]:
+        until = min(until, self._last)
+        positions = set(self._base.late_events(after, until, on))
+        with self._lock:
+            positions.update(
+                event.position
+                for event in self._late.values()
+                if after < event.position <= until and (event.always or event.occurred_on <= on)
+            )
+        return sorted(positions)
+
+    def delete(self, names: Sequence[str]) -> None:
+        raise ReadOnlySession(
+            f"this session is pinned read-only at log position {self._last}: "
+            "read models cannot be rebuilt from it"
+        )
+
+    def close(self) -> None:
+        """The base store belongs to the application, which closes it."""

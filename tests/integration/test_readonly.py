@@ -1,0 +1,94 @@
+"""Read-only replay sessions: pinned to one log position, refusing every command."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from caseload import Caseload
+from caseload.domain.errors import (
+    ConfigurationError,
+    InvalidValue,
+    ReadOnlySession,
+    StoreUnavailable,
+)
+from tests.conftest import KEY, fixed_clock
+from tests.unit._support import START, give_cases, next_cpr
+
+
+def _writer(url: str) -> Caseload:
+    return Caseload(url, pseudonym_key=KEY, clock=fixed_clock)
+
+
+def test_a_session_keeps_seeing_the_log_it_was_opened_on(shared_store_url: str) -> None:
+    with _writer(shared_store_url) as writer:
+        broker = writer.register_broker(name="B", team="T", on=START)
+        give_cases(writer, broker, 3)
+        with Caseload.open_readonly(shared_store_url, clock=fixed_clock) as auditor:
+            pinned = auditor.head()
+            assert pinned == writer.head()
+            before = (auditor.caseload(), auditor.role_coverage(), auditor.broker(broker))
+            give_cases(writer, broker, 4)
+            writer.projections.catch_up(persist=True)  # a worker moves the stored state on
+            assert writer.head() > pinned
+            assert auditor.head() == pinned == auditor.pinned_at
+            after = (auditor.caseload(), auditor.role_coverage(), auditor.broker(broker))
+            assert after == before
+            assert auditor.caseload()[0].active_cases == 3
+            assert len(list(auditor.history())) == pinned
+            assert len(list(auditor.events())) == pinned
+        assert writer.caseload()[0].active_cases == 7
+
+
+def test_every_command_is_refused_and_nothing_written(shared_store_url: str) -> None:
+    with _writer(shared_store_url) as writer:
+        broker = writer.register_broker(name="B", team="T", on=START)
+        (case,) = give_cases(writer, broker, 1)
+    with Caseload.open_readonly(shared_store_url, clock=fixed_clock) as auditor:
+        head = auditor.head()
+        attempts = [
+            lambda: auditor.register_broker(name="C", team="T", on=START),
+            lambda: auditor.open_trajectory(cpr=next_cpr(), on=START),
+            lambda: auditor.record_contact(case, on=START, roles={"coach"}, channel="phone"),
+            lambda: auditor.set_caseload_policy(limit_per_fte=20, effective=START),
+            lambda: auditor.broker_left(broker, on=START),
+            auditor.seal,
+        ]
+        for attempt in attempts:
+            with pytest.raises(ReadOnlySession, match="read-only"):
+                attempt()
+        with pytest.raises(ReadOnlySession):
+            auditor.projections.rebuild()
+    with _writer(shared_store_url) as writer:
+        assert writer.head() == head
+
+
+def test_a_session_as_known_at_a_past_moment(shared_store_url: str) -> None:
+    with _writer(shared_store_url) as writer:
+        broker = writer.register_broker(name="B", team="T", on=START)
+        give_cases(writer, broker, 2)
+        known = writer.head()
+        time.sleep(0.01)
+        moment = datetime.now(UTC)
+        time.sleep(0.01)
+        give_cases(writer, broker, 5)
+    with Caseload.open_readonly(shared_store_url, as_known_at=moment, clock=fixed_clock) as auditor:
+        assert auditor.head() == known
+        assert auditor.caseload()[0].active_cases == 2
+        assert auditor.broker(broker).active_cases == frozenset(auditor.broker(broker).active_cases)
+        assert len(auditor.broker(broker).active_cases) == 2
+        assert len(list(auditor.history())) == known
+
+
+def test_opening_read_only_never_creates_a_store(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(StoreUnavailable, match="no such file"):
+        Caseload.open_readonly(str(missing))
+    assert not missing.exists()
+    with pytest.raises(ConfigurationError, match="memory://"):
+        Caseload.open_readonly("memory://")
+    with pytest.raises(InvalidValue, match="timezone-aware"):
+        Caseload.open_readonly(str(missing), as_known_at="2025-01-01")  # type: ignore[arg-type]
