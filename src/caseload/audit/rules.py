@@ -89,6 +89,9 @@ class Violation:
     """The broker concerned, if any."""
     message: str
     """One line naming the rule and the numbers."""
+    through: date | None = None
+    """For a caseload breach, its last day if it ended by the last day checked (None while
+    it lasts, and for the rules about single events)."""
 
 
 @attrs.frozen
@@ -228,9 +231,19 @@ class _Checker:
 
     # ------------------------------------------------------------- reporting
 
-    def report(self, rule: str, cause: _Cause, on: int, broker: UUID | None, text: str) -> None:
+    def report(
+        self,
+        rule: str,
+        cause: _Cause,
+        on: int,
+        broker: UUID | None,
+        text: str,
+        through: date | None = None,
+    ) -> None:
         position, aggregate_id, event_type = cause
-        violation = Violation(rule, position, aggregate_id, event_type, _d(on), broker, text)
+        violation = Violation(
+            rule, position, aggregate_id, event_type, _d(on), broker, text, through
+        )
         self.total += 1
         self.by_rule[rule] += 1
         heapq.heappush(self.kept, (-position, -next(self.serial), violation))
@@ -772,6 +785,7 @@ class _Checker:
             f"{_d(first)}, over the limit of {self.limit_at(broker, first)} in force that day "
             f"(policy {policy.name!r}: {policy.limit_per_fte} per FTE × {fte:.2f} FTE), "
             f"{lasted}",
+            _d(end - 1) if end - 1 < last_day else None,
         )
 
 
