@@ -365,8 +365,8 @@ citizen pseudonym and no broker's name is in the dataset.
 
 **Dates.** Dates are business dates (the day a thing happened) as YYYY-MM-DD, except
 `recorded_on`, the day it was entered in the log. The `reference_date` in `manifest.json`
-is the latest business date in the log; after-exit statuses and the monthly caseload are
-counted up to it.
+is the latest business date of the exported citizens' and brokers' facts; after-exit
+statuses and the monthly caseload are counted up to it.
 
 **Types.** `id` and `text` are strings; `date` is a date; `integer` a whole number;
 `decimal` a number with a fractional part (a float in Parquet); `boolean` is `true` or
@@ -377,10 +377,10 @@ row and `\\n` line ends.
 **Terms.** A *broker* (jobformidler) is the citizen's one personal caseworker, holding at
 most a limit of cases (30 per full-time post under the default policy). A *trajectory*
 (borgerforløb) is one citizen's course through the programme. A *resource pathway*
-(ressourceforløb) is the Danish programme for citizens with complex problems beyond
-unemployment; the programme's brokers hold only trajectories of that kind. The broker
-covers four *roles* for each citizen: authority, employer liaison, mentor-like support
-and coach.
+(ressourceforløb) is a municipal pathway of one to five years for citizens with complex
+problems beyond unemployment, meant to build up their capacity for work; the programme's
+brokers hold only trajectories of that kind. The broker covers four *roles* for each
+citizen: authority, employer liaison, mentor-like support and coach.
 """
 
 

@@ -77,7 +77,12 @@ TABLES: tuple[Table, ...] = (
             _id("broker_id", "the broker"),
             Column("team", "text", "The team the broker belongs to."),
             Column("registered_on", "date", "The day the broker joined the programme."),
-            Column("left_on", "date", "The day the broker left the programme.", nullable=True),
+            Column(
+                "left_on",
+                "date",
+                "The day the broker left the programme; empty while they are in it.",
+                nullable=True,
+            ),
             Column(
                 "fte",
                 "decimal",
@@ -91,7 +96,7 @@ TABLES: tuple[Table, ...] = (
         "a trajectory (borgerforløb): one citizen's course through the programme, from "
         "opening to closure",
         (
-            _TRAJECTORY,
+            _id("trajectory_id", "the trajectory"),
             _id(
                 "citizen_id",
                 "the citizen; a citizen who comes back has several trajectories with the "
