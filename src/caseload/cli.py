@@ -372,7 +372,9 @@ def export_command(
         ..., "--out", help="A new or empty directory to write the dataset into."
     ),
     file_format: str = typer.Option(
-        "csv", "--format", help=f"{' or '.join(FORMATS)} (parquet needs caseload[parquet])."
+        "csv",
+        "--format",
+        help=f"{' or '.join(FORMATS)} (parquet needs pyarrow, the 'parquet' extra).",
     ),
     as_known_at: str | None = typer.Option(
         None,
