@@ -825,6 +825,7 @@ class Caseload:
             store,
             default_read_models(),
             expect_seal=expect_seal,
+            today=self.today(),
         )
 
     def caseload(

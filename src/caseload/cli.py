@@ -1,4 +1,4 @@
-"""The `caseload` command: demo, simulate, status, rebuild and export.
+"""The `caseload` command: demo, simulate, status, rebuild, verify, seal and export.
 
 Exit 0 on success, 2 on a user mistake (one `caseload: error:` line on stderr, no traceback),
 130 when interrupted. With `--json` only the machine output goes to stdout; progress bars and
@@ -36,9 +36,13 @@ from caseload.cli_render import (
     caseload_table,
     coverage_table,
     print_rebuild,
+    print_seal,
     print_status,
+    print_verify,
     rebuild_json,
+    seal_json,
     status_json,
+    verify_json,
 )
 from caseload.domain.errors import (
     CaseloadError,
@@ -431,6 +435,57 @@ def export_command(
         highlight=False,
         soft_wrap=True,
     )
+
+
+FAILED_CHECK = 1
+
+
+@cli.command()
+def verify(
+    store: str = _store_option(),
+    seal: str | None = typer.Option(
+        None,
+        "--seal",
+        help="A seal digest kept outside the database (from `caseload seal`): it must be "
+        "one of the store's seals and still match the log.",
+    ),
+    as_json: bool = _json_option(),
+) -> None:
+    """Prove the log unaltered, no rule ever broken, and every read model true.
+
+    Replays the whole history up to the head when it starts (writers may go on):
+    (1) the hash chain and every seal, (2) every rule on every date, (3) every stored read
+    model against a fresh fold. Prints each check with ✓ or ✗ and, for a failure, its
+    first offending event (position, aggregate, type; never personal data). Exit 0 when
+    every check passes, 1 when one fails, 2 on a usage error. Writes nothing.
+    """
+    with _user_errors(), Caseload.open_readonly(store) as app:
+        description = app.store
+        with err.status("verifying: replaying the log", spinner="dots"):
+            report = app.verify(expect_seal=seal)
+    if as_json:
+        _emit_json(verify_json(report, description))
+    else:
+        print_verify(out, report, description)
+    if not report.ok:
+        raise typer.Exit(FAILED_CHECK)
+
+
+@cli.command("seal")
+def seal_command(store: str = _store_option(), as_json: bool = _json_option()) -> None:
+    """Seal the log: record the hash chain's head, its position and the time.
+
+    The seal is itself chained. Keep the printed digest outside the database (a ticket, a
+    letter, a second system): `caseload verify --seal DIGEST` then detects even a rewrite of
+    the whole chain.
+    """
+    with _user_errors(), _existing(store) as app:
+        sealed = app.seal()
+        description = app.store
+    if as_json:
+        _emit_json(seal_json(sealed, description))
+    else:
+        print_seal(out, sealed, description)
 
 
 def main() -> None:

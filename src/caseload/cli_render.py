@@ -9,6 +9,8 @@ import attrs
 from rich.console import Console
 from rich.table import Table
 
+from caseload.audit.chain import Seal
+from caseload.audit.verify import VerifyReport
 from caseload.domain.values import Role
 from caseload.projections.attention import AttentionReport
 from caseload.projections.caseload_counts import CaseloadRow
@@ -22,9 +24,13 @@ __all__ = [
     "caseload_table",
     "coverage_table",
     "print_rebuild",
+    "print_seal",
     "print_status",
+    "print_verify",
     "rebuild_json",
+    "seal_json",
     "status_json",
+    "verify_json",
 ]
 
 
@@ -170,5 +176,85 @@ def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
         f"Folded {result.events} events of {store} in {result.seconds:.2f} s "
         f"({result.events_per_second:,.0f} events/s)",
         highlight=False,
+        soft_wrap=True,
+    )
+
+
+def verify_json(report: VerifyReport, store: str) -> dict[str, Any]:
+    """The machine-readable outcome of `verify`: every check and its first finding."""
+    return {
+        "store": store,
+        "ok": report.ok,
+        "position": report.position,
+        "checks": [
+            {
+                "name": check.name,
+                "ok": check.ok,
+                "summary": check.summary,
+                "first_offending_event": None
+                if check.finding is None
+                else attrs.asdict(check.finding),
+                "more": list(check.details),
+            }
+            for check in report.checks
+        ],
+    }
+
+
+def print_verify(out: Console, report: VerifyReport, store: str) -> None:
+    """Each check with ✓ or ✗; for a failure, its first offending event."""
+    out.print(f"Verifying {store} up to log position {report.position}", highlight=False)
+    for check in report.checks:
+        mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
+        out.print(f"{mark} {check.name}: ", end="", soft_wrap=True)
+        out.print(check.summary, highlight=False, markup=False, soft_wrap=True)
+        finding = check.finding
+        if finding is None:
+            continue
+        out.print(f"    {finding.message}", highlight=False, markup=False, soft_wrap=True)
+        if finding.position is not None:
+            where = [f"position {finding.position}"]
+            if finding.aggregate_id is not None:
+                where.append(f"aggregate {finding.aggregate_id}")
+            if finding.event_type is not None:
+                where.append(f"type {finding.event_type}")
+            out.print(
+                f"    first offending event: {', '.join(where)}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        for more in check.details:
+            out.print(f"    also: {more}", highlight=False, markup=False, soft_wrap=True)
+    verdict = "every check passed" if report.ok else "verification FAILED"
+    out.print(verdict, highlight=False)
+
+
+def seal_json(seal: Seal, store: str) -> dict[str, Any]:
+    """The machine-readable seal."""
+    return {
+        "store": store,
+        "number": seal.number,
+        "position": seal.position,
+        "head": seal.head,
+        "sealed_at": seal.sealed_at.isoformat(),
+        "digest": seal.digest,
+    }
+
+
+def print_seal(out: Console, seal: Seal, store: str) -> None:
+    """The seal, with what to do with its digest."""
+    out.print(
+        f"Sealed {store} at log position {seal.position} (seal {seal.number}, "
+        f"{seal.sealed_at.isoformat()}).",
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(f"Seal digest: {seal.digest}", highlight=False, soft_wrap=True)
+    out.print(
+        "Keep the digest outside the database; `caseload verify --seal DIGEST` then proves "
+        "the log up to this position unchanged.",
+        highlight=False,
+        markup=False,
         soft_wrap=True,
     )

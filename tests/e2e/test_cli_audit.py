@@ -1,0 +1,138 @@
+"""End-to-end tests of `caseload verify` and `caseload seal`, the auditor's walk-through:
+simulate, rebuild, verify (all ✓), tamper by hand, and see verify point at the event."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from caseload import Caseload
+from tests.conftest import KEY, fixed_clock
+from tests.e2e._cli import run_cli
+from tests.unit._support import START, give_cases
+
+SMALL = ("--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "audited.db"
+    simulated = run_cli(
+        "simulate", "--store", str(path), *SMALL, cwd=tmp_path, env={"CASELOAD_PSEUDONYM_KEY": KEY}
+    )
+    assert simulated.returncode == 0, simulated.stderr
+    rebuilt = run_cli("rebuild", "--store", str(path), "--json", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    return path
+
+
+def test_the_auditors_walk_through(store: Path, tmp_path: Path) -> None:
+    clean = run_cli("verify", "--store", str(store), cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    lines = clean.stdout.splitlines()
+    assert sum(line.startswith("✓ ") for line in lines) == 3
+    assert not any(line.startswith("✗") for line in lines)
+    assert "6 stored read models equal a fresh fold" in clean.stdout
+
+    with sqlite3.connect(store) as db:
+        position, topic, state = db.execute(
+            "SELECT rowid, topic, state FROM stored_events WHERE topic LIKE '%ContactRecorded' "
+            "ORDER BY rowid LIMIT 1"
+        ).fetchone()
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (state.replace(b"2024-", b"2023-", 1), position),
+        )
+    tampered = run_cli("verify", "--store", str(store), cwd=tmp_path)
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
+    assert "✗ log unaltered (hash chain and seals)" in tampered.stdout
+    assert f"first offending event: position {position}," in tampered.stdout, tampered.stdout
+    assert topic.rpartition(":")[2] in tampered.stdout
+    assert "Traceback" not in tampered.stderr
+
+
+def test_verify_json_lists_every_check(store: Path, tmp_path: Path) -> None:
+    result = run_cli("verify", "--store", str(store), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [check["ok"] for check in report["checks"]] == [True, True, True]
+    assert all(check["first_offending_event"] is None for check in report["checks"])
+    with sqlite3.connect(store) as db:
+        assert (
+            report["position"] == db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+        )
+
+
+def test_a_seal_digest_proves_the_log_up_to_it(store: Path, tmp_path: Path) -> None:
+    sealed = run_cli("seal", "--store", str(store), "--json", cwd=tmp_path)
+    assert sealed.returncode == 0, sealed.stderr
+    seal = json.loads(sealed.stdout)
+    assert seal["number"] == 1
+    assert len(seal["digest"]) == 64
+    human = run_cli("seal", "--store", str(store), cwd=tmp_path)
+    assert "Seal digest: " in human.stdout
+    good = run_cli("verify", "--store", str(store), "--seal", seal["digest"], cwd=tmp_path)
+    assert good.returncode == 0, good.stdout
+    assert "the given seal digest matches seal 1" in good.stdout
+    other = "0" * 64
+    unknown = run_cli("verify", "--store", str(store), "--seal", other, cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert "not one of this store's seals" in unknown.stdout
+
+
+def test_a_policy_lowered_below_a_caseload_is_reported_with_date_and_broker(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lowered.db"
+    with Caseload(str(path), pseudonym_key=KEY, clock=fixed_clock) as app:
+        busy = app.register_broker(name="Busy", team="T", on=START)
+        give_cases(app, busy, 3)
+        lowered = START + timedelta(days=30)
+        app.set_caseload_policy(
+            limit_per_fte=2, effective_from=lowered, on=START + timedelta(days=10)
+        )
+    result = run_cli("verify", "--store", str(path), "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    checks = {check["name"]: check for check in json.loads(result.stdout)["checks"]}
+    rules = checks["no rule broken on any date"]
+    assert rules["ok"] is False
+    finding = rules["first_offending_event"]
+    assert finding["event_type"] == "Programme.PolicyChanged"
+    assert f"broker {busy} held 3 cases on {lowered}, over the limit of 2" in finding["message"]
+    assert checks["log unaltered (hash chain and seals)"]["ok"] is True
+    assert "Busy" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("verify", "--store", "nosuch://x"), "unknown store scheme"),
+        (("verify", "--store", "missing.db"), "no such file"),
+        (("verify", "--store", "audited.db", "--seal", "xyz"), "64 hexadecimal"),
+        (("seal", "--store", "missing.db"), "no such file"),
+        (("seal", "--store", "nosuch://x"), "unknown store scheme"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    Caseload(str(tmp_path / "audited.db")).close()
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("caseload: error: ")
+    assert message in line
+
+
+def test_verify_and_seal_have_help(tmp_path: Path) -> None:
+    for command in ("verify", "seal"):
+        result = run_cli(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        assert "--store" in result.stdout
+        assert "--json" in result.stdout
