@@ -409,7 +409,7 @@ def export_command(
             raise InvalidValue(f"--format must be one of {', '.join(FORMATS)}")
         raw_key = export_key(key)
         try:
-            with _existing(store) as app:
+            with Caseload.open_readonly(store, as_known_at=known) as app:
                 manifest = export_dataset(
                     app,
                     Path(out_dir),
