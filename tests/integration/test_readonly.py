@@ -40,6 +40,9 @@ def test_a_session_keeps_seeing_the_log_it_was_opened_on(shared_store_url: str) 
             assert auditor.caseload()[0].active_cases == 3
             assert len(list(auditor.history())) == pinned
             assert len(list(auditor.events())) == pinned
+            report = auditor.verify()
+            assert report.ok, report
+            assert report.position == pinned
         assert writer.caseload()[0].active_cases == 7
 
 
