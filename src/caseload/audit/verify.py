@@ -139,7 +139,7 @@ def _walk_chain(
             assert row is not None
             return _row_finding(
                 f"the event at position {row.position} has no chain link: it was inserted "
-                "outside the application",
+                "outside the application, or written before the store kept a chain",
                 row,
             ), count
         if row is None or stored[0] < row.position:
