@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate, DomainEvent
+from hypothesis import event as note
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -255,11 +256,12 @@ _LOG_TODAY = _LOG_START + (_LOG_DAYS - 1) * D
 _log_steps = st.lists(
     st.one_of(
         st.tuples(st.just("take"), st.integers(0, 1), st.integers(0, 2)),
+        st.tuples(st.just("take"), st.integers(0, 1), st.integers(0, 2)),
         st.tuples(st.just("give"), st.integers(0, 1), st.integers(0, 2)),
         st.tuples(
             st.just("fte"), st.integers(0, 1), st.integers(0, 2), st.sampled_from([10, 20, 50, 100])
         ),
-        st.tuples(st.just("policy"), st.integers(0, _LOG_DAYS), st.integers(1, 20)),
+        st.tuples(st.just("policy"), st.integers(0, _LOG_DAYS), st.integers(1, 12)),
     ),
     max_size=22,
 )
@@ -379,53 +381,74 @@ def test_breaches_match_the_definition_day_by_day(steps: list[tuple[Any, ...]]) 
     is reported."""
     events, _ = _build_log(steps)
     report = check_rules(events, today=_LOG_TODAY, keep=10_000)
+    note(f"violations: {min(report.total_violations, 3)}")
     assert {rule for rule in report.by_rule if rule[0] != "caseload-limit"} == set()
     assert {(v.broker, v.on, v.position) for v in report.violations} == _expected_breaches(
         events, _LOG_TODAY
     )
 
 
-@settings(max_examples=30)
-@given(
-    before=histories(max_size=25),
-    policies=st.lists(
-        st.tuples(st.integers(0, 40), st.integers(0, 30), st.integers(1, 4)), max_size=3
+_office_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("assign"), st.integers(0, 1)),
+        st.tuples(st.just("assign"), st.integers(0, 1)),
+        st.tuples(st.just("assign"), st.integers(0, 1)),
+        st.tuples(st.just("close"), st.integers(0, 50)),
+        st.tuples(st.just("close"), st.integers(0, 50)),
+        st.tuples(st.just("transfer"), st.integers(0, 50), st.integers(0, 1)),
+        st.tuples(st.just("fte"), st.integers(0, 1), st.sampled_from(["0.1", "0.2", "0.3"])),
+        st.tuples(st.just("policy"), st.integers(0, 10), st.integers(0, 10), st.integers(1, 8)),
+        st.tuples(st.just("policy"), st.integers(0, 10), st.integers(0, 10), st.integers(1, 8)),
     ),
-    after=histories(max_size=15),
+    min_size=5,
+    max_size=30,
 )
-def test_breaches_agree_with_the_caseload_report(
-    before: list[object], policies: list[tuple[int, int, int]], after: list[object]
-) -> None:
-    """On logs the commands wrote, lowered and back-dated policies included, the breaches
-    verify reports are exactly the runs the caseload report shows, and no other rule is
-    broken."""
+
+
+@settings(max_examples=40)
+@given(steps=_office_steps)
+def test_breaches_agree_with_the_caseload_report(steps: list[tuple[Any, ...]]) -> None:
+    """On logs the commands wrote, with limits lowered, back-dated and raised again, the
+    breaches verify reports are exactly the runs the caseload report shows, and no other
+    rule is broken."""
     with new_app() as app:
-        run_history(app, before, start=START)
-        for decided, delay, per_fte in policies:
-            # Replacing a policy already in force is refused; the others are recorded.
-            with contextlib.suppress(CaseloadError):
-                app.set_caseload_policy(
-                    limit_per_fte=per_fte,
-                    effective_from=START + (decided + delay) * D,
-                    on=START + decided * D,
-                )
-        run_history(app, after, start=START + 50 * D)
+        brokers = [register(app, fte=0.2, name="Fifth"), register(app, fte=0.1, name="Tenth")]
+        cases = give_cases(app, brokers[0], 2) + give_cases(app, brokers[1], 2)
+        for number, step in enumerate(steps):
+            day = START + (number + 20) * D
+            with contextlib.suppress(CaseloadError):  # the commands the rules refuse
+                match step:
+                    case ("assign", who):
+                        cases.append(app.open_trajectory(cpr=next_cpr(), on=day))
+                        app.assign(cases[-1], brokers[who], on=day)
+                    case ("close", pick) if cases:
+                        case = cases[pick % len(cases)]
+                        app.close_trajectory(case, on=day, reason=ClosureReason.MOVED)
+                    case ("transfer", pick, who) if cases:
+                        app.transfer(cases[pick % len(cases)], to_broker=brokers[who], on=day)
+                    case ("fte", who, fte):
+                        app.change_fte(brokers[who], fte=fte, on=day)
+                    case ("policy", back, delay, per_fte):
+                        decided = day - back * D
+                        app.set_caseload_policy(
+                            limit_per_fte=per_fte, effective_from=decided + delay * D, on=decided
+                        )
         report = check_rules(app.history(), today=TODAY, keep=10_000)
         state = project_caseload(event for _, event in app.history())
     assert {rule for rule, _ in report.by_rule} <= {"caseload-limit"}
-    runs: dict[UUID, list[list[Any]]] = {}
-    for violation in sorted(report.violations, key=lambda v: v.on):
-        assert violation.broker is not None
-        own = runs.setdefault(violation.broker, [])
-        if own and own[-1][1] is not None and own[-1][1] + D == violation.on:
-            own[-1][1] = violation.through
+    runs: list[list[Any]] = []
+    for violation in sorted(report.violations, key=lambda v: (str(v.broker), v.on)):
+        previous = runs[-1] if runs else None
+        if previous and previous[0] == violation.broker and previous[2] + D == violation.on:
+            previous[2] = violation.through
         else:
-            own.append([violation.on, violation.through])
-    got = {(broker, first, last) for broker, own in runs.items() for first, last in own}
+            runs.append([violation.broker, violation.on, violation.through])
     expected = {
         (b.broker_id, b.first_day, b.last_day) for b in caseload_report(state, TODAY).breaches
     }
-    assert got == expected
+    note(f"breach runs: {min(len(expected), 3)}{'+' if len(expected) >= 3 else ''}")
+    note(f"a breach ended: {any(last is not None for _, _, last in expected)}")
+    assert {tuple(run) for run in runs} == expected
 
 
 # ----------------------------------------------------------------- the other rules

@@ -102,10 +102,10 @@ class RulesReport:
     brokers: int
     trajectories: int
     first_day: date | None
-    """The earliest business date of a broker, trajectory or citizen event (None if none)."""
+    """The earliest business date in the log (None for an empty log)."""
     last_day: date | None
-    """The last business date checked: `today` if given, else the latest business date of a
-    broker, trajectory or citizen event."""
+    """The last business date checked: `today` if given, else the latest business date in
+    the log (a day that has passed, since no event is dated after the day it is recorded)."""
     checked_broker_days: int
     """Days on which a broker's caseload was checked against the limit, summed over brokers."""
     violations: tuple[Violation, ...]
@@ -838,8 +838,9 @@ def check_rules(
 
     `events` is the log in position order, as `Caseload.history()` yields it. Days are
     checked up to `today` if given (events dated after it break `future-date`), else up to
-    the latest business date of a broker, trajectory or citizen event. The report keeps
-    the first `keep` violations by position and counts them all.
+    the latest business date in the log; a verifier passes today, so that a breach that
+    began after the log's latest business date (a lower limit taking effect) is found.
+    The report keeps the first `keep` violations by position and counts them all.
     """
     checker = _Checker(today, keep)
     handlers = checker.handlers
@@ -851,13 +852,10 @@ def check_rules(
         if not isinstance(on, date):
             continue
         day = on.toordinal()
-        # As in the as-true-on cuts, a programme event (dated when a policy was decided, or
-        # when the store was set up) does not stretch the span of days checked.
-        if not isinstance(event, Programme.Event):
-            if first_day is None or day < first_day:
-                first_day = day
-            if last_day is None or day > last_day:
-                last_day = day
+        if first_day is None or day < first_day:
+            first_day = day
+        if last_day is None or day > last_day:
+            last_day = day
         cause = (position, event.originator_id, type(event).__qualname__)
         if checker.today is not None and day > checker.today:
             checker.report(
