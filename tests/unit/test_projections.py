@@ -8,8 +8,10 @@ from uuid import UUID
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, Role
+from caseload.projections.base import canonical_bytes, reference_bytes
 from caseload.testing import RecordContact, histories, run_history
 from tests.conftest import KEY, fixed_clock
 
@@ -114,3 +116,27 @@ def test_one_person_share_counts_only_the_assigned_broker() -> None:
         row = next(r for r in app.role_coverage().trajectories if r.trajectory_id == second)
         assert row.roles_by_assigned_broker == frozenset(set(Role) - {Role.COACH})
         assert row.exercised_by(Role.COACH) == {holder}
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(st.characters(exclude_categories=["Cs"]))
+    | st.dates()
+    | st.sampled_from(Role)
+    | st.sampled_from(ClosureReason),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"])), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(data=json_values)
+def test_canonical_bytes_are_those_of_the_reference_serialiser(data: object) -> None:
+    """The fast canonical form is byte for byte the standard library's sorted-key JSON, for
+    every kind of value a read model encodes (any text, integers beyond 64 bits, dates,
+    enum members)."""
+    assert canonical_bytes(data) == reference_bytes(data)

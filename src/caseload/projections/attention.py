@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ALL_ROLES, Role
-from caseload.projections.base import ReadModel, day, uid
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
     "AttentionItem",
@@ -130,6 +130,54 @@ def _later(current: date | None, on: date) -> date:
     return on if current is None or on > current else current
 
 
+def _opened(state: AttentionState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = CaseAttention(opened_on=event.occurred_on)
+
+
+def _assigned(state: AttentionState, event: Trajectory.Assigned) -> None:
+    state.trajectories[event.originator_id].broker_id = event.broker_id
+
+
+def _transferred(state: AttentionState, event: Trajectory.Transferred) -> None:
+    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+
+
+def _contact(state: AttentionState, event: Trajectory.ContactRecorded) -> None:
+    contacts = state.trajectories[event.originator_id].contacts
+    on = event.occurred_on
+    for role in event.roles:
+        last = contacts.get(role)
+        if last is None or on > last:
+            contacts[role] = on
+
+
+def _measured(state: AttentionState, event: Trajectory.ProgressMeasured) -> None:
+    case = state.trajectories[event.originator_id]
+    case.last_progression_on = _later(case.last_progression_on, event.occurred_on)
+
+
+def _placed(state: AttentionState, event: Trajectory.JobPlaced) -> None:
+    case = state.trajectories[event.originator_id]
+    case.last_placement_on = _later(case.last_placement_on, event.occurred_on)
+
+
+def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
+    case = state.trajectories[event.originator_id]
+    case.closed_on = event.occurred_on
+    case.broker_id = None
+
+
+def _encode_case(t: CaseAttention) -> Any:
+    return [
+        t.opened_on,
+        None if t.broker_id is None else t.broker_id.hex,
+        t.closed_on,
+        {role._value_: on for role, on in t.contacts.items()},
+        t.last_progression_on,
+        t.last_placement_on,
+    ]
+
+
 class AttentionModel(ReadModel[AttentionState]):
     """The attention-list read model."""
 
@@ -139,43 +187,19 @@ class AttentionModel(ReadModel[AttentionState]):
     def initial(self) -> AttentionState:
         return AttentionState()
 
-    def apply(self, state: AttentionState, event: DomainEvent) -> None:
-        match event:
-            case Trajectory.Opened():
-                state.trajectories[event.originator_id] = CaseAttention(opened_on=event.occurred_on)
-            case Trajectory.Assigned():
-                state.trajectories[event.originator_id].broker_id = event.broker_id
-            case Trajectory.Transferred():
-                state.trajectories[event.originator_id].broker_id = event.to_broker_id
-            case Trajectory.ContactRecorded():
-                contacts = state.trajectories[event.originator_id].contacts
-                for role in event.roles:
-                    contacts[role] = _later(contacts.get(role), event.occurred_on)
-            case Trajectory.ProgressMeasured():
-                case = state.trajectories[event.originator_id]
-                case.last_progression_on = _later(case.last_progression_on, event.occurred_on)
-            case Trajectory.JobPlaced():
-                case = state.trajectories[event.originator_id]
-                case.last_placement_on = _later(case.last_placement_on, event.occurred_on)
-            case Trajectory.Closed():
-                case = state.trajectories[event.originator_id]
-                case.closed_on = event.occurred_on
-                case.broker_id = None
-            case _:
-                pass
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            Trajectory.Opened: _opened,
+            Trajectory.Assigned: _assigned,
+            Trajectory.Transferred: _transferred,
+            Trajectory.ContactRecorded: _contact,
+            Trajectory.ProgressMeasured: _measured,
+            Trajectory.JobPlaced: _placed,
+            Trajectory.Closed: _closed,
+        }
 
     def encode(self, state: AttentionState) -> Any:
-        return {
-            trajectory_id.hex: [
-                t.opened_on.isoformat(),
-                None if t.broker_id is None else t.broker_id.hex,
-                None if t.closed_on is None else t.closed_on.isoformat(),
-                {role.value: on.isoformat() for role, on in t.contacts.items()},
-                None if t.last_progression_on is None else t.last_progression_on.isoformat(),
-                None if t.last_placement_on is None else t.last_placement_on.isoformat(),
-            ]
-            for trajectory_id, t in state.trajectories.items()
-        }
+        return Entries(state.trajectories, hex_of, _encode_case)
 
     def decode(self, data: Any) -> AttentionState:
         return AttentionState(

@@ -11,30 +11,49 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
+from enum import Enum
+from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.programme import Programme
 
 __all__ = [
+    "Entries",
+    "Handler",
     "ReadModel",
     "canonical_bytes",
+    "canonical_chunks",
     "day",
     "digest_of",
+    "hex_of",
     "is_true_on",
+    "reference_bytes",
     "uid",
 ]
 
 S = TypeVar("S")
+K = TypeVar("K")
+V = TypeVar("V")
+
+Handler = Callable[[Any, Any], None]
+"""How one kind of event changes a read model's state: `handler(state, event)`."""
 
 
 class ReadModel(ABC, Generic[S]):
-    """A read model: a pure function of the event stream over a state object of type S."""
+    """A read model: a pure function of the event stream over a state object of type S.
+
+    A model says how each kind of event changes its state in `handlers()`, a table from
+    event class to function; `apply` looks the event's class up there (a subclass of a
+    listed class takes its handler), and ignores an event of no listed class. The runner
+    reads the same table to send each event only to the models that use it.
+    """
 
     name: ClassVar[str]
     """Stable name under which the runner stores the state. Never rename."""
@@ -47,8 +66,24 @@ class ReadModel(ABC, Generic[S]):
         """The state before any event."""
 
     @abstractmethod
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        """Per event class, the function that folds such an event into the state."""
+
+    def handler(self, kind: type[DomainEvent]) -> Handler | None:
+        """The handler for events of class `kind` (None when the model ignores them)."""
+        routes: dict[type[DomainEvent], Handler | None] | None = self.__dict__.get("_routes")
+        if routes is None:
+            routes = self.__dict__["_routes"] = {}
+        if kind not in routes:
+            table = self.handlers()
+            routes[kind] = next((table[base] for base in kind.__mro__ if base in table), None)
+        return routes[kind]
+
     def apply(self, state: S, event: DomainEvent) -> None:
         """Change `state` by one event. Events of no interest are ignored."""
+        handler = self.handler(type(event))
+        if handler is not None:
+            handler(state, event)
 
     @abstractmethod
     def encode(self, state: S) -> Any:
@@ -71,18 +106,97 @@ class ReadModel(ABC, Generic[S]):
         return state
 
 
+class Entries(Generic[K, V]):
+    """A JSON object with one entry per entity (a trajectory, a broker), encoded entry by
+    entry: its canonical form is written in key order straight from the state, so a state
+    of many entities is never held a second time as data before it becomes text."""
+
+    __slots__ = ("_items", "_key", "_value")
+
+    def __init__(
+        self, items: Mapping[K, V], key: Callable[[K], str], value: Callable[[V], Any]
+    ) -> None:
+        self._items = items
+        self._key = key
+        self._value = value
+
+    def as_dict(self) -> dict[str, Any]:
+        """The object as plain data."""
+        key, value = self._key, self._value
+        return {key(k): value(v) for k, v in self._items.items()}
+
+    def chunks(self, entries_per_chunk: int = 1_000) -> Iterator[bytes]:
+        """The canonical JSON of the object, in pieces."""
+        key, value = self._key, self._value
+        keyed = sorted(((key(k), v) for k, v in self._items.items()), key=itemgetter(0))
+        parts = [b"{"]
+        separator = b""
+        for text, item in keyed:
+            parts.append(separator + orjson.dumps(text) + b":" + canonical_bytes(value(item)))
+            separator = b","
+            if len(parts) >= entries_per_chunk:
+                yield b"".join(parts)
+                parts = []
+        parts.append(b"}")
+        yield b"".join(parts)
+
+
+def canonical_chunks(data: Any) -> Iterator[bytes]:
+    """The canonical JSON of `data` in pieces (`Entries` written entry by entry)."""
+    if isinstance(data, Entries):
+        yield from data.chunks()
+    elif type(data) is dict and any(isinstance(item, Entries) for item in data.values()):
+        separator = b"{"
+        for key in sorted(data):
+            yield separator + orjson.dumps(key) + b":"
+            yield from canonical_chunks(data[key])
+            separator = b","
+        yield b"}"
+    else:
+        yield canonical_bytes(data)
+
+
 def _default(value: object) -> object:
+    if isinstance(value, Entries):
+        return value.as_dict()
     if isinstance(value, UUID):
         return value.hex
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Enum):
+        return value.value
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
 
 
+_CANONICAL = orjson.OPT_SORT_KEYS
+
+
 def canonical_bytes(data: Any) -> bytes:
-    """Canonical JSON: sorted keys, no spaces, UTF-8."""
+    """Canonical JSON: sorted keys, no spaces, UTF-8.
+
+    The bytes are those of `reference_bytes` (the standard library's `json.dumps` with
+    sorted keys), made by orjson, which writes the same bytes for the data read models
+    encode: strings, integers, booleans, None, lists, dicts with string keys, dates (ISO),
+    enum members (their value) and Decimals (as text). Encoders write ids as hex
+    themselves, and never floats or datetimes: orjson would write a UUID hyphenated and
+    some floats differently (1e16). What orjson refuses (integers beyond 64 bits,
+    non-string keys) goes through `json` itself.
+    """
+    if isinstance(data, Entries) or (
+        type(data) is dict and any(isinstance(item, Entries) for item in data.values())
+    ):
+        return b"".join(canonical_chunks(data))
+    try:
+        return orjson.dumps(data, default=_default, option=_CANONICAL)
+    except TypeError:
+        return reference_bytes(data)
+
+
+def reference_bytes(data: Any) -> bytes:
+    """The canonical JSON written by the standard library: the definition
+    `canonical_bytes` keeps to."""
     return json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
     ).encode("utf-8")
@@ -90,7 +204,15 @@ def canonical_bytes(data: Any) -> bytes:
 
 def digest_of(data: Any) -> str:
     """sha256 hex digest of the canonical JSON of `data`."""
-    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+    hasher = hashlib.sha256()
+    for chunk in canonical_chunks(data):
+        hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def hex_of(value: UUID) -> str:
+    """A UUID's canonical form: its hex digits."""
+    return value.hex
 
 
 def uid(value: str) -> UUID:

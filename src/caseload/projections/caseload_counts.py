@@ -7,7 +7,7 @@ and FTE, so the count and the limit on any business date, the peaks, and every b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,9 +19,11 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.broker import Broker
 from caseload.domain.programme import DEFAULT_POLICY, Programme
 from caseload.domain.values import CaseloadPolicy
-from caseload.projections.base import ReadModel, day, uid
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
+    "BROKER_HANDLERS",
+    "POLICY_HANDLERS",
     "Breach",
     "BrokerCases",
     "CaseloadCounts",
@@ -36,7 +38,6 @@ __all__ = [
     "decode_policies",
     "encode_brokers",
     "encode_policies",
-    "fold_broker_event",
     "fold_policy_event",
     "project_caseload",
 ]
@@ -181,9 +182,8 @@ class CaseloadCounts(ReadModel[CaseloadState]):
     def initial(self) -> CaseloadState:
         return CaseloadState()
 
-    def apply(self, state: CaseloadState, event: DomainEvent) -> None:
-        if not fold_broker_event(state.brokers, event):
-            state.policies = fold_policy_event(state.policies, event)
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {**BROKER_HANDLERS, **POLICY_HANDLERS}
 
     def encode(self, state: CaseloadState) -> Any:
         return {
@@ -197,31 +197,54 @@ class CaseloadCounts(ReadModel[CaseloadState]):
         )
 
 
-def fold_broker_event(brokers: dict[UUID, BrokerCases], event: DomainEvent) -> bool:
-    """Fold a broker event into `brokers`; False for events of other kinds."""
-    match event:
-        case Broker.Registered():
-            brokers[event.originator_id] = BrokerCases(
-                name=event.name,
-                team=event.team,
-                registered_on=event.occurred_on,
-                fte=[(event.occurred_on, event.fte)],
-            )
-        case Broker.CaseAssigned():
-            broker = brokers[event.originator_id]
-            broker.active.add(event.trajectory_id)
-            broker.record(event.occurred_on)
-        case Broker.CaseReleased():
-            broker = brokers[event.originator_id]
-            broker.active.discard(event.trajectory_id)
-            broker.record(event.occurred_on)
-        case Broker.FteChanged():
-            brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
-        case Broker.Left():
-            brokers[event.originator_id].left_on = event.occurred_on
-        case _:
-            return False
-    return True
+def _registered(state: Any, event: Broker.Registered) -> None:
+    state.brokers[event.originator_id] = BrokerCases(
+        name=event.name,
+        team=event.team,
+        registered_on=event.occurred_on,
+        fte=[(event.occurred_on, event.fte)],
+    )
+
+
+def _case_assigned(state: Any, event: Broker.CaseAssigned) -> None:
+    broker: BrokerCases = state.brokers[event.originator_id]
+    broker.active.add(event.trajectory_id)
+    broker.record(event.occurred_on)
+
+
+def _case_released(state: Any, event: Broker.CaseReleased) -> None:
+    broker: BrokerCases = state.brokers[event.originator_id]
+    broker.active.discard(event.trajectory_id)
+    broker.record(event.occurred_on)
+
+
+def _fte_changed(state: Any, event: Broker.FteChanged) -> None:
+    state.brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
+
+
+def _left(state: Any, event: Broker.Left) -> None:
+    state.brokers[event.originator_id].left_on = event.occurred_on
+
+
+BROKER_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Broker.Registered: _registered,
+    Broker.CaseAssigned: _case_assigned,
+    Broker.CaseReleased: _case_released,
+    Broker.FteChanged: _fte_changed,
+    Broker.Left: _left,
+}
+"""Handlers for broker events over any state with `brokers: dict[UUID, BrokerCases]`."""
+
+
+def _configured(state: Any, event: Programme.Configured) -> None:
+    state.policies = fold_policy_event(state.policies, event)
+
+
+POLICY_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Programme.Configured: _configured,
+    Programme.PolicyChanged: _configured,
+}
+"""Handlers for programme events over any state with `policies: list[CaseloadPolicy]`."""
 
 
 def fold_policy_event(policies: list[CaseloadPolicy], event: DomainEvent) -> list[CaseloadPolicy]:
@@ -238,17 +261,18 @@ def fold_policy_event(policies: list[CaseloadPolicy], event: DomainEvent) -> lis
 
 def encode_brokers(brokers: dict[UUID, BrokerCases]) -> Any:
     """Brokers with their cases and change points, canonically."""
+    return Entries(brokers, hex_of, _encode_broker)
+
+
+def _encode_broker(b: BrokerCases) -> Any:
     return {
-        broker_id.hex: {
-            "name": b.name,
-            "team": b.team,
-            "registered_on": b.registered_on.isoformat(),
-            "left_on": None if b.left_on is None else b.left_on.isoformat(),
-            "fte": [[since.isoformat(), str(value)] for since, value in b.fte],
-            "active": sorted(case.hex for case in b.active),
-            "series": [[since.isoformat(), count] for since, count in b.series],
-        }
-        for broker_id, b in brokers.items()
+        "name": b.name,
+        "team": b.team,
+        "registered_on": b.registered_on,
+        "left_on": b.left_on,
+        "fte": [[since, str(value)] for since, value in b.fte],
+        "active": sorted(case.hex for case in b.active),
+        "series": [[since, count] for since, count in b.series],
     }
 
 

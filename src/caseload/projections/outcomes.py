@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ClosureReason, Placement, PlacementKind
-from caseload.projections.base import ReadModel, day, uid
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -180,6 +180,40 @@ def _gives_work_or_education(placement: Placement) -> bool:
     return placement.kind in (PlacementKind.FLEX_JOB, PlacementKind.EDUCATION)
 
 
+def _opened(state: OutcomesState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = TrajectoryOutcome(
+        citizen=event.citizen, opened_on=event.occurred_on
+    )
+
+
+def _placed(state: OutcomesState, event: Trajectory.JobPlaced) -> None:
+    key = (month_of(event.occurred_on), event.placement.kind)
+    state.placements[key] = state.placements.get(key, 0) + 1
+    if _gives_work_or_education(event.placement):
+        trajectory = state.trajectories[event.originator_id]
+        since = trajectory.working_from
+        if since is None or event.occurred_on < since:
+            trajectory.working_from = event.occurred_on
+
+
+def _closed(state: OutcomesState, event: Trajectory.Closed) -> None:
+    reason_key = (month_of(event.occurred_on), event.reason)
+    state.closures[reason_key] = state.closures.get(reason_key, 0) + 1
+    trajectory = state.trajectories[event.originator_id]
+    trajectory.closed_on = event.occurred_on
+    trajectory.reason = event.reason
+
+
+def _encode_trajectory(t: TrajectoryOutcome) -> Any:
+    return [
+        t.citizen,
+        t.opened_on,
+        t.closed_on,
+        t.reason,
+        t.working_from,
+    ]
+
+
 class OutcomesModel(ReadModel[OutcomesState]):
     """The outcomes read model."""
 
@@ -189,41 +223,16 @@ class OutcomesModel(ReadModel[OutcomesState]):
     def initial(self) -> OutcomesState:
         return OutcomesState()
 
-    def apply(self, state: OutcomesState, event: DomainEvent) -> None:
-        match event:
-            case Trajectory.Opened():
-                state.trajectories[event.originator_id] = TrajectoryOutcome(
-                    citizen=event.citizen, opened_on=event.occurred_on
-                )
-            case Trajectory.JobPlaced():
-                key = (month_of(event.occurred_on), event.placement.kind)
-                state.placements[key] = state.placements.get(key, 0) + 1
-                if _gives_work_or_education(event.placement):
-                    trajectory = state.trajectories[event.originator_id]
-                    since = trajectory.working_from
-                    if since is None or event.occurred_on < since:
-                        trajectory.working_from = event.occurred_on
-            case Trajectory.Closed():
-                reason_key = (month_of(event.occurred_on), event.reason)
-                state.closures[reason_key] = state.closures.get(reason_key, 0) + 1
-                trajectory = state.trajectories[event.originator_id]
-                trajectory.closed_on = event.occurred_on
-                trajectory.reason = event.reason
-            case _:
-                pass
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            Trajectory.Opened: _opened,
+            Trajectory.JobPlaced: _placed,
+            Trajectory.Closed: _closed,
+        }
 
     def encode(self, state: OutcomesState) -> Any:
         return {
-            "trajectories": {
-                trajectory_id.hex: [
-                    t.citizen,
-                    t.opened_on.isoformat(),
-                    None if t.closed_on is None else t.closed_on.isoformat(),
-                    None if t.reason is None else t.reason.value,
-                    None if t.working_from is None else t.working_from.isoformat(),
-                ]
-                for trajectory_id, t in state.trajectories.items()
-            },
+            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
             "placements": sorted(
                 [month, kind.value, count] for (month, kind), count in state.placements.items()
             ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.programme import Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import IndicatorSet
-from caseload.projections.base import ReadModel, uid
+from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
 
 __all__ = [
     "IndicatorProgress",
@@ -150,6 +150,34 @@ class ProgressionState:
     """The programme's indicator set, None until a `Programme.Configured` is seen."""
 
 
+def _configured(state: ProgressionState, event: Programme.Configured) -> None:
+    state.indicators = event.indicators
+
+
+def _measured(state: ProgressionState, event: Trajectory.ProgressMeasured) -> None:
+    measures = state.trajectories.setdefault(event.originator_id, {})
+    on = event.occurred_on
+    for name, score in event.scores.values:
+        measure = measures.get(name)
+        if measure is None:
+            measures[name] = Measure(on, score, on, score)
+        else:
+            measure.add(on, score)
+
+
+def _encode_measures(measures: dict[str, Measure]) -> Any:
+    return {
+        name: [
+            m.first_on,
+            m.first_score,
+            m.latest_on,
+            m.latest_score,
+            m.count,
+        ]
+        for name, m in measures.items()
+    }
+
+
 class ProgressionModel(ReadModel[ProgressionState]):
     """The progression read model."""
 
@@ -159,19 +187,8 @@ class ProgressionModel(ReadModel[ProgressionState]):
     def initial(self) -> ProgressionState:
         return ProgressionState()
 
-    def apply(self, state: ProgressionState, event: DomainEvent) -> None:
-        match event:
-            case Programme.Configured():
-                state.indicators = event.indicators
-            case Trajectory.ProgressMeasured():
-                measures = state.trajectories.setdefault(event.originator_id, {})
-                for name, score in event.scores.values:
-                    if name in measures:
-                        measures[name].add(event.occurred_on, score)
-                    else:
-                        measures[name] = Measure(event.occurred_on, score, event.occurred_on, score)
-            case _:
-                pass
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {Programme.Configured: _configured, Trajectory.ProgressMeasured: _measured}
 
     def encode(self, state: ProgressionState) -> Any:
         indicators = state.indicators
@@ -179,19 +196,7 @@ class ProgressionModel(ReadModel[ProgressionState]):
             "indicators": None
             if indicators is None
             else [list(indicators.names), indicators.min_score, indicators.max_score],
-            "trajectories": {
-                trajectory_id.hex: {
-                    name: [
-                        m.first_on.isoformat(),
-                        m.first_score,
-                        m.latest_on.isoformat(),
-                        m.latest_score,
-                        m.count,
-                    ]
-                    for name, m in measures.items()
-                }
-                for trajectory_id, measures in state.trajectories.items()
-            },
+            "trajectories": Entries(state.trajectories, hex_of, _encode_measures),
         }
 
     def decode(self, data: Any) -> ProgressionState:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.broker import Broker
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import ALL_ROLES, Role
-from caseload.projections.base import ReadModel, uid
+from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
 
 __all__ = [
     "BrokerCoverage",
@@ -102,6 +102,43 @@ class CoverageState:
     broker_names: dict[UUID, str] = attrs.Factory(dict)
 
 
+def _broker_registered(state: CoverageState, event: Broker.Registered) -> None:
+    state.broker_names[event.originator_id] = event.name
+
+
+def _opened(state: CoverageState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = _TrajectoryRoles()
+
+
+def _assigned(state: CoverageState, event: Trajectory.Assigned) -> None:
+    state.trajectories[event.originator_id].broker_id = event.broker_id
+
+
+def _transferred(state: CoverageState, event: Trajectory.Transferred) -> None:
+    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+
+
+def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
+    exercise = state.trajectories[event.originator_id].exercised.add
+    by = event.by
+    for role in event.roles:
+        exercise((role, by))
+
+
+def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
+    trajectory = state.trajectories[event.originator_id]
+    trajectory.is_open = False
+    trajectory.broker_id = None
+
+
+def _encode_trajectory(t: _TrajectoryRoles) -> Any:
+    return [
+        None if t.broker_id is None else t.broker_id.hex,
+        t.is_open,
+        sorted([role._value_, by.hex] for role, by in t.exercised),
+    ]
+
+
 class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
@@ -111,37 +148,20 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     def initial(self) -> CoverageState:
         return CoverageState()
 
-    def apply(self, state: CoverageState, event: DomainEvent) -> None:
-        match event:
-            case Broker.Registered():
-                state.broker_names[event.originator_id] = event.name
-            case Trajectory.Opened():
-                state.trajectories[event.originator_id] = _TrajectoryRoles()
-            case Trajectory.Assigned():
-                state.trajectories[event.originator_id].broker_id = event.broker_id
-            case Trajectory.Transferred():
-                state.trajectories[event.originator_id].broker_id = event.to_broker_id
-            case Trajectory.ContactRecorded():
-                pairs = {(role, event.by) for role in event.roles}
-                state.trajectories[event.originator_id].exercised |= pairs
-            case Trajectory.Closed():
-                trajectory = state.trajectories[event.originator_id]
-                trajectory.is_open = False
-                trajectory.broker_id = None
-            case _:
-                pass
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            Broker.Registered: _broker_registered,
+            Trajectory.Opened: _opened,
+            Trajectory.Assigned: _assigned,
+            Trajectory.Transferred: _transferred,
+            Trajectory.ContactRecorded: _contact,
+            Trajectory.Closed: _closed,
+        }
 
     def encode(self, state: CoverageState) -> Any:
         return {
             "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
-            "trajectories": {
-                trajectory_id.hex: [
-                    None if t.broker_id is None else t.broker_id.hex,
-                    t.is_open,
-                    sorted([role.value, by.hex] for role, by in t.exercised),
-                ]
-                for trajectory_id, t in state.trajectories.items()
-            },
+            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
         }
 
     def decode(self, data: Any) -> CoverageState:

@@ -10,18 +10,31 @@ query see the log as known at a moment, or the world as true on a day, with a sh
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import attrs
+import orjson
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.errors import InvalidValue
 from caseload.domain.programme import Programme
-from caseload.projections.base import ReadModel, canonical_bytes, is_true_on
+from caseload.projections.base import (
+    Handler,
+    ReadModel,
+    canonical_bytes,
+    canonical_chunks,
+    is_true_on,
+)
 from caseload.projections.store import (
+    COMPRESSION_LEVEL,
     IndexRow,
     LateEvent,
     ProjectionStore,
@@ -108,6 +121,8 @@ class _Live:
     stored_position: int
     dirty: bool = False
     """The state differs from the stored one (new events, or a stored state of another version)."""
+    digest: str | None = None
+    """The digest of the state as this process last wrote it (valid while not dirty)."""
 
 
 @attrs.define
@@ -116,43 +131,62 @@ class _Index:
 
     position: int = 0
     stored_position: int = 0
-    max_occurred: str = ""
     rows: list[IndexRow] = attrs.Factory(list)
     late: list[LateEvent] = attrs.Factory(list)
     _latest: datetime | None = None
     _max_day: date | None = None
+    _max_day_text: tuple[date | None, str] = (None, "")
 
     def see(self, position: int, event: DomainEvent, every: int) -> None:
-        occurred = getattr(event, "occurred_on", None)
-        always = isinstance(event, Programme.Event)
-        if always or (
-            occurred is not None and self._max_day is not None and occurred < self._max_day
-        ):
-            text = occurred.isoformat() if occurred is not None else ""
-            self.late.append(LateEvent(position, text, always))
-        # Programme events are replayed for every day anyway (above); their date (a policy
-        # decision, or the day the programme was set up) must not move the running maximum,
-        # or every event after an early-dated set-up would count as late.
-        if (
-            not always
-            and occurred is not None
-            and (self._max_day is None or occurred > self._max_day)
-        ):
-            self._max_day = occurred
-            self.max_occurred = occurred.isoformat()
-        moment = event.timestamp
-        if self._latest is None or moment > self._latest:
-            self._latest = moment
-        self.position = position
-        if position % every == 0:
-            self.rows.append(IndexRow(position, self.recorded(), self.max_occurred))
+        self.see_all([(position, event)], every)
+
+    def see_all(self, events: Sequence[tuple[int, DomainEvent]], every: int) -> None:
+        """Take events (in log order, all after `position`) into the running maxima."""
+        late, rows = self.late, self.rows
+        latest, max_day = self._latest, self._max_day
+        programme: dict[type[Any], bool] = {}
+        for position, event in events:
+            kind = type(event)
+            always = programme.get(kind)
+            if always is None:
+                always = programme[kind] = issubclass(kind, Programme.Event)
+            occurred = getattr(event, "occurred_on", None)
+            if always:
+                text = occurred.isoformat() if occurred is not None else ""
+                late.append(LateEvent(position, text, True))
+            elif occurred is not None:
+                # Programme events are replayed for every day anyway (above); their date (a
+                # policy decision, or the day the programme was set up) must not move the
+                # running maximum, or every event after an early-dated set-up would count
+                # as late.
+                if max_day is None or occurred > max_day:
+                    max_day = occurred
+                elif occurred < max_day:
+                    late.append(LateEvent(position, occurred.isoformat(), False))
+            moment = event.timestamp
+            if latest is None or moment > latest:
+                latest = moment
+            if position % every == 0:
+                self._latest, self._max_day = latest, max_day
+                rows.append(IndexRow(position, self.recorded(), self.max_day()))
+        if events:
+            self.position = events[-1][0]
+        self._latest, self._max_day = latest, max_day
+
+    def max_day(self) -> str:
+        """The running maximum business date, as ISO text."""
+        if self._max_day is None:
+            return ""
+        if self._max_day_text[0] != self._max_day:
+            self._max_day_text = (self._max_day, self._max_day.isoformat())
+        return self._max_day_text[1]
 
     def recorded(self) -> str:
         """The running maximum recorded moment, as fixed-width text."""
         return "" if self._latest is None else _stamp(self._latest)
 
     def stored(self) -> StoredState:
-        data = canonical_bytes({"max_recorded": self.recorded(), "max_occurred": self.max_occurred})
+        data = canonical_bytes({"max_recorded": self.recorded(), "max_occurred": self.max_day()})
         return StoredState(1, self.position, compress(data), "")
 
 
@@ -209,7 +243,6 @@ class Projections:
             self._index = _Index(
                 position=index.position,
                 stored_position=index.position,
-                max_occurred=data["max_occurred"],
                 latest=datetime.fromisoformat(data["max_recorded"])
                 if data["max_recorded"]
                 else None,
@@ -238,13 +271,20 @@ class Projections:
                         )
 
     def _fold_all(self, entries: list[_Live], events: Sequence[tuple[int, DomainEvent]]) -> None:
-        """The common case: every read model and the index take every event of the batch."""
-        index, every, checkpoint_every = self._index, self._index_every, self._checkpoint_every
-        appliers = [(entry.model.apply, entry.state) for entry in entries]
+        """The common case: every read model and the index take every event of the batch.
+
+        Each event goes only to the models with a handler for its class (found once per
+        class), so an event no model uses costs a dictionary lookup."""
+        self._index.see_all(events, self._index_every)
+        checkpoint_every = self._checkpoint_every
+        routes: dict[type[Any], list[tuple[Handler, Any]]] = {}
         for position, event in events:
-            index.see(position, event, every)
-            for apply, state in appliers:
-                apply(state, event)
+            kind = type(event)
+            route = routes.get(kind)
+            if route is None:
+                route = routes[kind] = _route(entries, kind)
+            for handle, state in route:
+                handle(state, event)
             if position % checkpoint_every == 0:
                 for entry in entries:
                     frozen = _freeze(entry.model, entry.state, position)
@@ -265,7 +305,7 @@ class Projections:
         }
         index = self._index
         if index.position != index.stored_position:
-            index.rows.append(IndexRow(index.position, index.recorded(), index.max_occurred))
+            index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
             states[_INDEX] = index.stored()
         if not states:
             return True
@@ -277,10 +317,11 @@ class Projections:
         )
         if committed:
             self._persisted_at = time.monotonic()
-            for name in states:
+            for name, written in states.items():
                 if name in live:
                     live[name].stored_position = live[name].position
                     live[name].dirty = False
+                    live[name].digest = written.digest
             index.stored_position = index.position
             index.rows, index.late = [], []
             self._pending_checkpoints = []
@@ -295,6 +336,10 @@ class Projections:
         writes now (a worker that is about to stop does so); `persist=False` never writes.
         If another worker wrote first, its states are loaded and folding goes on from them.
         """
+        with _collector_paused():
+            return self._catch_up(persist)
+
+    def _catch_up(self, persist: bool | None) -> int:
         live = self._live if self._live is not None else self._load()
         applied = 0
         while True:
@@ -308,7 +353,7 @@ class Projections:
                 live = self._load()
         if (persist or (persist is None and self._due())) and not self._persist(live):
             self._load()
-            return applied + self.catch_up(persist=persist)
+            return applied + self._catch_up(persist)
         return applied
 
     def _due(self) -> bool:
@@ -322,7 +367,7 @@ class Projections:
         """Write the time indexes alone (cheap), so as-of queries see the whole log."""
         index = self._index
         while index.position != index.stored_position:
-            index.rows.append(IndexRow(index.position, index.recorded(), index.max_occurred))
+            index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
             committed = self._store.commit(
                 {_INDEX: index.stored_position},
                 {_INDEX: index.stored()},
@@ -354,7 +399,12 @@ class Projections:
         """The digest of every read model's current state."""
         self.catch_up()
         assert self._live is not None
-        return {name: entry.model.digest(entry.state) for name, entry in self._live.items()}
+        return {
+            name: entry.digest
+            if entry.digest is not None and not entry.dirty
+            else entry.model.digest(entry.state)
+            for name, entry in self._live.items()
+        }
 
     # --------------------------------------------------------------- rebuild
 
@@ -390,7 +440,8 @@ class Projections:
         self._live = None
         started = time.perf_counter()
         every = self._checkpoint_every if persist_every is None else persist_every
-        done = self._fold_to_head(batch_size, every, progress, started)
+        with _collector_paused():
+            done = self._fold_to_head(batch_size, every, progress, started)
         self._store.delete(markers)
         digests = self.digests()
         return RebuildResult(
@@ -509,14 +560,16 @@ class Projections:
                 ),
             )
         checkpoint = self._store.checkpoint(name, model.version, prefix)
-        state = model.decode(_json(checkpoint.state)) if checkpoint else model.initial()
-        for _, event in self._events((checkpoint.position if checkpoint else 0) + 1, prefix):
-            model.apply(state, event)
-        if as_true_on is not None:
-            late = self._store.late_events(prefix, known, as_true_on.isoformat())
-            for _position, event in self._late_events(late):
-                if is_true_on(event, as_true_on):
-                    model.apply(state, event)
+        with _collector_paused():
+            state = model.decode(_json(checkpoint.state)) if checkpoint else model.initial()
+            first = (checkpoint.position if checkpoint else 0) + 1
+            for _, event in self._events(first, prefix):
+                model.apply(state, event)
+            if as_true_on is not None:
+                late = self._store.late_events(prefix, known, as_true_on.isoformat())
+                for _position, event in self._late_events(late):
+                    if is_true_on(event, as_true_on):
+                        model.apply(state, event)
         return state
 
     def _late_events(self, positions: list[int]) -> Iterator[tuple[int, DomainEvent]]:
@@ -533,6 +586,38 @@ class Projections:
                 if position in wanted:
                     yield position, event
             run += 1
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while folding.
+
+    Folding makes and drops objects by the million (events, their fields), all freed by
+    reference counting; the cyclic collector, started by that allocation, would meanwhile
+    walk the ever larger states again and again: more than half of a million-event
+    rebuild's time went there. States and events hold no reference cycles, so nothing
+    waits for the collector meanwhile; it is switched back on afterwards (unless it was
+    off already)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _route(entries: list[_Live], kind: type[Any]) -> list[tuple[Handler, Any]]:
+    """The (handler, state) pairs that an event of class `kind` goes to."""
+    route: list[tuple[Handler, Any]] = []
+    for entry in entries:
+        model = entry.model
+        if type(model).apply is not ReadModel.apply:
+            # A model that folds in its own `apply` sees every event.
+            route.append((model.apply, entry.state))
+        elif (handle := model.handler(kind)) is not None:
+            route.append((handle, entry.state))
+    return route
 
 
 def _check_aware(moment: datetime) -> None:
@@ -552,13 +637,22 @@ def _business_day(event: DomainEvent) -> str:
 
 
 def _json(stored: bytes) -> Any:
-    import json
-
-    return json.loads(decompress(stored))
+    text = decompress(stored)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # What orjson does not read (integers beyond 64 bits) the standard library does.
+        return json.loads(text)
 
 
 def _freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
-    data = canonical_bytes(model.encode(state))
-    import hashlib
-
-    return StoredState(model.version, position, compress(data), hashlib.sha256(data).hexdigest())
+    """The state as stored: compressed canonical JSON and its digest, written piece by
+    piece so the whole text is never in memory at once."""
+    hasher = hashlib.sha256()
+    packer = zlib.compressobj(COMPRESSION_LEVEL)
+    packed = []
+    for chunk in canonical_chunks(model.encode(state)):
+        hasher.update(chunk)
+        packed.append(packer.compress(chunk))
+    packed.append(packer.flush())
+    return StoredState(model.version, position, b"".join(packed), hasher.hexdigest())

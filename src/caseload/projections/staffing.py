@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -14,14 +14,15 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.programme import DEFAULT_POLICY, Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import CaseloadPolicy, PathwayKind
-from caseload.projections.base import ReadModel, day, uid
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.caseload_counts import (
+    BROKER_HANDLERS,
+    POLICY_HANDLERS,
     BrokerCases,
     decode_brokers,
     decode_policies,
     encode_brokers,
     encode_policies,
-    fold_broker_event,
     fold_policy_event,
 )
 
@@ -128,6 +129,14 @@ class StaffingState:
         return in_force
 
 
+def _encode_span(t: OpenSpan) -> Any:
+    return [
+        t.pathway,
+        t.opened_on,
+        t.closed_on,
+    ]
+
+
 class StaffingModel(ReadModel[StaffingState]):
     """The staffing read model."""
 
@@ -137,33 +146,19 @@ class StaffingModel(ReadModel[StaffingState]):
     def initial(self) -> StaffingState:
         return StaffingState()
 
-    def apply(self, state: StaffingState, event: DomainEvent) -> None:
-        if fold_broker_event(state.brokers, event):
-            return
-        state.policies = fold_policy_event(state.policies, event)
-        match event:
-            case Trajectory.Opened():
-                state.trajectories[event.originator_id] = OpenSpan(
-                    pathway=event.pathway, opened_on=event.occurred_on
-                )
-            case Trajectory.Closed():
-                state.trajectories[event.originator_id].closed_on = event.occurred_on
-            case Programme.Configured():
-                state.pathway = event.pathway
-            case _:
-                pass
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            **BROKER_HANDLERS,
+            **POLICY_HANDLERS,
+            Programme.Configured: _configured,
+            Trajectory.Opened: _opened,
+            Trajectory.Closed: _closed,
+        }
 
     def encode(self, state: StaffingState) -> Any:
         return {
             "brokers": encode_brokers(state.brokers),
-            "trajectories": {
-                trajectory_id.hex: [
-                    t.pathway.value,
-                    t.opened_on.isoformat(),
-                    None if t.closed_on is None else t.closed_on.isoformat(),
-                ]
-                for trajectory_id, t in state.trajectories.items()
-            },
+            "trajectories": Entries(state.trajectories, hex_of, _encode_span),
             "policies": encode_policies(state.policies),
             "pathway": state.pathway.value,
         }
@@ -182,6 +177,21 @@ class StaffingModel(ReadModel[StaffingState]):
             policies=decode_policies(data["policies"]),
             pathway=PathwayKind(data["pathway"]),
         )
+
+
+def _configured(state: StaffingState, event: Programme.Configured) -> None:
+    state.policies = fold_policy_event(state.policies, event)
+    state.pathway = event.pathway
+
+
+def _opened(state: StaffingState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = OpenSpan(
+        pathway=event.pathway, opened_on=event.occurred_on
+    )
+
+
+def _closed(state: StaffingState, event: Trajectory.Closed) -> None:
+    state.trajectories[event.originator_id].closed_on = event.occurred_on
 
 
 def project_staffing(
