@@ -136,3 +136,46 @@ def test_verify_and_seal_have_help(tmp_path: Path) -> None:
         assert result.returncode == 0
         assert "--store" in result.stdout
         assert "--json" in result.stdout
+
+
+@pytest.mark.postgres
+def test_the_auditors_walk_through_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    """simulate, rebuild, seal, verify and export against a PostgreSQL schema; then a
+    changed row is named by verify."""
+    key = {"CASELOAD_PSEUDONYM_KEY": KEY}
+    assert (
+        run_cli("simulate", "--store", postgres_url, *SMALL, cwd=tmp_path, env=key).returncode == 0
+    )
+    assert run_cli("rebuild", "--store", postgres_url, "--json", cwd=tmp_path).returncode == 0
+    seal = json.loads(run_cli("seal", "--store", postgres_url, "--json", cwd=tmp_path).stdout)
+    verified = run_cli("verify", "--store", postgres_url, "--seal", seal["digest"], cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.count("✓ ") == 3
+    exported = run_cli(
+        "export",
+        "--store",
+        postgres_url,
+        "--out",
+        str(tmp_path / "dataset"),
+        "--json",
+        cwd=tmp_path,
+        env={"CASELOAD_EXPORT_KEY": "an export key of sixteen bytes or more"},
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["log_position"] == seal["position"]
+
+    import psycopg
+
+    from caseload.storage import parse_store_url, postgres_conninfo
+
+    parsed = parse_store_url(postgres_url)
+    with psycopg.connect(postgres_conninfo(parsed.env), autocommit=True) as db:
+        db.execute(
+            f'UPDATE "{parsed.schema}".caseload_events SET originator_version = '
+            "originator_version + 1000 WHERE notification_id = 12"
+        )
+    tampered = run_cli("verify", "--store", postgres_url, "--json", cwd=tmp_path)
+    assert tampered.returncode == 1
+    chain = json.loads(tampered.stdout)["checks"][0]
+    assert chain["ok"] is False
+    assert chain["first_offending_event"]["position"] == 12
