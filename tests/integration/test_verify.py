@@ -261,3 +261,102 @@ def test_verify_works_on_postgresql(postgres_url: str) -> None:
         finding = auditor.verify().checks[0].finding
     assert finding is not None
     assert finding.position == 6
+
+
+# ----------------------------------------------------------------- checkpoints and index
+
+
+@pytest.fixture
+def checkpointed(tmp_path: Path) -> Path:
+    """A store whose read models were written with frequent checkpoints and index rows."""
+    from caseload import ProjectionSettings
+
+    path = tmp_path / "checkpointed.db"
+    settings = ProjectionSettings(checkpoint_every=10, index_every=8)
+    with Caseload(str(path), pseudonym_key=KEY, projection_settings=settings) as app:
+        simulate(app, SimulationConfig(brokers=2, citizens=6, months=2, seed=9))
+        app.projections.rebuild()
+    return path
+
+
+def _derived(path: Path) -> Any:
+    with Caseload(str(path)) as app:
+        return app.verify().checks[2]
+
+
+def test_checkpoints_and_the_time_index_are_compared_too(checkpointed: Path) -> None:
+    check = _derived(checkpointed)
+    assert check.ok, check
+    with sqlite3.connect(checkpointed) as db:
+        checkpoints = db.execute("SELECT COUNT(*) FROM caseload_checkpoints").fetchone()[0]
+        rows = db.execute("SELECT COUNT(*) FROM caseload_log_index").fetchone()[0]
+        late = db.execute("SELECT COUNT(*) FROM caseload_late_events").fetchone()[0]
+    assert checkpoints >= 12
+    assert rows >= 5
+    assert late > 0
+    assert f"{checkpoints} checkpoints, {rows} index rows and {late} late events" in check.summary
+
+
+def test_a_checkpoint_moved_to_another_position_is_found(checkpointed: Path) -> None:
+    """A checkpoint that is intact as a blob but claims the wrong position."""
+    with sqlite3.connect(checkpointed) as db:
+        first, second = db.execute(
+            "SELECT position FROM caseload_checkpoints WHERE name = 'outcomes' "
+            "ORDER BY position LIMIT 2"
+        ).fetchall()
+        db.execute(
+            "UPDATE caseload_checkpoints SET (state, digest) = (SELECT state, digest FROM "
+            "caseload_checkpoints WHERE name = 'outcomes' AND position = ?) "
+            "WHERE name = 'outcomes' AND position = ?",
+            (second[0], first[0]),
+        )
+    check = _derived(checkpointed)
+    assert not check.ok
+    assert check.finding is not None
+    assert check.finding.message == (
+        f"the checkpoint of read model outcomes at log position {first[0]} differs from a "
+        "fresh fold of the log up to there"
+    )
+
+
+def test_a_checkpoint_blob_not_matching_its_digest_is_found(checkpointed: Path) -> None:
+    with sqlite3.connect(checkpointed) as db:
+        db.execute(
+            "UPDATE caseload_checkpoints SET digest = ? WHERE name = 'staffing' AND position = "
+            "(SELECT MIN(position) FROM caseload_checkpoints WHERE name = 'staffing')",
+            ("f" * 64,),
+        )
+    check = _derived(checkpointed)
+    assert not check.ok
+    assert check.finding is not None
+    assert "checkpoint of read model staffing" in check.finding.message
+    assert "does not match its digest" in check.finding.message
+
+
+def test_a_changed_index_row_is_found(checkpointed: Path) -> None:
+    with sqlite3.connect(checkpointed) as db:
+        position = db.execute("SELECT MIN(position) FROM caseload_log_index").fetchone()[0]
+        db.execute(
+            "UPDATE caseload_log_index SET max_occurred = '1999-01-01' WHERE position = ?",
+            (position,),
+        )
+    check = _derived(checkpointed)
+    assert not check.ok
+    assert check.finding is not None
+    assert check.finding.message == (
+        f"the time index at log position {position} differs from the running maxima of the "
+        "log up to there"
+    )
+
+
+def test_a_forgotten_late_event_is_found(checkpointed: Path) -> None:
+    """Dropping a late registration from the index would hide it from as-true-on queries."""
+    with sqlite3.connect(checkpointed) as db:
+        late = db.execute("SELECT MAX(position) FROM caseload_late_events").fetchone()[0]
+        db.execute("DELETE FROM caseload_late_events WHERE position = ?", (late,))
+    check = _derived(checkpointed)
+    assert not check.ok
+    assert check.finding is not None
+    assert check.finding.message == (
+        f"the late-event index differs from the log at 1 positions, the first at {late}"
+    )
