@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, Role
 from caseload.projections.base import canonical_bytes, reference_bytes
+from caseload.projections.caseload_counts import CaseloadCounts, caseload_report
+from caseload.projections.role_coverage import RoleCoverageModel, role_coverage
 from caseload.testing import RecordContact, histories, run_history
 from tests.conftest import KEY, fixed_clock
+from tests.unit._support import assert_round_trip
 
 DAY = date(2025, 1, 6)
 
@@ -140,3 +143,18 @@ def test_canonical_bytes_are_those_of_the_reference_serialiser(data: object) -> 
     every kind of value a read model encodes (any text, integers beyond 64 bits, dates,
     enum members)."""
     assert canonical_bytes(data) == reference_bytes(data)
+
+
+@given(history=histories(max_size=40))
+def test_coverage_and_caseload_states_round_trip(history: list[object]) -> None:
+    """Encoding the coverage and caseload states, decoding them (through JSON) and encoding
+    again gives the same canonical bytes, digest and report."""
+    with new_app() as app:
+        run_history(app, history)
+        events = list(app.events())
+    coverage = RoleCoverageModel()
+    assert_round_trip(
+        coverage, coverage.project(events), lambda state, _on: role_coverage(state), DAY
+    )
+    caseload = CaseloadCounts()
+    assert_round_trip(caseload, caseload.project(events), caseload_report, DAY)

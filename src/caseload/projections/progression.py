@@ -154,13 +154,18 @@ def _configured(state: ProgressionState, event: Programme.Configured) -> None:
     state.indicators = event.indicators
 
 
+_NAMES: dict[str, str] = {}
+"""One string per indicator name: every event brings its own copies, and a state that kept
+them would hold a copy per trajectory and indicator."""
+
+
 def _measured(state: ProgressionState, event: Trajectory.ProgressMeasured) -> None:
     measures = state.trajectories.setdefault(event.originator_id, {})
     on = event.occurred_on
     for name, score in event.scores.values:
         measure = measures.get(name)
         if measure is None:
-            measures[name] = Measure(on, score, on, score)
+            measures[_NAMES.setdefault(name, name)] = Measure(on, score, on, score)
         else:
             measure.add(on, score)
 

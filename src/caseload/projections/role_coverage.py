@@ -87,16 +87,37 @@ class RoleCoverage:
     share_all_four_by_assigned_broker: float
 
 
+_ROLE_BITS: dict[Role, int] = {role: 1 << n for n, role in enumerate(Role)}
+_ROLES_OF: tuple[tuple[Role, ...], ...] = tuple(
+    tuple(role for role, bit in _ROLE_BITS.items() if mask & bit)
+    for mask in range(1 << len(_ROLE_BITS))
+)
+"""The roles in each bit mask, by mask."""
+_VALUES_OF: tuple[list[str], ...] = tuple(
+    sorted(role.value for role in roles) for roles in _ROLES_OF
+)
+"""The roles in each bit mask as their sorted values (the canonical form), by mask."""
+
+
 @attrs.define
 class _TrajectoryRoles:
     broker_id: UUID | None = None
     is_open: bool = True
-    exercised: set[tuple[Role, UUID]] = attrs.Factory(set)
+    exercised: dict[UUID, int] = attrs.Factory(dict)
+    """Per broker, the roles they exercised as a bit mask: a few small ints instead of a
+    set of (role, broker) pairs, a tenth of the memory."""
+
+    def pairs(self) -> frozenset[tuple[Role, UUID]]:
+        """Every (role, broker) pair exercised."""
+        return frozenset(
+            (role, by) for by, mask in self.exercised.items() for role in _ROLES_OF[mask]
+        )
 
 
 @attrs.define
 class CoverageState:
-    """What the coverage projection keeps: per trajectory its broker and (role, broker) pairs."""
+    """What the coverage projection keeps: per trajectory its broker and the roles each
+    broker exercised."""
 
     trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
     broker_names: dict[UUID, str] = attrs.Factory(dict)
@@ -119,10 +140,11 @@ def _transferred(state: CoverageState, event: Trajectory.Transferred) -> None:
 
 
 def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
-    exercise = state.trajectories[event.originator_id].exercised.add
-    by = event.by
+    exercised = state.trajectories[event.originator_id].exercised
+    mask = exercised.get(event.by, 0)
     for role in event.roles:
-        exercise((role, by))
+        mask |= _ROLE_BITS[role]
+    exercised[event.by] = mask
 
 
 def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
@@ -135,7 +157,7 @@ def _encode_trajectory(t: _TrajectoryRoles) -> Any:
     return [
         None if t.broker_id is None else t.broker_id.hex,
         t.is_open,
-        sorted([role._value_, by.hex] for role, by in t.exercised),
+        {by.hex: _VALUES_OF[mask] for by, mask in t.exercised.items()},
     ]
 
 
@@ -143,7 +165,9 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
     name = "role_coverage"
-    version = 1
+    version = 2
+    """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
+    (role, broker) pairs."""
 
     def initial(self) -> CoverageState:
         return CoverageState()
@@ -170,7 +194,10 @@ class RoleCoverageModel(ReadModel[CoverageState]):
                 uid(key): _TrajectoryRoles(
                     broker_id=None if broker is None else uid(broker),
                     is_open=is_open,
-                    exercised={(Role(role), uid(by)) for role, by in exercised},
+                    exercised={
+                        uid(by): sum(_ROLE_BITS[Role(role)] for role in roles)
+                        for by, roles in exercised.items()
+                    },
                 )
                 for key, (broker, is_open, exercised) in data["trajectories"].items()
             },
@@ -196,7 +223,7 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
             trajectory_id=trajectory_id,
             broker_id=t.broker_id,
             is_open=t.is_open,
-            exercised=frozenset(t.exercised),
+            exercised=t.pairs(),
         )
         for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0]))
     )

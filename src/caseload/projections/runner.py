@@ -145,6 +145,8 @@ class _Index:
         late, rows = self.late, self.rows
         latest, max_day = self._latest, self._max_day
         programme: dict[type[Any], bool] = {}
+        # Many late events share a day: one text per day, not one per event.
+        texts: dict[date, str] = {}
         for position, event in events:
             kind = type(event)
             always = programme.get(kind)
@@ -162,7 +164,10 @@ class _Index:
                 if max_day is None or occurred > max_day:
                     max_day = occurred
                 elif occurred < max_day:
-                    late.append(LateEvent(position, occurred.isoformat(), False))
+                    text = texts.get(occurred)
+                    if text is None:
+                        text = texts[occurred] = occurred.isoformat()
+                    late.append(LateEvent(position, text, False))
             moment = event.timestamp
             if latest is None or moment > latest:
                 latest = moment
