@@ -425,3 +425,28 @@ def test_only_late_registrations_and_programme_events_are_indexed_as_late() -> N
             p for p, e in events.items() if getattr(e, "occurred_on", None) == START + timedelta(4)
         ]
         assert ordinary == contact
+
+
+def test_reading_some_kinds_of_event_skips_the_others(store_url: str) -> None:
+    """A reader asked for some classes of event returns exactly those events of a range,
+    and the last position it read, as filtering a full read would."""
+    from caseload.domain.broker import Broker
+    from caseload.projections.log import log_reader
+
+    def wanted(kind: type[Any]) -> bool:
+        return issubclass(kind, Broker.Event)
+
+    with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=10, months=1, seed=2))
+        reader = log_reader(app._app, app._store)
+        try:
+            for start, limit in [(1, 7), (5, 60), (1, app.head() + 10), (app.head() + 1, 5)]:
+                full = reader.read(start, limit)
+                reached, some = reader.read_kinds(start, limit, wanted)
+                assert reached == (full[-1][0] if full else 0)
+                assert [p for p, _ in some] == [p for p, e in full if wanted(type(e))]
+                assert [e.__dict__ for _, e in some] == [
+                    e.__dict__ for _, e in full if wanted(type(e))
+                ]
+        finally:
+            reader.close()

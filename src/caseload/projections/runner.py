@@ -418,14 +418,16 @@ class Projections:
         name: str | None = None,
         *,
         progress: Callable[[Progress], None] | None = None,
-        batch_size: int = 20_000,
+        batch_size: int = 5_000,
         persist_every: int | None = None,
     ) -> RebuildResult:
         """Rebuild read models from the start of the log, resumably.
 
         The chosen read models start over from an empty state and fold the whole log in
-        large batches, writing state and position every `persist_every` events (by default
-        at each checkpoint, whose encoding the write reuses) and at the end. A rebuild
+        batches of `batch_size` events (larger batches are no faster, and a batch of
+        decoded events is most of a rebuild's memory besides the states), writing state and
+        position every `persist_every` events (by default at each checkpoint, whose
+        encoding the write reuses) and at the end. A rebuild
         killed at any point resumes from its last write when called again: a marker says a
         rebuild is under way, so the next call goes on instead of starting over.
         Meanwhile readers stay correct: a stored state at position p is the fold of the log
@@ -506,17 +508,30 @@ class Projections:
             previous = row
         return previous.position
 
-    def _events(self, first: int, last: int) -> Iterator[tuple[int, DomainEvent]]:
+    def _events(
+        self, first: int, last: int, wanted: Callable[[type[Any]], bool] | None = None
+    ) -> Iterator[tuple[int, DomainEvent]]:
+        """The events at positions `first` to `last`; with `wanted`, only those of the
+        classes it accepts (a source that can skip the others undecoded does so)."""
+        read_kinds = getattr(self._source, "read_kinds", None) if wanted is not None else None
         position = first
         while position <= last:
-            batch = self._source.read(position, min(self._batch_size, last - position + 1))
-            if not batch:
-                return
+            limit = min(self._batch_size, last - position + 1)
+            if read_kinds is not None:
+                reached, batch = read_kinds(position, limit, wanted)
+                if not reached:
+                    return
+            else:
+                batch = self._source.read(position, limit)
+                if not batch:
+                    return
+                reached = batch[-1][0]
             for item in batch:
                 if item[0] > last:
                     return
-                yield item
-            position = batch[-1][0] + 1
+                if wanted is None or wanted(type(item[1])):
+                    yield item
+            position = reached + 1
 
     def known_position(self, as_known_at: datetime) -> int:
         """The last log position known at a moment: the longest prefix of the log whose
@@ -565,21 +580,29 @@ class Projections:
                 ),
             )
         checkpoint = self._store.checkpoint(name, model.version, prefix)
+        # Only events the model has a handler for change its state: the others need not be
+        # decoded (most of the log, for most models).
+        wanted = None
+        if type(model).apply is ReadModel.apply:
+            wanted = _handled_by(model)
         with _collector_paused():
             state = model.decode(_json(checkpoint.state)) if checkpoint else model.initial()
             first = (checkpoint.position if checkpoint else 0) + 1
-            for _, event in self._events(first, prefix):
+            for _, event in self._events(first, prefix, wanted):
                 model.apply(state, event)
             if as_true_on is not None:
                 late = self._store.late_events(prefix, known, as_true_on.isoformat())
-                for _position, event in self._late_events(late):
+                for _position, event in self._late_events(late, wanted):
                     if is_true_on(event, as_true_on):
                         model.apply(state, event)
         return state
 
-    def _late_events(self, positions: list[int]) -> Iterator[tuple[int, DomainEvent]]:
-        """The events at `positions` (ascending), read in runs: late registrations cluster
-        just after the prefix, so reading ranges beats one read per event."""
+    def _late_events(
+        self, positions: list[int], kinds: Callable[[type[Any]], bool] | None = None
+    ) -> Iterator[tuple[int, DomainEvent]]:
+        """The events at `positions` (ascending; of the classes `kinds` accepts, if given),
+        read in runs: late registrations cluster just after the prefix, so reading ranges
+        beats one read per event."""
         wanted = set(positions)
         run = 0
         while run < len(positions):
@@ -587,7 +610,7 @@ class Projections:
             while run + 1 < len(positions) and positions[run + 1] - last <= self._index_every:
                 run += 1
                 last = positions[run]
-            for position, event in self._events(first, last):
+            for position, event in self._events(first, last, kinds):
                 if position in wanted:
                     yield position, event
             run += 1
@@ -610,6 +633,11 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _handled_by(model: ReadModel[Any]) -> Callable[[type[Any]], bool]:
+    """Whether `model` has a handler for events of a class."""
+    return lambda kind: model.handler(kind) is not None
 
 
 def _route(entries: list[_Live], kind: type[Any]) -> list[tuple[Handler, Any]]:
