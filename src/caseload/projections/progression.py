@@ -24,6 +24,7 @@ __all__ = [
     "ProgressionReport",
     "ProgressionState",
     "TrajectoryProgress",
+    "measures_of",
     "progression_report",
     "project_progression",
 ]
@@ -141,11 +142,41 @@ class Measure:
         self.count += 1
 
 
+_SLOTS: dict[str, int] = {}
+"""Indicator names by the slot their measures take in a trajectory's row."""
+_NAMES: list[str] = []
+"""The indicator name of each slot."""
+_WIDTH = 5
+"""Values per slot: first date, first score, latest date, latest score, count."""
+
+
+def _slot(name: str) -> int:
+    slot = _SLOTS.get(name)
+    if slot is None:
+        slot = _SLOTS[name] = len(_NAMES)
+        _NAMES.append(name)
+    return slot
+
+
+def measures_of(row: list[Any]) -> dict[str, Measure]:
+    """A trajectory's row of measures as a `Measure` per indicator it was scored on."""
+    return {
+        _NAMES[at // _WIDTH]: Measure(*row[at : at + _WIDTH])
+        for at in range(0, len(row), _WIDTH)
+        if row[at] is not None
+    }
+
+
 @attrs.define
 class ProgressionState:
-    """Per trajectory and indicator, the first and latest measure; the configured indicators."""
+    """Per trajectory and indicator, the first and latest measure; the configured indicators.
 
-    trajectories: dict[UUID, dict[str, Measure]] = attrs.Factory(dict)
+    A trajectory's measures are one flat row: per indicator (in the slot `_SLOTS` gives
+    it, None where never scored) its first date, first score, latest date, latest score
+    and count. That is a third of the memory of a dict of `Measure` objects, and already
+    the values the canonical form writes."""
+
+    trajectories: dict[UUID, list[Any]] = attrs.Factory(dict)
     indicators: IndicatorSet | None = None
     """The programme's indicator set, None until a `Programme.Configured` is seen."""
 
@@ -154,40 +185,58 @@ def _configured(state: ProgressionState, event: Programme.Configured) -> None:
     state.indicators = event.indicators
 
 
-_NAMES: dict[str, str] = {}
-"""One string per indicator name: every event brings its own copies, and a state that kept
-them would hold a copy per trajectory and indicator."""
-
-
 def _measured(state: ProgressionState, event: Trajectory.ProgressMeasured) -> None:
-    measures = state.trajectories.setdefault(event.originator_id, {})
+    # The same rule as `Measure.add`: a measurement dated before the first becomes the
+    # first; on equal dates the later-recorded becomes the latest.
+    row = state.trajectories.get(event.originator_id)
+    if row is None:
+        row = state.trajectories[event.originator_id] = []
     on = event.occurred_on
     for name, score in event.scores.values:
-        measure = measures.get(name)
-        if measure is None:
-            measures[_NAMES.setdefault(name, name)] = Measure(on, score, on, score)
-        else:
-            measure.add(on, score)
+        slot = _SLOTS.get(name)
+        at = (_slot(name) if slot is None else slot) * _WIDTH
+        if len(row) <= at:
+            row.extend([None] * (at + _WIDTH - len(row)))
+        if row[at] is None:
+            row[at : at + _WIDTH] = [on, score, on, score, 1]
+            continue
+        if on < row[at]:
+            row[at], row[at + 1] = on, score
+        if on >= row[at + 2]:
+            row[at + 2], row[at + 3] = on, score
+        row[at + 4] += 1
 
 
-def _encode_measures(measures: dict[str, Measure]) -> Any:
+def _encode_row(row: list[Any]) -> Any:
     return {
-        name: [
-            m.first_on,
-            m.first_score,
-            m.latest_on,
-            m.latest_score,
-            m.count,
-        ]
-        for name, m in measures.items()
+        _NAMES[at // _WIDTH]: row[at : at + _WIDTH]
+        for at in range(0, len(row), _WIDTH)
+        if row[at] is not None
     }
+
+
+def _decode_row(measures: dict[str, list[Any]]) -> list[Any]:
+    row: list[Any] = []
+    for name, (first_on, first_score, latest_on, latest_score, count) in measures.items():
+        at = _slot(name) * _WIDTH
+        if len(row) <= at:
+            row.extend([None] * (at + _WIDTH - len(row)))
+        row[at : at + _WIDTH] = [
+            date.fromisoformat(first_on),
+            int(first_score),
+            date.fromisoformat(latest_on),
+            int(latest_score),
+            int(count),
+        ]
+    return row
 
 
 class ProgressionModel(ReadModel[ProgressionState]):
     """The progression read model."""
 
     name = "progression"
-    version = 1
+    version = 2
+    """2: measures are kept in one row per trajectory (the canonical form is unchanged)."""
 
     def initial(self) -> ProgressionState:
         return ProgressionState()
@@ -201,26 +250,14 @@ class ProgressionModel(ReadModel[ProgressionState]):
             "indicators": None
             if indicators is None
             else [list(indicators.names), indicators.min_score, indicators.max_score],
-            "trajectories": Entries(state.trajectories, hex_of, _encode_measures),
+            "trajectories": Entries(state.trajectories, hex_of, _encode_row),
         }
 
     def decode(self, data: Any) -> ProgressionState:
         indicators = data["indicators"]
         return ProgressionState(
             trajectories={
-                uid(key): {
-                    name: Measure(
-                        first_on=date.fromisoformat(first_on),
-                        first_score=int(first_score),
-                        latest_on=date.fromisoformat(latest_on),
-                        latest_score=int(latest_score),
-                        count=int(count),
-                    )
-                    for name, (first_on, first_score, latest_on, latest_score, count) in (
-                        measures.items()
-                    )
-                }
-                for key, measures in data["trajectories"].items()
+                uid(key): _decode_row(measures) for key, measures in data["trajectories"].items()
             },
             indicators=None
             if indicators is None
@@ -261,7 +298,10 @@ def progression_report(state: ProgressionState, on: date) -> ProgressionReport:
     programme was configured) plus any other name seen in a measurement.
     """
     configured = state.indicators if state.indicators is not None else IndicatorSet()
-    seen = {name for measures in state.trajectories.values() for name in measures}
+    measured = {
+        trajectory_id: measures_of(row) for trajectory_id, row in state.trajectories.items()
+    }
+    seen = {name for measures in measured.values() for name in measures}
     indicators = tuple(sorted(set(configured.names) | seen))
     trajectories = tuple(
         TrajectoryProgress(
@@ -276,9 +316,7 @@ def progression_report(state: ProgressionState, on: date) -> ProgressionReport:
                 for name, m in sorted(measures.items())
             ),
         )
-        for trajectory_id, measures in sorted(
-            state.trajectories.items(), key=lambda item: str(item[0])
-        )
+        for trajectory_id, measures in sorted(measured.items(), key=lambda item: str(item[0]))
     )
     per_indicator: dict[str, list[IndicatorProgress]] = {name: [] for name in indicators}
     for trajectory in trajectories:
