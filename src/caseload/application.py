@@ -24,8 +24,9 @@ from eventsourcing.persistence import (
     PersistenceError,
     RecordConflictError,
 )
+from eventsourcing.utils import Environment, EnvType
 
-from caseload.audit.chain import ChainSource, PinnedChain, Seal, chain_source
+from caseload.audit.chain import ChainSource, Seal, chain_source
 from caseload.domain.broker import Broker, validated_fte
 from caseload.domain.citizen import Citizen
 from caseload.domain.dates import check_business_date, check_date
@@ -99,6 +100,9 @@ DEFAULT_PROGRAMME_NAME = "Bedre indsats for borgere i ressourceforløb"
 _BATCH = 1000
 
 
+_SNAPSHOTS = "CASELOAD_SNAPSHOTS"
+
+
 class _EventStore(Application[UUID]):
     """The eventsourcing application underneath the facade."""
 
@@ -106,6 +110,15 @@ class _EventStore(Application[UUID]):
     # Snapshots keep a cold load of a long-lived broker or trajectory short; the
     # aggregate cache (fast-forwarded from the store on every get) keeps warm loads short.
     snapshotting_intervals = {Broker: 50, Trajectory: 50}  # noqa: RUF012  (eventsourcing's API)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only the settings the store URL gave: eventsourcing would also read the process
+        # environment, where a stray CASELOAD_APPLICATION_RECORDER_TOPIC could drop the
+        # hash chain or a POSTGRES_SCHEMA move the events away from the rest of the store.
+        settings = dict(env or {})
+        if settings.pop(_SNAPSHOTS, "yes") == "yes":
+            settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        return Environment(name, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -207,6 +220,8 @@ class Caseload:
     30
     """
 
+    _opening_read_only = False
+
     def __init__(
         self,
         store: str | os.PathLike[str] | None = None,
@@ -246,9 +261,16 @@ class Caseload:
         self._pin: int | None = None
         self._chain: ChainSource | None = None
         env = {**self._store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
+        self._read_only = self._opening_read_only
         try:
-            with self._store.setup_lock():
+            if self._read_only:
+                # Replay only: create nothing, and rebuild aggregates from their events,
+                # not from snapshots (which verify does not cover).
+                env.update({"CREATE_TABLE": "no", _SNAPSHOTS: "no"})
                 self._app = _EventStore(env=env)
+            else:
+                with self._store.setup_lock():
+                    self._app = _EventStore(env=env)
         except (PersistenceError, sqlite3.Error, OSError) as error:
             reason = str(error).strip() or type(error).__name__
             raise StoreUnavailable(f"cannot open {self._store.description}: {reason}") from None
@@ -274,18 +296,26 @@ class Caseload:
         """
         moment = _optional_moment(as_known_at)
         parsed = parse_store_url(store)
-        if parsed.kind == "memory":
+        if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
             raise ConfigurationError(
-                "memory:// lives only inside the application that wrote it; "
+                "an in-memory store lives only inside the application that wrote it; "
                 "open a SQLite file or PostgreSQL store read-only"
             )
-        if parsed.kind == "sqlite":
-            path = parsed.env["SQLITE_DBNAME"]
-            if path != ":memory:" and not Path(path).exists():
-                raise StoreUnavailable(f"no store at {path}: there is no such file")
-        app = cls(store, clock=clock, projection_settings=projection_settings)
+        if parsed.kind == "sqlite" and not Path(parsed.env["SQLITE_DBNAME"]).exists():
+            raise StoreUnavailable(
+                f"no store at {parsed.env['SQLITE_DBNAME']}: there is no such file"
+            )
+        if parsed.missing_tables(parsed.events_table):
+            raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
+        app = cls.__new__(cls)
+        app._opening_read_only = True
+        app.__init__(store, clock=clock, projection_settings=projection_settings)  # type: ignore[misc]
         try:
-            app._pin_at(app._recorded_head())
+            # The whole recorded log: events, chain links and seals (a link or seal past
+            # the last event means events were deleted, and verify must see it).
+            chain = app._chain_source()
+            sealed = max((seal[1] for seal in chain.seals()), default=0)
+            app._pin_at(max(app._recorded_head(), chain.head(), sealed))
             if moment is not None:
                 app._pin_at(app.projections.known_position(moment))
         except BaseException:
@@ -304,7 +334,7 @@ class Caseload:
 
     def _chain_source(self) -> ChainSource:
         if self._chain is None:
-            self._chain = chain_source(self._store, self._app.recorder)
+            self._chain = chain_source(self._store, self._app.recorder, read_only=self._read_only)
         return self._chain
 
     @property
@@ -327,7 +357,7 @@ class Caseload:
         """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
         if self._projections is None:
             if self._projections_store is None:
-                self._projections_store = projection_store(self._store)
+                self._projections_store = projection_store(self._store, read_only=self._read_only)
             if self._log_reader is None:
                 self._log_reader = log_reader(self._app, self._store)
             source: EventSource = self._log_reader
@@ -811,19 +841,15 @@ class Caseload:
             raise InvalidValue("a seal digest is 64 hexadecimal characters")
         projections = self.projections  # opens the projection store
         assert self._projections_store is not None
-        store: ProjectionStore = self._projections_store
-        source = self._chain_source()
-        if self._pin is not None:
-            store = PinnedProjectionStore(store, self._pin)
-            source = PinnedChain(source, self._pin)
         del projections
         transcoder = self._app.mapper.transcoder
         assert isinstance(transcoder, JSONTranscoder)
         return verify_store(
-            source,
+            self._chain_source(),
             EventDecoder(transcoder),
-            store,
+            self._projections_store,
             default_read_models(),
+            last=self._pin,
             expect_seal=expect_seal,
             today=self.today(),
         )

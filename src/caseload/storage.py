@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +68,50 @@ class Store:
                 yield
             finally:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+
+    @property
+    def events_table(self) -> str:
+        """The name of the table that holds the event log."""
+        return "caseload_events" if self.kind == "postgresql" else "stored_events"
+
+    def missing_tables(self, *names: str) -> list[str]:
+        """Which of these tables the store lacks, found without writing anything (a SQLite
+        file is opened read-only; a missing file lacks them all)."""
+        if self.kind == "memory":
+            return list(names)
+        if self.kind == "sqlite":
+            path = self.env["SQLITE_DBNAME"]
+            if path == ":memory:" or not Path(path).is_file():
+                return list(names)
+            try:
+                db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    found = {
+                        row[0]
+                        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    }
+                finally:
+                    db.close()
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"cannot read {self.description}: {error}") from None
+            return [name for name in names if name not in found]
+        import psycopg
+
+        schema = self.schema or "public"
+        try:
+            with psycopg.connect(postgres_conninfo(self.env), autocommit=True) as connection:
+                return [
+                    name
+                    for name in names
+                    if connection.execute(
+                        "SELECT to_regclass(%s)", (f'"{schema}"."{name}"',)
+                    ).fetchone()
+                    == (None,)
+                ]
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot reach {self.description}: {str(error).strip().splitlines()[0]}"
+            ) from None
 
 
 def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
@@ -170,8 +215,9 @@ def _postgres(url: str) -> Store:
         "POSTGRES_POOL_SIZE": "4",
         "POSTGRES_MAX_OVERFLOW": "4",
     }
-    if schema:
-        env["POSTGRES_SCHEMA"] = schema
+    # Always set: eventsourcing would otherwise take POSTGRES_SCHEMA from the environment,
+    # and the events would go where this store's other tables are not.
+    env["POSTGRES_SCHEMA"] = schema or "public"
     host = f"{env['POSTGRES_HOST']}:{port}/{database}"
     return Store(
         kind="postgresql",
@@ -181,12 +227,15 @@ def _postgres(url: str) -> Store:
     )
 
 
-def postgres_conninfo(env: dict[str, str]) -> str:
-    """A libpq connection string for the settings of a postgresql store."""
+def postgres_conninfo(env: dict[str, str], *, read_only: bool = False) -> str:
+    """A libpq connection string for the settings of a postgresql store; `read_only`
+    makes every transaction on the connection read-only."""
     import psycopg.conninfo
 
+    extra = {"options": "-c default_transaction_read_only=on"} if read_only else {}
     return str(
         psycopg.conninfo.make_conninfo(
+            **extra,
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,7 +92,69 @@ def test_opening_read_only_never_creates_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="no such file"):
         Caseload.open_readonly(str(missing))
     assert not missing.exists()
-    with pytest.raises(ConfigurationError, match="memory://"):
+    with pytest.raises(ConfigurationError, match="in-memory store"):
         Caseload.open_readonly("memory://")
     with pytest.raises(InvalidValue, match="timezone-aware"):
         Caseload.open_readonly(str(missing), as_known_at="2025-01-01")  # type: ignore[arg-type]
+
+
+def test_an_empty_file_is_not_a_store_and_stays_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(StoreUnavailable, match="holds no caseload event log"):
+        Caseload.open_readonly(str(empty))
+    assert empty.stat().st_size == 0
+
+
+def test_a_read_only_session_writes_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    """Queries, as-of queries, history and verify on a session leave the file's bytes as
+    they were, even on a store whose read models were never written."""
+    with _writer(sqlite_url) as writer:
+        broker = writer.register_broker(name="B", team="T", on=START)
+        give_cases(writer, broker, 3)
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    before = path.read_bytes()
+    with Caseload.open_readonly(sqlite_url, clock=fixed_clock) as auditor:
+        assert auditor.caseload()[0].active_cases == 3
+        assert auditor.caseload(as_true_on=START)[0].active_cases == 3
+        assert auditor.verify().ok
+        assert len(list(auditor.history())) == auditor.head()
+    assert path.read_bytes() == before
+    tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall()
+    assert ("caseload_read_models",) not in tables
+
+
+@pytest.mark.postgres
+def test_a_missing_postgresql_schema_is_not_created(postgres_url: str) -> None:
+    from tests.conftest import drop_schema
+
+    url = postgres_url.rsplit("=", 1)[0] + "=readonly_missing_schema"
+    drop_schema("readonly_missing_schema")
+    with pytest.raises(StoreUnavailable, match="holds no caseload event log"):
+        Caseload.open_readonly(url)
+    import psycopg
+
+    from caseload.storage import parse_store_url, postgres_conninfo
+
+    with psycopg.connect(postgres_conninfo(parse_store_url(url).env)) as db:
+        found = db.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+            ("readonly_missing_schema",),
+        ).fetchall()
+    assert found == []
+
+
+def test_aggregate_views_of_a_session_do_not_trust_snapshots(sqlite_url: str) -> None:
+    """Snapshots are an optimisation verify does not cover: a session rebuilds aggregates
+    from their events, so an altered snapshot cannot change what an auditor sees."""
+    with _writer(sqlite_url) as writer:
+        broker = writer.register_broker(name="Alice", team="North", on=START)
+        for step in range(60):
+            writer.change_fte(broker, fte=0.5 + (step % 2) / 2, on=START)
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM stored_snapshots").fetchone()
+        assert count >= 1
+        db.execute("UPDATE stored_snapshots SET state = replace(state, 'North', 'South')")
+    with Caseload.open_readonly(sqlite_url, clock=fixed_clock) as auditor:
+        assert auditor.broker(broker).team == "North"

@@ -360,3 +360,131 @@ def test_a_forgotten_late_event_is_found(checkpointed: Path) -> None:
     assert check.finding.message == (
         f"the late-event index differs from the log at 1 positions, the first at {late}"
     )
+
+
+# ----------------------------------------------------------------- review findings
+
+
+def test_deleting_the_newest_events_is_found_by_a_read_only_session(store: Path) -> None:
+    """The session's pin covers links and seals past the last event, so the events that
+    were cut off the end are still seen as missing."""
+    with sqlite3.connect(store) as db:
+        head = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+        db.execute("DELETE FROM stored_events WHERE rowid > ?", (head - 3,))
+    with Caseload.open_readonly(str(store)) as auditor:
+        chain = auditor.verify().checks[0]
+    assert not chain.ok
+    assert chain.finding is not None
+    assert chain.finding.position == head - 2
+    assert "is missing" in chain.finding.message
+
+
+def test_deleting_the_newest_events_with_their_links_is_found_against_a_seal(
+    store: Path,
+) -> None:
+    with Caseload(str(store)) as app:
+        app.seal()
+    with sqlite3.connect(store) as db:
+        head = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+        db.execute("DELETE FROM stored_events WHERE rowid > ?", (head - 3,))
+        db.execute("DELETE FROM caseload_chain WHERE position > ?", (head - 3,))
+    with Caseload.open_readonly(str(store)) as auditor:
+        chain = auditor.verify().checks[0]
+    assert not chain.ok
+    assert chain.finding is not None
+    assert chain.finding.message == (
+        f"seal 1 pins position {head} but the log ends at {head - 3}: events were deleted"
+    )
+
+
+@pytest.mark.parametrize("table", ["caseload_read_models", "caseload_late_events"])
+def test_derived_data_stored_past_the_end_of_the_log_is_found(store: Path, table: str) -> None:
+    with sqlite3.connect(store) as db:
+        if table == "caseload_read_models":
+            db.execute(f"UPDATE {table} SET position = 100000 WHERE name = 'caseload'")
+            expected = "read model caseload is stored at log position 100000, past the end"
+        else:
+            db.execute("UPDATE caseload_read_models SET position = 100000 WHERE name = 'log_index'")
+            expected = "the time index is stored at log position 100000, past the end"
+    for opened in (Caseload, Caseload.open_readonly):
+        with opened(str(store)) as app:
+            check = app.verify().checks[2]
+        assert not check.ok
+        assert check.finding is not None
+        assert check.finding.message.startswith(expected), check.finding.message
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("originator_version", None),
+        ("originator_version", 1e30),
+        ("originator_version", "\u0661"),
+        ("state", None),
+        ("state", 7),
+        ("topic", b"caseload.domain.broker:Broker.Registered"),
+    ],
+)
+def test_a_column_of_the_wrong_type_is_a_finding_not_a_crash(
+    store: Path, column: str, value: object
+) -> None:
+    with sqlite3.connect(store) as db:
+        db.execute(f"UPDATE stored_events SET {column} = ? WHERE rowid = 5", (value,))
+    with Caseload(str(store)) as app:
+        chain = app.verify().checks[0]
+    assert not chain.ok
+    assert chain.finding is not None
+    assert chain.finding.position == 5
+    assert "malformed" in chain.finding.message
+
+
+def test_a_state_turned_into_text_is_a_finding(store: Path) -> None:
+    """The same characters as TEXT would break decoding by the application: not the
+    event the recorder wrote."""
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE stored_events SET state = CAST(state AS TEXT) WHERE rowid = 1")
+    with Caseload(str(store)) as app:
+        chain = app.verify().checks[0]
+    assert chain.finding is not None
+    assert chain.finding.position == 1
+
+
+def test_a_malformed_link_or_seal_is_a_finding(store: Path) -> None:
+    with Caseload(str(store)) as app:
+        app.seal()
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE caseload_seals SET head = hex(head)")
+    with Caseload(str(store)) as app:
+        chain = app.verify().checks[0]
+    assert chain.finding is not None
+    assert "seals table holds a malformed row" in chain.finding.message
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM caseload_seals")
+        db.execute("UPDATE caseload_chain SET hash = hex(hash) WHERE position = 2")
+    with Caseload(str(store)) as app:
+        chain = app.verify().checks[0]
+    assert chain.finding is not None
+    assert chain.finding.position == 2
+
+
+def test_an_unreadable_read_model_blob_is_a_finding(store: Path) -> None:
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE caseload_read_models SET state = x'00' WHERE name = 'outcomes'")
+    with Caseload(str(store)) as app:
+        report = app.verify()
+    assert report.checks[0].ok
+    assert not report.checks[2].ok
+
+
+def test_sealing_over_altered_seals_is_refused(store: Path) -> None:
+    from caseload.domain.errors import LogAltered
+
+    with Caseload(str(store)) as app:
+        app.seal()
+        app.seal()
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM caseload_seals WHERE number = 1")
+    with Caseload(str(store)) as app, pytest.raises(LogAltered, match="cannot seal"):
+        app.seal()
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT COUNT(*) FROM caseload_seals").fetchone() == (1,)

@@ -134,12 +134,13 @@ def test_postgres_alias() -> None:
 
 
 def test_postgresql_defaults() -> None:
-    """Without user, password, port or schema: postgres, empty, 5432, and no schema."""
+    """Without user, password, port or schema: postgres, empty, 5432, and the public schema
+    (set explicitly, so a POSTGRES_SCHEMA in the environment cannot move the events)."""
     store = parse_store_url("postgresql://dbhost/caseload")
     assert store.env["POSTGRES_USER"] == "postgres"
     assert store.env["POSTGRES_PASSWORD"] == ""
     assert store.env["POSTGRES_PORT"] == "5432"
-    assert "POSTGRES_SCHEMA" not in store.env
+    assert store.env["POSTGRES_SCHEMA"] == "public"
     assert store.schema is None
 
 

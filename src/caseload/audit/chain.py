@@ -21,7 +21,9 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -31,13 +33,12 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from caseload.domain.errors import ConfigurationError, ReadOnlySession, StoreUnavailable
+from caseload.domain.errors import ConfigurationError, LogAltered, StoreUnavailable
 from caseload.storage import Store, postgres_conninfo
 
 __all__ = [
     "GENESIS",
     "ChainSource",
-    "PinnedChain",
     "Seal",
     "StoredRow",
     "chain_source",
@@ -87,14 +88,6 @@ def seal_digest(previous: bytes, number: int, position: int, head: bytes, sealed
 def id_text(originator_id: UUID | str) -> str:
     """An aggregate id as the SQLite recorder stores it (hex without dashes)."""
     return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
-
-
-def _bytes(value: object) -> bytes:
-    """A stored state as bytes (a SQLite column altered by hand may hold text)."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape")
-    assert isinstance(value, bytes | bytearray | memoryview)
-    return bytes(value)
 
 
 def _links(
@@ -234,13 +227,23 @@ class ChainedPOPOFactory(POPOFactory):
 
 @attrs.frozen
 class StoredRow:
-    """An event row as stored: its position and stored bytes."""
+    """An event row exactly as stored (a row altered by hand may hold other types)."""
 
     position: int
-    originator_id: str
-    version: int
-    topic: str
-    state: bytes
+    originator_id: Any
+    version: Any
+    topic: Any
+    state: Any
+
+    def well_formed(self) -> bool:
+        """Whether every column holds the type the recorder writes."""
+        return (
+            isinstance(self.originator_id, str)
+            and type(self.version) is int
+            and -(2**63) <= self.version < 2**63
+            and isinstance(self.topic, str)
+            and type(self.state) is bytes
+        )
 
 
 class ChainSource(Protocol):
@@ -271,7 +274,7 @@ class ChainSource(Protocol):
 def _new_seal(
     seals: list[tuple[int, int, bytes, str, bytes]], position: int, head: bytes, now: datetime
 ) -> tuple[int, int, bytes, str, bytes]:
-    number = len(seals) + 1
+    number = seals[-1][0] + 1 if seals else 1
     previous = seals[-1][4] if seals else SEAL_GENESIS
     sealed_at = now.astimezone(UTC).isoformat(timespec="microseconds")
     return (
@@ -281,6 +284,29 @@ def _new_seal(
         sealed_at,
         seal_digest(previous, number, position, head, sealed_at),
     )
+
+
+def _well_formed_seal(seal: tuple[Any, ...]) -> bool:
+    number, position, head, sealed_at, digest = seal
+    return (
+        type(number) is int
+        and type(position) is int
+        and type(head) is bytes
+        and type(sealed_at) is str
+        and type(digest) is bytes
+    )
+
+
+def _seals_intact(seals: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether the recorded seals still form their chain (a new seal must extend a sound one)."""
+    previous = SEAL_GENESIS
+    for number, seal in enumerate(seals, 1):
+        if not _well_formed_seal(seal) or seal[0] != number:
+            return False
+        if seal_digest(previous, number, seal[1], seal[2], seal[3]) != seal[4]:
+            return False
+        previous = seal[4]
+    return True
 
 
 def as_seal(row: tuple[int, int, bytes, str, bytes]) -> Seal:
@@ -320,6 +346,8 @@ class _MemorySource:
 
     def seal(self, now: datetime) -> Seal:
         with self._recorder._database_lock:
+            if not _seals_intact(self._recorder.seals):
+                raise LogAltered("cannot seal: the seals already recorded were altered")
             links = self._recorder.links
             row = _new_seal(self._recorder.seals, len(links), links[-1] if links else GENESIS, now)
             self._recorder.seals.append(row)
@@ -332,23 +360,30 @@ class _MemorySource:
 class _SQLSource:
     """Event rows, links and seals read straight from a SQLite file or PostgreSQL schema."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self._lock = threading.Lock()
         self._sqlite = store.kind == "sqlite"
+        self._description = store.description
+        self._database_errors: tuple[type[Exception], ...] = ()
         try:
             if self._sqlite:
+                path = store.env["SQLITE_DBNAME"]
                 self._connection: Any = sqlite3.connect(
-                    store.env["SQLITE_DBNAME"],
+                    f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
                     timeout=30,
                     check_same_thread=False,
                     isolation_level=None,
+                    uri=read_only,
                 )
                 events, chain, seals, self._p = "stored_events", CHAIN_TABLE, SEALS_TABLE, "?"
                 position = "rowid"
             else:
                 import psycopg
 
-                self._connection = psycopg.connect(postgres_conninfo(store.env), autocommit=True)
+                self._database_errors = (psycopg.Error,)
+                self._connection = psycopg.connect(
+                    postgres_conninfo(store.env, read_only=read_only), autocommit=True
+                )
                 schema = f'"{store.schema or "public"}"'
                 events = f"{schema}.caseload_events"
                 chain, seals = f"{schema}.{CHAIN_TABLE}", f"{schema}.{SEALS_TABLE}"
@@ -383,18 +418,25 @@ class _SQLSource:
         )
 
     def _query(self, statement: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._errors():
             return list(self._connection.execute(statement, parameters).fetchall())
 
     def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
+        # SQLite keeps whatever type a column was given, so values are passed on as stored
+        # and checked by the chain walk; PostgreSQL's columns are typed (uuid, bytea).
+        if self._sqlite:
+            return [
+                StoredRow(row[0], row[1], row[2], row[3], row[4])
+                for row in self._query(self._select_rows, (after, last, limit))
+            ]
         return [
-            StoredRow(int(row[0]), id_text(row[1]), int(row[2]), str(row[3]), _bytes(row[4]))
+            StoredRow(row[0], id_text(row[1]), row[2], row[3], bytes(row[4]))
             for row in self._query(self._select_rows, (after, last, limit))
         ]
 
-    def links(self, after: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+    def links(self, after: int, last: int, limit: int) -> list[tuple[int, Any]]:
         return [
-            (int(row[0]), bytes(row[1]))
+            (row[0], row[1] if self._sqlite else bytes(row[1]))
             for row in self._query(self._select_links, (after, last, limit))
         ]
 
@@ -403,10 +445,12 @@ class _SQLSource:
         return max(int(events), int(links))
 
     def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
-        return [
-            (int(row[0]), int(row[1]), bytes(row[2]), str(row[3]), bytes(row[4]))
-            for row in self._query(self._select_seals)
-        ]
+        return [self._seal_row(row) for row in self._query(self._select_seals)]
+
+    def _seal_row(self, row: Any) -> tuple[Any, Any, Any, Any, Any]:
+        if self._sqlite:
+            return (row[0], row[1], row[2], row[3], row[4])
+        return (row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
 
     def version_at(self, originator_id: UUID, last: int) -> int | None:
         key: object = originator_id.hex if self._sqlite else originator_id
@@ -414,85 +458,52 @@ class _SQLSource:
         return None if found is None else int(found)
 
     def seal(self, now: datetime) -> Seal:
-        with self._lock, self._transaction() as connection:
+        with self._lock, self._errors():
+            if not self._sqlite:
+                with self._connection.transaction():
+                    return self._seal(now)
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")  # the write lock, held to the commit
+            try:
+                sealed = self._seal(now)
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return sealed
+
+    def _seal(self, now: datetime) -> Seal:
+        connection = self._connection
+        if not self._sqlite:
             connection.execute(self._lock_seals)
-            found = connection.execute(self._chain_head).fetchone()
-            position, head = (0, GENESIS) if found is None else (int(found[0]), bytes(found[1]))
-            seals = [
-                (int(r[0]), int(r[1]), bytes(r[2]), str(r[3]), bytes(r[4]))
-                for r in connection.execute(self._select_seals).fetchall()
-            ]
-            row = _new_seal(seals, position, head, now)
-            connection.execute(self._insert_seal, row)
+        found = connection.execute(self._chain_head).fetchone()
+        seals = [self._seal_row(r) for r in connection.execute(self._select_seals).fetchall()]
+        head = GENESIS if found is None else found[1]
+        if not _seals_intact(seals) or type(head) not in (bytes, memoryview):
+            raise LogAltered(
+                "cannot seal: the chain's head or the seals already recorded were altered; "
+                "run `caseload verify`"
+            )
+        row = _new_seal(seals, 0 if found is None else int(found[0]), bytes(head), now)
+        connection.execute(self._insert_seal, row)
         return as_seal(row)
 
-    def _transaction(self) -> Any:
-        if self._sqlite:
-            return _SQLiteTransaction(self._connection)
-        return _PostgresTransaction(self._connection)
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        errors: tuple[type[Exception], ...] = (sqlite3.Error, *self._database_errors)
+        try:
+            yield
+        except errors as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise StoreUnavailable(f"{self._description} failed: {reason}") from None
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
 
 
-class _SQLiteTransaction:
-    """`BEGIN IMMEDIATE` is issued by the caller (it is also the lock); commit or roll back."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._connection
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self._connection.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-class _PostgresTransaction:
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-        self._transaction: Any = None
-
-    def __enter__(self) -> Any:
-        self._transaction = self._connection.transaction()
-        self._transaction.__enter__()
-        return self._connection
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._transaction.__exit__(*exc_info)
-
-
-class PinnedChain:
-    """A chain source that ends at position `last` (a read-only session's pin)."""
-
-    def __init__(self, source: ChainSource, last: int) -> None:
-        self._source = source
-        self._last = last
-
-    def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
-        return self._source.rows(after, min(last, self._last), limit)
-
-    def links(self, after: int, last: int, limit: int) -> list[tuple[int, bytes]]:
-        return self._source.links(after, min(last, self._last), limit)
-
-    def head(self) -> int:
-        return min(self._source.head(), self._last)
-
-    def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
-        return [seal for seal in self._source.seals() if seal[1] <= self._last]
-
-    def version_at(self, originator_id: UUID, last: int) -> int | None:
-        return self._source.version_at(originator_id, min(last, self._last))
-
-    def seal(self, now: datetime) -> Seal:
-        raise ReadOnlySession(f"this session is read-only, pinned at log position {self._last}")
-
-    def close(self) -> None:
-        """The source belongs to the application, which closes it."""
-
-
-def chain_source(store: Store, recorder: object) -> ChainSource:
+def chain_source(store: Store, recorder: object, *, read_only: bool = False) -> ChainSource:
     """Raw access to the chain of a store (the memory store's comes from its recorder)."""
     if store.kind == "memory":
         if not isinstance(recorder, ChainedPOPORecorder):
@@ -502,7 +513,7 @@ def chain_source(store: Store, recorder: object) -> ChainSource:
         raise ConfigurationError(
             "a SQLite :memory: database cannot be audited: use memory:// or a SQLite file"
         )
-    return _SQLSource(store)
+    return _SQLSource(store, read_only=read_only)
 
 
 def iter_rows(source: ChainSource, last: int, batch: int = 5000) -> Iterator[StoredRow]:

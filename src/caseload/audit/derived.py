@@ -16,6 +16,7 @@ its definition (docs/read-models.md), independently of the runner that wrote it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,27 +54,57 @@ class DerivedData:
     """Replays the log (as a listener of verify's single pass) and compares every stored
     state, checkpoint and index row with the fresh fold at its position."""
 
-    def __init__(self, models: Sequence[ReadModel[Any]], store: ProjectionStore, last: int) -> None:
+    def __init__(
+        self,
+        models: Sequence[ReadModel[Any]],
+        store: ProjectionStore,
+        stored: dict[str, StoredState],
+        last: int,
+        head: int,
+    ) -> None:
+        """Compare what `store` holds up to log position `last`; `stored` is its read-model
+        and index states, loaded once before the log's `head` was read (so a worker moving
+        them on meanwhile cannot make them look wrong)."""
         self.models = {model.name: model for model in models}
         self.problems: list[str] = []
-        self.counts = {"state": 0, "checkpoint": 0, "index": 0}
+        self.counts = {"state": 0, "checkpoint": 0, "index": 0, "index-state": 0}
         self.missing: list[str] = []
         targets: list[_Target] = []
-        stored = store.load([*self.models, INDEX])
         for name, model in self.models.items():
             state = stored.get(name)
             if state is None:
                 self.missing.append(name)
+            elif state.position > head:
+                self.problems.append(
+                    f"read model {name} is stored at log position {state.position}, past the "
+                    f"end of the log at {head}: run `caseload rebuild`"
+                )
             elif state.version != model.version:
                 self.problems.append(
                     f"read model {name} is stored at version {state.version} but this "
                     f"library's is {model.version}: run `caseload rebuild`"
                 )
-            elif self._intact(f"the stored state of read model {name}", state):
+            elif state.position <= last and self._intact(
+                f"the stored state of read model {name}", state
+            ):
                 targets.append(_Target(state.position, "state", name, state.digest))
+            # (a state stored past `last` was written after the pin: its checkpoints up to
+            # the pin are compared instead)
             targets.extend(self._checkpoints(store, name, model.version, last))
         index = stored.get(INDEX)
-        self.index_position = 0 if index is None else min(index.position, last)
+        self.index_position = 0
+        if index is not None and index.position > head:
+            self.problems.append(
+                f"the time index is stored at log position {index.position}, past the end "
+                f"of the log at {head}"
+            )
+        elif index is not None and index.position <= last:
+            self.index_position = index.position
+            data = json.loads(decompress(index.state))
+            expected = (data["max_recorded"], data["max_occurred"])
+            targets.append(_Target(index.position, "index-state", INDEX, expected))
+        elif index is not None:
+            self.index_position = last
         targets.extend(
             _Target(row.position, "index", INDEX, (row.max_recorded, row.max_occurred))
             for row in store.index_rows()
@@ -143,7 +174,7 @@ class DerivedData:
             self.late.add(position)
 
     def _capture(self, target: _Target) -> None:
-        if target.kind == "index":
+        if target.kind in ("index", "index-state"):
             target.found = (
                 "" if self._latest is None else _stamp(self._latest),
                 "" if self._max_day is None else self._max_day.isoformat(),
@@ -177,8 +208,9 @@ class DerivedData:
                     f"{target.position} differs from a fresh fold of the log up to there"
                 )
             else:
+                what = "time index" if target.kind == "index" else "stored time index state"
                 problems.append(
-                    f"the time index at log position {target.position} differs from the "
+                    f"the {what} at log position {target.position} differs from the "
                     "running maxima of the log up to there"
                 )
         if self.late != self.stored_late:

@@ -36,7 +36,8 @@ from caseload.audit.chain import (
     link,
     seal_digest,
 )
-from caseload.audit.derived import DerivedData
+from caseload.audit.derived import INDEX, DerivedData
+from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel
 from caseload.projections.log import EventDecoder
 from caseload.projections.store import ProjectionStore
@@ -82,115 +83,169 @@ class VerifyReport:
         return all(check.ok for check in self.checks)
 
 
-def _event_type(topic: str) -> str:
+def _event_type(topic: object) -> str | None:
     """The event class named by a topic (`module:Class.Event` → `Class.Event`)."""
-    return topic.rpartition(":")[2][:80]
+    return topic.rpartition(":")[2][:80] if isinstance(topic, str) else None
 
 
 def _row_finding(message: str, row: StoredRow) -> Finding:
-    return Finding(message, row.position, row.originator_id, _event_type(row.topic))
+    aggregate = row.originator_id if isinstance(row.originator_id, str) else None
+    return Finding(message, row.position, aggregate, _event_type(row.topic))
 
 
 # ------------------------------------------------------------------- 1. the chain
 
 
-def check_chain(source: ChainSource, last: int, expect_seal: str | None = None) -> Check:
-    """Recompute the chain up to position `last` and every seal; compare with the stored."""
-    seals = source.seals()
+Seals = Sequence[tuple[Any, Any, Any, Any, Any]]
+
+
+def check_chain(
+    source: ChainSource,
+    last: int,
+    expect_seal: str | None = None,
+    *,
+    head: int | None = None,
+    seals: Seals | None = None,
+) -> Check:
+    """Recompute the chain up to position `last` and every seal; compare with the stored.
+
+    `head` is where the recorded log ends (events or links; `last` by default): a seal
+    past `last` but within `head` was taken after the position checked up to, and only its
+    own digest is checked; one past `head` means events were deleted.
+    """
+    head = last if head is None else head
+    seals = source.seals() if seals is None else seals
+    malformed = [seal for seal in seals if not _well_formed(seal)]
+    if malformed:
+        bad = Finding("the seals table holds a malformed row: it was altered")
+        return Check(CHAIN, False, bad.message, bad)
     wanted = {seal[1] for seal in seals}
     heads: dict[int, bytes] = {0: GENESIS}
-    finding, count = _walk_chain(source, last, wanted, heads)
+    sealed_at = max((seal[1] for seal in seals if seal[1] <= last), default=0)
+    finding, count, since = _walk_chain(source, last, wanted, heads, sealed_at)
     if finding is not None:
         return Check(CHAIN, False, "the hash chain is broken", finding)
-    problems = _check_seals(seals, heads, last, expect_seal)
+    problems = _check_seals(seals, heads, last, head, expect_seal)
     if problems:
         return Check(
             CHAIN, False, problems[0].message, problems[0], tuple(p.message for p in problems[1:])
         )
-    if seals:
-        number, position = seals[-1][0], seals[-1][1]
-        sealed = f"; seal {number} pins position {position}"
-        after = last - position
-        sealed += f" ({after} event{'s' if after != 1 else ''} recorded since)" if after else ""
+    checked = [seal for seal in seals if seal[1] <= last]
+    if checked:
+        number, position = checked[-1][0], checked[-1][1]
+        summary = f"; seal {number} pins position {position}"
+        summary += f" ({since} event{'s' if since != 1 else ''} recorded since)" if since else ""
     else:
-        sealed = "; not sealed yet (`caseload seal` pins the head)"
-    expected = (
-        f"; the given seal digest matches seal {_seal_number(seals, expect_seal)}"
-        if expect_seal
-        else ""
+        summary = "; not sealed yet (`caseload seal` pins the head)"
+    if expect_seal:
+        summary += f"; the given seal digest matches seal {_seal_number(seals, expect_seal)}"
+    return Check(CHAIN, True, f"{count} events chained{summary}")
+
+
+def _well_formed(seal: tuple[Any, ...]) -> bool:
+    number, position, head, sealed_at, digest = seal
+    return (
+        type(number) is int
+        and type(position) is int
+        and type(head) is bytes
+        and type(sealed_at) is str
+        and type(digest) is bytes
     )
-    return Check(CHAIN, True, f"{count} events chained{sealed}{expected}")
 
 
-def _seal_number(seals: Sequence[tuple[int, int, bytes, str, bytes]], digest: str | None) -> int:
-    return next(seal[0] for seal in seals if seal[4].hex() == digest)
+def _seal_number(seals: Seals, digest: str | None) -> int:
+    return int(next(seal[0] for seal in seals if seal[4].hex() == digest))
 
 
 def _walk_chain(
-    source: ChainSource, last: int, wanted: set[int], heads: dict[int, bytes]
-) -> tuple[Finding | None, int]:
+    source: ChainSource, last: int, wanted: set[int], heads: dict[int, bytes], sealed_at: int
+) -> tuple[Finding | None, int, int]:
     rows = iter_rows(source, last)
     links = iter_links(source, last)
     row = next(rows, None)
     stored = next(links, None)
     previous = GENESIS
-    count = 0
+    count = since = 0
     while row is not None or stored is not None:
         if stored is None or (row is not None and row.position < stored[0]):
             assert row is not None
-            return _row_finding(
-                f"the event at position {row.position} has no chain link: it was inserted "
-                "outside the application, or written before the store kept a chain",
-                row,
-            ), count
+            return (
+                _row_finding(
+                    f"the event at position {row.position} has no chain link: it was inserted "
+                    "outside the application, or written before the store kept a chain",
+                    row,
+                ),
+                count,
+                since,
+            )
         if row is None or stored[0] < row.position:
-            return Finding(
-                f"the event at position {stored[0]} is missing: the chain has a link for it, "
-                "so it was deleted",
-                stored[0],
-            ), count
+            return (
+                Finding(
+                    f"the event at position {stored[0]} is missing: the chain has a link for it, "
+                    "so it was deleted",
+                    stored[0],
+                ),
+                count,
+                since,
+            )
+        if not row.well_formed():
+            return (
+                _row_finding(
+                    f"the event at position {row.position} is malformed (a column holds a value "
+                    "of the wrong type): it was altered",
+                    row,
+                ),
+                count,
+                since,
+            )
         previous = link(
             previous, row.position, row.originator_id, row.version, row.topic, row.state
         )
         if previous != stored[1]:
-            return _row_finding(
-                f"the event at position {row.position} does not match its chain link: "
-                "it was altered, reordered or its link was rewritten",
-                row,
-            ), count
+            return (
+                _row_finding(
+                    f"the event at position {row.position} does not match its chain link: "
+                    "it was altered, reordered or its link was rewritten",
+                    row,
+                ),
+                count,
+                since,
+            )
         if row.position in wanted:
             heads[row.position] = previous
         count += 1
+        since += row.position > sealed_at
         row = next(rows, None)
         stored = next(links, None)
-    return None, count
+    return None, count, since
 
 
 def _check_seals(
-    seals: Sequence[tuple[int, int, bytes, str, bytes]],
+    seals: Seals,
     heads: dict[int, bytes],
     last: int,
+    head: int,
     expect_seal: str | None,
 ) -> list[Finding]:
     problems: list[Finding] = []
     previous = SEAL_GENESIS
-    for expected_number, (number, position, head, sealed_at, digest) in enumerate(seals, 1):
+    for expected_number, (number, position, pinned, sealed_at, digest) in enumerate(seals, 1):
         if number != expected_number:
             problems.append(Finding(f"seal {expected_number} is missing: seals were deleted"))
             break
-        recomputed = seal_digest(previous, number, position, head, sealed_at)
+        recomputed = seal_digest(previous, number, position, pinned, sealed_at)
         if recomputed != digest:
             problems.append(Finding(f"seal {number} does not match its digest: it was altered"))
             break
-        if position > last:
+        if position > head:
             problems.append(
                 Finding(
-                    f"seal {number} pins position {position} but the log ends at {last}: "
+                    f"seal {number} pins position {position} but the log ends at {head}: "
                     "events were deleted",
                     position,
                 )
             )
-        elif heads.get(position) != head:
+        elif position <= last and heads.get(position) != pinned:
             problems.append(
                 Finding(
                     f"seal {number} pins a chain head at position {position} that the log no "
@@ -199,11 +254,19 @@ def _check_seals(
                 )
             )
         previous = digest
-    if expect_seal is not None and not any(seal[4].hex() == expect_seal for seal in seals):
+    given = [seal for seal in seals if seal[4].hex() == expect_seal]
+    if expect_seal is not None and not given:
         problems.append(
             Finding(
                 "the given seal digest is not one of this store's seals: the seals were "
                 "rewritten, or it is another store's"
+            )
+        )
+    elif given and given[0][1] > last:
+        problems.append(
+            Finding(
+                f"the given seal pins position {given[0][1]}, after position {last} where this "
+                "check stops: verify the store without a pin"
             )
         )
     return problems
@@ -246,32 +309,54 @@ def verify_store(
     projection_store: ProjectionStore,
     models: Sequence[ReadModel[Any]],
     *,
+    last: int | None = None,
     expect_seal: str | None = None,
     today: date | None = None,
 ) -> VerifyReport:
-    """Run the three checks against a store (see the module's docstring); rules are
-    checked on every day up to `today` (an event dated after it breaks a rule too)."""
+    """Run the three checks against a store (see the module's docstring).
+
+    The log is checked up to position `last` (a read-only session's pin), or to its head.
+    Rules are checked on every day up to `today` (an event dated after it breaks one too).
+    A database that fails raises `StoreUnavailable`; anything the data itself does wrong
+    is a finding.
+    """
     from caseload.audit.rules import check_rules
 
     if expect_seal is not None:
         expect_seal = expect_seal.strip().lower()
-    names = [model.name for model in models]
-    stored = projection_store.load(names)
-    last = max([source.head(), *(state.position for state in stored.values())])
-    chain = check_chain(source, last, expect_seal)
-
-    derived = DerivedData(models, projection_store, last)
-    replay = _Replay(source, decoder, last)
-    replay.listeners.append(derived)
-    rules: Any = None
+    # The states first, then the head: a worker can only have stored states of events
+    # that were already recorded, so none looks as if it were past the end of the log.
+    stored = projection_store.load([*(model.name for model in models), INDEX])
+    head = source.head()
+    seals = source.seals()
+    last = head if last is None else last
     try:
+        chain = check_chain(source, last, expect_seal, head=head, seals=seals)
+    except CaseloadError:
+        raise
+    except Exception as error:
+        finding = Finding(f"the chain could not be checked ({type(error).__name__})")
+        chain = Check(CHAIN, False, finding.message, finding)
+
+    replay = _Replay(source, decoder, last)
+    rules: Any = None
+    derived: DerivedData | None = None
+    try:
+        derived = DerivedData(models, projection_store, stored, last, head)
+        replay.listeners.append(derived)
         rules = check_rules(replay.events(), today=today)
         derived.finish()
-    except Exception as error:  # a log altered into nonsense must not crash verify
+    except CaseloadError:
+        raise
+    except Exception as error:  # data altered into nonsense must not crash verify
         position = replay.position
-        replay.failure = replay.failure or Finding(
-            f"the log stops making sense at position {position} ({type(error).__name__})",
-            position or None,
+        replay.failure = replay.failure or (
+            Finding(
+                f"the log stops making sense at position {position} ({type(error).__name__})",
+                position or None,
+            )
+            if derived is not None
+            else Finding(f"the stored read models cannot be read ({type(error).__name__})")
         )
     rules_check = _rules_check(rules, replay.failure)
     models_check = _derived_check(derived, replay.failure)
@@ -295,8 +380,8 @@ def _rules_check(report: Any, failure: Finding | None) -> Check:
     return Check(RULES, False, report.summary, finding, more)
 
 
-def _derived_check(derived: DerivedData, failure: Finding | None) -> Check:
-    if failure is not None:
+def _derived_check(derived: DerivedData | None, failure: Finding | None) -> Check:
+    if failure is not None or derived is None:
         return Check(READ_MODELS, False, "the log could not be read to the end", failure)
     problems = derived.differences()
     if problems:

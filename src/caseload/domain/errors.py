@@ -27,6 +27,7 @@ __all__ = [
     "InvalidScores",
     "InvalidStoreURL",
     "InvalidValue",
+    "LogAltered",
     "MissingExtra",
     "MissingPseudonymKey",
     "NotAssigned",
@@ -179,3 +180,7 @@ class MissingExtra(ConfigurationError):
 
 class ReadOnlySession(CaseloadError):
     """A replay session opened with `Caseload.open_readonly` refuses every command."""
+
+
+class LogAltered(CaseloadError):
+    """The stored log, its chain or its seals were changed outside the application."""

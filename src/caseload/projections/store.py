@@ -23,6 +23,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import attrs
@@ -218,15 +219,17 @@ _TABLES = (
 class SQLProjectionStore(ProjectionStore):
     """Read models in the events' own SQLite file or PostgreSQL schema."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self._kind = store.kind
         self._lock = threading.Lock()
         if store.kind == "sqlite":
+            path = store.env["SQLITE_DBNAME"]
             self._connection: Any = sqlite3.connect(
-                store.env["SQLITE_DBNAME"],
+                f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
                 timeout=30,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=read_only,
             )
             self._connection.execute("PRAGMA busy_timeout = 30000")
             prefix, index_prefix, blob = "caseload_", "caseload_", "BLOB"
@@ -234,12 +237,16 @@ class SQLProjectionStore(ProjectionStore):
             import psycopg
 
             try:
-                self._connection = psycopg.connect(postgres_conninfo(store.env), autocommit=True)
+                self._connection = psycopg.connect(
+                    postgres_conninfo(store.env, read_only=read_only), autocommit=True
+                )
             except psycopg.OperationalError as error:
                 raise StoreUnavailable(f"cannot reach PostgreSQL: {error}") from None
             schema = store.schema or "public"
             prefix, index_prefix, blob = f'"{schema}".caseload_', "caseload_", "BYTEA"
         self._p = prefix
+        if read_only:
+            return
         # Workers starting together would race on CREATE TABLE (PostgreSQL then fails on
         # its catalogue's unique index): create the tables under the store's setup lock.
         with store.setup_lock(), self._transaction() as cursor:
@@ -400,8 +407,23 @@ class SQLProjectionStore(ProjectionStore):
             self._connection.close()
 
 
-def projection_store(store: Store) -> ProjectionStore:
-    """The projection store that sits beside a store's events."""
+TABLES = (
+    "caseload_read_models",
+    "caseload_checkpoints",
+    "caseload_log_index",
+    "caseload_late_events",
+)
+
+
+def projection_store(store: Store, *, read_only: bool = False) -> ProjectionStore:
+    """The projection store that sits beside a store's events.
+
+    `read_only` opens it without creating or writing anything (for a pinned replay
+    session, which keeps whatever it folds in memory); a store whose read models were never
+    written gets an empty in-memory one.
+    """
     if store.kind == "memory" or store.env.get("SQLITE_DBNAME") == ":memory:":
         return MemoryProjectionStore()
-    return SQLProjectionStore(store)
+    if read_only and store.missing_tables(*TABLES):
+        return MemoryProjectionStore()
+    return SQLProjectionStore(store, read_only=read_only)
