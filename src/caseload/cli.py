@@ -197,8 +197,17 @@ def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
         highlight=False,
     )
     for message in report.refused:
-        out.print(f"Refused by the caseload rule: {message}", highlight=False, soft_wrap=True)
-    out.print(f"{app.head()} events from {report.commands} commands in {store}", highlight=False)
+        out.print(
+            f"Refused by the caseload rule: {message}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print(
+        f"{app.head()} events from {report.commands} commands in {store}",
+        highlight=False,
+        markup=False,
+    )
 
 
 @cli.command()
@@ -283,7 +292,10 @@ def simulate_command(
                 return
             for message in report.refused:
                 out.print(
-                    f"Refused by the caseload rule: {message}", highlight=False, soft_wrap=True
+                    f"Refused by the caseload rule: {message}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
                 )
             out.print(
                 f"Simulated {config.start} to {report.end} into {app.store}: "
@@ -291,6 +303,7 @@ def simulate_command(
                 f"{counts['brokers']} brokers, {counts['trajectories']} trajectories, "
                 f"{counts['refused']} refused",
                 highlight=False,
+                markup=False,
                 soft_wrap=True,
             )
 
@@ -433,6 +446,7 @@ def export_command(
         f"(business dates up to {manifest.reference_date or 'none'}) into {out_dir}; "
         f"{MANIFEST_FILE} lists the sha256 of every file",
         highlight=False,
+        markup=False,
         soft_wrap=True,
     )
 

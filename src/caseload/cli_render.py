@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from caseload.audit.chain import Seal
 from caseload.audit.verify import VerifyReport
@@ -42,8 +43,8 @@ def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
     for row in rows:
         style = "red" if row.active_cases > row.limit else None
         table.add_row(
-            row.name + (f" (left {row.left_on})" if row.left_on else ""),
-            row.team,
+            Text(row.name + (f" (left {row.left_on})" if row.left_on else "")),
+            Text(row.team),
             f"{row.fte}",
             str(row.active_cases),
             str(row.limit),
@@ -64,7 +65,7 @@ def coverage_table(coverage: RoleCoverage) -> Table:
     for broker in coverage.brokers:
         marks = ["✓" if role in broker.roles_covered else "·" for role in Role]
         table.add_row(
-            broker.name,
+            Text(broker.name),
             *marks,
             str(broker.active_cases),
             str(broker.cases_with_all_four_by_broker),
@@ -136,7 +137,7 @@ def status_json(data: StatusData) -> dict[str, Any]:
 def print_status(out: Console, data: StatusData) -> None:
     """The status as tables and lines for a person."""
     known = "" if data.as_known_at is None else f" as known at {data.as_known_at.isoformat()}"
-    out.print(f"{data.store}{known}", highlight=False, soft_wrap=True)
+    out.print(f"{data.store}{known}", highlight=False, markup=False, soft_wrap=True)
     out.print(caseload_table(data.caseload, f"Caseload on {data.as_true_on}{known}"))
     out.print(coverage_table(data.coverage))
     out.print(
@@ -176,6 +177,7 @@ def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
         f"Folded {result.events} events of {store} in {result.seconds:.2f} s "
         f"({result.events_per_second:,.0f} events/s)",
         highlight=False,
+        markup=False,
         soft_wrap=True,
     )
 
@@ -203,7 +205,12 @@ def verify_json(report: VerifyReport, store: str) -> dict[str, Any]:
 
 def print_verify(out: Console, report: VerifyReport, store: str) -> None:
     """Each check with ✓ or ✗; for a failure, its first offending event."""
-    out.print(f"Verifying {store} up to log position {report.position}", highlight=False)
+    out.print(
+        f"Verifying {store} up to log position {report.position}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     for check in report.checks:
         mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
         out.print(f"{mark} {check.name}: ", end="", soft_wrap=True)
@@ -244,13 +251,14 @@ def seal_json(seal: Seal, store: str) -> dict[str, Any]:
 
 def print_seal(out: Console, seal: Seal, store: str) -> None:
     """The seal, with what to do with its digest."""
+    out.print(f"Seal digest: {seal.digest}", highlight=False, markup=False, soft_wrap=True)
     out.print(
         f"Sealed {store} at log position {seal.position} (seal {seal.number}, "
         f"{seal.sealed_at.isoformat()}).",
         highlight=False,
+        markup=False,
         soft_wrap=True,
     )
-    out.print(f"Seal digest: {seal.digest}", highlight=False, soft_wrap=True)
     out.print(
         "Keep the digest outside the database; `caseload verify --seal DIGEST` then proves "
         "the log up to this position unchanged.",

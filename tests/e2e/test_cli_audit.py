@@ -179,3 +179,20 @@ def test_the_auditors_walk_through_on_postgresql(tmp_path: Path, postgres_url: s
     chain = json.loads(tampered.stdout)["checks"][0]
     assert chain["ok"] is False
     assert chain["first_offending_event"]["position"] == 12
+
+
+def test_a_store_path_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "d[").mkdir()
+    odd = tmp_path / "d[" / "i]r[red]x.db"  # the path reads "d[/i]r[red]x.db"
+    with Caseload(str(odd), pseudonym_key=KEY, clock=fixed_clock) as app:
+        app.register_broker(name="B [bold]", team="T", on=START)
+    sealed = run_cli("seal", "--store", str(odd), cwd=tmp_path)
+    assert sealed.returncode == 0, sealed.stderr
+    assert f"Sealed sqlite file {odd} at log position" in sealed.stdout
+    assert "Seal digest: " in sealed.stdout
+    verified = run_cli("verify", "--store", str(odd), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert f"Verifying sqlite file {odd}" in verified.stdout
+    status = run_cli("status", "--store", str(odd), cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "B [bold]" in status.stdout
