@@ -324,11 +324,12 @@ def verify_store(
 
     if expect_seal is not None:
         expect_seal = expect_seal.strip().lower()
-    # The states first, then the head: a worker can only have stored states of events
-    # that were already recorded, so none looks as if it were past the end of the log.
+    # States and seals first, then the head: a worker can only have stored states, and a
+    # sealer sealed positions, that were already recorded, so none looks as if it were
+    # past the end of the log while others go on writing.
     stored = projection_store.load([*(model.name for model in models), INDEX])
-    head = source.head()
     seals = source.seals()
+    head = source.head()
     last = head if last is None else last
     try:
         chain = check_chain(source, last, expect_seal, head=head, seals=seals)
