@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     RecordConflictError,
 )
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from caseload.audit.chain import ChainSource, Seal, chain_source
 from caseload.domain.broker import Broker, validated_fte
@@ -101,6 +101,7 @@ _BATCH = 1000
 
 
 _SNAPSHOTS = "CASELOAD_SNAPSHOTS"
+_CONTACT_TOPIC = get_topic(Trajectory.ContactRecorded)
 
 
 class _EventStore(Application[UUID]):
@@ -597,15 +598,42 @@ class Caseload:
 
     @_command
     def broker_left(self, broker: UUID, *, on: date) -> None:
-        """Record that a broker left the programme; refused while they hold cases."""
+        """Record that a broker left the programme; refused while they hold cases, and on a
+        day before a contact they made (which the log would then show made after leaving)."""
         day = self._day(on)
+        broker_id = _as_id(broker, UnknownBroker, "broker")
+        latest = self._latest_contact_by(broker_id)
+        if latest is not None and latest > day:
+            raise DateOutOfRange(
+                f"broker {broker_id} made a contact on {latest}, after {day}; "
+                "they cannot have left before it"
+            )
 
         def command() -> None:
-            aggregate = self._broker(broker)
+            aggregate = self._broker(broker_id)
             aggregate.leave(day)
             self._save(aggregate)
 
         self._run(command)
+
+    def _latest_contact_by(self, broker: UUID) -> date | None:
+        """The business date of the latest contact by a broker, found in the log.
+
+        The broker aggregate does not hear of contacts (they are facts of trajectories), so
+        the log is searched: contacts whose stored state mentions the broker's id, decoded
+        and checked. Leaving is rare, and the search runs inside the database.
+        """
+        transcoder = self._app.mapper.transcoder
+        assert isinstance(transcoder, JSONTranscoder)
+        decoder = EventDecoder(transcoder)
+        latest: date | None = None
+        for row in self._chain_source().containing(_CONTACT_TOPIC, broker.hex):
+            event = decoder.decode(row.originator_id, row.version, row.topic, row.state)
+            if getattr(event, "by", None) == broker and (
+                latest is None or event.occurred_on > latest  # type: ignore[attr-defined]
+            ):
+                latest = event.occurred_on  # type: ignore[attr-defined]
+        return latest
 
     # ----------------------------------------------------------------- trajectories
 

@@ -16,14 +16,16 @@ from caseload import (
     BrokerHoldsCases,
     Caseload,
     CaseloadLimitExceeded,
+    Channel,
     DateOutOfRange,
     InvalidFte,
     NotInProgramme,
     PathwayKind,
+    Role,
     UnknownBroker,
     UnknownTrajectory,
 )
-from tests.conftest import KEY, TODAY
+from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import SPAN, START, give_cases, new_app, open_case, register
 
 
@@ -180,6 +182,47 @@ def test_no_assignment_after_leaving(left: int, later: int) -> None:
         with pytest.raises(BrokerHasLeft, match=str(START + timedelta(left))):
             app.assign(case, broker, on=START + timedelta(max(left, later)))
         assert app.head() == before
+
+
+@given(contacts=st.lists(days, min_size=1, max_size=4), left=days)
+def test_no_leaving_before_a_contact_already_made(contacts: list[int], left: int) -> None:
+    """A broker cannot be recorded as having left before a contact they made (on a case of
+    theirs or another broker's): the log would show a contact after leaving. Leaving on or
+    after their latest contact is fine."""
+    with new_app() as app:
+        broker, other = register(app), register(app)
+        (case,) = give_cases(app, other, 1)
+        for day in contacts:
+            app.record_contact(
+                case, on=START + timedelta(day), roles=Role.COACH, channel=Channel.PHONE, by=broker
+            )
+        latest = START + timedelta(max(contacts))
+        before = app.head()
+        if START + timedelta(left) < latest:
+            with pytest.raises(DateOutOfRange, match=f"made a contact on {latest}"):
+                app.broker_left(broker, on=START + timedelta(left))
+            assert app.head() == before
+            assert app.broker(broker).left_on is None
+        else:
+            app.broker_left(broker, on=START + timedelta(left))
+            assert app.broker(broker).left_on == START + timedelta(left)
+
+
+def test_leaving_checks_contacts_in_a_sql_store(store_url: str) -> None:
+    """The search for a broker's contacts runs in the database on SQLite and PostgreSQL."""
+    with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        broker, other = register(app), register(app)
+        (case,) = give_cases(app, other, 1)
+        app.record_contact(
+            case, on=START + timedelta(9), roles=Role.MENTOR_LIKE, channel=Channel.PHONE, by=other
+        )
+        app.record_contact(
+            case, on=START + timedelta(5), roles=Role.COACH, channel=Channel.PHONE, by=broker
+        )
+        with pytest.raises(DateOutOfRange, match=f"made a contact on {START + timedelta(5)}"):
+            app.broker_left(broker, on=START + timedelta(4))
+        app.broker_left(broker, on=START + timedelta(5))
+        assert app.broker(broker).left_on == START + timedelta(5)
 
 
 @given(count=st.integers(1, 6))

@@ -264,6 +264,10 @@ class ChainSource(Protocol):
     def version_at(self, originator_id: UUID, last: int) -> int | None:
         """The latest version of an aggregate among the events up to position `last`."""
 
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        """The events of one topic whose stored state contains `needle` (a prefilter: the
+        caller decodes them and checks what it needs)."""
+
     def seal(self, now: datetime) -> Seal:
         """Record a seal of the current chain head, atomically."""
 
@@ -335,6 +339,17 @@ class _MemorySource:
 
     def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
         return list(self._recorder.seals)
+
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        found = needle.encode()
+        notifications = self._recorder.select_notifications(
+            start=1, limit=(self._recorder.max_notification_id() or 0) + 1, topics=[topic]
+        )
+        return [
+            StoredRow(n.id, id_text(n.originator_id), n.originator_version, n.topic, n.state)
+            for n in notifications
+            if found in n.state
+        ]
 
     def version_at(self, originator_id: UUID, last: int) -> int | None:
         versions = [
@@ -409,6 +424,15 @@ class _SQLSource:
             f"SELECT number, position, head, sealed_at, digest FROM {seals} ORDER BY number"
         )
         self._insert_seal = f"INSERT INTO {seals} VALUES ({p}, {p}, {p}, {p}, {p})"
+        self._select_containing = (
+            f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
+            + (
+                "WHERE topic = ? AND instr(state, ?) > 0"
+                if self._sqlite
+                else "WHERE topic = %s AND position(%s in state) > 0"
+            )
+            + f" ORDER BY {position}"
+        )
         self._select_version = (
             f"SELECT MAX(originator_version) FROM {events} "
             f"WHERE originator_id = {p} AND {position} <= {p}"
@@ -451,6 +475,14 @@ class _SQLSource:
         if self._sqlite:
             return (row[0], row[1], row[2], row[3], row[4])
         return (row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
+
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        rows = self._query(self._select_containing, (topic, needle.encode()))
+        return [
+            StoredRow(row[0], id_text(row[1]), row[2], row[3], bytes(row[4]))
+            for row in rows
+            if isinstance(row[4], bytes | memoryview)
+        ]
 
     def version_at(self, originator_id: UUID, last: int) -> int | None:
         key: object = originator_id.hex if self._sqlite else originator_id
