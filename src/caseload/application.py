@@ -335,7 +335,13 @@ class Caseload:
 
     def _chain_source(self) -> ChainSource:
         if self._chain is None:
-            self._chain = chain_source(self._store, self._app.recorder, read_only=self._read_only)
+            snapshots = self._app.snapshots
+            self._chain = chain_source(
+                self._store,
+                self._app.recorder,
+                read_only=self._read_only,
+                snapshots=getattr(snapshots.recorder, "_stored_events", []) if snapshots else [],
+            )
         return self._chain
 
     @property
@@ -879,8 +885,18 @@ class Caseload:
             default_read_models(),
             last=self._pin,
             expect_seal=expect_seal,
+            snapshots=self._check_snapshots,
             today=self.today(),
         )
+
+    def _check_snapshots(self) -> tuple[int, list[str]]:
+        from caseload.audit.snapshots import check_snapshots
+
+        def events(aggregate_id: UUID, version: int) -> list[Any]:
+            return list(self._app.events.get(aggregate_id, lte=version))
+
+        rows = self._chain_source().snapshot_rows()
+        return check_snapshots(rows, self._app.mapper, events)
 
     def caseload(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None

@@ -488,3 +488,46 @@ def test_sealing_over_altered_seals_is_refused(store: Path) -> None:
         app.seal()
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM caseload_seals").fetchone() == (1,)
+
+
+def test_an_altered_snapshot_is_found(tmp_path: Path) -> None:
+    """A snapshot is what commands load: one that no longer equals a replay of its events
+    would make them decide on a false state."""
+    from datetime import date
+
+    from tests.conftest import fixed_clock
+
+    path = tmp_path / "snapshots.db"
+    with Caseload(str(path), pseudonym_key=KEY, clock=fixed_clock) as app:
+        broker = app.register_broker(name="Alice", team="North", on=date(2025, 1, 6))
+        for step in range(60):
+            app.change_fte(broker, fte=0.5 + (step % 2) / 2, on=date(2025, 1, 6))
+        report = app.verify()
+    assert report.ok, report
+    assert "; 1 aggregate snapshots equal a replay" in report.checks[2].summary
+    with sqlite3.connect(path) as db:
+        (state,) = db.execute("SELECT state FROM stored_snapshots").fetchone()
+        assert b"North" in state
+        db.execute("UPDATE stored_snapshots SET state = ?", (state.replace(b"North", b"South"),))
+    with Caseload(str(path)) as app:
+        check = app.verify().checks[2]
+    assert not check.ok
+    assert check.finding is not None
+    assert check.finding.message == (
+        f"the snapshot of aggregate {broker} at version 50 differs from a replay of its "
+        "events: it was altered"
+    )
+
+
+def test_snapshots_are_compared_in_memory_too() -> None:
+    from datetime import date
+
+    from tests.conftest import fixed_clock
+
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        broker = app.register_broker(name="Alice", team="North", on=date(2025, 1, 6))
+        for step in range(120):
+            app.change_fte(broker, fte=0.5 + (step % 2) / 2, on=date(2025, 1, 6))
+        report = app.verify()
+    assert report.ok, report
+    assert "; 2 aggregate snapshots equal a replay" in report.checks[2].summary

@@ -264,6 +264,9 @@ class ChainSource(Protocol):
     def version_at(self, originator_id: UUID, last: int) -> int | None:
         """The latest version of an aggregate among the events up to position `last`."""
 
+    def snapshot_rows(self) -> list[StoredEvent]:
+        """Every stored aggregate snapshot (none when the store keeps no snapshot table)."""
+
     def containing(self, topic: str, needle: str) -> list[StoredRow]:
         """The events of one topic whose stored state contains `needle` (a prefilter: the
         caller decodes them and checks what it needs)."""
@@ -319,8 +322,9 @@ def as_seal(row: tuple[int, int, bytes, str, bytes]) -> Seal:
 
 
 class _MemorySource:
-    def __init__(self, recorder: ChainedPOPORecorder) -> None:
+    def __init__(self, recorder: ChainedPOPORecorder, snapshots: Sequence[StoredEvent]) -> None:
         self._recorder = recorder
+        self._snapshots = snapshots
 
     def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
         notifications = self._recorder.select_notifications(start=after + 1, limit=limit, stop=last)
@@ -339,6 +343,9 @@ class _MemorySource:
 
     def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
         return list(self._recorder.seals)
+
+    def snapshot_rows(self) -> list[StoredEvent]:
+        return list(self._snapshots)
 
     def containing(self, topic: str, needle: str) -> list[StoredRow]:
         found = needle.encode()
@@ -424,6 +431,14 @@ class _SQLSource:
             f"SELECT number, position, head, sealed_at, digest FROM {seals} ORDER BY number"
         )
         self._insert_seal = f"INSERT INTO {seals} VALUES ({p}, {p}, {p}, {p}, {p})"
+        snapshots_table = "stored_snapshots" if self._sqlite else "caseload_snapshots"
+        self._has_snapshots = not store.missing_tables(snapshots_table)
+        self._select_snapshots = (
+            "SELECT originator_id, originator_version, topic, state FROM "
+            + events.replace("caseload_events", snapshots_table).replace(
+                "stored_events", snapshots_table
+            )
+        )
         self._select_containing = (
             f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
             + (
@@ -475,6 +490,19 @@ class _SQLSource:
         if self._sqlite:
             return (row[0], row[1], row[2], row[3], row[4])
         return (row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
+
+    def snapshot_rows(self) -> list[StoredEvent]:
+        if not self._has_snapshots:
+            return []
+        return [
+            StoredEvent(
+                originator_id=UUID(row[0]) if isinstance(row[0], str) else row[0],
+                originator_version=row[1],
+                topic=row[2],
+                state=bytes(row[3]),
+            )
+            for row in self._query(self._select_snapshots)
+        ]
 
     def containing(self, topic: str, needle: str) -> list[StoredRow]:
         rows = self._query(self._select_containing, (topic, needle.encode()))
@@ -535,12 +563,18 @@ class _SQLSource:
             self._connection.close()
 
 
-def chain_source(store: Store, recorder: object, *, read_only: bool = False) -> ChainSource:
+def chain_source(
+    store: Store,
+    recorder: object,
+    *,
+    read_only: bool = False,
+    snapshots: Sequence[StoredEvent] = (),
+) -> ChainSource:
     """Raw access to the chain of a store (the memory store's comes from its recorder)."""
     if store.kind == "memory":
         if not isinstance(recorder, ChainedPOPORecorder):
             raise ConfigurationError("this in-memory store keeps no hash chain")
-        return _MemorySource(recorder)
+        return _MemorySource(recorder, snapshots)
     if store.env.get("SQLITE_DBNAME") == ":memory:":
         raise ConfigurationError(
             "a SQLite :memory: database cannot be audited: use memory:// or a SQLite file"

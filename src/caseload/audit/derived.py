@@ -69,6 +69,8 @@ class DerivedData:
         self.problems: list[str] = []
         self.counts = {"state": 0, "checkpoint": 0, "index": 0, "index-state": 0}
         self.missing: list[str] = []
+        self.snapshots: int | None = None
+        """How many aggregate snapshots agreed with a replay (None: not compared)."""
         targets: list[_Target] = []
         for name, model in self.models.items():
             state = stored.get(name)
@@ -228,6 +230,8 @@ class DerivedData:
             f"checkpoints, {self.counts['index']} index rows and "
             f"{len(self.stored_late)} late events equal a fresh fold"
         )
+        if self.snapshots is not None:
+            text += f"; {self.snapshots} aggregate snapshots equal a replay"
         if self.missing:
             text += f"; not stored yet: {', '.join(self.missing)}"
         return text

@@ -312,13 +312,15 @@ def verify_store(
     last: int | None = None,
     expect_seal: str | None = None,
     today: date | None = None,
+    snapshots: Callable[[], tuple[int, list[str]]] | None = None,
 ) -> VerifyReport:
     """Run the three checks against a store (see the module's docstring).
 
     The log is checked up to position `last` (a read-only session's pin), or to its head.
     Rules are checked on every day up to `today` (an event dated after it breaks one too).
     A database that fails raises `StoreUnavailable`; anything the data itself does wrong
-    is a finding.
+    is a finding. `snapshots`, when given, compares the aggregate snapshots with a replay
+    (see `caseload.audit.snapshots`) and returns how many agree and what differs.
     """
     from caseload.audit.rules import check_rules
 
@@ -347,6 +349,9 @@ def verify_store(
         replay.listeners.append(derived)
         rules = check_rules(replay.events(), today=today)
         derived.finish()
+        if snapshots is not None:
+            derived.snapshots, snapshot_problems = snapshots()
+            derived.problems.extend(snapshot_problems)
     except CaseloadError:
         raise
     except Exception as error:  # data altered into nonsense must not crash verify
