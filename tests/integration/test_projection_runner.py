@@ -450,3 +450,38 @@ def test_reading_some_kinds_of_event_skips_the_others(store_url: str) -> None:
                 ]
         finally:
             reader.close()
+
+
+def test_events_no_model_folds_are_indexed_like_decoded_ones() -> None:
+    """Events no read model has a handler for are read as stand-ins (not decoded), yet the
+    time index, the late events and the digests come out as from fully decoded events."""
+    from caseload.projections.log import Unread
+
+    class PlainSource:
+        """The log as any source gives it: every event decoded."""
+
+        def __init__(self, reader: LogReader) -> None:
+            self.head, self.read = reader.head, reader.read
+
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=20, months=2, seed=5))
+        reader = LogReader(app._app)
+        models = default_read_models()
+        assert any(
+            isinstance(event, Unread)
+            for _, event in reader.read_for(1, app.head(), lambda kind: False)
+        )
+        stores = [MemoryProjectionStore(), MemoryProjectionStore()]
+        runners = [
+            Projections(reader, stores[0], models, index_every=7),
+            Projections(PlainSource(reader), stores[1], models, index_every=7),  # type: ignore[arg-type]
+        ]
+        for projections in runners:
+            projections.catch_up(persist=True)
+        assert runners[0].digests() == runners[1].digests()
+        assert stores[0].index_rows() == stores[1].index_rows()
+        every = ("9999-12-31", "0001-01-01", "2024-01-15")
+        for on in every:
+            assert stores[0].late_events(0, app.head(), on) == stores[1].late_events(
+                0, app.head(), on
+            )

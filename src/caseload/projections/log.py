@@ -26,9 +26,21 @@ from eventsourcing.utils import resolve_topic
 from caseload.storage import Store, postgres_conninfo
 from caseload.transcodings import EnumAsValue
 
-__all__ = ["EventDecoder", "LogReader", "log_reader"]
+__all__ = ["EventDecoder", "LogReader", "Unread", "log_reader"]
 
 _CONTAINERS = (dict, list)
+
+
+class Unread:
+    """A stand-in for an event that no read model folds: its class, and the only two
+    fields the runner's time index reads of every event."""
+
+    __slots__ = ("kind", "occurred_on", "timestamp")
+
+    def __init__(self, kind: type[Any], timestamp: datetime, occurred_on: date | None) -> None:
+        self.kind = kind
+        self.timestamp = timestamp
+        self.occurred_on = occurred_on
 
 
 class EventDecoder:
@@ -112,6 +124,16 @@ class EventDecoder:
         """The event class a topic names."""
         return (self._classes.get(topic) or self._class(topic))[0]
 
+    def unread(self, topic: str, state: bytes) -> Unread:
+        """The stand-in for a stored event: its class, recorded moment and business date."""
+        data = orjson.loads(state)
+        occurred = data.get("occurred_on")
+        return Unread(
+            self.kind(topic),
+            self._untag(data["timestamp"]),
+            None if occurred is None else self._untag(occurred),
+        )
+
     def _class(self, topic: str) -> tuple[type[Any], int]:
         cls = resolve_topic(topic)
         found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
@@ -178,6 +200,35 @@ class LogReader:
         ]
         return self._decode_kinds(rows, wanted)
 
+    def read_for(
+        self, start: int, limit: int, wanted: Callable[[type[Any]], bool]
+    ) -> list[tuple[int, DomainEvent | Unread]]:
+        """Up to `limit` events from position `start` on, as `read` gives them, except
+        that an event of a class `wanted` refuses is an `Unread` stand-in (decoding it is
+        most of the cost of reading it)."""
+        rows = [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in self._recorder.select_notifications(start=start, limit=limit)
+        ]
+        return self._decode_for(rows, wanted)
+
+    def _decode_for(
+        self, rows: list[Any], wanted: Callable[[type[Any]], bool]
+    ) -> list[tuple[int, DomainEvent | Unread]]:
+        decoder = self._decoder
+        accepted: dict[str, bool] = {}
+        events: list[tuple[int, DomainEvent | Unread]] = []
+        for position, originator_id, version, topic, state in rows:
+            keep = accepted.get(topic)
+            if keep is None:
+                keep = accepted[topic] = wanted(decoder.kind(topic))
+            if keep:
+                event = decoder.decode(originator_id, version, topic, bytes(state))
+                events.append((int(position), event))
+            else:
+                events.append((int(position), decoder.unread(topic, bytes(state))))
+        return events
+
     def _decode_kinds(
         self, rows: list[Any], wanted: Callable[[type[Any]], bool]
     ) -> tuple[int, list[tuple[int, DomainEvent]]]:
@@ -241,6 +292,13 @@ class _SQLLogReader(LogReader):
         with self._lock:
             rows = self._connection.execute(self._select, (start, limit)).fetchall()
         return self._decode_kinds(rows, wanted)
+
+    def read_for(
+        self, start: int, limit: int, wanted: Callable[[type[Any]], bool]
+    ) -> list[tuple[int, DomainEvent | Unread]]:
+        with self._lock:
+            rows = self._connection.execute(self._select, (start, limit)).fetchall()
+        return self._decode_for(rows, wanted)
 
     def close(self) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ from caseload.projections.base import (
     canonical_chunks,
     is_true_on,
 )
+from caseload.projections.log import Unread
 from caseload.projections.store import (
     COMPRESSION_LEVEL,
     IndexRow,
@@ -148,7 +149,9 @@ class _Index:
         # Many late events share a day: one text per day, not one per event.
         texts: dict[date, str] = {}
         for position, event in events:
-            kind = type(event)
+            kind: type[Any] = type(event)
+            if kind is Unread:
+                kind = event.kind  # type: ignore[attr-defined]
             always = programme.get(kind)
             if always is None:
                 always = programme[kind] = issubclass(kind, Programme.Event)
@@ -219,6 +222,10 @@ class Projections:
         self._live: dict[str, _Live] | None = None
         self._index = _Index()
         self._pending_checkpoints: list[tuple[str, StoredState]] = []
+        self._handled: Callable[[type[Any]], bool] | None = None
+        if all(type(model).apply is ReadModel.apply for model in models):
+            tables = list(self._models.values())
+            self._handled = lambda kind: any(m.handler(kind) is not None for m in tables)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -349,7 +356,7 @@ class Projections:
         applied = 0
         while True:
             start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
-            batch = self._source.read(start, self._batch_size)
+            batch = self._read_to_fold(start, self._batch_size)
             if not batch:
                 break
             self._fold(live, batch)
@@ -360,6 +367,15 @@ class Projections:
             self._load()
             return applied + self._catch_up(persist)
         return applied
+
+    def _read_to_fold(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        """A batch of events to fold: events of classes no read model has a handler for
+        come as `Unread` stand-ins when the source offers them (their decoding would be
+        wasted), unless a read model folds every event in its own `apply`."""
+        read_for = getattr(self._source, "read_for", None)
+        if read_for is None or self._handled is None:
+            return self._source.read(start, limit)
+        return read_for(start, limit, self._handled)  # type: ignore[no-any-return]
 
     def _due(self) -> bool:
         unsaved = self._index.position - self._index.stored_position
@@ -472,7 +488,7 @@ class Projections:
         done = 0
         while True:
             start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
-            batch = self._source.read(start, batch_size)
+            batch = self._read_to_fold(start, batch_size)
             if not batch:
                 break
             self._fold(live, batch)
