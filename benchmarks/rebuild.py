@@ -181,8 +181,9 @@ def staged_rebuild(app: Caseload) -> dict[str, float]:
     spent = dict.fromkeys(["read and decode", "time index", "encode states", "write"], 0.0)
     projections = app.projections
     source, store = projections._source, projections._store
-    saved = (source.read, store.commit, runner._freeze, runner._Index.see_all)
+    saved = (source.read, source.read_for, store.commit, runner._freeze, runner._Index.see_all)
     source.read = _timed(spent, "read and decode", source.read)  # type: ignore[method-assign]
+    source.read_for = _timed(spent, "read and decode", source.read_for)  # type: ignore[attr-defined]
     store.commit = _timed(spent, "write", store.commit)  # type: ignore[method-assign]
     runner._freeze = _timed(spent, "encode states", runner._freeze)
     runner._Index.see_all = _timed(spent, "time index", runner._Index.see_all)  # type: ignore[method-assign]
@@ -191,7 +192,7 @@ def staged_rebuild(app: Caseload) -> dict[str, float]:
         projections.rebuild()
         total = time.perf_counter() - started
     finally:
-        source.read, store.commit, runner._freeze, runner._Index.see_all = saved  # type: ignore[method-assign]
+        (source.read, source.read_for, store.commit, runner._freeze, runner._Index.see_all) = saved  # type: ignore[method-assign, attr-defined]
     spent["fold (the rest)"] = total - sum(spent.values())
     spent["total"] = total
     return spent
