@@ -862,12 +862,18 @@ class Caseload:
         except (PersistenceError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.store} failed: {error}") from None
 
-    def verify(self, *, expect_seal: str | None = None) -> VerifyReport:
+    def verify(
+        self,
+        *,
+        expect_seal: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyReport:
         """Replay the whole log and prove it unaltered, every rule kept on every date, and
         every stored read model equal to a fresh fold; see `caseload.audit.verify`.
 
         `expect_seal` is a seal digest kept outside the database: it must be one of the
-        store's seals, and the log must still have the head it pinned.
+        store's seals, and the log must still have the head it pinned. `progress(done,
+        total)` is called as the two passes over the log go on (a progress bar's feed).
         """
         from caseload.audit.verify import verify_store
 
@@ -886,6 +892,7 @@ class Caseload:
             last=self._pin,
             expect_seal=expect_seal,
             snapshots=self._check_snapshots,
+            progress=progress,
             today=self.today(),
         )
 

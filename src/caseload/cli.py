@@ -475,8 +475,21 @@ def verify(
     """
     with _user_errors(), Caseload.open_readonly(store) as app:
         description = app.store
-        with err.status("verifying: replaying the log", spinner="dots"):
-            report = app.verify(expect_seal=seal)
+        with Progress(
+            TextColumn("verifying"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = app.verify(expect_seal=seal, progress=advance)
     if as_json:
         _emit_json(verify_json(report, description))
     else:

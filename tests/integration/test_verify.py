@@ -531,3 +531,15 @@ def test_snapshots_are_compared_in_memory_too() -> None:
         report = app.verify()
     assert report.ok, report
     assert "; 2 aggregate snapshots equal a replay" in report.checks[2].summary
+
+
+def test_verify_reports_its_progress_through_both_passes(store: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    with Caseload(str(store)) as app:
+        assert app.verify(progress=lambda done, total: seen.append((done, total))).ok
+        head = app.head()
+    assert seen
+    assert {total for _, total in seen} == {2 * head}
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1][0] == 2 * head
+    assert any(done == head for done, _ in seen)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -582,8 +582,14 @@ def chain_source(
     return _SQLSource(store, read_only=read_only)
 
 
-def iter_rows(source: ChainSource, last: int, batch: int = 5000) -> Iterator[StoredRow]:
-    """Every event row up to position `last`, in position order."""
+def iter_rows(
+    source: ChainSource,
+    last: int,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[StoredRow]:
+    """Every event row up to position `last`, in position order; `progress` hears the
+    position reached after each batch."""
     after = 0
     while True:
         rows = source.rows(after, last, batch)
@@ -591,6 +597,8 @@ def iter_rows(source: ChainSource, last: int, batch: int = 5000) -> Iterator[Sto
             return
         yield from rows
         after = rows[-1].position
+        if progress is not None:
+            progress(after)
 
 
 def iter_links(source: ChainSource, last: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:

@@ -106,6 +106,7 @@ def check_chain(
     *,
     head: int | None = None,
     seals: Seals | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Check:
     """Recompute the chain up to position `last` and every seal; compare with the stored.
 
@@ -122,7 +123,7 @@ def check_chain(
     wanted = {seal[1] for seal in seals}
     heads: dict[int, bytes] = {0: GENESIS}
     sealed_at = max((seal[1] for seal in seals if seal[1] <= last), default=0)
-    finding, count, since = _walk_chain(source, last, wanted, heads, sealed_at)
+    finding, count, since = _walk_chain(source, last, wanted, heads, sealed_at, progress)
     if finding is not None:
         return Check(CHAIN, False, "the hash chain is broken", finding)
     problems = _check_seals(seals, heads, last, head, expect_seal)
@@ -158,9 +159,14 @@ def _seal_number(seals: Seals, digest: str | None) -> int:
 
 
 def _walk_chain(
-    source: ChainSource, last: int, wanted: set[int], heads: dict[int, bytes], sealed_at: int
+    source: ChainSource,
+    last: int,
+    wanted: set[int],
+    heads: dict[int, bytes],
+    sealed_at: int,
+    progress: Callable[[int], None] | None,
 ) -> tuple[Finding | None, int, int]:
-    rows = iter_rows(source, last)
+    rows = iter_rows(source, last, progress=progress)
     links = iter_links(source, last)
     row = next(rows, None)
     stored = next(links, None)
@@ -278,17 +284,24 @@ def _check_seals(
 class _Replay:
     """Decode the log once, feeding the rule checker and the read-model folds."""
 
-    def __init__(self, source: ChainSource, decoder: EventDecoder, last: int) -> None:
+    def __init__(
+        self,
+        source: ChainSource,
+        decoder: EventDecoder,
+        last: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self._source = source
         self._decoder = decoder
         self._last = last
+        self._progress = progress
         self.failure: Finding | None = None
         self.position = 0
         self.listeners: list[Callable[[int, DomainEvent], None]] = []
 
     def events(self) -> Iterator[tuple[int, DomainEvent]]:
         decode = self._decoder.decode
-        for row in iter_rows(self._source, self._last):
+        for row in iter_rows(self._source, self._last, progress=self._progress):
             try:
                 event = decode(row.originator_id, row.version, row.topic, row.state)
             except Exception as error:  # any undecodable row: report, don't crash
@@ -313,6 +326,7 @@ def verify_store(
     expect_seal: str | None = None,
     today: date | None = None,
     snapshots: Callable[[], tuple[int, list[str]]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
     """Run the three checks against a store (see the module's docstring).
 
@@ -321,6 +335,7 @@ def verify_store(
     A database that fails raises `StoreUnavailable`; anything the data itself does wrong
     is a finding. `snapshots`, when given, compares the aggregate snapshots with a replay
     (see `caseload.audit.snapshots`) and returns how many agree and what differs.
+    `progress(done, total)` hears how far the two passes over the log have come.
     """
     from caseload.audit.rules import check_rules
 
@@ -333,15 +348,25 @@ def verify_store(
     seals = source.seals()
     head = source.head()
     last = head if last is None else last
+    total = 2 * last
+
+    def first(position: int) -> None:
+        if progress is not None:
+            progress(position, total)
+
+    def second(position: int) -> None:
+        if progress is not None:
+            progress(last + position, total)
+
     try:
-        chain = check_chain(source, last, expect_seal, head=head, seals=seals)
+        chain = check_chain(source, last, expect_seal, head=head, seals=seals, progress=first)
     except CaseloadError:
         raise
     except Exception as error:
         finding = Finding(f"the chain could not be checked ({type(error).__name__})")
         chain = Check(CHAIN, False, finding.message, finding)
 
-    replay = _Replay(source, decoder, last)
+    replay = _Replay(source, decoder, last, second)
     rules: Any = None
     derived: DerivedData | None = None
     try:
