@@ -146,12 +146,17 @@ def _parse_moment(text: str, option: str) -> datetime:
 
 
 def _existing(store: str) -> Caseload:
-    """Open a store that must exist already: commands that only read never create one."""
+    """Open a store that must exist already: commands that work on a store's log never
+    create one (a missing file, an empty file or a schema without an event log is a user
+    error)."""
     parsed = parse_store_url(store)
     if parsed.kind == "sqlite":
         path = parsed.env["SQLITE_DBNAME"]
         if path != ":memory:" and not Path(path).exists():
             raise StoreUnavailable(f"no store at {path}: there is no such file")
+    in_memory = parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:"
+    if not in_memory and parsed.missing_tables(parsed.events_table):
+        raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
     return Caseload(store)
 
 

@@ -256,6 +256,34 @@ def test_status_of_an_unknown_store_is_a_user_error(tmp_path: Path, store: str) 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["status", "rebuild", "seal", "verify"])
+def test_an_empty_file_is_not_a_store_and_stays_empty(tmp_path: Path, command: str) -> None:
+    """A file without an event log (here an empty one) is refused with one line, and
+    nothing is created in it."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run_cli(command, "--store", str(empty), cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "holds no caseload event log" in result.stderr
+    assert empty.stat().st_size == 0
+
+
+@pytest.mark.postgres
+def test_status_never_creates_a_postgresql_schema(tmp_path: Path, postgres_url: str) -> None:
+    from tests.conftest import drop_schema
+
+    url = postgres_url.rsplit("=", 1)[0] + "=status_missing_schema"
+    drop_schema("status_missing_schema")
+    result = run_cli("status", "--store", url, cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "holds no caseload event log" in result.stderr
+    from caseload.storage import parse_store_url
+
+    assert parse_store_url(url).missing_tables("caseload_events") == ["caseload_events"]
+
+
 def test_status_of_an_unreachable_postgres_is_a_user_error(tmp_path: Path) -> None:
     """A PostgreSQL server that does not answer (port 1 on localhost) exits 2 with one
     line, no traceback."""
