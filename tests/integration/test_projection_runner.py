@@ -485,3 +485,28 @@ def test_events_no_model_folds_are_indexed_like_decoded_ones() -> None:
             assert stores[0].late_events(0, app.head(), on) == stores[1].late_events(
                 0, app.head(), on
             )
+
+
+@given(history=histories(max_size=30), cuts=st.lists(st.integers(0, 30), max_size=5))
+def test_states_written_after_any_catch_up_reload_to_the_direct_fold(
+    history: list[Any], cuts: list[int]
+) -> None:
+    """After catch-ups that write (a read model no new event concerns only moves its
+    position), a fresh runner on the same store loads states at the head whose digests
+    equal a direct fold of the log."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        store = MemoryProjectionStore()
+        writer = Projections(LogReader(app._app), store, default_read_models())
+        done = 0
+        for cut in sorted(cuts):
+            run_history(app, history[done:cut], start=START + timedelta(days=done))
+            writer.catch_up(persist=True)
+            done = max(done, cut)
+        run_history(app, history[done:], start=START + timedelta(days=done))
+        writer.catch_up(persist=True)
+        reader = Projections(LogReader(app._app), store, default_read_models())
+        assert reader.position() == app.head()
+        expected = folded_digests(list(app.events()))
+        assert reader.digests() == expected
+        stored = store.load(list(expected))
+        assert {name: state.digest for name, state in stored.items()} == expected

@@ -124,6 +124,10 @@ class _Live:
     """The state differs from the stored one (new events, or a stored state of another version)."""
     digest: str | None = None
     """The digest of the state as this process last wrote it (valid while not dirty)."""
+    stored: StoredState | None = None
+    """The state as this process last wrote it, kept while the state is unchanged: a write
+    that only moves the position (no event for this model since) reuses it. (A state
+    loaded from the store is encoded afresh on its first write, not trusted as read.)"""
 
 
 @attrs.define
@@ -277,6 +281,7 @@ class Projections:
                     entry.model.apply(entry.state, event)
                     entry.position = position
                     entry.dirty = True
+                    entry.stored = None
                     if position % self._checkpoint_every == 0:
                         self._pending_checkpoints.append(
                             (entry.model.name, _freeze(entry.model, entry.state, position))
@@ -302,19 +307,27 @@ class Projections:
                     frozen = _freeze(entry.model, entry.state, position)
                     self._pending_checkpoints.append((entry.model.name, frozen))
         last = events[-1][0]
+        touched = {id(state) for route in routes.values() for _, state in route}
         for entry in entries:
             entry.position = last
-            entry.dirty = True
+            if id(entry.state) in touched:
+                entry.dirty = True
+                entry.stored = None
 
     def _persist(self, live: dict[str, _Live]) -> bool:
         # A checkpoint taken at the position being persisted is the same state: reuse it.
         frozen = {(name, c.position): c for name, c in self._pending_checkpoints}
-        states = {
-            name: frozen.get((name, entry.position))
-            or _freeze(entry.model, entry.state, entry.position)
-            for name, entry in live.items()
-            if entry.dirty
-        }
+        states = {}
+        for name, entry in live.items():
+            if not entry.dirty and entry.position == entry.stored_position:
+                continue
+            if not entry.dirty and entry.stored is not None:
+                # No event changed this state since it was written: move its position only.
+                states[name] = attrs.evolve(entry.stored, position=entry.position)
+            else:
+                states[name] = frozen.get((name, entry.position)) or _freeze(
+                    entry.model, entry.state, entry.position
+                )
         index = self._index
         if index.position != index.stored_position:
             index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
@@ -334,6 +347,7 @@ class Projections:
                     live[name].stored_position = live[name].position
                     live[name].dirty = False
                     live[name].digest = written.digest
+                    live[name].stored = written
             index.stored_position = index.position
             index.rows, index.late = [], []
             self._pending_checkpoints = []
