@@ -1,11 +1,15 @@
 """A realistic synthetic programme, written through the public API (demo, benchmarks, tests).
 
 Deterministic for a given seed: the same configuration always issues the same commands in
-the same order, so two runs produce logs with the same events.
+the same order, so two runs produce logs with the same events. Every kind of event occurs
+in a run of a few months: all four roles, late registrations, transfers, placements of
+every kind and closures for every reason, an FTE change, a policy decision, and a broker
+who hands over their cases and leaves.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -106,6 +110,61 @@ def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
             return cpr
 
 
+def _staffing_decisions(
+    app: Caseload,
+    week: int,
+    weeks: int,
+    monday: date,
+    brokers: list[UUID],
+    held: dict[UUID, set[UUID]],
+    limits: dict[UUID, int],
+) -> int:
+    """On a Monday, before the week's work: midway the last broker goes down to 0.8 FTE;
+    two thirds in, management decides the limit again (28 per FTE if every caseload fits,
+    else 30). Returns the number of commands."""
+    last = brokers[-1]
+    commands = 0
+    if week == weeks // 2 and len(held[last]) <= 24:
+        app.change_fte(last, fte=0.8, on=monday)
+        limits[last] = app.broker(last).limit
+        commands += 1
+    if week == (2 * weeks) // 3:
+        fits = all(len(held[b]) <= app.broker(b).fte * 28 for b in brokers)
+        app.set_caseload_policy(limit_per_fte=28 if fits else 30, effective_from=monday, on=monday)
+        limits.update({b: app.broker(b).limit for b in brokers})
+        commands += 1
+    return commands
+
+
+def _handover(
+    app: Caseload,
+    week: int,
+    weeks: int,
+    monday: date,
+    brokers: list[UUID],
+    held: dict[UUID, set[UUID]],
+    holder: dict[UUID, UUID],
+    limits: dict[UUID, int],
+) -> int:
+    """On the last Sunday, the last broker hands their cases to colleagues with room and
+    leaves (if the colleagues have room for all). Returns the number of commands."""
+    last, others, sunday = brokers[-1], brokers[:-1], monday + timedelta(days=6)
+    if week != weeks - 1 or not others:
+        return 0
+    if sum(limits[b] - len(held[b]) for b in others) < len(held[last]):
+        return 0
+    commands = 0
+    for trajectory in sorted(held[last]):
+        to = next(b for b in others if len(held[b]) < limits[b])
+        app.transfer(trajectory, to_broker=to, on=sunday)
+        held[last].discard(trajectory)
+        held[to].add(trajectory)
+        holder[trajectory] = to
+        commands += 1
+    app.broker_left(last, on=sunday)
+    return commands + 1
+
+
 def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
     return rng.choices(list(weights), weights=list(weights.values()))
 
@@ -143,6 +202,9 @@ def simulate(
     taken: set[str] = set()
     tried_over_limit = False
     intake = sorted(rng.randrange(config.intake_weeks) for _ in range(config.citizens))
+    # Rotations rather than draws, so that even a short run meets every kind.
+    placement_kinds = itertools.cycle(PlacementKind)
+    other_closures = itertools.cycle(_OTHER_CLOSURES)
 
     def assign(trajectory: UUID, broker: UUID, day: date) -> None:
         app.assign(trajectory, broker, on=day)
@@ -151,6 +213,7 @@ def simulate(
 
     for week in range(weeks):
         monday = config.start + timedelta(weeks=week)
+        commands += _staffing_decisions(app, week, weeks, monday, brokers, held, limits)
         # Intake: open and assign, filling brokers in order.
         for day in sorted(
             monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
@@ -201,7 +264,7 @@ def simulate(
                 app.record_review(trajectory, on=max(monday, opened[trajectory]), outcome=outcome)
                 commands += 1
             if trajectory not in placed and rng.random() < 0.02:
-                kind = rng.choice(list(PlacementKind))
+                kind = next(placement_kinds)
                 hours = None if kind is PlacementKind.EDUCATION else rng.choice((8, 12, 15, 20))
                 app.record_job_placement(
                     trajectory, on=monday + timedelta(days=4), kind=kind, hours_per_week=hours
@@ -211,8 +274,8 @@ def simulate(
             close_day = monday + timedelta(days=6)
             if trajectory in placed and rng.random() < 0.3:
                 reason = _PLACEMENT_CLOSURE[placed[trajectory]]
-            elif rng.random() < 0.006:
-                reason = rng.choice(_OTHER_CLOSURES)
+            elif rng.random() < 0.012:
+                reason = next(other_closures)
             else:
                 reason = None
             if reason is not None:
@@ -228,6 +291,7 @@ def simulate(
                     held[to].add(trajectory)
                     holder[trajectory] = to
                     commands += 1
+        commands += _handover(app, week, weeks, monday, brokers, held, holder, limits)
         if progress is not None:
             progress(week + 1, weeks)
     return SimulationReport(
