@@ -43,19 +43,39 @@ class Unread:
         self.occurred_on = occurred_on
 
 
+class _Parsed(dict[Any, Any]):
+    """Values by their text, parsed on first sight, so that getting one is a C-level
+    lookup; cleared when it reaches `bound` entries. A `ready` value maps to itself."""
+
+    def __init__(self, parse: Callable[[Any], Any], bound: int, ready: type | None = None) -> None:
+        super().__init__()
+        self._parse = parse
+        self._bound = bound
+        self._ready = ready
+
+    def __missing__(self, text: Any) -> Any:
+        if len(self) >= self._bound:
+            self.clear()
+        ready = self._ready is not None and isinstance(text, self._ready)
+        value = self[text] = text if ready else self._parse(text)
+        return value
+
+
 class EventDecoder:
     """Turns a stored row (id, version, topic, state bytes) into its domain event."""
 
     def __init__(self, transcoder: JSONTranscoder) -> None:
         self._transcodings: dict[str, Transcoding] = dict(transcoder.names)
         self._classes: dict[str, tuple[type[Any], int]] = {}
-        self._uuids: dict[str, UUID] = {}
-        self._dates: dict[str, date] = {}
+        self._uuids = _Parsed(UUID, 1_000_000, ready=UUID)
+        # Business dates repeat across events: one object per day is faster to get than
+        # to parse, and read models that keep dates then share them.
+        self._dates = _Parsed(date.fromisoformat, 100_000)
         # Transcodings whose data is a plain string or number decode in one call; the
         # same functions the transcodings use, without the per-object hook around them.
         self._scalar: dict[Any, Callable[[Any], Any]] = {
-            "uuid_hex": self._uuid,
-            "date_iso": self._date,
+            "uuid_hex": self._uuids.__getitem__,
+            "date_iso": self._dates.__getitem__,
             "datetime_iso": datetime.fromisoformat,
             "decimal_str": Decimal,
         }
@@ -66,26 +86,6 @@ class EventDecoder:
                 self._scalar[name] = transcoding.members.__getitem__
             elif transcoding.type in (set, frozenset):
                 self._sets[name] = transcoding.type
-
-    def _uuid(self, value: Any) -> UUID:
-        if isinstance(value, UUID):
-            return value
-        found = self._uuids.get(value)
-        if found is None:
-            if len(self._uuids) > 1_000_000:
-                self._uuids.clear()
-            found = self._uuids[value] = UUID(value)
-        return found
-
-    def _date(self, value: str) -> date:
-        # Business dates repeat across events: one object per day is faster to get than
-        # to parse, and read models that keep dates then share them.
-        found = self._dates.get(value)
-        if found is None:
-            if len(self._dates) > 100_000:
-                self._dates.clear()
-            found = self._dates[value] = date.fromisoformat(value)
-        return found
 
     def _untag(self, value: Any) -> Any:
         """Decode tagged objects inside a parsed JSON value, innermost first."""
@@ -156,7 +156,7 @@ class EventDecoder:
                     data[key] = untag(value)
             elif kind is list:
                 data[key] = untag(value)
-        data["originator_id"] = self._uuid(originator_id)
+        data["originator_id"] = self._uuids[originator_id]
         data["originator_version"] = version
         from_version = data.pop("class_version", 1)
         while from_version < class_version:
