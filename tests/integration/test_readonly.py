@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from caseload import Caseload
 from caseload.domain.errors import (
@@ -158,3 +160,60 @@ def test_aggregate_views_of_a_session_do_not_trust_snapshots(sqlite_url: str) ->
         db.execute("UPDATE stored_snapshots SET state = replace(state, 'North', 'South')")
     with Caseload.open_readonly(sqlite_url, clock=fixed_clock) as auditor:
         assert auditor.broker(broker).team == "North"
+
+
+@pytest.fixture(scope="module")
+def projected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated store whose read models, checkpoints and index were written often."""
+    from caseload import ProjectionSettings
+    from caseload.simulation import SimulationConfig, simulate
+
+    path = tmp_path_factory.mktemp("pinned") / "projected.db"
+    settings = ProjectionSettings(checkpoint_every=25, index_every=8, persist_every=40)
+    with Caseload(str(path), pseudonym_key=KEY, projection_settings=settings) as app:
+        simulate(app, SimulationConfig(brokers=2, citizens=12, months=2, seed=21))
+        app.projections.catch_up(persist=True)
+    return path
+
+
+def _answers(app: Caseload, day: date) -> tuple[object, ...]:
+    return (
+        app.caseload(as_true_on=day),
+        app.role_coverage(as_true_on=day),
+        app.outcomes(as_true_on=day),
+        app.progression(as_true_on=day),
+        app.attention_list(as_true_on=day),
+        app.staffing(as_true_on=day),
+        app.caseload(),
+    )
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_pinned_session_answers_as_a_store_that_stopped_at_its_pin(
+    projected: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """Every query of a session pinned at position p equals the same query on a copy of
+    the store cut at p and folded from nothing: stored states, checkpoints and index rows
+    past the pin never leak into the pinned answers."""
+    with sqlite3.connect(projected) as db:
+        head = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+    pin = data.draw(st.integers(1, head), label="pin")
+    day = data.draw(st.dates(date(2024, 1, 1), date(2024, 3, 1)), label="as true on")
+    cut = tmp_path_factory.mktemp("cut") / "cut.db"
+    cut.write_bytes(projected.read_bytes())
+    with sqlite3.connect(cut) as db:
+        db.execute("DELETE FROM stored_events WHERE rowid > ?", (pin,))
+        db.execute("DELETE FROM caseload_chain WHERE position > ?", (pin,))
+        for table in ("read_models", "checkpoints", "log_index", "late_events"):
+            db.execute(f"DELETE FROM caseload_{table}")
+        db.execute("DELETE FROM stored_snapshots")
+    clock = lambda: date(2024, 3, 1)  # noqa: E731
+    with Caseload.open_readonly(str(projected), clock=clock) as pinned:
+        pinned._pin_at(pin)
+        expected_session = Caseload.open_readonly(str(cut), clock=clock)
+        with expected_session as expected:
+            assert _answers(pinned, day) == _answers(expected, day)
+            assert pinned.head() == expected.head() == pin
