@@ -1,7 +1,8 @@
 """The read-model protocol: a pure fold of events into a state with a canonical encoding.
 
-A read model says how to start (`initial`), how one event changes the state (`apply`), and
-how to write the state as canonical JSON-able data (`encode`) and read it back (`decode`).
+A read model says how to start (`initial`), how each kind of event changes the state
+(`handlers`, which `apply` dispatches to), and how to write the state as canonical
+JSON-able data (`encode`) and read it back (`decode`).
 The runner persists the encoded state with its log position; the digest of the canonical
 bytes proves that a rebuild and an incremental catch-up reached the same state.
 """
@@ -87,7 +88,8 @@ class ReadModel(ABC, Generic[S]):
 
     @abstractmethod
     def encode(self, state: S) -> Any:
-        """The state as JSON-able data in a canonical order (sets sorted, ids as hex)."""
+        """The state as JSON-able data in a canonical order (sets sorted, ids as hex); a
+        large map of entities may be given as `Entries`, written entry by entry."""
 
     @abstractmethod
     def decode(self, data: Any) -> S:
@@ -108,8 +110,9 @@ class ReadModel(ABC, Generic[S]):
 
 class Entries(Generic[K, V]):
     """A JSON object with one entry per entity (a trajectory, a broker), encoded entry by
-    entry: its canonical form is written in key order straight from the state, so a state
-    of many entities is never held a second time as data before it becomes text."""
+    entry: its canonical form is written in key order straight from the state, a run of
+    entries at a time, so a state of many entities is never held whole a second time as
+    data before it becomes text."""
 
     __slots__ = ("_items", "_key", "_value")
 
