@@ -40,7 +40,7 @@ from eventsourcing.persistence import StoredEvent
 
 from benchmarks._report import machine, write_section
 from caseload import Caseload, Channel, ProjectionSettings, Role
-from caseload.simulation import SimulationConfig, simulate
+from caseload.simulation import SIMULATION_VERSION, SimulationConfig, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".benchmarks-cache"
@@ -50,12 +50,13 @@ TODAY = date(2030, 1, 1)
 
 def generate(citizens: int, brokers: int, months: int, seed: int) -> Path:
     """The cached SQLite log of a simulated programme (made once per parameters)."""
-    path = CACHE / f"log-c{citizens}-b{brokers}-m{months}-s{seed}.db"
+    # The simulation's version is in the name: a log made by an older simulation is not
+    # the log these parameters make now.
+    path = CACHE / f"log-c{citizens}-b{brokers}-m{months}-s{seed}-v{SIMULATION_VERSION}.db"
     if path.exists():
         return path
     CACHE.mkdir(exist_ok=True)
     started = time.perf_counter()
-    source = Caseload("memory://", pseudonym_key=KEY, clock=lambda: TODAY)
     config = SimulationConfig(
         brokers=brokers,
         citizens=citizens,
@@ -63,6 +64,10 @@ def generate(citizens: int, brokers: int, months: int, seed: int) -> Path:
         seed=seed,
         intake_weeks=max(12, months * 52 // 12 * 3 // 4),
     )
+    # Today is the simulation's last day, so the log holds no date after it and `caseload
+    # verify` can check it against the real today.
+    today = config.end
+    source = Caseload("memory://", pseudonym_key=KEY, clock=lambda: today)
     simulate(
         source,
         config,
@@ -73,7 +78,7 @@ def generate(citizens: int, brokers: int, months: int, seed: int) -> Path:
     print(file=sys.stderr)
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    with Caseload(f"sqlite:///{partial}", clock=lambda: TODAY) as target:
+    with Caseload(f"sqlite:///{partial}", clock=lambda: today) as target:
         start = 1
         while batch := source._app.recorder.select_notifications(start=start, limit=50_000):
             target._app.recorder.insert_events(

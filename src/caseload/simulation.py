@@ -28,7 +28,17 @@ from caseload.domain.values import (
     Role,
 )
 
-__all__ = ["SimulationConfig", "SimulationReport", "simulate", "synthetic_cpr"]
+__all__ = [
+    "SIMULATION_VERSION",
+    "SimulationConfig",
+    "SimulationReport",
+    "simulate",
+    "synthetic_cpr",
+]
+
+SIMULATION_VERSION = 2
+"""Bumped whenever the same configuration would issue different commands (caches of
+simulated logs are keyed by it)."""
 
 _ROLE_WEIGHTS = {
     Role.COACH: 5,
