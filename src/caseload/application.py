@@ -192,11 +192,11 @@ def _command(
     """Mark a method as a command: a read-only session refuses it before anything else."""
 
     @functools.wraps(method)
-    def command(self: Caseload, /, *args: P.args, **kwargs: P.kwargs) -> T:
+    def refusing_when_read_only(self: Caseload, /, *args: P.args, **kwargs: P.kwargs) -> T:
         self._writable()
         return method(self, *args, **kwargs)
 
-    return command
+    return refusing_when_read_only
 
 
 def _is_digest(value: object) -> bool:
