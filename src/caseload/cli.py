@@ -472,9 +472,10 @@ def verify(
 ) -> None:
     """Prove the log unaltered, no rule ever broken, and every read model true.
 
-    Replays the whole history up to the head when it starts (writers may go on):
+    Replays the whole history up to the end of the log when it starts (writers may go on):
     (1) the hash chain and every seal, (2) every rule on every date, (3) every stored read
-    model against a fresh fold. Prints each check with ✓ or ✗ and, for a failure, its
+    model, checkpoint and index row against a fresh fold, and every aggregate snapshot
+    against a replay. Prints each check with ✓ or ✗ and, for a failure, its
     first offending event (position, aggregate, type; never personal data). Exit 0 when
     every check passes, 1 when one fails, 2 on a usage error. Writes nothing.
     """
