@@ -55,7 +55,7 @@ EXPORT_KEY_VARIABLE = "CASELOAD_EXPORT_KEY"
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 MANIFEST_FILE = "manifest.json"
 DICTIONARY_FILE = "data_dictionary.md"
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 """The version of the tables' shape; it changes whenever a table or column changes."""
 
 Format = Literal["csv", "parquet"]
@@ -89,6 +89,8 @@ class Manifest:
     joined, without revealing the key."""
     tables: tuple[TableFile, ...]
     dictionary_sha256: str
+    writer: str = "csv"
+    """What wrote the files: Parquet bytes are the same only for the same pyarrow version."""
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as JSON-able data, as written to `manifest.json`."""
@@ -102,6 +104,7 @@ class Manifest:
             if self.reference_date is None
             else self.reference_date.isoformat(),
             "key_check": self.key_check,
+            "writer": self.writer,
             "tables": {
                 table.name: {
                     "file": table.file,
@@ -126,7 +129,12 @@ def export_key(key: str | bytes | None) -> bytes:
         )
     if not isinstance(key, str | bytes):
         raise InvalidExportKey(f"the export key must be text or bytes, not {type(key).__name__}")
-    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    # surrogateescape gives back the bytes of a key read from an environment variable or a
+    # command line that was not valid UTF-8.
+    try:
+        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
+    except UnicodeEncodeError:
+        raise InvalidExportKey("the key is text that cannot be encoded as bytes") from None
     if len(raw) < MIN_KEY_BYTES:
         raise InvalidExportKey(
             f"the export key must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}"
@@ -157,7 +165,12 @@ def _moment(as_known_at: object) -> datetime | None:
         )
     if as_known_at.tzinfo is None or as_known_at.utcoffset() is None:
         raise InvalidValue("as_known_at must be timezone-aware: a naive datetime is ambiguous")
-    return as_known_at.astimezone(UTC)
+    try:
+        return as_known_at.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            "as_known_at lies outside the years 1 to 9999 once turned into UTC"
+        ) from None
 
 
 def _collect(app: Caseload, key: bytes, moment: datetime | None) -> Dataset:
@@ -176,9 +189,22 @@ def _text(value: Value) -> str:
     return str(value)
 
 
+def _order(value: Value) -> tuple[int, Any]:
+    """A sort key that orders numbers as numbers and dates as dates (empty first)."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, int | Decimal):
+        return (2, Decimal(value))
+    if isinstance(value, date):
+        return (3, value.toordinal())
+    return (4, str(value))
+
+
 def _sorted_rows(rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
-    """Rows in a deterministic order: by their text, keyed ids first."""
-    return sorted(rows, key=lambda row: tuple(_text(value) for value in row))
+    """Rows in a deterministic order: by their values column by column, keyed ids first."""
+    return sorted(rows, key=lambda row: tuple(_order(value) for value in row))
 
 
 def _csv_bytes(table: Table, rows: Sequence[tuple[Value, ...]]) -> bytes:
@@ -304,6 +330,9 @@ def export_dataset(
         key_check=key_check(raw_key),
         tables=tuple(tables),
         dictionary_sha256=hashlib.sha256(dictionary).hexdigest(),
+        writer="csv"
+        if format == "csv"
+        else f"pyarrow {_optional('pyarrow', 'parquet', 'a Parquet export').__version__}",
     )
     manifest_bytes = (json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n").encode()
     try:

@@ -18,6 +18,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
+from caseload.domain.broker import Broker
 from caseload.domain.programme import Programme
 from caseload.domain.trajectory import Trajectory
 from caseload.domain.values import Role
@@ -124,6 +125,12 @@ TABLES: tuple[Table, ...] = (
         "transfer (overdragelse) from another broker",
         (
             _TRAJECTORY,
+            Column(
+                "spell",
+                "integer",
+                "1 for the trajectory's first broker, 2 for the next, and so on: the order of "
+                "its spells, also when several fall on one day.",
+            ),
             _id("broker_id", "the broker who held the case; joins to `brokers.broker_id`"),
             Column(
                 "how",
@@ -389,10 +396,11 @@ class _Fold:
 
     def add(self, position: int, event: DomainEvent) -> None:
         self.position = position
-        # A programme's events are dated when it was set up or a policy decided, which
-        # says nothing about how far the programme's own history reaches.
+        # A programme's events, and the notices of a policy to every broker, are dated when
+        # the programme was set up or a policy decided, which says nothing about how far
+        # the programme's own history reaches.
         occurred: date | None = getattr(event, "occurred_on", None)
-        if isinstance(event, Programme.Event):
+        if isinstance(event, Programme.Event | Broker.LimitChanged):
             occurred = None
         if occurred is not None and (self.reference is None or occurred > self.reference):
             self.reference = occurred
@@ -445,7 +453,7 @@ class _Fold:
                         self.k(event.originator_id),
                         event.occurred_on,
                         placement.kind.value,
-                        placement.hours_per_week,
+                        _hours(placement.hours_per_week),
                         _recorded(event),
                     )
                 )
@@ -502,6 +510,7 @@ class _Fold:
             rows["assignments"].extend(
                 (
                     self.k(s.trajectory),
+                    number,
                     self.k(s.broker),
                     s.how,
                     self.k(s.from_broker),
@@ -510,7 +519,7 @@ class _Fold:
                     s.ended_by,
                     s.recorded_on,
                 )
-                for s in spells
+                for number, s in enumerate(spells, 1)
             )
         self._progression()
         if self.reference is not None:
@@ -553,7 +562,8 @@ class _Fold:
     def _monthly(self, reference: date) -> None:
         state = self.caseload
         for broker_id, broker in state.brokers.items():
-            last = reference if broker.left_on is None else min(reference, broker.left_on)
+            # Leavers stay, with no cases, as in the caseload report.
+            last = reference
             start = broker.registered_on.replace(day=1)
             while start <= last:
                 following = add_months(start, 1)
@@ -577,11 +587,20 @@ class _Fold:
 _ROLE_COLUMNS = (Role.AUTHORITY, Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE, Role.COACH)
 
 
+def _hours(hours: object) -> Decimal | None:
+    """Hours per week in one form however they were given (20, 20.0 and Decimal("20.00")
+    are all 20; 7.50 is 7.5)."""
+    if hours is None:
+        return None
+    value = Decimal(str(hours))
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def _peak(broker: BrokerCases, first: date, last: date) -> int:
-    """The highest end-of-day caseload from `first` to `last`, the carried-in count included."""
-    peak = broker.count_on(first - timedelta(days=1))
+    """The highest end-of-day caseload on the days from `first` to `last`."""
+    peak = broker.count_on(first)
     for since, count in broker.series:
-        if first <= since <= last:
+        if first < since <= last:
             peak = max(peak, count)
     return peak
 

@@ -160,9 +160,14 @@ def test_an_unknown_store_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_a_bad_moment_is_a_user_error(store: Path, tmp_path: Path) -> None:
-    """`--as-known-at` that is not a date and time, or has no timezone: exit 2, one line
-    naming the option, nothing written."""
-    for moment in ("2024-13-45", "2024-06-30T12:00:00"):
+    """`--as-known-at` that is not a date and time, has no timezone or lies outside the
+    calendar once in UTC: exit 2, one line naming the option, nothing written."""
+    for moment in (
+        "2024-13-45",
+        "2024-06-30T12:00:00",
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:00:00+05:00",
+    ):
         out = tmp_path / moment.replace(":", "")
 
         result = export(store, out, "--as-known-at", moment)

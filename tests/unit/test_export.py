@@ -20,7 +20,15 @@ from uuid import UUID
 import pytest
 from hypothesis import given, settings
 
-from caseload import Caseload, Channel, ClosureReason, PathwayKind, PlacementKind, Role
+from caseload import (
+    Caseload,
+    Channel,
+    ClosureReason,
+    PathwayKind,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
 from caseload.domain.broker import Broker
 from caseload.domain.citizen import Citizen
 from caseload.domain.errors import (
@@ -43,7 +51,6 @@ from caseload.simulation import SimulationConfig, simulate
 from caseload.testing import (
     Assign,
     Close,
-    Leave,
     OpenTrajectory,
     RecordContact,
     RecordPlacement,
@@ -535,18 +542,10 @@ def test_row_counts_equal_the_accepted_commands(history: list[Any]) -> None:
 
     reference = max((step.on for step in result.accepted), default=None)
     assert dataset.reference_date == reference
-    left = {step.broker: step.on for step in result.accepted if isinstance(step.command, Leave)}
-    registered = [
-        (step.on, left.get(step.broker))
-        for step in result.accepted
-        if isinstance(step.command, RegisterBroker)
-    ]
-    assert reference is not None or not registered
-    expected_months = sum(
-        _months(on, reference if gone is None else min(gone, reference))
-        for on, gone in registered
-        if reference is not None
-    )
+    registered = [step.on for step in result.accepted if isinstance(step.command, RegisterBroker)]
+    # Every broker has a row for each month from joining to the reference month, leavers too
+    # (with no cases), as in the caseload report.
+    expected_months = sum(_months(on, reference) for on in registered if reference is not None)
     assert rows["monthly_caseload"] == expected_months
 
 
@@ -576,3 +575,123 @@ def test_broker_events_reach_the_brokers_table() -> None:
     assert row[1:4] == ("Team A", date(2025, 1, 6), date(2025, 3, 3))
     assert str(row[4]) == "0.75"
     assert len(dataset.rows["monthly_caseload"]) == 3
+
+
+# ----------------------------------------------------------------- edge cases of the tables
+
+
+def _rows(app: Caseload, table: str) -> list[dict[str, str]]:
+    frames = to_pandas(app, key=EXPORT_KEY)
+    return [
+        {k: ("" if pandas.isna(v) else str(v)) for k, v in row.items()}
+        for row in frames[table].to_dict("records")
+    ]
+
+
+def test_the_months_peak_counts_only_that_months_days() -> None:
+    """A broker who held five cases on 31 January and handed them all over on 1 February
+    held none at the end of any February day."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        anna = app.register_broker(name="Anna", team="North", on=date(2025, 1, 6))
+        bo = app.register_broker(name="Bo", team="North", on=date(2025, 1, 6))
+        cases = [
+            app.open_trajectory(cpr=f"0{n}0190123{n}", on=date(2025, 1, 6)) for n in range(1, 6)
+        ]
+        for case in cases:
+            app.assign(case, anna, on=date(2025, 1, 31))
+        for case in cases:
+            app.transfer(case, to_broker=bo, on=date(2025, 2, 1))
+        app.record_contact(
+            cases[0], on=date(2025, 3, 3), roles=Role.COACH, channel=Channel.PHONE, by=bo
+        )
+        rows = fold_dataset(app.history(), EXPORT_KEY.encode()).rows["monthly_caseload"]
+    anna_key = keyed_id(EXPORT_KEY.encode(), anna)
+    by_month = {row[2]: row for row in rows if row[0] == anna_key}
+    january, february = by_month["2025-01"], by_month["2025-02"]
+    assert (january[5], january[6]) == (5, 5)
+    assert (february[5], february[6]) == (0, 0)
+
+
+def test_a_leaver_keeps_monthly_rows_with_no_cases_and_policies_do_not_move_the_reference() -> None:
+    with Caseload("memory://", pseudonym_key=KEY, clock=lambda: date(2025, 6, 30)) as app:
+        bo = app.register_broker(name="Bo", team="South", on=date(2025, 1, 6))
+        app.register_broker(name="Cy", team="South", on=date(2025, 1, 6))
+        case = app.open_trajectory(cpr="0101901234", on=date(2025, 1, 6))
+        app.broker_left(bo, on=date(2025, 2, 3))
+        app.record_review(case, on=date(2025, 4, 10), outcome=next(iter(ReviewOutcome)))
+        app.set_caseload_policy(
+            limit_per_fte=25, effective_from=date(2025, 6, 20), on=date(2025, 6, 20)
+        )
+        dataset = fold_dataset(app.history(), EXPORT_KEY.encode())
+        report = app.caseload(as_true_on=date(2025, 4, 10))
+    assert dataset.reference_date == date(2025, 4, 10)
+    bo_key = keyed_id(EXPORT_KEY.encode(), bo)
+    months = [row[2] for row in dataset.rows["monthly_caseload"] if row[0] == bo_key]
+    assert months == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert [row.active_cases for row in report if row.broker_id == bo] == [0]
+
+
+def test_spells_on_one_day_keep_their_order() -> None:
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        a, b, c = (app.register_broker(name=n, team="T", on=date(2025, 1, 6)) for n in "ABC")
+        case = app.open_trajectory(cpr="0101901234", on=date(2025, 1, 6))
+        app.assign(case, a, on=date(2025, 1, 10))
+        for to in (b, c, b):
+            app.transfer(case, to_broker=to, on=date(2025, 1, 10))
+        rows = fold_dataset(app.history(), EXPORT_KEY.encode()).rows["assignments"]
+    k = EXPORT_KEY.encode()
+    ordered = sorted(rows, key=lambda row: row[1])
+    assert [(row[1], row[2]) for row in ordered] == [
+        (1, keyed_id(k, a)),
+        (2, keyed_id(k, b)),
+        (3, keyed_id(k, c)),
+        (4, keyed_id(k, b)),
+    ]
+
+
+def test_numbers_sort_as_numbers_and_hours_have_one_form(tmp_path: Path) -> None:
+    first = next(iter(ReviewOutcome))
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        broker = app.register_broker(name="B", team="T", on=date(2024, 1, 8))
+        cases = [
+            app.open_trajectory(cpr=f"0{n}0190123{n}", on=date(2024, 1, 8)) for n in range(1, 5)
+        ]
+        for case in cases:
+            app.assign(case, broker, on=date(2024, 1, 8))
+        for case, hours in zip(cases, (20, 20.0, 7.5), strict=False):
+            app.record_job_placement(
+                case, on=date(2024, 1, 9), kind=PlacementKind.ORDINARY_JOB, hours_per_week=hours
+            )
+            app.close_trajectory(case, on=date(2024, 1, 10), reason=ClosureReason.JOB)
+        app.record_review(cases[-1], on=date(2025, 6, 1), outcome=first)
+        export_dataset(app, tmp_path / "out", key=EXPORT_KEY)
+    with (tmp_path / "out" / "placements.csv").open() as file:
+        hours_seen = sorted(row["hours_per_week"] for row in csv.DictReader(file))
+    assert hours_seen == ["20", "20", "7.5"]
+    with (tmp_path / "out" / "after_exit.csv").open() as file:
+        after = list(csv.DictReader(file))
+    assert len(after) == 12
+    for trajectory in {row["trajectory_id"] for row in after}:
+        months = [
+            int(row["months_after_exit"]) for row in after if row["trajectory_id"] == trajectory
+        ]
+        assert months == [1, 3, 6, 12]
+
+
+def test_a_key_that_is_not_utf8_is_used_as_its_bytes() -> None:
+    from caseload.export import export_key
+
+    assert export_key("abcdefghijklmnop\udcff") == b"abcdefghijklmnop\xff"
+    with pytest.raises(InvalidExportKey, match="cannot be encoded"):
+        export_key("abcdefghijklmnop\ud800")
+
+
+def test_a_moment_outside_the_calendar_in_utc_is_refused(
+    simulated: Caseload, tmp_path: Path
+) -> None:
+    from datetime import timedelta, timezone
+
+    moment = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+    with pytest.raises(InvalidValue, match="outside the years 1 to 9999"):
+        export_dataset(simulated, tmp_path / "x", key=EXPORT_KEY, as_known_at=moment)
+    assert not (tmp_path / "x").exists()
