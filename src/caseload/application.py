@@ -57,6 +57,7 @@ from caseload.domain.values import (
     PlacementKind,
     ReviewOutcome,
     Role,
+    has_control_characters,
 )
 from caseload.projections import default_read_models
 from caseload.projections.attention import (
@@ -152,6 +153,10 @@ def _as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"a {what} must be a non-empty string; got a {type(value).__name__}")
+    if has_control_characters(value):
+        raise InvalidValue(
+            f"a {what} cannot contain control characters (line breaks, tabs and the like)"
+        )
     return value.strip()
 
 

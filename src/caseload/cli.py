@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,10 @@ def _parse_moment(text: str, option: str) -> datetime:
         raise InvalidValue(f"{option} must be an ISO 8601 date and time, {example}") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue(f"{option} needs a timezone (a UTC offset or Z), {example}")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(f"{option} lies outside the years 1 to 9999 in UTC") from None
     return moment
 
 

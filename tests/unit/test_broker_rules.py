@@ -485,3 +485,20 @@ def test_a_cpr_given_as_an_id_is_not_echoed(cpr: str) -> None:
                 call()
             assert cpr not in str(refusal.value)
             assert cpr.replace("-", "")[:6] not in str(refusal.value)
+
+
+@pytest.mark.parametrize("bad", ["Anna\nB", "Team\rC", "tab\there", "nul\x00", "del\x7f"])
+def test_names_and_teams_are_single_lines_of_text(bad: str) -> None:
+    """Names, teams and policy names are printed in tables and written to CSV files: a
+    control character (a line break above all) is refused, and nothing is written."""
+    from caseload import InvalidPolicy, InvalidValue
+
+    with new_app() as app:
+        before = app.head()
+        with pytest.raises(InvalidValue, match="control characters"):
+            app.register_broker(name=bad, team="T", on=START)
+        with pytest.raises(InvalidValue, match="control characters"):
+            app.register_broker(name="B", team=bad, on=START)
+        with pytest.raises(InvalidPolicy, match="control characters"):
+            app.set_caseload_policy(limit_per_fte=30, effective_from=TODAY, name=bad, on=TODAY)
+        assert app.head() == before

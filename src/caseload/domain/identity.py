@@ -75,7 +75,12 @@ def key_bytes(key: str | bytes | None) -> bytes:
         raise ConfigurationError(
             f"the pseudonym key must be text or bytes, not {type(key).__name__}"
         )
-    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    # surrogateescape gives back the bytes of a key read from an environment variable or a
+    # command line that was not valid UTF-8.
+    try:
+        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
+    except UnicodeEncodeError:
+        raise ConfigurationError("the key is text that cannot be encoded as bytes") from None
     if len(raw) < MIN_KEY_BYTES:
         raise ConfigurationError(
             f"the pseudonym key must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}"

@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import DateOutOfRange, InvalidPolicy
-from caseload.domain.values import CaseloadPolicy, IndicatorSet, PathwayKind
+from caseload.domain.values import CaseloadPolicy, IndicatorSet, PathwayKind, has_control_characters
 
 __all__ = ["DEFAULT_POLICY", "PROGRAMME_ID", "Programme"]
 
@@ -41,6 +41,8 @@ def validated_policy(limit_per_fte: object, effective_from: object, name: object
         )
     if not isinstance(name, str) or not name.strip():
         raise InvalidPolicy("a caseload policy needs a non-empty name")
+    if has_control_characters(name):
+        raise InvalidPolicy("a caseload policy's name cannot contain control characters")
     if isinstance(effective_from, date) and not isinstance(effective_from, datetime):
         return CaseloadPolicy(
             effective_from=date(effective_from.year, effective_from.month, effective_from.day),

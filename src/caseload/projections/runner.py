@@ -688,6 +688,12 @@ def _check_aware(moment: datetime) -> None:
         raise InvalidValue(
             f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {moment}"
         )
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            "as_known_at lies outside the years 1 to 9999 once turned into UTC"
+        ) from None
 
 
 def _business_day(event: DomainEvent) -> str:
