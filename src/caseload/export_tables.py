@@ -379,6 +379,7 @@ class _Fold:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
+        self._ids: dict[UUID | str, str] = {}
         self.position = 0
         self.reference: date | None = None
         self.caseload_model = CaseloadCounts()
@@ -392,7 +393,13 @@ class _Fold:
         self.rows: dict[str, list[tuple[Value, ...]]] = {table.name: [] for table in TABLES}
 
     def k(self, stored: UUID | str | None) -> str | None:
-        return None if stored is None else keyed_id(self.key, stored)
+        """The export id of a stored id, made once per id and shared by every row."""
+        if stored is None:
+            return None
+        found = self._ids.get(stored)
+        if found is None:
+            found = self._ids[stored] = keyed_id(self.key, stored)
+        return found
 
     def add(self, position: int, event: DomainEvent) -> None:
         self.position = position
