@@ -32,7 +32,7 @@ from caseload.domain.errors import (
     InvalidValue,
     MissingExtra,
 )
-from caseload.domain.identity import MIN_KEY_BYTES
+from caseload.domain.identity import MIN_KEY_BYTES, secret_bytes
 from caseload.export_tables import TABLES, Dataset, Table, Value, fold_dataset
 
 __all__ = [
@@ -127,19 +127,7 @@ def export_key(key: str | bytes | None) -> bytes:
             f"an export needs a key of at least {MIN_KEY_BYTES} bytes to re-key its "
             f"pseudonyms: pass --key / key=... or set {EXPORT_KEY_VARIABLE}"
         )
-    if not isinstance(key, str | bytes):
-        raise InvalidExportKey(f"the export key must be text or bytes, not {type(key).__name__}")
-    # surrogateescape gives back the bytes of a key read from an environment variable or a
-    # command line that was not valid UTF-8.
-    try:
-        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
-    except UnicodeEncodeError:
-        raise InvalidExportKey("the key is text that cannot be encoded as bytes") from None
-    if len(raw) < MIN_KEY_BYTES:
-        raise InvalidExportKey(
-            f"the export key must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}"
-        )
-    return raw
+    return secret_bytes(key, "export key", InvalidExportKey)
 
 
 def key_check(key: bytes) -> str:

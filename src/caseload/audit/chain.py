@@ -293,7 +293,8 @@ def _new_seal(
     )
 
 
-def _well_formed_seal(seal: tuple[Any, ...]) -> bool:
+def well_formed_seal(seal: tuple[Any, ...]) -> bool:
+    """Whether a seal row holds the types the seal table is written with."""
     number, position, head, sealed_at, digest = seal
     return (
         type(number) is int
@@ -308,7 +309,7 @@ def _seals_intact(seals: Sequence[tuple[Any, ...]]) -> bool:
     """Whether the recorded seals still form their chain (a new seal must extend a sound one)."""
     previous = SEAL_GENESIS
     for number, seal in enumerate(seals, 1):
-        if not _well_formed_seal(seal) or seal[0] != number:
+        if not well_formed_seal(seal) or seal[0] != number:
             return False
         if seal_digest(previous, number, seal[1], seal[2], seal[3]) != seal[4]:
             return False

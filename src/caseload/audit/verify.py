@@ -35,6 +35,7 @@ from caseload.audit.chain import (
     iter_rows,
     link,
     seal_digest,
+    well_formed_seal,
 )
 from caseload.audit.derived import INDEX, DerivedData
 from caseload.domain.errors import CaseloadError
@@ -116,7 +117,7 @@ def check_chain(
     """
     head = last if head is None else head
     seals = source.seals() if seals is None else seals
-    malformed = [seal for seal in seals if not _well_formed(seal)]
+    malformed = [seal for seal in seals if not well_formed_seal(seal)]
     if malformed:
         bad = Finding("the seals table holds a malformed row: it was altered")
         return Check(CHAIN, False, bad.message, bad)
@@ -141,17 +142,6 @@ def check_chain(
     if expect_seal:
         summary += f"; the given seal digest matches seal {_seal_number(seals, expect_seal)}"
     return Check(CHAIN, True, f"{count} events chained{summary}")
-
-
-def _well_formed(seal: tuple[Any, ...]) -> bool:
-    number, position, head, sealed_at, digest = seal
-    return (
-        type(number) is int
-        and type(position) is int
-        and type(head) is bytes
-        and type(sealed_at) is str
-        and type(digest) is bytes
-    )
 
 
 def _seal_number(seals: Seals, digest: str | None) -> int:

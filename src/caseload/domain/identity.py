@@ -12,7 +12,12 @@ import hashlib
 import hmac
 from datetime import date
 
-from caseload.domain.errors import ConfigurationError, InvalidCitizenId, MissingPseudonymKey
+from caseload.domain.errors import (
+    CaseloadError,
+    ConfigurationError,
+    InvalidCitizenId,
+    MissingPseudonymKey,
+)
 
 __all__ = ["MIN_KEY_BYTES", "birth_date", "key_bytes", "normalise_cpr", "pseudonymise"]
 
@@ -64,6 +69,22 @@ def birth_date(digits: str) -> date:
         ) from None
 
 
+def secret_bytes(key: object, what: str, error: type[CaseloadError]) -> bytes:
+    """A secret key given as text or bytes, as bytes, refused with `error` unless it holds
+    at least 16 bytes. The message names `what` and the length, never the key."""
+    if not isinstance(key, str | bytes):
+        raise error(f"the {what} must be text or bytes, not {type(key).__name__}")
+    # surrogateescape gives back the bytes of a key read from an environment variable or a
+    # command line that was not valid UTF-8.
+    try:
+        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
+    except UnicodeEncodeError:
+        raise error(f"the {what} is text that cannot be encoded as bytes") from None
+    if len(raw) < MIN_KEY_BYTES:
+        raise error(f"the {what} must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}")
+    return raw
+
+
 def key_bytes(key: str | bytes | None) -> bytes:
     """Check and encode a pseudonym key: at least 16 bytes of secret material."""
     if key is None or key in ("", b""):
@@ -71,21 +92,7 @@ def key_bytes(key: str | bytes | None) -> bytes:
             "a pseudonym key is required to store citizens: pass pseudonym_key=... "
             "or set CASELOAD_PSEUDONYM_KEY"
         )
-    if not isinstance(key, str | bytes):
-        raise ConfigurationError(
-            f"the pseudonym key must be text or bytes, not {type(key).__name__}"
-        )
-    # surrogateescape gives back the bytes of a key read from an environment variable or a
-    # command line that was not valid UTF-8.
-    try:
-        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
-    except UnicodeEncodeError:
-        raise ConfigurationError("the key is text that cannot be encoded as bytes") from None
-    if len(raw) < MIN_KEY_BYTES:
-        raise ConfigurationError(
-            f"the pseudonym key must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}"
-        )
-    return raw
+    return secret_bytes(key, "pseudonym key", ConfigurationError)
 
 
 def pseudonymise(cpr: str, key: bytes) -> str:
