@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -69,6 +70,41 @@ class Store:
             finally:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
+    def connect(self, *, read_only: bool = False) -> Any:
+        """A new autocommit connection to the store's database (a `sqlite3.Connection` or a
+        psycopg one); `read_only` opens a SQLite file read-only and makes every PostgreSQL
+        transaction read-only. A database that cannot be reached is `StoreUnavailable`."""
+        if self.kind == "sqlite":
+            path = self.env["SQLITE_DBNAME"]
+            try:
+                connection = sqlite3.connect(
+                    f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
+                    timeout=30,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=read_only,
+                )
+                connection.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"cannot open {self.description}: {error}") from None
+            return connection
+        import psycopg
+
+        try:
+            return psycopg.connect(
+                postgres_conninfo(self.env, read_only=read_only), autocommit=True
+            )
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot reach {self.description}: {str(error).strip().splitlines()[0]}"
+            ) from None
+
+    def table(self, name: str) -> str:
+        """A table of the store as SQL names it (schema-qualified on PostgreSQL)."""
+        if self.kind == "postgresql":
+            return f'"{self.schema or "public"}".{name}'
+        return name
+
     @property
     def events_table(self) -> str:
         """The name of the table that holds the event log."""
@@ -83,35 +119,24 @@ class Store:
             path = self.env["SQLITE_DBNAME"]
             if path == ":memory:" or not Path(path).is_file():
                 return list(names)
-            try:
-                db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-                try:
-                    found = {
-                        row[0]
-                        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                    }
-                finally:
-                    db.close()
-            except sqlite3.Error as error:
-                raise StoreUnavailable(f"cannot read {self.description}: {error}") from None
-            return [name for name in names if name not in found]
-        import psycopg
-
-        schema = self.schema or "public"
+            query, found = "SELECT name FROM sqlite_master WHERE type = 'table'", None
+        else:
+            query = "SELECT to_regclass(%s)"
+        connection = self.connect(read_only=True)
         try:
-            with psycopg.connect(postgres_conninfo(self.env), autocommit=True) as connection:
-                return [
-                    name
-                    for name in names
-                    if connection.execute(
-                        "SELECT to_regclass(%s)", (f'"{schema}"."{name}"',)
-                    ).fetchone()
-                    == (None,)
-                ]
-        except psycopg.Error as error:
-            raise StoreUnavailable(
-                f"cannot reach {self.description}: {str(error).strip().splitlines()[0]}"
-            ) from None
+            if self.kind == "sqlite":
+                found = {row[0] for row in connection.execute(query)}
+                return [name for name in names if name not in found]
+            schema = self.schema or "public"
+            return [
+                name
+                for name in names
+                if connection.execute(query, (f'"{schema}"."{name}"',)).fetchone() == (None,)
+            ]
+        except Exception as error:  # sqlite3.Error or psycopg.Error
+            raise StoreUnavailable(f"cannot read {self.description}: {error}") from None
+        finally:
+            connection.close()
 
 
 def parse_store_url(url: str | os.PathLike[str] | None) -> Store:

@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -34,7 +33,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from caseload.domain.errors import ConfigurationError, LogAltered, StoreUnavailable
-from caseload.storage import Store, postgres_conninfo
+from caseload.storage import Store
 
 __all__ = [
     "GENESIS",
@@ -388,32 +387,15 @@ class _SQLSource:
         self._sqlite = store.kind == "sqlite"
         self._description = store.description
         self._database_errors: tuple[type[Exception], ...] = ()
-        try:
-            if self._sqlite:
-                path = store.env["SQLITE_DBNAME"]
-                self._connection: Any = sqlite3.connect(
-                    f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
-                    timeout=30,
-                    check_same_thread=False,
-                    isolation_level=None,
-                    uri=read_only,
-                )
-                events, chain, seals, self._p = "stored_events", CHAIN_TABLE, SEALS_TABLE, "?"
-                position = "rowid"
-            else:
-                import psycopg
+        if not self._sqlite:
+            import psycopg
 
-                self._database_errors = (psycopg.Error,)
-                self._connection = psycopg.connect(
-                    postgres_conninfo(store.env, read_only=read_only), autocommit=True
-                )
-                schema = f'"{store.schema or "public"}"'
-                events = f"{schema}.caseload_events"
-                chain, seals = f"{schema}.{CHAIN_TABLE}", f"{schema}.{SEALS_TABLE}"
-                self._p = "%s"
-                position = "notification_id"
-        except Exception as error:  # sqlite3.Error or psycopg.Error
-            raise StoreUnavailable(f"cannot open {store.description}: {error}") from None
+            self._database_errors = (psycopg.Error,)
+        self._connection: Any = store.connect(read_only=read_only)
+        self._p = "?" if self._sqlite else "%s"
+        position = "rowid" if self._sqlite else "notification_id"
+        events = store.table(store.events_table)
+        chain, seals = store.table(CHAIN_TABLE), store.table(SEALS_TABLE)
         p = self._p
         self._select_rows = (
             f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
@@ -436,9 +418,7 @@ class _SQLSource:
         self._has_snapshots = not store.missing_tables(snapshots_table)
         self._select_snapshots = (
             "SELECT originator_id, originator_version, topic, state FROM "
-            + events.replace("caseload_events", snapshots_table).replace(
-                "stored_events", snapshots_table
-            )
+            + store.table(snapshots_table)
         )
         self._select_containing = (
             f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "

@@ -9,7 +9,6 @@ a test checks that for every event of a simulated programme.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
@@ -23,7 +22,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import resolve_topic
 
-from caseload.storage import Store, postgres_conninfo
+from caseload.storage import Store
 from caseload.transcodings import EnumAsValue
 
 __all__ = ["EventDecoder", "LogReader", "Unread", "log_reader"]
@@ -255,20 +254,15 @@ class _SQLLogReader(LogReader):
     def __init__(self, app: Application[UUID], store: Store) -> None:
         super().__init__(app)
         self._lock = threading.Lock()
+        self._connection: Any = store.connect()
         if store.kind == "sqlite":
-            self._connection: Any = sqlite3.connect(
-                store.env["SQLITE_DBNAME"], timeout=30, check_same_thread=False
-            )
             self._select = (
                 "SELECT rowid, originator_id, originator_version, topic, state"
                 " FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?"
             )
             self._head = "SELECT MAX(rowid) FROM stored_events"
         else:
-            import psycopg
-
-            self._connection = psycopg.connect(postgres_conninfo(store.env), autocommit=True)
-            table = f'"{store.schema or "public"}".caseload_events'
+            table = store.table("caseload_events")
             self._select = (
                 "SELECT notification_id, originator_id, originator_version, topic, state"
                 f" FROM {table} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"

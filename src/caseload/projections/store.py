@@ -23,13 +23,12 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import attrs
 
 from caseload.domain.errors import StoreUnavailable
-from caseload.storage import Store, postgres_conninfo
+from caseload.storage import Store
 
 __all__ = [
     "COMPRESSION_LEVEL",
@@ -222,28 +221,9 @@ class SQLProjectionStore(ProjectionStore):
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self._kind = store.kind
         self._lock = threading.Lock()
-        if store.kind == "sqlite":
-            path = store.env["SQLITE_DBNAME"]
-            self._connection: Any = sqlite3.connect(
-                f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
-                timeout=30,
-                isolation_level=None,
-                check_same_thread=False,
-                uri=read_only,
-            )
-            self._connection.execute("PRAGMA busy_timeout = 30000")
-            prefix, index_prefix, blob = "caseload_", "caseload_", "BLOB"
-        else:
-            import psycopg
-
-            try:
-                self._connection = psycopg.connect(
-                    postgres_conninfo(store.env, read_only=read_only), autocommit=True
-                )
-            except psycopg.OperationalError as error:
-                raise StoreUnavailable(f"cannot reach PostgreSQL: {error}") from None
-            schema = store.schema or "public"
-            prefix, index_prefix, blob = f'"{schema}".caseload_', "caseload_", "BYTEA"
+        self._connection: Any = store.connect(read_only=read_only)
+        prefix = store.table("caseload_")
+        index_prefix, blob = "caseload_", "BLOB" if store.kind == "sqlite" else "BYTEA"
         self._p = prefix
         if read_only:
             return
