@@ -19,6 +19,7 @@ from caseload.projections.runner import EventSource
 from caseload.projections.store import (
     IndexRow,
     LateEvent,
+    MemoryProjectionStore,
     ProjectionStore,
     StoredState,
     compress,
@@ -88,16 +89,14 @@ class PinnedProjectionStore(ProjectionStore):
         self._base = base
         self._last = last
         self._lock = threading.RLock()
-        self._states: dict[str, StoredState] = {}
-        self._checkpoints: dict[str, list[StoredState]] = {}
-        self._index: dict[int, IndexRow] = {}
-        self._late: dict[int, LateEvent] = {}
+        self._overlay = MemoryProjectionStore()
+        """What the session folded past the stored states: kept here, never written."""
 
     def _pinned(self, name: str, stored: StoredState) -> StoredState | None:
         if stored.position <= self._last:
             return stored
         if name == INDEX:
-            rows = [row for row in self.index_rows() if row.position <= self._last]
+            rows = self.index_rows()
             if not rows:
                 return None
             row = rows[-1]
@@ -107,7 +106,7 @@ class PinnedProjectionStore(ProjectionStore):
 
     def load(self, names: Sequence[str]) -> dict[str, StoredState]:
         with self._lock:
-            found = {name: self._states[name] for name in names if name in self._states}
+            found = self._overlay.load(names)
             rest = [name for name in names if name not in found]
             for name, stored in self._base.load(rest).items():
                 pinned = self._pinned(name, stored)
@@ -123,46 +122,36 @@ class PinnedProjectionStore(ProjectionStore):
         late: Sequence[LateEvent] = (),
         checkpoints: Sequence[tuple[str, StoredState]] = (),
     ) -> bool:
+        # Compare with what the session sees (the overlay over the pinned stored states),
+        # then keep the new states in the overlay unconditionally.
         with self._lock:
             current = self.load(list(expected))
             for name, position in expected.items():
                 if (current[name].position if name in current else 0) != position:
                     return False
-            self._states.update(states)
-            self._index.update((row.position, row) for row in index)
-            self._late.update((event.position, event) for event in late)
-            for name, checkpoint in checkpoints:
-                self._checkpoints.setdefault(name, []).append(checkpoint)
-            return True
+            return self._overlay.commit({}, states, index, late, checkpoints)
 
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
         bound = min(at_most, self._last)
-        with self._lock:
-            candidates = [
-                c
-                for c in self._checkpoints.get(name, [])
-                if c.version == version and c.position <= bound
-            ]
-        stored = self._base.checkpoint(name, version, bound)
-        if stored is not None:
-            candidates.append(stored)
-        return max(candidates, key=lambda c: c.position) if candidates else None
+        found = [
+            c
+            for c in (
+                self._overlay.checkpoint(name, version, bound),
+                self._base.checkpoint(name, version, bound),
+            )
+            if c is not None
+        ]
+        return max(found, key=lambda c: c.position) if found else None
 
     def index_rows(self) -> list[IndexRow]:
         rows = {row.position: row for row in self._base.index_rows() if row.position <= self._last}
-        with self._lock:
-            rows.update(self._index)
+        rows.update((row.position, row) for row in self._overlay.index_rows())
         return [rows[position] for position in sorted(rows)]
 
     def late_events(self, after: int, until: int, on: str) -> list[int]:
         until = min(until, self._last)
         positions = set(self._base.late_events(after, until, on))
-        with self._lock:
-            positions.update(
-                event.position
-                for event in self._late.values()
-                if after < event.position <= until and (event.always or event.occurred_on <= on)
-            )
+        positions.update(self._overlay.late_events(after, until, on))
         return sorted(positions)
 
     def delete(self, names: Sequence[str]) -> None:
