@@ -40,6 +40,7 @@ from caseload.cli_render import (
     print_status,
     print_verify,
     rebuild_json,
+    say,
     seal_json,
     status_json,
     verify_json,
@@ -93,7 +94,7 @@ def _emit_json(payload: dict[str, Any]) -> None:
 
 
 def _interrupted(message: str) -> typer.Exit:
-    err.print(f"caseload: {message}", highlight=False, markup=False, soft_wrap=True)
+    say(err, f"caseload: {message}")
     return typer.Exit(INTERRUPTED)
 
 
@@ -103,7 +104,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except CaseloadError as error:
-        err.print(f"caseload: error: {error}", highlight=False, markup=False, soft_wrap=True)
+        say(err, f"caseload: error: {error}")
         raise typer.Exit(USAGE_ERROR) from None
 
 
@@ -195,28 +196,23 @@ def _run_simulation(
             bar.stop()
 
 
+def _print_refused(report: SimulationReport) -> None:
+    for message in report.refused:
+        say(out, f"Refused by the caseload rule: {message}")
+
+
 def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
     out.print(caseload_table(app.caseload(as_true_on=report.end), f"Caseload on {report.end}"))
     coverage = app.role_coverage()
     out.print(coverage_table(coverage))
-    out.print(
+    say(
+        out,
         f"Active cases: {coverage.active_cases}; all four roles covered: "
         f"{coverage.share_all_four:.0%}; all four by the assigned broker alone: "
         f"{coverage.share_all_four_by_assigned_broker:.0%}",
-        highlight=False,
     )
-    for message in report.refused:
-        out.print(
-            f"Refused by the caseload rule: {message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-    out.print(
-        f"{app.head()} events from {report.commands} commands in {store}",
-        highlight=False,
-        markup=False,
-    )
+    _print_refused(report)
+    say(out, f"{app.head()} events from {report.commands} commands in {store}")
 
 
 @cli.command()
@@ -299,21 +295,13 @@ def simulate_command(
             if as_json:
                 _emit_json(counts)
                 return
-            for message in report.refused:
-                out.print(
-                    f"Refused by the caseload rule: {message}",
-                    highlight=False,
-                    markup=False,
-                    soft_wrap=True,
-                )
-            out.print(
+            _print_refused(report)
+            say(
+                out,
                 f"Simulated {config.start} to {report.end} into {app.store}: "
                 f"{counts['events']} events from {counts['commands']} commands, "
                 f"{counts['brokers']} brokers, {counts['trajectories']} trajectories, "
                 f"{counts['refused']} refused",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
             )
 
 
@@ -448,15 +436,13 @@ def export_command(
         _emit_json({"out": str(out_dir), **manifest.as_dict()})
         return
     for table in manifest.tables:
-        out.print(f"{table.file:<28} {table.rows:>9,} rows", highlight=False)
+        say(out, f"{table.file:<28} {table.rows:>9,} rows")
     known_text = "" if manifest.as_known_at is None else f" as known at {manifest.as_known_at}"
-    out.print(
+    say(
+        out,
         f"Exported the log up to position {manifest.log_position}{known_text} "
         f"(business dates up to {manifest.reference_date or 'none'}) into {out_dir}; "
         f"{MANIFEST_FILE} lists the sha256 of every file",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
 
 

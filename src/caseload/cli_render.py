@@ -29,10 +29,17 @@ __all__ = [
     "print_status",
     "print_verify",
     "rebuild_json",
+    "say",
     "seal_json",
     "status_json",
     "verify_json",
 ]
+
+
+def say(console: Console, text: str) -> None:
+    """Print a line as plain text: store paths, names and messages are never read as rich
+    markup or highlighted, and long lines wrap softly."""
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
@@ -137,22 +144,22 @@ def status_json(data: StatusData) -> dict[str, Any]:
 def print_status(out: Console, data: StatusData) -> None:
     """The status as tables and lines for a person."""
     known = "" if data.as_known_at is None else f" as known at {data.as_known_at.isoformat()}"
-    out.print(f"{data.store}{known}", highlight=False, markup=False, soft_wrap=True)
+    say(out, f"{data.store}{known}")
     out.print(caseload_table(data.caseload, f"Caseload on {data.as_true_on}{known}"))
     out.print(coverage_table(data.coverage))
-    out.print(
+    say(
+        out,
         f"Active cases: {data.coverage.active_cases}; all four roles covered: "
         f"{data.coverage.share_all_four:.0%}; all four by the assigned broker alone: "
         f"{data.coverage.share_all_four_by_assigned_broker:.0%}",
-        highlight=False,
     )
-    out.print(
+    say(
+        out,
         f"Outcomes up to {data.as_true_on:%Y-%m}: placements {data.placements}, "
         f"closures {data.closures}",
-        highlight=False,
     )
     out.print(attention_table(data.attention))
-    out.print(f"Open trajectories needing attention: {len(data.attention.items)}", highlight=False)
+    say(out, f"Open trajectories needing attention: {len(data.attention.items)}")
 
 
 def rebuild_json(result: RebuildResult) -> dict[str, Any]:
@@ -173,12 +180,10 @@ def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
     for name, digest in result.digests:
         table.add_row(name, digest)
     out.print(table)
-    out.print(
+    say(
+        out,
         f"Folded {result.events} events of {store} in {result.seconds:.2f} s "
         f"({result.events_per_second:,.0f} events/s)",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
 
 
@@ -205,36 +210,26 @@ def verify_json(report: VerifyReport, store: str) -> dict[str, Any]:
 
 def print_verify(out: Console, report: VerifyReport, store: str) -> None:
     """Each check with ✓ or ✗; for a failure, its first offending event."""
-    out.print(
-        f"Verifying {store} up to log position {report.position}",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
+    say(out, f"Verifying {store} up to log position {report.position}")
     for check in report.checks:
         mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
         out.print(f"{mark} {check.name}: ", end="", soft_wrap=True)
-        out.print(check.summary, highlight=False, markup=False, soft_wrap=True)
+        say(out, check.summary)
         finding = check.finding
         if finding is None:
             continue
-        out.print(f"    {finding.message}", highlight=False, markup=False, soft_wrap=True)
+        say(out, f"    {finding.message}")
         if finding.position is not None:
             where = [f"position {finding.position}"]
             if finding.aggregate_id is not None:
                 where.append(f"aggregate {finding.aggregate_id}")
             if finding.event_type is not None:
                 where.append(f"type {finding.event_type}")
-            out.print(
-                f"    first offending event: {', '.join(where)}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
+            say(out, f"    first offending event: {', '.join(where)}")
         for more in check.details:
-            out.print(f"    also: {more}", highlight=False, markup=False, soft_wrap=True)
+            say(out, f"    also: {more}")
     verdict = "every check passed" if report.ok else "verification FAILED"
-    out.print(verdict, highlight=False)
+    say(out, verdict)
 
 
 def seal_json(seal: Seal, store: str) -> dict[str, Any]:
@@ -251,18 +246,14 @@ def seal_json(seal: Seal, store: str) -> dict[str, Any]:
 
 def print_seal(out: Console, seal: Seal, store: str) -> None:
     """The seal, with what to do with its digest."""
-    out.print(f"Seal digest: {seal.digest}", highlight=False, markup=False, soft_wrap=True)
-    out.print(
+    say(out, f"Seal digest: {seal.digest}")
+    say(
+        out,
         f"Sealed {store} at log position {seal.position} (seal {seal.number}, "
         f"{seal.sealed_at.isoformat()}).",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
-    out.print(
+    say(
+        out,
         "Keep the digest outside the database; `caseload verify --seal DIGEST` then proves "
         "the log up to this position unchanged.",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
