@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -563,6 +563,25 @@ def chain_source(
     return _SQLSource(store, read_only=read_only)
 
 
+T = TypeVar("T")
+
+
+def _paged(
+    fetch: Callable[[int, int, int], list[T]],
+    position: Callable[[T], int],
+    last: int,
+    batch: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[T]:
+    """Everything `fetch(after, last, limit)` gives, batch after batch, up to `last`."""
+    after = 0
+    while items := fetch(after, last, batch):
+        yield from items
+        after = position(items[-1])
+        if progress is not None:
+            progress(after)
+
+
 def iter_rows(
     source: ChainSource,
     last: int,
@@ -571,23 +590,9 @@ def iter_rows(
 ) -> Iterator[StoredRow]:
     """Every event row up to position `last`, in position order; `progress` hears the
     position reached after each batch."""
-    after = 0
-    while True:
-        rows = source.rows(after, last, batch)
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].position
-        if progress is not None:
-            progress(after)
+    return _paged(source.rows, lambda row: row.position, last, batch, progress)
 
 
 def iter_links(source: ChainSource, last: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
     """Every chain link up to position `last`, in position order."""
-    after = 0
-    while True:
-        links = source.links(after, last, batch)
-        if not links:
-            return
-        yield from links
-        after = links[-1][0]
+    return _paged(source.links, lambda link: link[0], last, batch)
