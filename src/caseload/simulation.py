@@ -120,59 +120,69 @@ def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
             return cpr
 
 
-def _staffing_decisions(
-    app: Caseload,
-    week: int,
-    weeks: int,
-    monday: date,
-    brokers: list[UUID],
-    held: dict[UUID, set[UUID]],
-    limits: dict[UUID, int],
-) -> int:
-    """On a Monday, before the week's work: midway the last broker goes down to 0.8 FTE;
-    two thirds in, management decides the limit again (28 per FTE if every caseload fits,
-    else 30). Returns the number of commands."""
-    last = brokers[-1]
-    commands = 0
-    if week == weeks // 2 and len(held[last]) <= 24:
-        app.change_fte(last, fte=0.8, on=monday)
-        limits[last] = app.broker(last).limit
-        commands += 1
-    if week == (2 * weeks) // 3:
-        fits = all(len(held[b]) <= app.broker(b).fte * 28 for b in brokers)
-        app.set_caseload_policy(limit_per_fte=28 if fits else 30, effective_from=monday, on=monday)
-        limits.update({b: app.broker(b).limit for b in brokers})
-        commands += 1
-    return commands
+@attrs.define
+class _Staff:
+    """Who holds which case, and each broker's limit, as the simulation tracks them."""
 
+    brokers: list[UUID]
+    limits: dict[UUID, int]
+    held: dict[UUID, set[UUID]] = attrs.field(init=False)
+    holder: dict[UUID, UUID] = attrs.Factory(dict)
 
-def _handover(
-    app: Caseload,
-    week: int,
-    weeks: int,
-    monday: date,
-    brokers: list[UUID],
-    held: dict[UUID, set[UUID]],
-    holder: dict[UUID, UUID],
-    limits: dict[UUID, int],
-) -> int:
-    """On the last Sunday, the last broker hands their cases to colleagues with room and
-    leaves (if the colleagues have room for all). Returns the number of commands."""
-    last, others, sunday = brokers[-1], brokers[:-1], monday + timedelta(days=6)
-    if week != weeks - 1 or not others:
-        return 0
-    if sum(limits[b] - len(held[b]) for b in others) < len(held[last]):
-        return 0
-    commands = 0
-    for trajectory in sorted(held[last]):
-        to = next(b for b in others if len(held[b]) < limits[b])
-        app.transfer(trajectory, to_broker=to, on=sunday)
-        held[last].discard(trajectory)
-        held[to].add(trajectory)
-        holder[trajectory] = to
-        commands += 1
-    app.broker_left(last, on=sunday)
-    return commands + 1
+    def __attrs_post_init__(self) -> None:
+        self.held = {broker: set() for broker in self.brokers}
+
+    def has_room(self, broker: UUID) -> bool:
+        return len(self.held[broker]) < self.limits[broker]
+
+    def take(self, trajectory: UUID, broker: UUID) -> None:
+        """`broker` now holds `trajectory` (assigned, or moved from its holder)."""
+        giver = self.holder.get(trajectory)
+        if giver is not None:
+            self.held[giver].discard(trajectory)
+        self.held[broker].add(trajectory)
+        self.holder[trajectory] = broker
+
+    def release(self, trajectory: UUID) -> None:
+        """The trajectory closed: nobody holds it."""
+        self.held[self.holder.pop(trajectory)].discard(trajectory)
+
+    def staffing_decisions(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
+        """On a Monday, before the week's work: midway the last broker goes down to 0.8
+        FTE; two thirds in, management decides the limit again (28 per FTE if every
+        caseload fits, else 30). Returns the number of commands."""
+        last = self.brokers[-1]
+        commands = 0
+        if week == weeks // 2 and len(self.held[last]) <= 24:
+            app.change_fte(last, fte=0.8, on=monday)
+            self.limits[last] = app.broker(last).limit
+            commands += 1
+        if week == (2 * weeks) // 3:
+            fits = all(len(self.held[b]) <= app.broker(b).fte * 28 for b in self.brokers)
+            app.set_caseload_policy(
+                limit_per_fte=28 if fits else 30, effective_from=monday, on=monday
+            )
+            self.limits.update({b: app.broker(b).limit for b in self.brokers})
+            commands += 1
+        return commands
+
+    def handover(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
+        """On the last Sunday, the last broker hands their cases to colleagues with room
+        and leaves (if the colleagues have room for all). Returns the number of commands."""
+        last, others = self.brokers[-1], self.brokers[:-1]
+        sunday = monday + timedelta(days=6)
+        if week != weeks - 1 or not others:
+            return 0
+        if sum(self.limits[b] - len(self.held[b]) for b in others) < len(self.held[last]):
+            return 0
+        commands = 0
+        for trajectory in sorted(self.held[last]):
+            to = next(b for b in others if self.has_room(b))
+            app.transfer(trajectory, to_broker=to, on=sunday)
+            self.take(trajectory, to)
+            commands += 1
+        app.broker_left(last, on=sunday)
+        return commands + 1
 
 
 def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
@@ -203,9 +213,7 @@ def simulate(
         for n in range(config.brokers)
     ]
     commands += len(brokers)
-    holder: dict[UUID, UUID] = {}
-    held: dict[UUID, set[UUID]] = {b: set() for b in brokers}
-    limits = {b: app.broker(b).limit for b in brokers}
+    staff = _Staff(brokers, {b: app.broker(b).limit for b in brokers})
     placed: dict[UUID, PlacementKind] = {}
     opened: dict[UUID, date] = {}
     trajectories: list[UUID] = []
@@ -218,12 +226,11 @@ def simulate(
 
     def assign(trajectory: UUID, broker: UUID, day: date) -> None:
         app.assign(trajectory, broker, on=day)
-        holder[trajectory] = broker
-        held[broker].add(trajectory)
+        staff.take(trajectory, broker)
 
     for week in range(weeks):
         monday = config.start + timedelta(weeks=week)
-        commands += _staffing_decisions(app, week, weeks, monday, brokers, held, limits)
+        commands += staff.staffing_decisions(app, week, weeks, monday)
         # Intake: open and assign, filling brokers in order.
         for day in sorted(
             monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
@@ -232,11 +239,11 @@ def simulate(
             trajectories.append(trajectory)
             opened[trajectory] = day
             commands += 1
-            room = [b for b in brokers if len(held[b]) < limits[b]]
+            room = [b for b in brokers if staff.has_room(b)]
             if not room:
                 continue
             first = brokers[0]
-            if not tried_over_limit and len(held[first]) >= limits[first]:
+            if not tried_over_limit and not staff.has_room(first):
                 tried_over_limit = True
                 commands += 1
                 try:
@@ -246,8 +253,8 @@ def simulate(
             assign(trajectory, room[0], day)
             commands += 1
         # Case work for every open, assigned trajectory.
-        for trajectory in [t for t in trajectories if t in holder]:
-            broker = holder[trajectory]
+        for trajectory in [t for t in trajectories if t in staff.holder]:
+            broker = staff.holder[trajectory]
             if rng.random() < 0.6:
                 day = monday + timedelta(days=rng.randrange(5))
                 if rng.random() < 0.15:  # registered late: it happened last week
@@ -290,18 +297,16 @@ def simulate(
                 reason = None
             if reason is not None:
                 app.close_trajectory(trajectory, on=close_day, reason=reason)
-                held[holder.pop(trajectory)].discard(trajectory)
+                staff.release(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
-                others = [b for b in brokers if b != broker and len(held[b]) < limits[b]]
+                others = [b for b in brokers if b != broker and staff.has_room(b)]
                 if others:
                     to = rng.choice(others)
                     app.transfer(trajectory, to_broker=to, on=close_day)
-                    held[broker].discard(trajectory)
-                    held[to].add(trajectory)
-                    holder[trajectory] = to
+                    staff.take(trajectory, to)
                     commands += 1
-        commands += _handover(app, week, weeks, monday, brokers, held, holder, limits)
+        commands += staff.handover(app, week, weeks, monday)
         if progress is not None:
             progress(week + 1, weeks)
     return SimulationReport(
