@@ -368,12 +368,10 @@ class Caseload:
     def projections(self) -> Projections:
         """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
         if self._projections is None:
-            if self._projections_store is None:
-                self._projections_store = projection_store(self._store, read_only=self._read_only)
             if self._log_reader is None:
                 self._log_reader = log_reader(self._app, self._store)
             source: EventSource = self._log_reader
-            store: ProjectionStore = self._projections_store
+            store = self._stored_read_models()
             if self._pin is not None:
                 source = PinnedSource(source, self._pin)
                 store = PinnedProjectionStore(store, self._pin)
@@ -381,6 +379,17 @@ class Caseload:
                 source, store, default_read_models(), self._projection_settings
             )
         return self._projections
+
+    def _stored_read_models(self) -> ProjectionStore:
+        """The store's own projection store (unpinned), opened on first use."""
+        if self._projections_store is None:
+            self._projections_store = projection_store(self._store, read_only=self._read_only)
+        return self._projections_store
+
+    def _decoder(self) -> EventDecoder:
+        transcoder = self._app.mapper.transcoder
+        assert isinstance(transcoder, JSONTranscoder)
+        return EventDecoder(transcoder)
 
     def _read_model(self, name: str, as_known_at: datetime | None, as_true_on: date | None) -> Any:
         as_known_at = _optional_moment(as_known_at)
@@ -634,9 +643,7 @@ class Caseload:
         the log is searched: contacts whose stored state mentions the broker's id, decoded
         and checked. Leaving is rare, and the search runs inside the database.
         """
-        transcoder = self._app.mapper.transcoder
-        assert isinstance(transcoder, JSONTranscoder)
-        decoder = EventDecoder(transcoder)
+        decoder = self._decoder()
         latest: date | None = None
         for row in self._chain_source().containing(_CONTACT_TOPIC, broker.hex):
             event = decoder.decode(row.originator_id, row.version, row.topic, row.state)
@@ -884,15 +891,10 @@ class Caseload:
 
         if expect_seal is not None and not _is_digest(expect_seal):
             raise InvalidValue("a seal digest is 64 hexadecimal characters")
-        projections = self.projections  # opens the projection store
-        assert self._projections_store is not None
-        del projections
-        transcoder = self._app.mapper.transcoder
-        assert isinstance(transcoder, JSONTranscoder)
         return verify_store(
             self._chain_source(),
-            EventDecoder(transcoder),
-            self._projections_store,
+            self._decoder(),
+            self._stored_read_models(),
             default_read_models(),
             last=self._pin,
             expect_seal=expect_seal,
