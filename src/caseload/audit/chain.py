@@ -304,16 +304,19 @@ def well_formed_seal(seal: tuple[Any, ...]) -> bool:
     )
 
 
-def _seals_intact(seals: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether the recorded seals still form their chain (a new seal must extend a sound one)."""
+def seal_chain_break(seals: Sequence[tuple[Any, ...]]) -> str | None:
+    """Where the recorded seals stop forming their chain, in words (None when they do):
+    a malformed row, a missing number, or a seal that no longer matches its digest."""
     previous = SEAL_GENESIS
     for number, seal in enumerate(seals, 1):
-        if not well_formed_seal(seal) or seal[0] != number:
-            return False
+        if not well_formed_seal(seal):
+            return "the seals table holds a malformed row: it was altered"
+        if seal[0] != number:
+            return f"seal {number} is missing: seals were deleted"
         if seal_digest(previous, number, seal[1], seal[2], seal[3]) != seal[4]:
-            return False
+            return f"seal {number} does not match its digest: it was altered"
         previous = seal[4]
-    return True
+    return None
 
 
 def as_seal(row: tuple[int, int, bytes, str, bytes]) -> Seal:
@@ -368,7 +371,7 @@ class _MemorySource:
 
     def seal(self, now: datetime) -> Seal:
         with self._recorder._database_lock:
-            if not _seals_intact(self._recorder.seals):
+            if seal_chain_break(self._recorder.seals) is not None:
                 raise LogAltered("cannot seal: the seals already recorded were altered")
             links = self._recorder.links
             row = _new_seal(self._recorder.seals, len(links), links[-1] if links else GENESIS, now)
@@ -521,7 +524,7 @@ class _SQLSource:
         found = connection.execute(self._chain_head).fetchone()
         seals = [self._seal_row(r) for r in connection.execute(self._select_seals).fetchall()]
         head = GENESIS if found is None else found[1]
-        if not _seals_intact(seals) or type(head) not in (bytes, memoryview):
+        if seal_chain_break(seals) is not None or type(head) not in (bytes, memoryview):
             raise LogAltered(
                 "cannot seal: the chain's head or the seals already recorded were altered; "
                 "run `caseload verify`"
