@@ -16,7 +16,7 @@ same run on the same kind of store:
   library writes trajectory and broker atomically too).
 
 The raw application gets the settings the library gives eventsourcing (the persistence
-environment `caseload.storage.parse_store_url` makes for the same kind of URL, another file
+environment `caseload.adapters.storage.parse_store_url` makes for the same kind of URL, another file
 or schema, and the library's `AGGREGATE_CACHE_MAXSIZE`) but eventsourcing's own recorder,
 without the hash chain: the chain's cost counts against the library. Brokers, trajectories
 and baseline aggregates are created before timing; the contact aggregates are loaded once so
@@ -49,7 +49,7 @@ from eventsourcing.domain import Aggregate, event
 
 from benchmarks._report import machine, write_section
 from caseload import Caseload, Channel, Role
-from caseload.storage import parse_store_url, postgres_conninfo
+from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
 KEY = "benchmark-key-0123456789"
 DAY = date(2024, 1, 1)

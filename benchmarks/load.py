@@ -22,7 +22,7 @@ from eventsourcing.application import Application
 
 from benchmarks._report import machine, median_seconds, write_section
 from caseload import Caseload, Channel, ClosureReason, Role
-from caseload.application import _EventStore
+from caseload.application.caseload import _EventStore
 
 KEY = "benchmark-pseudonym-key"
 DAY = date(2024, 1, 1)

@@ -40,7 +40,11 @@ from eventsourcing.persistence import StoredEvent
 
 from benchmarks._report import machine, write_section
 from caseload import Caseload, Channel, ProjectionSettings, Role
-from caseload.simulation import SIMULATION_VERSION, SimulationConfig, simulate
+from caseload.programmes.resource_pathway.simulation import (
+    SIMULATION_VERSION,
+    SimulationConfig,
+    simulate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".benchmarks-cache"
@@ -115,8 +119,8 @@ def floor(path: Path) -> tuple[int, float]:
 def fold_costs(path: Path, limit: int = 200_000) -> dict[str, float]:
     """Microseconds per event of folding already-decoded events into each read model alone
     (its `apply`, over every event), on the first `limit` events."""
-    from caseload.projections import default_read_models
-    from caseload.projections.log import log_reader
+    from caseload.adapters.log import log_reader
+    from caseload.programmes import default_read_models
 
     with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
         reader = log_reader(app._app, app._store)
@@ -140,9 +144,9 @@ def state_bytes(path: Path, limit: int = 200_000) -> tuple[float, dict[str, floa
     """Bytes each read model's state allocates per trajectory opened, folding the first
     `limit` events (tracemalloc; objects the decoder made and a state keeps, such as ids
     and dates, are not counted)."""
-    from caseload.domain.trajectory import Trajectory
-    from caseload.projections import default_read_models
-    from caseload.projections.log import log_reader
+    from caseload.adapters.log import log_reader
+    from caseload.programmes import default_read_models
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
     with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
         reader = log_reader(app._app, app._store)

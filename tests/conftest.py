@@ -45,7 +45,7 @@ def _postgres_unavailable() -> str | None:
     """Why PostgreSQL cannot be used, or None when it answers."""
     import psycopg
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     try:
         with psycopg.connect(postgres_conninfo(parse_store_url(POSTGRES_URL).env)) as connection:
@@ -69,7 +69,7 @@ def drop_schema(schema: str) -> None:
     """Remove a test schema and everything in it."""
     import psycopg
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     with psycopg.connect(
         postgres_conninfo(parse_store_url(POSTGRES_URL).env), autocommit=True

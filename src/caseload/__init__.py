@@ -1,6 +1,7 @@
 """caseload: event-sourced, caseload-capped employment programmes (the public API)."""
 
-from caseload.application import Caseload
+from caseload.application.caseload import Caseload
+from caseload.application.views import BrokerView, TrajectoryView
 from caseload.domain.errors import (
     AlreadyAssigned,
     BrokerHasLeft,
@@ -33,7 +34,7 @@ from caseload.domain.errors import (
     UnknownBroker,
     UnknownTrajectory,
 )
-from caseload.domain.values import (
+from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
@@ -45,14 +46,24 @@ from caseload.domain.values import (
     Role,
     Scores,
 )
-from caseload.projections.attention import AttentionReason, AttentionReport, AttentionThresholds
-from caseload.projections.caseload_counts import CaseloadReport, CaseloadRow
-from caseload.projections.outcomes import ExitStatus, OutcomesReport
-from caseload.projections.progression import ProgressionReport
-from caseload.projections.role_coverage import BrokerCoverage, RoleCoverage, TrajectoryCoverage
+from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionReason,
+    AttentionReport,
+    AttentionThresholds,
+)
+from caseload.programmes.resource_pathway.read_models.caseload_counts import (
+    CaseloadReport,
+    CaseloadRow,
+)
+from caseload.programmes.resource_pathway.read_models.outcomes import ExitStatus, OutcomesReport
+from caseload.programmes.resource_pathway.read_models.progression import ProgressionReport
+from caseload.programmes.resource_pathway.read_models.role_coverage import (
+    BrokerCoverage,
+    RoleCoverage,
+    TrajectoryCoverage,
+)
+from caseload.programmes.resource_pathway.read_models.staffing import StaffingReport
 from caseload.projections.runner import ProjectionSettings
-from caseload.projections.staffing import StaffingReport
-from caseload.views import BrokerView, TrajectoryView
 
 __version__ = "0.1.0"
 

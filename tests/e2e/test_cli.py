@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import caseload
-import caseload.simulation
+import caseload.programmes.resource_pathway.simulation
 from caseload import Caseload
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
 from tests.e2e._cli import run_cli
 
@@ -49,14 +49,14 @@ def demo_cprs(seed: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     the store or the pseudonym key, so an in-memory run reproduces the subprocess's numbers.
     """
     captured: list[str] = []
-    original = caseload.simulation.synthetic_cpr
+    original = caseload.programmes.resource_pathway.simulation.synthetic_cpr
 
     def recording(rng: random.Random, taken: set[str]) -> str:
         cpr = original(rng, taken)
         captured.append(cpr)
         return cpr
 
-    monkeypatch.setattr(caseload.simulation, "synthetic_cpr", recording)
+    monkeypatch.setattr(caseload.programmes.resource_pathway.simulation, "synthetic_cpr", recording)
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         simulate(app, SimulationConfig(seed=seed))
     return captured
@@ -254,7 +254,7 @@ def _schema_bytes(url: str) -> tuple[list[str], list[bytes]]:
     import psycopg
     from psycopg import sql
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     store = parse_store_url(url)
     values: list[bytes] = []

@@ -166,7 +166,7 @@ def test_the_auditors_walk_through_on_postgresql(tmp_path: Path, postgres_url: s
 
     import psycopg
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     parsed = parse_store_url(postgres_url)
     with psycopg.connect(postgres_conninfo(parsed.env), autocommit=True) as db:

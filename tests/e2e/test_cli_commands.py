@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from caseload import Caseload
-from caseload.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from tests.e2e._cli import run_cli
 
 KEY = "test-pseudonym-key-not-secret"
@@ -279,7 +279,7 @@ def test_status_never_creates_a_postgresql_schema(tmp_path: Path, postgres_url: 
 
     assert_one_line_error(result)
     assert "holds no caseload event log" in result.stderr
-    from caseload.storage import parse_store_url
+    from caseload.adapters.storage import parse_store_url
 
     assert parse_store_url(url).missing_tables("caseload_events") == ["caseload_events"]
 

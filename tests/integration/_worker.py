@@ -6,11 +6,11 @@ import sys
 import time
 
 from caseload import Caseload
-from caseload.projections import default_read_models
-from caseload.projections.log import LogReader
+from caseload.adapters.log import LogReader
+from caseload.adapters.read_model_store import projection_store
+from caseload.adapters.storage import parse_store_url
+from caseload.programmes import default_read_models
 from caseload.projections.runner import Projections
-from caseload.projections.store import projection_store
-from caseload.storage import parse_store_url
 
 
 class SlowReader(LogReader):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from caseload import Caseload
-from caseload.audit.chain import GENESIS, chain_source, iter_links, iter_rows, link
+from caseload.adapters.chain import GENESIS, chain_source, iter_links, iter_rows, link
+from caseload.adapters.storage import parse_store_url
 from caseload.audit.verify import check_chain
-from caseload.simulation import SimulationConfig, simulate
-from caseload.storage import parse_store_url
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY
 from tests.unit._support import START, give_cases
 

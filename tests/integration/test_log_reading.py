@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from caseload import Caseload
-from caseload.projections.log import log_reader
-from caseload.simulation import SimulationConfig, simulate
-from caseload.storage import parse_store_url
+from caseload.adapters.log import log_reader
+from caseload.adapters.storage import parse_store_url
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
 
 

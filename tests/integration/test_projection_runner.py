@@ -25,14 +25,14 @@ from caseload import (
     ProjectionSettings,
     Role,
 )
-from caseload.projections import default_read_models
+from caseload.adapters.log import LogReader
+from caseload.adapters.read_model_store import MemoryProjectionStore, projection_store
+from caseload.adapters.storage import parse_store_url
+from caseload.programmes import default_read_models
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.projections.base import is_true_on
-from caseload.projections.caseload_counts import CaseloadCounts
-from caseload.projections.log import LogReader
 from caseload.projections.runner import Projections
-from caseload.projections.store import MemoryProjectionStore, projection_store
-from caseload.simulation import SimulationConfig, simulate
-from caseload.storage import parse_store_url
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
 
@@ -350,12 +350,12 @@ def test_a_new_read_model_version_is_rebuilt_from_the_log(sqlite_url: str) -> No
 def test_every_report_answers_as_of_from_the_persisted_models(sqlite_url: str) -> None:
     """Each query on the facade, as true on a past day and as known at a past moment,
     equals its report over a direct fold of exactly the events it should see."""
-    from caseload.projections.attention import attention_report
-    from caseload.projections.caseload_counts import caseload_report
-    from caseload.projections.outcomes import outcomes_report
-    from caseload.projections.progression import progression_report
-    from caseload.projections.role_coverage import role_coverage
-    from caseload.projections.staffing import staffing_report
+    from caseload.programmes.resource_pathway.read_models.attention import attention_report
+    from caseload.programmes.resource_pathway.read_models.caseload_counts import caseload_report
+    from caseload.programmes.resource_pathway.read_models.outcomes import outcomes_report
+    from caseload.programmes.resource_pathway.read_models.progression import progression_report
+    from caseload.programmes.resource_pathway.read_models.role_coverage import role_coverage
+    from caseload.programmes.resource_pathway.read_models.staffing import staffing_report
 
     reports: dict[str, tuple[str, Any]] = {
         "caseload_report": ("caseload", caseload_report),
@@ -411,7 +411,7 @@ def test_states_are_written_when_due_and_queries_see_everything(sqlite_url: str)
 def test_only_late_registrations_and_programme_events_are_indexed_as_late() -> None:
     """Events written in business-date order are not late, even when the programme was set
     up with a later date (here: the clock's today); so an as-true-on query replays little."""
-    from caseload.domain.programme import Programme
+    from caseload.programmes.resource_pathway.domain.programme import Programme
 
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         late_history(app)
@@ -430,8 +430,8 @@ def test_only_late_registrations_and_programme_events_are_indexed_as_late() -> N
 def test_reading_some_kinds_of_event_skips_the_others(store_url: str) -> None:
     """A reader asked for some classes of event returns exactly those events of a range,
     and the last position it read, as filtering a full read would."""
-    from caseload.domain.broker import Broker
-    from caseload.projections.log import log_reader
+    from caseload.adapters.log import log_reader
+    from caseload.programmes.resource_pathway.domain.broker import Broker
 
     def wanted(kind: type[Any]) -> bool:
         return issubclass(kind, Broker.Event)
@@ -455,7 +455,7 @@ def test_reading_some_kinds_of_event_skips_the_others(store_url: str) -> None:
 def test_events_no_model_folds_are_indexed_like_decoded_ones() -> None:
     """Events no read model has a handler for are read as stand-ins (not decoded), yet the
     time index, the late events and the digests come out as from fully decoded events."""
-    from caseload.projections.log import Unread
+    from caseload.adapters.log import Unread
 
     class PlainSource:
         """The log as any source gives it: every event decoded."""

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from caseload import Caseload, CaseloadError
-from caseload.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.broker import Broker
 from tests.conftest import KEY, fixed_clock
 
 DAY = date(2025, 3, 3)

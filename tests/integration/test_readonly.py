@@ -136,7 +136,7 @@ def test_a_missing_postgresql_schema_is_not_created(postgres_url: str) -> None:
         Caseload.open_readonly(url)
     import psycopg
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     with psycopg.connect(postgres_conninfo(parse_store_url(url).env)) as db:
         found = db.execute(
@@ -166,7 +166,7 @@ def test_aggregate_views_of_a_session_do_not_trust_snapshots(sqlite_url: str) ->
 def projected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A simulated store whose read models, checkpoints and index were written often."""
     from caseload import ProjectionSettings
-    from caseload.simulation import SimulationConfig, simulate
+    from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 
     path = tmp_path_factory.mktemp("pinned") / "projected.db"
     settings = ProjectionSettings(checkpoint_every=25, index_every=8, persist_every=40)

@@ -9,11 +9,11 @@ from eventsourcing.domain import DomainEvent
 
 from caseload import Caseload, ClosureReason, PlacementKind, ReviewOutcome, Role
 from caseload.audit import check_rules
-from caseload.domain.broker import Broker
-from caseload.domain.citizen import Citizen
-from caseload.domain.programme import Programme
-from caseload.domain.trajectory import Trajectory
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.programme import Programme
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY
 
 

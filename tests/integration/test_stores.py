@@ -18,8 +18,8 @@ from caseload import (
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
 )
-from caseload.domain.broker import Broker
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
 
 DAY = date(2025, 2, 3)

@@ -10,7 +10,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from caseload import Caseload, Channel, InvalidContact, Role
-from caseload.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from tests.conftest import KEY, fixed_clock
 
 DAY = date(2025, 2, 3)

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from caseload import Caseload
-from caseload.audit.chain import GENESIS, link
+from caseload.adapters.chain import GENESIS, link
 from caseload.domain.errors import InvalidValue
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY
 
 ROW = "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
@@ -248,7 +248,7 @@ def test_verify_works_on_postgresql(postgres_url: str) -> None:
         assert app.verify(expect_seal=seal.digest).ok
     import psycopg
 
-    from caseload.storage import parse_store_url, postgres_conninfo
+    from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
     parsed = parse_store_url(postgres_url)
     with psycopg.connect(postgres_conninfo(parsed.env), autocommit=True) as db:
@@ -422,7 +422,7 @@ def test_derived_data_stored_past_the_end_of_the_log_is_found(store: Path, table
         ("originator_version", "\u0661"),
         ("state", None),
         ("state", 7),
-        ("topic", b"caseload.domain.broker:Broker.Registered"),
+        ("topic", b"caseload.programmes.resource_pathway.domain.broker:Broker.Registered"),
     ],
 )
 def test_a_column_of_the_wrong_type_is_a_finding_not_a_crash(

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, PlacementKind, Role
-from caseload.projections.attention import (
+from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionModel,
     AttentionReason,
     AttentionReport,

@@ -17,14 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, PathwayKind, Role
-from caseload.audit.rules import RULES, RulesReport, check_rules
-from caseload.domain.broker import Broker
 from caseload.domain.errors import CaseloadError
-from caseload.domain.programme import Programme
-from caseload.domain.trajectory import Trajectory
-from caseload.domain.values import CaseloadPolicy, IndicatorSet, Scores
-from caseload.projections.caseload_counts import caseload_report, project_caseload
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.programme import Programme
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, IndicatorSet, Scores
+from caseload.programmes.resource_pathway.read_models.caseload_counts import (
+    caseload_report,
+    project_caseload,
+)
+from caseload.programmes.resource_pathway.rules import RULES, RulesReport, check_rules
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.testing import CaseloadMachine, histories, run_history
 from tests.conftest import TODAY
 from tests.unit._support import START, Office, give_cases, new_app, next_cpr, office, register

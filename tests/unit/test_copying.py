@@ -11,8 +11,8 @@ from uuid import UUID
 import attrs
 
 from caseload import Caseload
-from caseload.domain.broker import Broker
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
 
 IMMUTABLE = (UUID, date, Decimal, str, int, float, bool, type(None), enum.Enum, tuple, frozenset)

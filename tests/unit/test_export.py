@@ -29,8 +29,6 @@ from caseload import (
     ReviewOutcome,
     Role,
 )
-from caseload.domain.broker import Broker
-from caseload.domain.citizen import Citizen
 from caseload.domain.errors import (
     CaseloadError,
     ExportTargetNotEmpty,
@@ -38,7 +36,6 @@ from caseload.domain.errors import (
     InvalidValue,
     MissingExtra,
 )
-from caseload.domain.trajectory import Trajectory
 from caseload.export import (
     DICTIONARY_FILE,
     MANIFEST_FILE,
@@ -46,8 +43,11 @@ from caseload.export import (
     key_check,
     to_pandas,
 )
-from caseload.export_tables import TABLES, fold_dataset, keyed_id
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.export_tables import TABLES, fold_dataset, keyed_id
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.testing import (
     Assign,
     Close,

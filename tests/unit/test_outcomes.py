@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ClosureReason, PlacementKind
-from caseload.projections.outcomes import (
+from caseload.programmes.resource_pathway.read_models.outcomes import (
     ExitStatus,
     OutcomesModel,
     OutcomesReport,

@@ -13,10 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, IndicatorSet
-from caseload.domain.trajectory import Trajectory
-from caseload.domain.values import DEFAULT_INDICATORS
-from caseload.projections.base import canonical_bytes
-from caseload.projections.progression import (
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.values import DEFAULT_INDICATORS
+from caseload.programmes.resource_pathway.read_models.progression import (
     IndicatorProgress,
     IndicatorSummary,
     ProgressionModel,
@@ -24,6 +23,7 @@ from caseload.projections.progression import (
     progression_report,
     project_progression,
 )
+from caseload.projections.base import canonical_bytes
 from caseload.testing import Command, RecordProgress, Step, histories, run_history, strategies
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip

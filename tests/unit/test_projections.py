@@ -11,9 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, Role
+from caseload.programmes.resource_pathway.read_models.caseload_counts import (
+    CaseloadCounts,
+    caseload_report,
+)
+from caseload.programmes.resource_pathway.read_models.role_coverage import (
+    RoleCoverageModel,
+    role_coverage,
+)
 from caseload.projections.base import canonical_bytes, reference_bytes
-from caseload.projections.caseload_counts import CaseloadCounts, caseload_report
-from caseload.projections.role_coverage import RoleCoverageModel, role_coverage
 from caseload.testing import RecordContact, histories, run_history
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import assert_round_trip

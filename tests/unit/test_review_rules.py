@@ -23,7 +23,7 @@ from caseload import (
     ProgrammeAlreadyConfigured,
     Role,
 )
-from caseload.simulation import SimulationConfig, simulate
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, TODAY, fixed_clock
 
 START = date(2025, 1, 6)

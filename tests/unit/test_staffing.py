@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ClosureReason, PathwayKind
-from caseload.projections.staffing import (
+from caseload.programmes.resource_pathway.read_models.staffing import (
     StaffingModel,
     StaffingReport,
     brokers_needed,

@@ -1,4 +1,4 @@
-"""Storage URLs (`caseload.storage.parse_store_url`): memory, SQLite files and PostgreSQL."""
+"""Storage URLs (`caseload.adapters.storage.parse_store_url`): memory, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ConfigurationError, InvalidStoreURL
-from caseload.storage import DEFAULT_STORE, parse_store_url
+from caseload.adapters.storage import DEFAULT_STORE, parse_store_url
 from tests.conftest import KEY, fixed_clock
 
 IDENTIFIER_START = string.ascii_lowercase + "_"
@@ -37,7 +37,7 @@ def test_memory_url() -> None:
     """memory:// is an in-process store (eventsourcing's POPO persistence)."""
     store = parse_store_url("memory://")
     assert (store.kind, store.description) == ("memory", "memory://")
-    assert store.env == {"PERSISTENCE_MODULE": "caseload.audit.chain:ChainedPOPOFactory"}
+    assert store.env == {"PERSISTENCE_MODULE": "caseload.adapters.chain:ChainedPOPOFactory"}
 
 
 def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,7 +46,9 @@ def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     store = parse_store_url("sqlite:///rel.db")
     assert store.kind == "sqlite"
     assert store.env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
-    assert store.env["APPLICATION_RECORDER_TOPIC"] == "caseload.audit.chain:ChainedSQLiteRecorder"
+    assert (
+        store.env["APPLICATION_RECORDER_TOPIC"] == "caseload.adapters.chain:ChainedSQLiteRecorder"
+    )
     assert store.env["SQLITE_DBNAME"] == "rel.db"
     assert store.description == "sqlite file rel.db"
 
@@ -116,7 +118,7 @@ def test_postgresql_url_gives_the_connection_settings() -> None:
         )
     } == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "caseload.audit.chain:ChainedPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedPostgresRecorder",
         "POSTGRES_USER": "user",
         "POSTGRES_PASSWORD": "pw",
         "POSTGRES_HOST": "host",

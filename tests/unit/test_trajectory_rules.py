@@ -27,7 +27,7 @@ from caseload import (
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
 )
-from caseload.domain.values import DEFAULT_INDICATORS
+from caseload.programmes.resource_pathway.domain.values import DEFAULT_INDICATORS
 from caseload.testing.strategies import channels
 from tests.conftest import TODAY
 from tests.unit._support import (

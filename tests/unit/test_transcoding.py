@@ -17,8 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload
-from caseload.domain import values
-from caseload.domain.values import (
+from caseload.adapters.transcodings import register_transcodings
+from caseload.programmes.resource_pathway.domain import values
+from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
@@ -30,7 +31,6 @@ from caseload.domain.values import (
     Role,
     Scores,
 )
-from caseload.transcodings import register_transcodings
 from tests.conftest import KEY, TODAY, fixed_clock
 
 START = date(2025, 1, 6)
@@ -129,7 +129,7 @@ nested = st.recursive(
 
 
 def test_every_value_type_of_the_domain_is_covered() -> None:
-    """The six enums and four attrs value classes of caseload.domain.values are all tested."""
+    """The six enums and four attrs value classes of the resource-pathway domain are all tested."""
     assert set(ENUMS) == {Channel, ClosureReason, PathwayKind, PlacementKind, ReviewOutcome, Role}
     assert set(VALUE_CLASSES) == {CaseloadPolicy, IndicatorSet, Placement, Scores}
 

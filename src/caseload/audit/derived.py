@@ -24,9 +24,9 @@ from typing import Any
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.domain.programme import Programme
+from caseload.adapters.read_model_store import ProjectionStore, StoredState, decompress
+from caseload.domain.events import HoldsOnEveryDay
 from caseload.projections.base import ReadModel
-from caseload.projections.store import ProjectionStore, StoredState, decompress
 
 __all__ = ["DerivedData"]
 
@@ -164,7 +164,7 @@ class DerivedData:
         if self._latest is None or moment > self._latest:
             self._latest = moment
         occurred = getattr(event, "occurred_on", None)
-        if isinstance(event, Programme.Event):
+        if isinstance(event, HoldsOnEveryDay):
             late = True
         elif occurred is None:
             late = False

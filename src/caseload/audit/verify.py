@@ -7,8 +7,9 @@ starts, so writers may go on meanwhile):
    its stored link; an altered byte, a deleted, inserted or reordered row breaks the chain
    at the first such row. Every seal is recomputed too, and a seal digest kept outside the
    database (`expect_seal`) must be one of them.
-2. **Rules kept**: the log, decoded, is checked by `caseload.audit.rules.check_rules` on every
-   date (caseload limits, one broker per trajectory, events within their trajectory's life).
+2. **Rules kept**: the log, decoded, is checked by each programme's rule checks
+   (`caseload.programmes.resource_pathway.rules.check_rules`) on every date (caseload
+   limits, one broker per trajectory, events within their trajectory's life).
 3. **Read models true**: each stored read-model state, each checkpoint and the time index
    of as-of queries must hash to its digest and equal a fresh fold of the log up to the
    position it says it reflects (see `caseload.audit.derived`).
@@ -26,7 +27,7 @@ from typing import Any
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.audit.chain import (
+from caseload.adapters.chain import (
     GENESIS,
     ChainSource,
     StoredRow,
@@ -36,11 +37,11 @@ from caseload.audit.chain import (
     seal_chain_break,
     well_formed_seal,
 )
+from caseload.adapters.log import EventDecoder
+from caseload.adapters.read_model_store import ProjectionStore
 from caseload.audit.derived import INDEX, DerivedData
 from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel
-from caseload.projections.log import EventDecoder
-from caseload.projections.store import ProjectionStore
 
 __all__ = ["Check", "Finding", "VerifyReport", "verify_store"]
 
@@ -319,7 +320,7 @@ def verify_store(
     (see `caseload.audit.snapshots`) and returns how many agree and what differs.
     `progress(done, total)` hears how far the two passes over the log have come.
     """
-    from caseload.audit.rules import check_rules
+    from caseload.programmes.resource_pathway.rules import check_rules
 
     if expect_seal is not None:
         expect_seal = expect_seal.strip().lower()

@@ -23,7 +23,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEvent
 
-from caseload.domain.programme import Programme
+from caseload.domain.events import is_true_on
 
 __all__ = [
     "Entries",
@@ -223,16 +223,3 @@ def uid(value: str) -> UUID:
 def day(value: str | None) -> date | None:
     """A date back from its canonical ISO form (None stays None)."""
     return None if value is None else date.fromisoformat(value)
-
-
-def is_true_on(event: DomainEvent, on: date) -> bool:
-    """Whether `event` belongs to the world as true on business date `on`.
-
-    Facts count when they happened on or before `on`, whenever they were recorded (late
-    registrations included). Programme events always count: a policy says itself, through
-    `effective_from`, from when it applies.
-    """
-    if isinstance(event, Programme.Event):
-        return True
-    occurred_on: date = getattr(event, "occurred_on", date.min)
-    return occurred_on <= on

@@ -13,10 +13,7 @@ from typing import Any
 
 from eventsourcing.domain import DomainEvent
 
-from caseload.domain.errors import ReadOnlySession
-from caseload.projections.base import canonical_bytes
-from caseload.projections.runner import EventSource
-from caseload.projections.store import (
+from caseload.adapters.read_model_store import (
     IndexRow,
     LateEvent,
     MemoryProjectionStore,
@@ -24,6 +21,9 @@ from caseload.projections.store import (
     StoredState,
     compress,
 )
+from caseload.domain.errors import ReadOnlySession
+from caseload.projections.base import canonical_bytes
+from caseload.projections.runner import EventSource
 
 __all__ = ["PinnedProjectionStore", "PinnedSource"]
 

@@ -24,17 +24,8 @@ import attrs
 import orjson
 from eventsourcing.domain import DomainEvent
 
-from caseload.domain.errors import InvalidValue
-from caseload.domain.programme import Programme
-from caseload.projections.base import (
-    Handler,
-    ReadModel,
-    canonical_bytes,
-    canonical_chunks,
-    is_true_on,
-)
-from caseload.projections.log import Unread
-from caseload.projections.store import (
+from caseload.adapters.log import Unread
+from caseload.adapters.read_model_store import (
     COMPRESSION_LEVEL,
     IndexRow,
     LateEvent,
@@ -42,6 +33,15 @@ from caseload.projections.store import (
     StoredState,
     compress,
     decompress,
+)
+from caseload.domain.errors import InvalidValue
+from caseload.domain.events import HoldsOnEveryDay, holds_on_every_day
+from caseload.projections.base import (
+    Handler,
+    ReadModel,
+    canonical_bytes,
+    canonical_chunks,
+    is_true_on,
 )
 
 __all__ = ["EventSource", "Progress", "ProjectionSettings", "Projections", "RebuildResult"]
@@ -158,7 +158,7 @@ class _Index:
                 kind = event.kind  # type: ignore[attr-defined]
             always = programme.get(kind)
             if always is None:
-                always = programme[kind] = issubclass(kind, Programme.Event)
+                always = programme[kind] = holds_on_every_day(kind)
             occurred = getattr(event, "occurred_on", None)
             if always:
                 text = occurred.isoformat() if occurred is not None else ""
@@ -699,7 +699,7 @@ def _check_aware(moment: datetime) -> None:
 def _business_day(event: DomainEvent) -> str:
     """An event's business date as the running maximum counts it (programme events, which
     are replayed for every day, count for none)."""
-    if isinstance(event, Programme.Event):
+    if isinstance(event, HoldsOnEveryDay):
         return ""
     day: date = getattr(event, "occurred_on", date.min)
     return day.isoformat()

@@ -14,9 +14,15 @@ from uuid import UUID
 import attrs
 from hypothesis import strategies as st
 
-from caseload.application import Caseload
+from caseload.application.caseload import Caseload
 from caseload.domain.errors import CaseloadError
-from caseload.domain.values import Channel, ClosureReason, PlacementKind, ReviewOutcome, Role
+from caseload.programmes.resource_pathway.domain.values import (
+    Channel,
+    ClosureReason,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
 from caseload.testing.strategies import (
     channels,
     closure_reasons,

@@ -18,7 +18,7 @@ from uuid import UUID
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
-from caseload.application import Caseload
+from caseload.application.caseload import Caseload
 from caseload.domain.errors import (
     AlreadyAssigned,
     BrokerHasLeft,
@@ -29,7 +29,7 @@ from caseload.domain.errors import (
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
 )
-from caseload.domain.values import ClosureReason
+from caseload.programmes.resource_pathway.domain.values import ClosureReason
 from caseload.testing.strategies import closure_reasons, ftes
 
 __all__ = ["CaseloadMachine"]

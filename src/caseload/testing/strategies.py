@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from caseload.domain.values import (
+from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
     IndicatorSet,

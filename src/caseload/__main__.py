@@ -1,0 +1,5 @@
+"""`python -m caseload` runs the `caseload` command."""
+
+from caseload.cli.commands import main
+
+main()

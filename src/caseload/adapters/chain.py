@@ -1,0 +1,601 @@
+"""The tamper-evident hash chain over the event log, and seals that pin its head.
+
+Every stored event gets a link `h_i = sha256(h_(i-1) || position || stored bytes of event
+i)`, where the stored bytes are the event's aggregate id, version, topic and state, each
+length-prefixed so no two different rows hash alike. The link is written by the recorder
+**in the same transaction as the event**, while the writer holds the log's write lock
+(SQLite's single writer; PostgreSQL's EXCLUSIVE lock on the events table, which
+eventsourcing takes to keep positions in commit order). So no event can be recorded
+without its link, and links follow commit order exactly. A process that chains after
+the fact could be bypassed by a writer that stops before it runs; this cannot.
+
+A seal records the chain's head (position and hash) and the moment, in a table of seals
+that is itself chained: `s_k = sha256(s_(k-1) || k || position || head || sealed_at)`.
+The seal digest `s_k`, kept outside the database, pins the whole log up to its position:
+rewriting history and recomputing every link and seal after it changes the digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from caseload.adapters.storage import Store
+from caseload.domain.errors import ConfigurationError, LogAltered, StoreUnavailable
+
+__all__ = [
+    "GENESIS",
+    "ChainSource",
+    "Seal",
+    "StoredRow",
+    "chain_source",
+    "link",
+    "seal_digest",
+]
+
+GENESIS = hashlib.sha256(b"caseload event chain v1").digest()
+"""The link before the first event."""
+
+SEAL_GENESIS = hashlib.sha256(b"caseload seal chain v1").digest()
+"""The seal digest before the first seal."""
+
+CHAIN_TABLE = "caseload_chain"
+SEALS_TABLE = "caseload_seals"
+
+
+def _part(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def link(
+    previous: bytes, position: int, originator_id: str, version: int, topic: str, state: bytes
+) -> bytes:
+    """The chain hash of the event stored at `position`, following `previous`."""
+    return hashlib.sha256(
+        previous
+        + position.to_bytes(8, "big", signed=True)
+        + _part(originator_id.encode())
+        + version.to_bytes(8, "big", signed=True)
+        + _part(topic.encode())
+        + _part(state)
+    ).digest()
+
+
+def seal_digest(previous: bytes, number: int, position: int, head: bytes, sealed_at: str) -> bytes:
+    """The digest of seal number `number` (from 1), following the previous seal's digest."""
+    return hashlib.sha256(
+        previous
+        + number.to_bytes(8, "big")
+        + position.to_bytes(8, "big", signed=True)
+        + _part(head)
+        + _part(sealed_at.encode())
+    ).digest()
+
+
+def id_text(originator_id: UUID | str) -> str:
+    """An aggregate id as the SQLite recorder stores it (hex without dashes)."""
+    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
+
+
+def _links(
+    previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+) -> list[tuple[int, bytes]]:
+    rows = []
+    for position, stored in zip(positions, stored_events, strict=True):
+        previous = link(
+            previous,
+            position,
+            id_text(stored.originator_id),
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+        )
+        rows.append((position, previous))
+    return rows
+
+
+@attrs.frozen
+class Seal:
+    """A recorded seal: the chain head at `position` when it was taken."""
+
+    number: int
+    position: int
+    head: str
+    """The chain hash at `position`, hex."""
+    sealed_at: datetime
+    digest: str
+    """The seal's own chained digest, hex: keep it outside the database."""
+
+
+# ------------------------------------------------------------------------- recorders
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, writing each event's chain link in its transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
+            "(position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {SEALS_TABLE} (number INTEGER PRIMARY KEY, "
+            "position INTEGER NOT NULL, head BLOB NOT NULL, sealed_at TEXT NOT NULL, "
+            "digest BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        # The inserts above took the write lock, so the head read here is the latest.
+        c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        previous = GENESIS if row is None else bytes(row[0])
+        c.executemany(
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", _links(previous, positions, stored_events)
+        )
+        return positions
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL recorder, writing each event's chain link in its
+    transaction, under the EXCLUSIVE lock it holds on the events table."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            raise ConfigurationError(
+                "the hash chain needs events inserted by statements, not database functions; "
+                "unset POSTGRES_ENABLE_DB_FUNCTIONS"
+            )
+        from psycopg.sql import SQL, Identifier
+
+        schema = Identifier(datastore.schema)
+        self._chain = SQL("{0}.{1}").format(schema, Identifier(CHAIN_TABLE))
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} "
+                    "(position bigint PRIMARY KEY, hash bytea NOT NULL)"
+                ).format(self._chain),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0}.{1} (number bigint PRIMARY KEY, "
+                    "position bigint NOT NULL, head bytea NOT NULL, sealed_at text NOT NULL, "
+                    "digest bytea NOT NULL)"
+                ).format(schema, Identifier(SEALS_TABLE)),
+            ]
+        )
+        self._select_head = SQL("SELECT hash FROM {0} ORDER BY position DESC LIMIT 1").format(
+            self._chain
+        )
+        self._insert_links = SQL("INSERT INTO {0} (position, hash) VALUES (%s, %s)").format(
+            self._chain
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert positions is not None
+        # Still inside the inserting transaction, under the table lock.
+        curs.execute(self._select_head)
+        row = curs.fetchone()
+        previous = GENESIS if row is None else bytes(row["hash"])
+        curs.executemany(self._insert_links, _links(previous, positions, stored_events))
+        return positions
+
+
+class ChainedPOPORecorder(POPOApplicationRecorder):
+    """The in-memory recorder with a chain link per event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[bytes] = []
+        self.seals: list[tuple[int, int, bytes, str, bytes]] = []
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        positions = super()._update_table(stored_events, **kwargs)
+        assert positions is not None
+        previous = self.links[-1] if self.links else GENESIS
+        self.links.extend(hash_ for _, hash_ in _links(previous, positions, stored_events))
+        return positions
+
+
+class ChainedPOPOFactory(POPOFactory):
+    """The in-memory store, with the chained recorder."""
+
+    def application_recorder(self) -> ChainedPOPORecorder:
+        return ChainedPOPORecorder()
+
+
+# ------------------------------------------------------------------------- reading
+
+
+@attrs.frozen
+class StoredRow:
+    """An event row exactly as stored (a row altered by hand may hold other types)."""
+
+    position: int
+    originator_id: Any
+    version: Any
+    topic: Any
+    state: Any
+
+    def well_formed(self) -> bool:
+        """Whether every column holds the type the recorder writes."""
+        return (
+            isinstance(self.originator_id, str)
+            and type(self.version) is int
+            and -(2**63) <= self.version < 2**63
+            and isinstance(self.topic, str)
+            and type(self.state) is bytes
+        )
+
+
+class ChainSource(Protocol):
+    """Raw access to a store's event rows, chain links and seals, for checking and sealing."""
+
+    def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
+        """Event rows at positions in (after, last], by position, at most `limit`."""
+
+    def links(self, after: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+        """Chain links at positions in (after, last], by position, at most `limit`."""
+
+    def head(self) -> int:
+        """The highest position of an event row or a chain link (0 when empty)."""
+
+    def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
+        """Every seal row: number, position, head, sealed_at, digest; by number."""
+
+    def version_at(self, originator_id: UUID, last: int) -> int | None:
+        """The latest version of an aggregate among the events up to position `last`."""
+
+    def snapshot_rows(self) -> list[StoredEvent]:
+        """Every stored aggregate snapshot (none when the store keeps no snapshot table)."""
+
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        """The events of one topic whose stored state contains `needle` (a prefilter: the
+        caller decodes them and checks what it needs)."""
+
+    def seal(self, now: datetime) -> Seal:
+        """Record a seal of the current chain head, atomically."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def _new_seal(
+    seals: list[tuple[int, int, bytes, str, bytes]], position: int, head: bytes, now: datetime
+) -> tuple[int, int, bytes, str, bytes]:
+    number = seals[-1][0] + 1 if seals else 1
+    previous = seals[-1][4] if seals else SEAL_GENESIS
+    sealed_at = now.astimezone(UTC).isoformat(timespec="microseconds")
+    return (
+        number,
+        position,
+        head,
+        sealed_at,
+        seal_digest(previous, number, position, head, sealed_at),
+    )
+
+
+def well_formed_seal(seal: tuple[Any, ...]) -> bool:
+    """Whether a seal row holds the types the seal table is written with."""
+    number, position, head, sealed_at, digest = seal
+    return (
+        type(number) is int
+        and type(position) is int
+        and type(head) is bytes
+        and type(sealed_at) is str
+        and type(digest) is bytes
+    )
+
+
+def seal_chain_break(seals: Sequence[tuple[Any, ...]]) -> str | None:
+    """Where the recorded seals stop forming their chain, in words (None when they do):
+    a malformed row, a missing number, or a seal that no longer matches its digest."""
+    previous = SEAL_GENESIS
+    for number, seal in enumerate(seals, 1):
+        if not well_formed_seal(seal):
+            return "the seals table holds a malformed row: it was altered"
+        if seal[0] != number:
+            return f"seal {number} is missing: seals were deleted"
+        if seal_digest(previous, number, seal[1], seal[2], seal[3]) != seal[4]:
+            return f"seal {number} does not match its digest: it was altered"
+        previous = seal[4]
+    return None
+
+
+def as_seal(row: tuple[int, int, bytes, str, bytes]) -> Seal:
+    number, position, head, sealed_at, digest = row
+    return Seal(number, position, head.hex(), datetime.fromisoformat(sealed_at), digest.hex())
+
+
+class _MemorySource:
+    def __init__(self, recorder: ChainedPOPORecorder, snapshots: Sequence[StoredEvent]) -> None:
+        self._recorder = recorder
+        self._snapshots = snapshots
+
+    def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
+        notifications = self._recorder.select_notifications(start=after + 1, limit=limit, stop=last)
+        return [
+            StoredRow(n.id, id_text(n.originator_id), n.originator_version, n.topic, n.state)
+            for n in notifications
+        ]
+
+    def links(self, after: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+        with self._recorder._database_lock:
+            chosen = self._recorder.links[after : min(last, after + limit)]
+        return [(after + 1 + i, hash_) for i, hash_ in enumerate(chosen)]
+
+    def head(self) -> int:
+        return max(self._recorder.max_notification_id() or 0, len(self._recorder.links))
+
+    def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
+        return list(self._recorder.seals)
+
+    def snapshot_rows(self) -> list[StoredEvent]:
+        return list(self._snapshots)
+
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        found = needle.encode()
+        notifications = self._recorder.select_notifications(
+            start=1, limit=(self._recorder.max_notification_id() or 0) + 1, topics=[topic]
+        )
+        return [
+            StoredRow(n.id, id_text(n.originator_id), n.originator_version, n.topic, n.state)
+            for n in notifications
+            if found in n.state
+        ]
+
+    def version_at(self, originator_id: UUID, last: int) -> int | None:
+        versions = [
+            n.originator_version
+            for n in self._recorder.select_notifications(start=1, limit=last, stop=last)
+            if n.originator_id == originator_id
+        ]
+        return max(versions) if versions else None
+
+    def seal(self, now: datetime) -> Seal:
+        with self._recorder._database_lock:
+            if seal_chain_break(self._recorder.seals) is not None:
+                raise LogAltered("cannot seal: the seals already recorded were altered")
+            links = self._recorder.links
+            row = _new_seal(self._recorder.seals, len(links), links[-1] if links else GENESIS, now)
+            self._recorder.seals.append(row)
+        return as_seal(row)
+
+    def close(self) -> None:
+        pass
+
+
+class _SQLSource:
+    """Event rows, links and seals read straight from a SQLite file or PostgreSQL schema."""
+
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
+        self._lock = threading.Lock()
+        self._sqlite = store.kind == "sqlite"
+        self._description = store.description
+        self._database_errors: tuple[type[Exception], ...] = ()
+        if not self._sqlite:
+            import psycopg
+
+            self._database_errors = (psycopg.Error,)
+        self._connection: Any = store.connect(read_only=read_only)
+        self._p = "?" if self._sqlite else "%s"
+        position = "rowid" if self._sqlite else "notification_id"
+        events = store.table(store.events_table)
+        chain, seals = store.table(CHAIN_TABLE), store.table(SEALS_TABLE)
+        p = self._p
+        self._select_rows = (
+            f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
+            f"WHERE {position} > {p} AND {position} <= {p} ORDER BY {position} LIMIT {p}"
+        )
+        self._select_links = (
+            f"SELECT position, hash FROM {chain} WHERE position > {p} AND position <= {p} "
+            f"ORDER BY position LIMIT {p}"
+        )
+        self._select_head = (
+            f"SELECT (SELECT COALESCE(MAX({position}), 0) FROM {events}), "
+            f"(SELECT COALESCE(MAX(position), 0) FROM {chain})"
+        )
+        self._chain_head = f"SELECT position, hash FROM {chain} ORDER BY position DESC LIMIT 1"
+        self._select_seals = (
+            f"SELECT number, position, head, sealed_at, digest FROM {seals} ORDER BY number"
+        )
+        self._insert_seal = f"INSERT INTO {seals} VALUES ({p}, {p}, {p}, {p}, {p})"
+        snapshots_table = "stored_snapshots" if self._sqlite else "caseload_snapshots"
+        self._has_snapshots = not store.missing_tables(snapshots_table)
+        self._select_snapshots = (
+            "SELECT originator_id, originator_version, topic, state FROM "
+            + store.table(snapshots_table)
+        )
+        self._select_containing = (
+            f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
+            + (
+                "WHERE topic = ? AND instr(state, ?) > 0"
+                if self._sqlite
+                else "WHERE topic = %s AND position(%s in state) > 0"
+            )
+            + f" ORDER BY {position}"
+        )
+        self._select_version = (
+            f"SELECT MAX(originator_version) FROM {events} "
+            f"WHERE originator_id = {p} AND {position} <= {p}"
+        )
+        self._lock_seals = (
+            "BEGIN IMMEDIATE" if self._sqlite else f"LOCK TABLE {seals} IN EXCLUSIVE MODE"
+        )
+
+    def _query(self, statement: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        with self._lock, self._errors():
+            return list(self._connection.execute(statement, parameters).fetchall())
+
+    def rows(self, after: int, last: int, limit: int) -> list[StoredRow]:
+        # SQLite keeps whatever type a column was given, so values are passed on as stored
+        # and checked by the chain walk; PostgreSQL's columns are typed (uuid, bytea).
+        if self._sqlite:
+            return [
+                StoredRow(row[0], row[1], row[2], row[3], row[4])
+                for row in self._query(self._select_rows, (after, last, limit))
+            ]
+        return [
+            StoredRow(row[0], id_text(row[1]), row[2], row[3], bytes(row[4]))
+            for row in self._query(self._select_rows, (after, last, limit))
+        ]
+
+    def links(self, after: int, last: int, limit: int) -> list[tuple[int, Any]]:
+        return [
+            (row[0], row[1] if self._sqlite else bytes(row[1]))
+            for row in self._query(self._select_links, (after, last, limit))
+        ]
+
+    def head(self) -> int:
+        events, links = self._query(self._select_head)[0]
+        return max(int(events), int(links))
+
+    def seals(self) -> list[tuple[int, int, bytes, str, bytes]]:
+        return [self._seal_row(row) for row in self._query(self._select_seals)]
+
+    def _seal_row(self, row: Any) -> tuple[Any, Any, Any, Any, Any]:
+        if self._sqlite:
+            return (row[0], row[1], row[2], row[3], row[4])
+        return (row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
+
+    def snapshot_rows(self) -> list[StoredEvent]:
+        if not self._has_snapshots:
+            return []
+        return [
+            StoredEvent(
+                originator_id=UUID(row[0]) if isinstance(row[0], str) else row[0],
+                originator_version=row[1],
+                topic=row[2],
+                state=bytes(row[3]),
+            )
+            for row in self._query(self._select_snapshots)
+        ]
+
+    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+        rows = self._query(self._select_containing, (topic, needle.encode()))
+        return [
+            StoredRow(row[0], id_text(row[1]), row[2], row[3], bytes(row[4]))
+            for row in rows
+            if isinstance(row[4], bytes | memoryview)
+        ]
+
+    def version_at(self, originator_id: UUID, last: int) -> int | None:
+        key: object = originator_id.hex if self._sqlite else originator_id
+        found = self._query(self._select_version, (key, last))[0][0]
+        return None if found is None else int(found)
+
+    def seal(self, now: datetime) -> Seal:
+        with self._lock, self._errors():
+            if not self._sqlite:
+                with self._connection.transaction():
+                    return self._seal(now)
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")  # the write lock, held to the commit
+            try:
+                sealed = self._seal(now)
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return sealed
+
+    def _seal(self, now: datetime) -> Seal:
+        connection = self._connection
+        if not self._sqlite:
+            connection.execute(self._lock_seals)
+        found = connection.execute(self._chain_head).fetchone()
+        seals = [self._seal_row(r) for r in connection.execute(self._select_seals).fetchall()]
+        head = GENESIS if found is None else found[1]
+        if seal_chain_break(seals) is not None or type(head) not in (bytes, memoryview):
+            raise LogAltered(
+                "cannot seal: the chain's head or the seals already recorded were altered; "
+                "run `caseload verify`"
+            )
+        row = _new_seal(seals, 0 if found is None else int(found[0]), bytes(head), now)
+        connection.execute(self._insert_seal, row)
+        return as_seal(row)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        errors: tuple[type[Exception], ...] = (sqlite3.Error, *self._database_errors)
+        try:
+            yield
+        except errors as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise StoreUnavailable(f"{self._description} failed: {reason}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+def chain_source(
+    store: Store,
+    recorder: object,
+    *,
+    read_only: bool = False,
+    snapshots: Sequence[StoredEvent] = (),
+) -> ChainSource:
+    """Raw access to the chain of a store (the memory store's comes from its recorder)."""
+    if store.kind == "memory":
+        if not isinstance(recorder, ChainedPOPORecorder):
+            raise ConfigurationError("this in-memory store keeps no hash chain")
+        return _MemorySource(recorder, snapshots)
+    if store.env.get("SQLITE_DBNAME") == ":memory:":
+        raise ConfigurationError(
+            "a SQLite :memory: database cannot be audited: use memory:// or a SQLite file"
+        )
+    return _SQLSource(store, read_only=read_only)
+
+
+T = TypeVar("T")
+
+
+def _paged(
+    fetch: Callable[[int, int, int], list[T]],
+    position: Callable[[T], int],
+    last: int,
+    batch: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[T]:
+    """Everything `fetch(after, last, limit)` gives, batch after batch, up to `last`."""
+    after = 0
+    while items := fetch(after, last, batch):
+        yield from items
+        after = position(items[-1])
+        if progress is not None:
+            progress(after)
+
+
+def iter_rows(
+    source: ChainSource,
+    last: int,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[StoredRow]:
+    """Every event row up to position `last`, in position order; `progress` hears the
+    position reached after each batch."""
+    return _paged(source.rows, lambda row: row.position, last, batch, progress)
+
+
+def iter_links(source: ChainSource, last: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
+    """Every chain link up to position `last`, in position order."""
+    return _paged(source.links, lambda link: link[0], last, batch)

@@ -1,0 +1,271 @@
+"""Storage URLs: `memory://`, a SQLite file, or PostgreSQL, turned into eventsourcing settings."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import attrs
+
+from caseload.domain.errors import InvalidStoreURL, StoreUnavailable
+
+__all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
+
+DEFAULT_STORE = "sqlite:///caseload.db"
+"""The embedded default: a SQLite file in the working directory."""
+
+_SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
+
+_SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
+
+
+@attrs.frozen
+class Store:
+    """Where events live: the kind of store and the eventsourcing settings to reach it."""
+
+    kind: str
+    env: dict[str, str]
+    description: str
+    schema: str | None = None
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Hold the store's setup lock while its tables are created.
+
+        Processes that start together on one PostgreSQL database would otherwise race on
+        `CREATE TABLE/FUNCTION` and fail with "tuple concurrently updated". The lock is a
+        session advisory lock, released when setup is done. Other stores need none.
+        """
+        if self.kind != "postgresql":
+            yield
+            return
+        import psycopg
+
+        try:
+            connection = psycopg.connect(postgres_conninfo(self.env), autocommit=True)
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot reach PostgreSQL at {self.env['POSTGRES_HOST']}:"
+                f"{self.env['POSTGRES_PORT']} database {self.env['POSTGRES_DBNAME']}: "
+                f"{str(error).strip().splitlines()[0]}"
+            ) from None
+        with connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            try:
+                if self.schema:
+                    try:
+                        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    except psycopg.Error as error:
+                        raise StoreUnavailable(
+                            f"cannot create schema {self.schema}: "
+                            f"{str(error).strip().splitlines()[0]}"
+                        ) from None
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+
+    def connect(self, *, read_only: bool = False) -> Any:
+        """A new autocommit connection to the store's database (a `sqlite3.Connection` or a
+        psycopg one); `read_only` opens a SQLite file read-only and makes every PostgreSQL
+        transaction read-only. A database that cannot be reached is `StoreUnavailable`."""
+        if self.kind == "sqlite":
+            path = self.env["SQLITE_DBNAME"]
+            try:
+                connection = sqlite3.connect(
+                    f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
+                    timeout=30,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=read_only,
+                )
+                connection.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"cannot open {self.description}: {error}") from None
+            return connection
+        import psycopg
+
+        try:
+            return psycopg.connect(
+                postgres_conninfo(self.env, read_only=read_only), autocommit=True
+            )
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot reach {self.description}: {str(error).strip().splitlines()[0]}"
+            ) from None
+
+    def table(self, name: str) -> str:
+        """A table of the store as SQL names it (schema-qualified on PostgreSQL)."""
+        if self.kind == "postgresql":
+            return f'"{self.schema or "public"}".{name}'
+        return name
+
+    @property
+    def events_table(self) -> str:
+        """The name of the table that holds the event log."""
+        return "caseload_events" if self.kind == "postgresql" else "stored_events"
+
+    def missing_tables(self, *names: str) -> list[str]:
+        """Which of these tables the store lacks, found without writing anything (a SQLite
+        file is opened read-only; a missing file lacks them all)."""
+        if self.kind == "memory":
+            return list(names)
+        if self.kind == "sqlite":
+            path = self.env["SQLITE_DBNAME"]
+            if path == ":memory:" or not Path(path).is_file():
+                return list(names)
+            query, found = "SELECT name FROM sqlite_master WHERE type = 'table'", None
+        else:
+            query = "SELECT to_regclass(%s)"
+        connection = self.connect(read_only=True)
+        try:
+            if self.kind == "sqlite":
+                found = {row[0] for row in connection.execute(query)}
+                return [name for name in names if name not in found]
+            schema = self.schema or "public"
+            return [
+                name
+                for name in names
+                if connection.execute(query, (f'"{schema}"."{name}"',)).fetchone() == (None,)
+            ]
+        except Exception as error:  # sqlite3.Error or psycopg.Error
+            raise StoreUnavailable(f"cannot read {self.description}: {error}") from None
+        finally:
+            connection.close()
+
+
+def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
+    """Parse a storage URL (or a bare SQLite path) into a `Store`.
+
+    - `memory://` keeps events in this process only;
+    - `sqlite:///relative.db`, `sqlite:////absolute/path.db`, or a bare path: a SQLite file;
+    - `postgresql://user:password@host:port/database?schema=name`: PostgreSQL, optionally
+      in its own schema so several stores share one database.
+    """
+    if url is None:
+        url = os.environ.get("CASELOAD_STORE") or DEFAULT_STORE
+    if not isinstance(url, str | os.PathLike):
+        raise InvalidStoreURL(f"a store URL is text or a path, not {type(url).__name__}")
+    text = os.fspath(url).strip()
+    if "\x00" in text:
+        raise InvalidStoreURL("a store URL cannot contain a NUL character")
+    if not text:
+        raise InvalidStoreURL("the store URL is empty; try memory://, sqlite:///caseload.db")
+    if "://" not in text:
+        return _sqlite(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:
+        raise InvalidStoreURL(f"the store URL is malformed: {error}") from None
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        return Store(
+            kind="memory",
+            env={"PERSISTENCE_MODULE": "caseload.adapters.chain:ChainedPOPOFactory"},
+            description="memory://",
+        )
+    if scheme == "sqlite":
+        path = unquote(text[len("sqlite://") :])
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise InvalidStoreURL(
+                "a sqlite URL needs a file: sqlite:///relative.db or sqlite:////absolute.db"
+            )
+        return _sqlite(path)
+    if scheme in ("postgresql", "postgres"):
+        return _postgres(text)
+    raise InvalidStoreURL(
+        f"unknown store scheme {parts.scheme!r}; use memory://, sqlite:///FILE "
+        "or postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]"
+    )
+
+
+def _sqlite(path: str) -> Store:
+    if path != ":memory:":
+        parent = Path(path).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise InvalidStoreURL(f"cannot create a SQLite store in {parent}: no such directory")
+        path = str(Path(path).expanduser())
+    return Store(
+        kind="sqlite",
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedSQLiteRecorder",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        },
+        description=f"sqlite file {path}",
+    )
+
+
+def _postgres(url: str) -> Store:
+    parts = urlsplit(url)
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise InvalidStoreURL("a postgresql URL needs a database: postgresql://USER@HOST/DATABASE")
+    try:
+        port = 5432 if parts.port is None else parts.port
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise InvalidStoreURL(
+            f"the port in the postgresql URL must be a number from 1 to 65535: {parts.netloc}"
+        )
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        raise InvalidStoreURL(
+            f"unknown postgresql URL option(s) {', '.join(unknown)}; the one option is schema"
+        )
+    schema = query.get("schema", [""])[0] or None
+    if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
+        raise InvalidStoreURL(
+            f"schema {schema!r} is not a plain identifier (lower-case letters, digits and "
+            "underscores, not starting with a digit or pg_)"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedPostgresRecorder",
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_MAX_OVERFLOW": "4",
+    }
+    # Always set: eventsourcing would otherwise take POSTGRES_SCHEMA from the environment,
+    # and the events would go where this store's other tables are not.
+    env["POSTGRES_SCHEMA"] = schema or "public"
+    host = f"{env['POSTGRES_HOST']}:{port}/{database}"
+    return Store(
+        kind="postgresql",
+        env=env,
+        description=f"postgresql {host}" + (f" schema {schema}" if schema else ""),
+        schema=schema,
+    )
+
+
+def postgres_conninfo(env: dict[str, str], *, read_only: bool = False) -> str:
+    """A libpq connection string for the settings of a postgresql store; `read_only`
+    makes every transaction on the connection read-only."""
+    import psycopg.conninfo
+
+    extra = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    return str(
+        psycopg.conninfo.make_conninfo(
+            **extra,
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+        )
+    )

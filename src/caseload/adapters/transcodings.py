@@ -1,0 +1,128 @@
+"""JSON transcodings for the domain's value types, so stored events decode to themselves.
+
+Enums, dates, sets, frozensets and the frozen attrs value classes each get a named
+transcoding. Names are part of the stored format: never rename one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from caseload.programmes.resource_pathway.domain.values import (
+    CaseloadPolicy,
+    Channel,
+    ClosureReason,
+    IndicatorSet,
+    PathwayKind,
+    Placement,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+    Scores,
+)
+
+__all__ = ["AttrsAsDict", "DateAsISO", "EnumAsValue", "register_transcodings"]
+
+
+class DateAsISO(Transcoding):
+    """A `datetime.date` as `YYYY-MM-DD`."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def _sorted_members(members: Iterable[Any]) -> list[Any]:
+    # Sorted so that equal sets always encode to equal bytes.
+    return sorted(members, key=lambda member: (type(member).__name__, str(member)))
+
+
+class SetAsList(Transcoding):
+    """A `set` as a sorted list."""
+
+    type = set
+    name = "set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return _sorted_members(obj)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
+class FrozensetAsList(Transcoding):
+    """A `frozenset` as a sorted list."""
+
+    type = frozenset
+    name = "frozenset"
+
+    def encode(self, obj: frozenset[Any]) -> list[Any]:
+        return _sorted_members(obj)
+
+    def decode(self, data: list[Any]) -> frozenset[Any]:
+        return frozenset(data)
+
+
+class EnumAsValue(Transcoding):
+    """An enum member as its value, named after the enum class."""
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        self.type = enum_class
+        self.name = enum_class.__name__
+        self.members: dict[Any, enum.Enum] = {member.value: member for member in enum_class}
+
+    def encode(self, obj: enum.Enum) -> Any:
+        return obj.value
+
+    def decode(self, data: Any) -> enum.Enum:
+        # A dict of the members by value: Enum.__call__ does the same, more slowly.
+        return self.members[data]
+
+
+class AttrsAsDict(Transcoding):
+    """A frozen attrs value as a dict of its fields; its converters restore tuples."""
+
+    def __init__(self, value_class: type[Any]) -> None:
+        self.type = value_class
+        self.name = value_class.__name__
+        self._value_class = value_class
+        self._fields = [field.name for field in attrs.fields(value_class)]
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self._fields}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self._value_class(**data)
+
+
+ENUMS: tuple[type[enum.Enum], ...] = (
+    Channel,
+    ClosureReason,
+    PathwayKind,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
+VALUES: tuple[type[Any], ...] = (CaseloadPolicy, IndicatorSet, Placement, Scores)
+
+
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    """Register every caseload transcoding on an eventsourcing JSON transcoder."""
+    transcoder.register(DateAsISO())
+    transcoder.register(SetAsList())
+    transcoder.register(FrozensetAsList())
+    for enum_class in ENUMS:
+        transcoder.register(EnumAsValue(enum_class))
+    for value_class in VALUES:
+        transcoder.register(AttrsAsDict(value_class))

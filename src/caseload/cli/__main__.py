@@ -1,0 +1,5 @@
+"""`python -m caseload.cli` runs the `caseload` command."""
+
+from caseload.cli.commands import main
+
+main()

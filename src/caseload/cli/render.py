@@ -1,0 +1,259 @@
+"""Tables and JSON documents the `caseload` command prints (kept apart from the commands)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from caseload.adapters.chain import Seal
+from caseload.audit.verify import VerifyReport
+from caseload.programmes.resource_pathway.domain.values import Role
+from caseload.programmes.resource_pathway.read_models.attention import AttentionReport
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
+from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesReport
+from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
+from caseload.projections.runner import RebuildResult
+
+__all__ = [
+    "StatusData",
+    "attention_table",
+    "caseload_table",
+    "coverage_table",
+    "print_rebuild",
+    "print_seal",
+    "print_status",
+    "print_verify",
+    "rebuild_json",
+    "say",
+    "seal_json",
+    "status_json",
+    "verify_json",
+]
+
+
+def say(console: Console, text: str) -> None:
+    """Print a line as plain text: store paths, names and messages are never read as rich
+    markup or highlighted, and long lines wrap softly."""
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
+    """Active cases per broker against the limit in force."""
+    table = Table(title=title)
+    for column in ("Broker", "Team", "FTE", "Active", "Limit", "Utilisation"):
+        table.add_column(column, justify="left" if column in ("Broker", "Team") else "right")
+    for row in rows:
+        style = "red" if row.active_cases > row.limit else None
+        table.add_row(
+            Text(row.name + (f" (left {row.left_on})" if row.left_on else "")),
+            Text(row.team),
+            f"{row.fte}",
+            str(row.active_cases),
+            str(row.limit),
+            f"{row.utilisation:.0%}",
+            style=style,
+        )
+    return table
+
+
+def coverage_table(coverage: RoleCoverage) -> Table:
+    """Roles each broker has exercised, and their cases covered in all four roles alone."""
+    table = Table(title="Four-role coverage by broker")
+    table.add_column("Broker")
+    for role in Role:
+        table.add_column(role.name.replace("_", " ").capitalize(), justify="center")
+    table.add_column("Active", justify="right")
+    table.add_column("All four by broker", justify="right")
+    for broker in coverage.brokers:
+        marks = ["✓" if role in broker.roles_covered else "·" for role in Role]
+        table.add_row(
+            Text(broker.name),
+            *marks,
+            str(broker.active_cases),
+            str(broker.cases_with_all_four_by_broker),
+        )
+    return table
+
+
+def attention_table(report: AttentionReport) -> Table:
+    """Open trajectories needing a case review, counted per reason."""
+    table = Table(title=f"Attention list on {report.on}")
+    table.add_column("Reason")
+    table.add_column("Trajectories", justify="right")
+    for reason, count in report.counts:
+        table.add_row(reason.value.replace("_", " "), str(count))
+    return table
+
+
+@attrs.frozen
+class StatusData:
+    """Everything `caseload status` shows, read from the store once."""
+
+    store: str
+    as_true_on: date
+    as_known_at: datetime | None
+    caseload: tuple[CaseloadRow, ...]
+    coverage: RoleCoverage
+    outcomes: OutcomesReport
+    attention: AttentionReport
+
+    @property
+    def placements(self) -> int:
+        """Job, flex-job and education placements recorded up to the reference month."""
+        return sum(count.count for count in self.outcomes.placements)
+
+    @property
+    def closures(self) -> int:
+        """Trajectories closed up to the reference month, for any reason."""
+        return sum(count.count for count in self.outcomes.closures)
+
+
+def status_json(data: StatusData) -> dict[str, Any]:
+    """The machine-readable status: ids and decimals as text, dates in ISO form."""
+    return {
+        "store": data.store,
+        "as_true_on": data.as_true_on.isoformat(),
+        "as_known_at": None if data.as_known_at is None else data.as_known_at.isoformat(),
+        "caseload": [
+            {
+                "broker_id": str(row.broker_id),
+                "name": row.name,
+                "team": row.team,
+                "fte": str(row.fte),
+                "active_cases": row.active_cases,
+                "limit": row.limit,
+                "utilisation": row.utilisation,
+            }
+            for row in data.caseload
+        ],
+        "coverage": {
+            "active_cases": data.coverage.active_cases,
+            "share_all_four": data.coverage.share_all_four,
+            "share_all_four_by_assigned_broker": data.coverage.share_all_four_by_assigned_broker,
+        },
+        "outcomes": {"placements": data.placements, "closures": data.closures},
+        "attention": {reason.value: count for reason, count in data.attention.counts},
+    }
+
+
+def print_status(out: Console, data: StatusData) -> None:
+    """The status as tables and lines for a person."""
+    known = "" if data.as_known_at is None else f" as known at {data.as_known_at.isoformat()}"
+    say(out, f"{data.store}{known}")
+    out.print(caseload_table(data.caseload, f"Caseload on {data.as_true_on}{known}"))
+    out.print(coverage_table(data.coverage))
+    say(
+        out,
+        f"Active cases: {data.coverage.active_cases}; all four roles covered: "
+        f"{data.coverage.share_all_four:.0%}; all four by the assigned broker alone: "
+        f"{data.coverage.share_all_four_by_assigned_broker:.0%}",
+    )
+    say(
+        out,
+        f"Outcomes up to {data.as_true_on:%Y-%m}: placements {data.placements}, "
+        f"closures {data.closures}",
+    )
+    out.print(attention_table(data.attention))
+    say(out, f"Open trajectories needing attention: {len(data.attention.items)}")
+
+
+def rebuild_json(result: RebuildResult) -> dict[str, Any]:
+    """The machine-readable result of a rebuild."""
+    return {
+        "events": result.events,
+        "seconds": result.seconds,
+        "events_per_second": result.events_per_second,
+        "digests": dict(result.digests),
+    }
+
+
+def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
+    """The result of a rebuild for a person: counts, speed and each read model's digest."""
+    table = Table(title="Read models rebuilt")
+    table.add_column("Read model")
+    table.add_column("Digest (sha256)")
+    for name, digest in result.digests:
+        table.add_row(name, digest)
+    out.print(table)
+    say(
+        out,
+        f"Folded {result.events} events of {store} in {result.seconds:.2f} s "
+        f"({result.events_per_second:,.0f} events/s)",
+    )
+
+
+def verify_json(report: VerifyReport, store: str) -> dict[str, Any]:
+    """The machine-readable outcome of `verify`: every check and its first finding."""
+    return {
+        "store": store,
+        "ok": report.ok,
+        "position": report.position,
+        "checks": [
+            {
+                "name": check.name,
+                "ok": check.ok,
+                "summary": check.summary,
+                "first_offending_event": None
+                if check.finding is None
+                else attrs.asdict(check.finding),
+                "more": list(check.details),
+            }
+            for check in report.checks
+        ],
+    }
+
+
+def print_verify(out: Console, report: VerifyReport, store: str) -> None:
+    """Each check with ✓ or ✗; for a failure, its first offending event."""
+    say(out, f"Verifying {store} up to log position {report.position}")
+    for check in report.checks:
+        mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
+        out.print(f"{mark} {check.name}: ", end="", soft_wrap=True)
+        say(out, check.summary)
+        finding = check.finding
+        if finding is None:
+            continue
+        say(out, f"    {finding.message}")
+        if finding.position is not None:
+            where = [f"position {finding.position}"]
+            if finding.aggregate_id is not None:
+                where.append(f"aggregate {finding.aggregate_id}")
+            if finding.event_type is not None:
+                where.append(f"type {finding.event_type}")
+            say(out, f"    first offending event: {', '.join(where)}")
+        for more in check.details:
+            say(out, f"    also: {more}")
+    verdict = "every check passed" if report.ok else "verification FAILED"
+    say(out, verdict)
+
+
+def seal_json(seal: Seal, store: str) -> dict[str, Any]:
+    """The machine-readable seal."""
+    return {
+        "store": store,
+        "number": seal.number,
+        "position": seal.position,
+        "head": seal.head,
+        "sealed_at": seal.sealed_at.isoformat(),
+        "digest": seal.digest,
+    }
+
+
+def print_seal(out: Console, seal: Seal, store: str) -> None:
+    """The seal, with what to do with its digest."""
+    say(out, f"Seal digest: {seal.digest}")
+    say(
+        out,
+        f"Sealed {store} at log position {seal.position} (seal {seal.number}, "
+        f"{seal.sealed_at.isoformat()}).",
+    )
+    say(
+        out,
+        "Keep the digest outside the database; `caseload verify --seal DIGEST` then proves "
+        "the log up to this position unchanged.",
+    )

@@ -1,0 +1,30 @@
+"""What a programme kind brings to the registry: its aggregates, read models and the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from caseload.projections.base import ReadModel
+
+__all__ = ["ProgrammeKind"]
+
+
+@attrs.frozen
+class ProgrammeKind:
+    """One kind of programme, as the application, runner, audit, export and CLI find it."""
+
+    key: str
+    """Stable identifier of the kind (`resource_pathway`); never renamed."""
+    title: str
+    """The programme's name in English and Danish, for people."""
+    aggregates: tuple[type[Aggregate], ...]
+    """Every aggregate class of the kind; their nested event classes are its events."""
+    read_models: Callable[[], tuple[ReadModel[Any], ...]]
+    """A fresh instance of every read model the kind keeps."""
+    moved_topics: tuple[tuple[str, type[Any]], ...] = ()
+    """Topics under which earlier versions stored events or snapshots, with the class (or
+    module) each now resolves to, so stores written before a move still read."""

@@ -1,0 +1,48 @@
+"""The resource-pathway programme (Bedre indsats for borgere i ressourceforløb): brokers
+holding at most 30 cases per full-time post and covering four roles for each citizen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caseload.programmes.kind import ProgrammeKind
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.programme import Programme
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
+from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
+from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
+from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
+from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
+from caseload.projections.base import ReadModel
+
+__all__ = ["RESOURCE_PATHWAY"]
+
+
+def _read_models() -> tuple[ReadModel[Any], ...]:
+    return (
+        CaseloadCounts(),
+        RoleCoverageModel(),
+        OutcomesModel(),
+        ProgressionModel(),
+        AttentionModel(),
+        StaffingModel(),
+    )
+
+
+RESOURCE_PATHWAY = ProgrammeKind(
+    key="resource_pathway",
+    title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
+    aggregates=(Programme, Broker, Trajectory, Citizen),
+    read_models=_read_models,
+    # Version 0.1 kept these classes in `caseload.domain.*`.
+    moved_topics=(
+        ("caseload.domain.broker:Broker", Broker),
+        ("caseload.domain.citizen:Citizen", Citizen),
+        ("caseload.domain.programme:Programme", Programme),
+        ("caseload.domain.trajectory:Trajectory", Trajectory),
+    ),
+)
+"""The resource-pathway programme kind."""

@@ -1,0 +1,211 @@
+"""The broker aggregate (jobformidler): who they are, their FTE, and the cases they hold."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from caseload.domain.copying import ImmutableMembers
+from caseload.domain.errors import (
+    AlreadyAssigned,
+    BrokerHasLeft,
+    BrokerHoldsCases,
+    CaseloadLimitExceeded,
+    DateOutOfRange,
+    InvalidFte,
+    NotAssigned,
+    NotInProgramme,
+)
+from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, PathwayKind
+
+__all__ = ["Broker", "validated_fte"]
+
+
+def validated_fte(fte: object) -> Decimal:
+    """An FTE as a `Decimal` with 0 < fte ≤ 1 in hundredths, or `InvalidFte`."""
+    if isinstance(fte, bool) or not isinstance(fte, int | float | Decimal | str):
+        raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5, not {type(fte).__name__}")
+    try:
+        value = Decimal(str(fte))
+    except (InvalidOperation, ValueError):
+        shown = repr(fte) if isinstance(fte, str) and len(fte) <= 20 else type(fte).__name__
+        raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5; got {shown}") from None
+    if not value.is_finite() or not Decimal(0) < value <= Decimal(1):
+        raise InvalidFte(
+            f"an FTE must be more than 0 and at most 1 (a full-time post); got {_shown(value)}"
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidFte(f"an FTE is kept in hundredths of a post; got {_shown(value)}")
+    return value.quantize(Decimal("0.01"))
+
+
+def _shown(value: Decimal) -> str:
+    if value.is_nan():
+        return "nan"
+    return str(value) if value.is_finite() and abs(value) < 10**6 else "a number out of range"
+
+
+class Broker(ImmutableMembers, Aggregate):
+    """A job broker (jobformidler) in a programme and the cases (trajectories) they hold.
+
+    Every event carries `occurred_on`, and a broker's business dates never go backwards,
+    so the number of cases held on any day is exact and the limit can be checked on it.
+    """
+
+    class Event(Aggregate.Event):
+        """Base of broker events: each carries the business date it happened."""
+
+        occurred_on: date
+
+    class Registered(Event, Aggregate.Created):
+        """The broker joined the programme."""
+
+        name: str
+        team: str
+        fte: Decimal
+        pathway: PathwayKind
+
+    class CaseAssigned(Event):
+        """The broker took a case."""
+
+        trajectory_id: UUID
+
+    class CaseReleased(Event):
+        """The broker gave up a case (transfer or closure)."""
+
+        trajectory_id: UUID
+
+    class FteChanged(Event):
+        """The broker's share of a full-time post changed."""
+
+        fte: Decimal
+
+    class Left(Event):
+        """The broker left the programme."""
+
+    class LimitChanged(Event):
+        """The programme's caseload policy changed (written to every broker in the same
+        write as the policy, so an assignment racing the change is retried on it)."""
+
+        policy: CaseloadPolicy
+
+    @event(Registered)
+    def __init__(
+        self, name: str, team: str, fte: Decimal, pathway: PathwayKind, occurred_on: date
+    ) -> None:
+        self.name = name
+        self.team = team
+        self.fte = fte
+        self.pathway = pathway
+        self.registered_on = occurred_on
+        self.latest_on = occurred_on
+        self.left_on: date | None = None
+        self.active_cases: set[UUID] = set()
+
+    def __str__(self) -> str:
+        return f"{self.name!r} ({self.id})"
+
+    def limit_under(self, policy: CaseloadPolicy) -> int:
+        """The number of cases this broker may hold under `policy`."""
+        return policy.limit_for(self.fte)
+
+    def _check_can_act(self, on: date, doing: str) -> None:
+        if self.left_on is not None:
+            raise BrokerHasLeft(f"cannot {doing}: broker {self} left on {self.left_on}")
+        self._check_in_order(on, doing)
+
+    def _check_in_order(self, on: date, doing: str) -> None:
+        if on < self.latest_on:
+            raise DateOutOfRange(
+                f"cannot {doing} on {on}: broker {self} already has events up to "
+                f"{self.latest_on}, and a broker's history is kept in date order"
+            )
+
+    def assign(
+        self, trajectory_id: UUID, pathway: PathwayKind, on: date, policy: CaseloadPolicy
+    ) -> None:
+        """Take a case, if it is of the programme's kind and the limit in force allows it."""
+        self._check_can_act(on, f"assign trajectory {trajectory_id}")
+        if trajectory_id in self.active_cases:
+            raise AlreadyAssigned(f"broker {self} already holds trajectory {trajectory_id}")
+        if pathway is not self.pathway:
+            raise NotInProgramme(
+                f"broker {self} holds only {self.pathway.value} trajectories "
+                f"(exclusivity); trajectory {trajectory_id} is {pathway.value}"
+            )
+        limit = self.limit_under(policy)
+        if len(self.active_cases) >= limit:
+            raise CaseloadLimitExceeded(
+                broker=str(self),
+                active_cases=len(self.active_cases),
+                limit=limit,
+                policy=policy.name,
+                limit_per_fte=policy.limit_per_fte,
+                fte=self.fte,
+                on=on,
+            )
+        self._case_assigned(trajectory_id=trajectory_id, occurred_on=on)
+
+    @event(CaseAssigned)
+    def _case_assigned(self, trajectory_id: UUID, occurred_on: date) -> None:
+        self.active_cases.add(trajectory_id)
+        self.latest_on = occurred_on
+
+    def release(self, trajectory_id: UUID, on: date) -> None:
+        """Give up a case (on transfer or closure)."""
+        if trajectory_id not in self.active_cases:
+            raise NotAssigned(f"broker {self} does not hold trajectory {trajectory_id}")
+        self._check_in_order(on, f"release trajectory {trajectory_id}")
+        self._case_released(trajectory_id=trajectory_id, occurred_on=on)
+
+    @event(CaseReleased)
+    def _case_released(self, trajectory_id: UUID, occurred_on: date) -> None:
+        self.active_cases.discard(trajectory_id)
+        self.latest_on = occurred_on
+
+    def change_fte(self, fte: Decimal, on: date, policy: CaseloadPolicy) -> None:
+        """Change the broker's FTE, unless the new limit would be below their caseload."""
+        self._check_can_act(on, "change FTE")
+        new_limit = policy.limit_for(fte)
+        if len(self.active_cases) > new_limit:
+            raise BrokerHoldsCases(
+                f"cannot change broker {self} to {fte} FTE on {on}: the limit would be "
+                f"{new_limit} under policy {policy.name!r} ({policy.limit_per_fte} per FTE) "
+                f"but they hold {len(self.active_cases)} cases",
+                self.active_cases,
+            )
+        self._fte_changed(fte=fte, occurred_on=on)
+
+    @event(FteChanged)
+    def _fte_changed(self, fte: Decimal, occurred_on: date) -> None:
+        self.fte = fte
+        self.latest_on = occurred_on
+
+    def leave(self, on: date) -> None:
+        """Leave the programme; only possible with no cases held."""
+        self._check_can_act(on, "leave")
+        if self.active_cases:
+            raise BrokerHoldsCases(
+                f"broker {self} cannot leave on {on} while holding "
+                f"{len(self.active_cases)} cases; transfer or close them first",
+                self.active_cases,
+            )
+        self._left(occurred_on=on)
+
+    @event(Left)
+    def _left(self, occurred_on: date) -> None:
+        self.left_on = occurred_on
+        self.latest_on = occurred_on
+
+    def note_policy(self, policy: CaseloadPolicy, on: date) -> None:
+        """Take note of a new caseload policy (the check of the limit uses the programme's)."""
+        self._limit_changed(policy=policy, occurred_on=on)
+
+    @event(LimitChanged)
+    def _limit_changed(self, policy: CaseloadPolicy, occurred_on: date) -> None:
+        # Business dates of brokers stay in order for the facts about their cases; a policy
+        # notice may be dated earlier (decided before the broker's latest case change).
+        pass

@@ -1,0 +1,2 @@
+"""The resource-pathway programme's read models: caseload, roles, outcomes, progression,
+attention and staffing."""

@@ -1,0 +1,296 @@
+"""Attention list: the open trajectories a case review (sagssparring) should look at, and why."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+
+__all__ = [
+    "AttentionItem",
+    "AttentionModel",
+    "AttentionReason",
+    "AttentionReport",
+    "AttentionState",
+    "AttentionThresholds",
+    "CaseAttention",
+    "attention_report",
+    "project_attention",
+]
+
+
+class AttentionReason(enum.Enum):
+    """Why an open trajectory is on the attention list."""
+
+    NO_CONTACT = "no_contact"
+    """No contact within the agreed interval."""
+    NO_PROGRESSION = "no_progression"
+    """No progression measured for the agreed interval (3 months by default)."""
+    ROLES_MISSING = "roles_missing"
+    """Open for a while and not all four roles exercised yet, by anyone."""
+    NO_INTERVENTION = "no_intervention"
+    """No job placement and no employer-liaison or mentor-like contact for the agreed interval
+    (6 months by default): the rehabilitation team must be told."""
+    NEAR_MAX_LENGTH = "near_max_length"
+    """The pathway is close to (or past) its maximum length."""
+
+
+@attrs.frozen
+class AttentionThresholds:
+    """The intervals behind the attention reasons, in days.
+
+    A trajectory opened fewer days ago than an interval is not flagged for a missing contact,
+    progression or intervention: it has not had the chance yet.
+    """
+
+    contact_days: int = 30
+    """NO_CONTACT when no contact is dated within this many days before the reference date."""
+    progression_days: int = 91
+    """NO_PROGRESSION when no measurement is dated within this many days."""
+    roles_after_days: int = 60
+    """ROLES_MISSING when open at least this long without all four roles exercised."""
+    intervention_days: int = 182
+    """NO_INTERVENTION when no placement or intervention contact is dated within this many days."""
+    max_pathway_days: int = 1826
+    """The longest pathway (a resource pathway: 5 years)."""
+    near_max_days: int = 90
+    """NEAR_MAX_LENGTH when open at least `max_pathway_days - near_max_days` days."""
+    intervention_roles: frozenset[Role] = frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE})
+    """Roles whose contacts count as an intervention."""
+
+
+@attrs.frozen
+class AttentionItem:
+    """One open trajectory needing attention, with every reason that applies."""
+
+    trajectory_id: UUID
+    broker_id: UUID | None
+    opened_on: date
+    reasons: frozenset[AttentionReason]
+    last_contact_on: date | None
+    last_progression_on: date | None
+    last_intervention_on: date | None
+    """The latest placement or contact exercising an intervention role."""
+    roles_missing: frozenset[Role]
+    """Roles nobody has exercised for the trajectory yet."""
+
+
+@attrs.frozen
+class AttentionReport:
+    """The attention list on a reference date."""
+
+    on: date
+    thresholds: AttentionThresholds
+    items: tuple[AttentionItem, ...]
+    """Open trajectories with at least one reason, by opening date then id."""
+    counts: tuple[tuple[AttentionReason, int], ...]
+    """Per reason (every reason, in declaration order), the number of items it applies to."""
+
+    def count(self, reason: AttentionReason) -> int:
+        """The number of items flagged for `reason`."""
+        return dict(self.counts)[reason]
+
+
+@attrs.define
+class CaseAttention:
+    """What the attention read model keeps of one trajectory: its dates and latest facts."""
+
+    opened_on: date
+    broker_id: UUID | None = None
+    closed_on: date | None = None
+    contacts: dict[Role, date] = attrs.Factory(dict)
+    """Per role, the latest date of a contact exercising it."""
+    last_progression_on: date | None = None
+    last_placement_on: date | None = None
+
+    @property
+    def last_contact_on(self) -> date | None:
+        """The latest contact date (every contact exercises at least one role)."""
+        return max(self.contacts.values(), default=None)
+
+
+@attrs.define
+class AttentionState:
+    """Per trajectory, its opening, broker, closure and latest contact, progression and
+    placement dates."""
+
+    trajectories: dict[UUID, CaseAttention] = attrs.Factory(dict)
+
+
+def _later(current: date | None, on: date) -> date:
+    return on if current is None or on > current else current
+
+
+def _opened(state: AttentionState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = CaseAttention(opened_on=event.occurred_on)
+
+
+def _assigned(state: AttentionState, event: Trajectory.Assigned) -> None:
+    state.trajectories[event.originator_id].broker_id = event.broker_id
+
+
+def _transferred(state: AttentionState, event: Trajectory.Transferred) -> None:
+    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+
+
+def _contact(state: AttentionState, event: Trajectory.ContactRecorded) -> None:
+    contacts = state.trajectories[event.originator_id].contacts
+    on = event.occurred_on
+    for role in event.roles:
+        last = contacts.get(role)
+        if last is None or on > last:
+            contacts[role] = on
+
+
+def _measured(state: AttentionState, event: Trajectory.ProgressMeasured) -> None:
+    case = state.trajectories[event.originator_id]
+    case.last_progression_on = _later(case.last_progression_on, event.occurred_on)
+
+
+def _placed(state: AttentionState, event: Trajectory.JobPlaced) -> None:
+    case = state.trajectories[event.originator_id]
+    case.last_placement_on = _later(case.last_placement_on, event.occurred_on)
+
+
+def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
+    case = state.trajectories[event.originator_id]
+    case.closed_on = event.occurred_on
+    case.broker_id = None
+
+
+def _encode_case(t: CaseAttention) -> Any:
+    return [
+        t.opened_on,
+        None if t.broker_id is None else t.broker_id.hex,
+        t.closed_on,
+        {role._value_: on for role, on in t.contacts.items()},
+        t.last_progression_on,
+        t.last_placement_on,
+    ]
+
+
+class AttentionModel(ReadModel[AttentionState]):
+    """The attention-list read model."""
+
+    name = "attention"
+    version = 1
+
+    def initial(self) -> AttentionState:
+        return AttentionState()
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            Trajectory.Opened: _opened,
+            Trajectory.Assigned: _assigned,
+            Trajectory.Transferred: _transferred,
+            Trajectory.ContactRecorded: _contact,
+            Trajectory.ProgressMeasured: _measured,
+            Trajectory.JobPlaced: _placed,
+            Trajectory.Closed: _closed,
+        }
+
+    def encode(self, state: AttentionState) -> Any:
+        return Entries(state.trajectories, hex_of, _encode_case)
+
+    def decode(self, data: Any) -> AttentionState:
+        return AttentionState(
+            trajectories={
+                uid(key): CaseAttention(
+                    opened_on=date.fromisoformat(opened),
+                    broker_id=None if broker is None else uid(broker),
+                    closed_on=day(closed),
+                    contacts={Role(role): date.fromisoformat(on) for role, on in contacts.items()},
+                    last_progression_on=day(progression),
+                    last_placement_on=day(placement),
+                )
+                for key, (opened, broker, closed, contacts, progression, placement) in data.items()
+            }
+        )
+
+
+def project_attention(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> AttentionState:
+    """Fold events into an attention state, keeping only facts true on `as_true_on` if given."""
+    return AttentionModel().project(events, as_true_on=as_true_on)
+
+
+def _overdue(last: date | None, opened_on: date, on: date, days: int) -> bool:
+    """Open at least `days` days and nothing dated in the `days` days up to `on`."""
+    if (on - opened_on).days < days:
+        return False
+    return last is None or last < on - timedelta(days=days)
+
+
+def _item(
+    trajectory_id: UUID, case: CaseAttention, on: date, limits: AttentionThresholds
+) -> AttentionItem:
+    interventions = [
+        case.contacts[role] for role in limits.intervention_roles & case.contacts.keys()
+    ]
+    if case.last_placement_on is not None:
+        interventions.append(case.last_placement_on)
+    last_intervention = max(interventions, default=None)
+    missing = ALL_ROLES - case.contacts.keys()
+    age = (on - case.opened_on).days
+    reasons: set[AttentionReason] = set()
+    if _overdue(case.last_contact_on, case.opened_on, on, limits.contact_days):
+        reasons.add(AttentionReason.NO_CONTACT)
+    if _overdue(case.last_progression_on, case.opened_on, on, limits.progression_days):
+        reasons.add(AttentionReason.NO_PROGRESSION)
+    if missing and age >= limits.roles_after_days:
+        reasons.add(AttentionReason.ROLES_MISSING)
+    if _overdue(last_intervention, case.opened_on, on, limits.intervention_days):
+        reasons.add(AttentionReason.NO_INTERVENTION)
+    if age >= limits.max_pathway_days - limits.near_max_days:
+        reasons.add(AttentionReason.NEAR_MAX_LENGTH)
+    return AttentionItem(
+        trajectory_id=trajectory_id,
+        broker_id=case.broker_id,
+        opened_on=case.opened_on,
+        reasons=frozenset(reasons),
+        last_contact_on=case.last_contact_on,
+        last_progression_on=case.last_progression_on,
+        last_intervention_on=last_intervention,
+        roles_missing=frozenset(missing),
+    )
+
+
+def attention_report(
+    state: AttentionState, on: date, thresholds: AttentionThresholds | None = None
+) -> AttentionReport:
+    """The attention list for open trajectories on `on` (default thresholds if none given).
+
+    A trajectory is open on `on` when it opened on or before `on` and did not close on or
+    before it. The state keeps only the latest date of each kind of fact, so for a past `on`
+    it must be folded with `is_true_on(event, on)` (`project_attention(..., as_true_on=on)`):
+    a contact dated after `on` would otherwise hide that there was none before.
+    """
+    limits = AttentionThresholds() if thresholds is None else thresholds
+    items = [
+        _item(trajectory_id, case, on, limits)
+        for trajectory_id, case in state.trajectories.items()
+        if case.opened_on <= on and (case.closed_on is None or case.closed_on > on)
+    ]
+    flagged = sorted(
+        (item for item in items if item.reasons),
+        key=lambda item: (item.opened_on, str(item.trajectory_id)),
+    )
+    return AttentionReport(
+        on=on,
+        thresholds=limits,
+        items=tuple(flagged),
+        counts=tuple(
+            (reason, sum(1 for item in flagged if reason in item.reasons))
+            for reason in AttentionReason
+        ),
+    )

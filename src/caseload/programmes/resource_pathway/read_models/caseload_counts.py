@@ -1,0 +1,420 @@
+"""Caseload counts: active cases per broker and team against the limit in force, by day.
+
+The state keeps, per broker, the cases held now and the change points of their caseload
+and FTE, so the count and the limit on any business date, the peaks, and every breach
+(a day on which a broker held more than the limit then in force) follow from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.programme import DEFAULT_POLICY, Programme
+from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+
+__all__ = [
+    "BROKER_HANDLERS",
+    "POLICY_HANDLERS",
+    "Breach",
+    "BrokerCases",
+    "CaseloadCounts",
+    "CaseloadReport",
+    "CaseloadRow",
+    "CaseloadState",
+    "Peak",
+    "TeamRow",
+    "caseload_report",
+    "caseload_rows",
+    "decode_brokers",
+    "decode_policies",
+    "encode_brokers",
+    "encode_policies",
+    "fold_policy_event",
+    "project_caseload",
+]
+
+
+@attrs.frozen
+class CaseloadRow:
+    """One broker's caseload on a day: active cases against the limit in force."""
+
+    broker_id: UUID
+    name: str
+    team: str
+    fte: Decimal
+    active_cases: int
+    limit: int
+    utilisation: float
+    """Active cases as a share of the limit (0.0 when the limit is 0 and no case is held)."""
+    policy: str
+    left_on: date | None
+
+
+@attrs.frozen
+class TeamRow:
+    """A team's caseload on a day: its brokers' cases against their summed limits."""
+
+    team: str
+    brokers: int
+    fte: Decimal
+    active_cases: int
+    limit: int
+    utilisation: float
+
+
+@attrs.frozen
+class Peak:
+    """A broker's highest caseload, and the first day they reached it."""
+
+    broker_id: UUID
+    name: str
+    active_cases: int
+    on: date
+
+
+@attrs.frozen
+class Breach:
+    """A run of days on which a broker held more cases than the limit then in force.
+
+    Commands refuse to create one; a breach comes from history written outside the rules,
+    such as a policy lowered below a broker's caseload. Reports show it, never hide it.
+    """
+
+    broker_id: UUID
+    name: str
+    first_day: date
+    last_day: date | None
+    """The last day of the breach, or None while it lasts."""
+    active_cases: int
+    limit: int
+    policy: str
+
+
+@attrs.frozen
+class CaseloadReport:
+    """Caseload per broker and team on a day, with daily series, peaks and breaches."""
+
+    on: date
+    brokers: tuple[CaseloadRow, ...]
+    teams: tuple[TeamRow, ...]
+    series: tuple[tuple[UUID, tuple[tuple[date, int], ...]], ...]
+    """Per broker, the days their caseload changed and the count after that day's events."""
+    peaks: tuple[Peak, ...]
+    breaches: tuple[Breach, ...]
+
+
+@attrs.define
+class BrokerCases:
+    """What the caseload read model keeps of one broker."""
+
+    name: str
+    team: str
+    registered_on: date
+    fte: list[tuple[date, Decimal]]
+    active: set[UUID] = attrs.Factory(set)
+    series: list[tuple[date, int]] = attrs.Factory(list)
+    left_on: date | None = None
+
+    def fte_on(self, on: date) -> Decimal:
+        """The broker's FTE on a day."""
+        current = self.fte[0][1]
+        for since, value in self.fte:
+            if since <= on:
+                current = value
+        return current
+
+    def count_on(self, on: date) -> int:
+        """The broker's active cases at the end of a day."""
+        count = 0
+        for since, value in self.series:
+            if since > on:
+                break
+            count = value
+        return count
+
+    def on_staff(self, on: date) -> bool:
+        """Registered by the end of `on` and not left by then."""
+        return self.registered_on <= on and (self.left_on is None or self.left_on > on)
+
+    def record(self, on: date) -> None:
+        """Note the caseload after an event on `on` (a broker's events are in date order)."""
+        if self.series and self.series[-1][0] == on:
+            self.series[-1] = (on, len(self.active))
+        else:
+            self.series.append((on, len(self.active)))
+
+
+@attrs.define
+class CaseloadState:
+    """Brokers with their cases and change points, and the dated policies."""
+
+    brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
+    policies: list[CaseloadPolicy] = attrs.Factory(lambda: [DEFAULT_POLICY])
+
+    def policy_on(self, on: date) -> CaseloadPolicy:
+        """The policy in force on business date `on`."""
+        in_force = self.policies[0]
+        for policy in self.policies:
+            if policy.effective_from <= on:
+                in_force = policy
+        return in_force
+
+    def limit_on(self, broker: BrokerCases, on: date) -> int:
+        """A broker's limit on a day: the policy then in force at their FTE then."""
+        return self.policy_on(on).limit_for(broker.fte_on(on))
+
+
+class CaseloadCounts(ReadModel[CaseloadState]):
+    """The caseload read model."""
+
+    name = "caseload"
+    version = 1
+
+    def initial(self) -> CaseloadState:
+        return CaseloadState()
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {**BROKER_HANDLERS, **POLICY_HANDLERS}
+
+    def encode(self, state: CaseloadState) -> Any:
+        return {
+            "brokers": encode_brokers(state.brokers),
+            "policies": encode_policies(state.policies),
+        }
+
+    def decode(self, data: Any) -> CaseloadState:
+        return CaseloadState(
+            brokers=decode_brokers(data["brokers"]), policies=decode_policies(data["policies"])
+        )
+
+
+def _registered(state: Any, event: Broker.Registered) -> None:
+    state.brokers[event.originator_id] = BrokerCases(
+        name=event.name,
+        team=event.team,
+        registered_on=event.occurred_on,
+        fte=[(event.occurred_on, event.fte)],
+    )
+
+
+def _case_assigned(state: Any, event: Broker.CaseAssigned) -> None:
+    broker: BrokerCases = state.brokers[event.originator_id]
+    broker.active.add(event.trajectory_id)
+    broker.record(event.occurred_on)
+
+
+def _case_released(state: Any, event: Broker.CaseReleased) -> None:
+    broker: BrokerCases = state.brokers[event.originator_id]
+    broker.active.discard(event.trajectory_id)
+    broker.record(event.occurred_on)
+
+
+def _fte_changed(state: Any, event: Broker.FteChanged) -> None:
+    state.brokers[event.originator_id].fte.append((event.occurred_on, event.fte))
+
+
+def _left(state: Any, event: Broker.Left) -> None:
+    state.brokers[event.originator_id].left_on = event.occurred_on
+
+
+BROKER_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Broker.Registered: _registered,
+    Broker.CaseAssigned: _case_assigned,
+    Broker.CaseReleased: _case_released,
+    Broker.FteChanged: _fte_changed,
+    Broker.Left: _left,
+}
+"""Handlers for broker events over any state with `brokers: dict[UUID, BrokerCases]`."""
+
+
+def _configured(state: Any, event: Programme.Configured) -> None:
+    state.policies = fold_policy_event(state.policies, event)
+
+
+POLICY_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Programme.Configured: _configured,
+    Programme.PolicyChanged: _configured,
+}
+"""Handlers for programme events over any state with `policies: list[CaseloadPolicy]`."""
+
+
+def fold_policy_event(policies: list[CaseloadPolicy], event: DomainEvent) -> list[CaseloadPolicy]:
+    """The dated policies after a programme event (unchanged for other events)."""
+    match event:
+        case Programme.Configured():
+            return [event.policy]
+        case Programme.PolicyChanged():
+            kept = [p for p in policies if p.effective_from != event.policy.effective_from]
+            return sorted([*kept, event.policy], key=lambda p: p.effective_from)
+        case _:
+            return policies
+
+
+def encode_brokers(brokers: dict[UUID, BrokerCases]) -> Any:
+    """Brokers with their cases and change points, canonically."""
+    return Entries(brokers, hex_of, _encode_broker)
+
+
+def _encode_broker(b: BrokerCases) -> Any:
+    return {
+        "name": b.name,
+        "team": b.team,
+        "registered_on": b.registered_on,
+        "left_on": b.left_on,
+        "fte": [[since, str(value)] for since, value in b.fte],
+        "active": sorted(case.hex for case in b.active),
+        "series": [[since, count] for since, count in b.series],
+    }
+
+
+def decode_brokers(data: Any) -> dict[UUID, BrokerCases]:
+    """Brokers back from `encode_brokers`."""
+    return {
+        uid(key): BrokerCases(
+            name=b["name"],
+            team=b["team"],
+            registered_on=date.fromisoformat(b["registered_on"]),
+            left_on=day(b["left_on"]),
+            fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
+            active={uid(case) for case in b["active"]},
+            series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+        )
+        for key, b in data.items()
+    }
+
+
+def encode_policies(policies: list[CaseloadPolicy]) -> Any:
+    """Dated policies, canonically."""
+    return [[p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in policies]
+
+
+def decode_policies(data: Any) -> list[CaseloadPolicy]:
+    """Dated policies back from `encode_policies`."""
+    return [
+        CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
+        for e, n, name in data
+    ]
+
+
+def project_caseload(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> CaseloadState:
+    """Fold events into a caseload state, keeping only facts true on `as_true_on` if given."""
+    return CaseloadCounts().project(events, as_true_on=as_true_on)
+
+
+def _utilisation(active: int, limit: int) -> float:
+    return active / limit if limit else (0.0 if not active else float("inf"))
+
+
+def caseload_rows(state: CaseloadState, on: date) -> tuple[CaseloadRow, ...]:
+    """Rows per broker registered by `on`, ordered by team and name, as they stood that day."""
+    policy = state.policy_on(on)
+    rows = []
+    for broker_id, broker in state.brokers.items():
+        if broker.registered_on > on:
+            continue
+        limit = state.limit_on(broker, on)
+        active = broker.count_on(on)
+        rows.append(
+            CaseloadRow(
+                broker_id=broker_id,
+                name=broker.name,
+                team=broker.team,
+                fte=broker.fte_on(on),
+                active_cases=active,
+                limit=limit,
+                utilisation=_utilisation(active, limit),
+                policy=policy.name,
+                left_on=broker.left_on if broker.left_on and broker.left_on <= on else None,
+            )
+        )
+    return tuple(sorted(rows, key=lambda row: (row.team, row.name, str(row.broker_id))))
+
+
+def _team_rows(rows: tuple[CaseloadRow, ...]) -> tuple[TeamRow, ...]:
+    teams: dict[str, list[CaseloadRow]] = {}
+    for row in rows:
+        if row.left_on is None:
+            teams.setdefault(row.team, []).append(row)
+    result = []
+    for team, members in sorted(teams.items()):
+        active = sum(row.active_cases for row in members)
+        limit = sum(row.limit for row in members)
+        result.append(
+            TeamRow(
+                team=team,
+                brokers=len(members),
+                fte=sum((row.fte for row in members), Decimal(0)),
+                active_cases=active,
+                limit=limit,
+                utilisation=_utilisation(active, limit),
+            )
+        )
+    return tuple(result)
+
+
+def _peaks(state: CaseloadState, on: date) -> tuple[Peak, ...]:
+    peaks = []
+    for broker_id, broker in state.brokers.items():
+        best = (0, broker.registered_on)
+        for since, count in broker.series:
+            if since <= on and count > best[0]:
+                best = (count, since)
+        peaks.append(Peak(broker_id=broker_id, name=broker.name, active_cases=best[0], on=best[1]))
+    return tuple(sorted(peaks, key=lambda peak: (peak.name, str(peak.broker_id))))
+
+
+def _breaches(state: CaseloadState, on: date) -> tuple[Breach, ...]:
+    """Every run of days up to `on` on which a broker held more than the limit in force."""
+    found = []
+    for broker_id, broker in state.brokers.items():
+        change_days = sorted(
+            {since for since, _ in broker.series}
+            | {since for since, _ in broker.fte}
+            | {p.effective_from for p in state.policies if p.effective_from >= broker.registered_on}
+        )
+        open_breach: Breach | None = None
+        for change in (d for d in change_days if d <= on):
+            count, limit = broker.count_on(change), state.limit_on(broker, change)
+            if count > limit and open_breach is None:
+                open_breach = Breach(
+                    broker_id=broker_id,
+                    name=broker.name,
+                    first_day=change,
+                    last_day=None,
+                    active_cases=count,
+                    limit=limit,
+                    policy=state.policy_on(change).name,
+                )
+            elif count <= limit and open_breach is not None:
+                found.append(attrs.evolve(open_breach, last_day=change - timedelta(days=1)))
+                open_breach = None
+        if open_breach is not None:
+            found.append(open_breach)
+    return tuple(sorted(found, key=lambda b: (b.first_day, b.name, str(b.broker_id))))
+
+
+def caseload_report(state: CaseloadState, on: date) -> CaseloadReport:
+    """The full caseload report as it stood on `on`."""
+    rows = caseload_rows(state, on)
+    return CaseloadReport(
+        on=on,
+        brokers=rows,
+        teams=_team_rows(rows),
+        series=tuple(
+            (broker_id, tuple((d, n) for d, n in broker.series if d <= on))
+            for broker_id, broker in sorted(state.brokers.items(), key=lambda i: str(i[0]))
+        ),
+        peaks=_peaks(state, on),
+        breaches=_breaches(state, on),
+    )

@@ -1,0 +1,260 @@
+"""Four-role coverage: which roles each citizen got, from whom, and the programme's shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import DomainEvent
+
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
+from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
+
+__all__ = [
+    "BrokerCoverage",
+    "CoverageState",
+    "RoleCoverage",
+    "RoleCoverageModel",
+    "TrajectoryCoverage",
+    "project_coverage",
+    "role_coverage",
+]
+
+
+@attrs.frozen
+class TrajectoryCoverage:
+    """The roles exercised for one trajectory, and by whom."""
+
+    trajectory_id: UUID
+    broker_id: UUID | None
+    """The broker holding the trajectory now (None when unassigned or closed)."""
+    is_open: bool
+    exercised: frozenset[tuple[Role, UUID]]
+    """Every (role, broker) pair seen in a contact."""
+
+    @property
+    def roles_covered(self) -> frozenset[Role]:
+        """Roles exercised by anyone."""
+        return frozenset(role for role, _ in self.exercised)
+
+    @property
+    def roles_by_assigned_broker(self) -> frozenset[Role]:
+        """Roles exercised by the broker who holds the trajectory now."""
+        return frozenset(role for role, by in self.exercised if by == self.broker_id)
+
+    @property
+    def all_four(self) -> bool:
+        """All four roles were exercised."""
+        return self.roles_covered == ALL_ROLES
+
+    @property
+    def all_four_by_assigned_broker(self) -> bool:
+        """All four roles were exercised by the assigned broker alone (the one-person model)."""
+        return self.roles_by_assigned_broker == ALL_ROLES
+
+    def exercised_by(self, role: Role) -> frozenset[UUID]:
+        """The brokers who exercised `role` for this trajectory."""
+        return frozenset(by for r, by in self.exercised if r is role)
+
+
+@attrs.frozen
+class BrokerCoverage:
+    """The roles a broker has exercised, and how many of their cases they cover alone."""
+
+    broker_id: UUID
+    name: str
+    roles_covered: frozenset[Role]
+    active_cases: int
+    cases_with_all_four_by_broker: int
+
+
+@attrs.frozen
+class RoleCoverage:
+    """Four-role coverage per trajectory, per broker, and as programme shares.
+
+    The shares are over active cases: open trajectories that have a broker.
+    """
+
+    trajectories: tuple[TrajectoryCoverage, ...]
+    brokers: tuple[BrokerCoverage, ...]
+    active_cases: int
+    share_all_four: float
+    share_all_four_by_assigned_broker: float
+
+
+_ROLE_BITS: dict[Role, int] = {role: 1 << n for n, role in enumerate(Role)}
+_ROLES_OF: tuple[tuple[Role, ...], ...] = tuple(
+    tuple(role for role, bit in _ROLE_BITS.items() if mask & bit)
+    for mask in range(1 << len(_ROLE_BITS))
+)
+"""The roles in each bit mask, by mask."""
+_VALUES_OF: tuple[list[str], ...] = tuple(
+    sorted(role.value for role in roles) for roles in _ROLES_OF
+)
+"""The roles in each bit mask as their sorted values (the canonical form), by mask."""
+
+
+@attrs.define
+class _TrajectoryRoles:
+    broker_id: UUID | None = None
+    is_open: bool = True
+    exercised: dict[UUID, int] = attrs.Factory(dict)
+    """Per broker, the roles they exercised as a bit mask: a few small ints instead of a
+    set of (role, broker) pairs, a tenth of the memory."""
+
+    def pairs(self) -> frozenset[tuple[Role, UUID]]:
+        """Every (role, broker) pair exercised."""
+        return frozenset(
+            (role, by) for by, mask in self.exercised.items() for role in _ROLES_OF[mask]
+        )
+
+
+@attrs.define
+class CoverageState:
+    """What the coverage projection keeps: per trajectory its broker and the roles each
+    broker exercised."""
+
+    trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
+    broker_names: dict[UUID, str] = attrs.Factory(dict)
+
+
+def _broker_registered(state: CoverageState, event: Broker.Registered) -> None:
+    state.broker_names[event.originator_id] = event.name
+
+
+def _opened(state: CoverageState, event: Trajectory.Opened) -> None:
+    state.trajectories[event.originator_id] = _TrajectoryRoles()
+
+
+def _assigned(state: CoverageState, event: Trajectory.Assigned) -> None:
+    state.trajectories[event.originator_id].broker_id = event.broker_id
+
+
+def _transferred(state: CoverageState, event: Trajectory.Transferred) -> None:
+    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+
+
+def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
+    exercised = state.trajectories[event.originator_id].exercised
+    mask = exercised.get(event.by, 0)
+    for role in event.roles:
+        mask |= _ROLE_BITS[role]
+    exercised[event.by] = mask
+
+
+def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
+    trajectory = state.trajectories[event.originator_id]
+    trajectory.is_open = False
+    trajectory.broker_id = None
+
+
+def _encode_trajectory(t: _TrajectoryRoles) -> Any:
+    return [
+        None if t.broker_id is None else t.broker_id.hex,
+        t.is_open,
+        {by.hex: _VALUES_OF[mask] for by, mask in t.exercised.items()},
+    ]
+
+
+class RoleCoverageModel(ReadModel[CoverageState]):
+    """The four-role coverage read model."""
+
+    name = "role_coverage"
+    version = 2
+    """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
+    (role, broker) pairs."""
+
+    def initial(self) -> CoverageState:
+        return CoverageState()
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            Broker.Registered: _broker_registered,
+            Trajectory.Opened: _opened,
+            Trajectory.Assigned: _assigned,
+            Trajectory.Transferred: _transferred,
+            Trajectory.ContactRecorded: _contact,
+            Trajectory.Closed: _closed,
+        }
+
+    def encode(self, state: CoverageState) -> Any:
+        return {
+            "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
+            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
+        }
+
+    def decode(self, data: Any) -> CoverageState:
+        return CoverageState(
+            trajectories={
+                uid(key): _TrajectoryRoles(
+                    broker_id=None if broker is None else uid(broker),
+                    is_open=is_open,
+                    exercised={
+                        uid(by): sum(_ROLE_BITS[Role(role)] for role in roles)
+                        for by, roles in exercised.items()
+                    },
+                )
+                for key, (broker, is_open, exercised) in data["trajectories"].items()
+            },
+            broker_names={uid(key): name for key, name in data["brokers"].items()},
+        )
+
+
+def project_coverage(
+    events: Iterable[DomainEvent], *, as_true_on: date | None = None
+) -> CoverageState:
+    """Fold events into a coverage state, keeping only facts true on `as_true_on` if given."""
+    return RoleCoverageModel().project(events, as_true_on=as_true_on)
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def role_coverage(state: CoverageState) -> RoleCoverage:
+    """The frozen coverage report for a coverage state."""
+    rows = tuple(
+        TrajectoryCoverage(
+            trajectory_id=trajectory_id,
+            broker_id=t.broker_id,
+            is_open=t.is_open,
+            exercised=t.pairs(),
+        )
+        for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0]))
+    )
+    active = [row for row in rows if row.is_open and row.broker_id is not None]
+    roles_by_broker: dict[UUID, set[Role]] = {b: set() for b in state.broker_names}
+    for row in rows:
+        for role, by in row.exercised:
+            roles_by_broker.setdefault(by, set()).add(role)
+    brokers = tuple(
+        BrokerCoverage(
+            broker_id=broker_id,
+            name=state.broker_names.get(broker_id, "?"),
+            roles_covered=frozenset(roles),
+            active_cases=sum(1 for row in active if row.broker_id == broker_id),
+            cases_with_all_four_by_broker=sum(
+                1
+                for row in active
+                if row.broker_id == broker_id and row.all_four_by_assigned_broker
+            ),
+        )
+        for broker_id, roles in sorted(
+            roles_by_broker.items(),
+            key=lambda item: (state.broker_names.get(item[0], ""), str(item[0])),
+        )
+    )
+    return RoleCoverage(
+        trajectories=rows,
+        brokers=brokers,
+        active_cases=len(active),
+        share_all_four=_share(sum(row.all_four for row in active), len(active)),
+        share_all_four_by_assigned_broker=_share(
+            sum(row.all_four_by_assigned_broker for row in active), len(active)
+        ),
+    )

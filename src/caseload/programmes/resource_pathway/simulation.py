@@ -1,0 +1,318 @@
+"""A realistic synthetic programme, written through the public API (demo, benchmarks, tests).
+
+Deterministic for a given seed: the same configuration always issues the same commands in
+the same order, so two runs produce logs with the same events. Every kind of event occurs
+in a run of a few months: all four roles, late registrations, transfers, placements of
+every kind and closures for every reason, an FTE change, a policy decision, and a broker
+who hands over their cases and leaves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import UUID
+
+import attrs
+
+from caseload.application.caseload import Caseload
+from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError
+from caseload.programmes.resource_pathway.domain.values import (
+    DEFAULT_INDICATORS,
+    Channel,
+    ClosureReason,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
+
+__all__ = [
+    "SIMULATION_VERSION",
+    "SimulationConfig",
+    "SimulationReport",
+    "simulate",
+    "synthetic_cpr",
+]
+
+SIMULATION_VERSION = 2
+"""Bumped whenever the same configuration would issue different commands (caches of
+simulated logs are keyed by it)."""
+
+_ROLE_WEIGHTS = {
+    Role.COACH: 5,
+    Role.MENTOR_LIKE: 4,
+    Role.AUTHORITY: 3,
+    Role.EMPLOYER_LIAISON: 2,
+}
+_CHANNEL_WEIGHTS = {
+    Channel.MEETING: 5,
+    Channel.PHONE: 4,
+    Channel.DIGITAL: 3,
+    Channel.COMPANY_VISIT: 2,
+    Channel.DROP_IN: 1,
+}
+_PLACEMENT_CLOSURE = {
+    PlacementKind.ORDINARY_JOB: ClosureReason.JOB,
+    PlacementKind.FLEX_JOB: ClosureReason.FLEX_JOB,
+    PlacementKind.EDUCATION: ClosureReason.EDUCATION,
+}
+_OTHER_CLOSURES = (
+    ClosureReason.DISABILITY_PENSION,
+    ClosureReason.FLEX_JOB_WAITING_BENEFIT,
+    ClosureReason.MOVED,
+    ClosureReason.OTHER,
+)
+
+
+@attrs.frozen
+class SimulationConfig:
+    """The size and shape of a simulated programme."""
+
+    brokers: int = 3
+    citizens: int = 70
+    months: int = 6
+    seed: int = 1
+    start: date = date(2024, 1, 1)
+    intake_weeks: int = 12
+    """Citizens join during the first `intake_weeks` weeks."""
+
+    @property
+    def weeks(self) -> int:
+        """How many weeks the simulation runs."""
+        return max(1, round(self.months * 52 / 12))
+
+    @property
+    def end(self) -> date:
+        """The last business day the simulation may write."""
+        return self.start + timedelta(weeks=self.weeks) - timedelta(days=1)
+
+    def check_ends_by(self, today: date) -> None:
+        """Refuse, before anything is written, a simulation that would run past today."""
+        if self.end > today:
+            raise ConfigurationError(
+                f"a simulation of {self.months} months from {self.start} would run to "
+                f"{self.end}, after today ({today}); simulate fewer months"
+            )
+
+
+@attrs.frozen
+class SimulationReport:
+    """What a simulation did: the ids it created and the commands the rules refused."""
+
+    brokers: tuple[UUID, ...]
+    trajectories: tuple[UUID, ...]
+    commands: int
+    refused: tuple[str, ...]
+    """The messages of commands the rules refused (the deliberate 31st assignment)."""
+    end: date
+
+
+def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
+    """A valid, unique, made-up CPR number for a person born 1960–1999."""
+    while True:
+        born = date(1960, 1, 1) + timedelta(days=rng.randrange(40 * 365))
+        seventh = rng.randrange(4)  # 0-3: born in the 1900s
+        cpr = f"{born:%d%m%y}{seventh}{rng.randrange(1000):03d}"
+        if cpr not in taken:
+            taken.add(cpr)
+            return cpr
+
+
+@attrs.define
+class _Staff:
+    """Who holds which case, and each broker's limit, as the simulation tracks them."""
+
+    brokers: list[UUID]
+    limits: dict[UUID, int]
+    held: dict[UUID, set[UUID]] = attrs.field(init=False)
+    holder: dict[UUID, UUID] = attrs.Factory(dict)
+
+    def __attrs_post_init__(self) -> None:
+        self.held = {broker: set() for broker in self.brokers}
+
+    def has_room(self, broker: UUID) -> bool:
+        return len(self.held[broker]) < self.limits[broker]
+
+    def take(self, trajectory: UUID, broker: UUID) -> None:
+        """`broker` now holds `trajectory` (assigned, or moved from its holder)."""
+        giver = self.holder.get(trajectory)
+        if giver is not None:
+            self.held[giver].discard(trajectory)
+        self.held[broker].add(trajectory)
+        self.holder[trajectory] = broker
+
+    def release(self, trajectory: UUID) -> None:
+        """The trajectory closed: nobody holds it."""
+        self.held[self.holder.pop(trajectory)].discard(trajectory)
+
+    def staffing_decisions(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
+        """On a Monday, before the week's work: midway the last broker goes down to 0.8
+        FTE; two thirds in, management decides the limit again (28 per FTE if every
+        caseload fits, else 30). Returns the number of commands."""
+        last = self.brokers[-1]
+        commands = 0
+        if week == weeks // 2 and len(self.held[last]) <= 24:
+            app.change_fte(last, fte=0.8, on=monday)
+            self.limits[last] = app.broker(last).limit
+            commands += 1
+        if week == (2 * weeks) // 3:
+            fits = all(len(self.held[b]) <= app.broker(b).fte * 28 for b in self.brokers)
+            app.set_caseload_policy(
+                limit_per_fte=28 if fits else 30, effective_from=monday, on=monday
+            )
+            self.limits.update({b: app.broker(b).limit for b in self.brokers})
+            commands += 1
+        return commands
+
+    def handover(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
+        """On the last Sunday, the last broker hands their cases to colleagues with room
+        and leaves (if the colleagues have room for all). Returns the number of commands."""
+        last, others = self.brokers[-1], self.brokers[:-1]
+        sunday = monday + timedelta(days=6)
+        if week != weeks - 1 or not others:
+            return 0
+        if sum(self.limits[b] - len(self.held[b]) for b in others) < len(self.held[last]):
+            return 0
+        commands = 0
+        for trajectory in sorted(self.held[last]):
+            to = next(b for b in others if self.has_room(b))
+            app.transfer(trajectory, to_broker=to, on=sunday)
+            self.take(trajectory, to)
+            commands += 1
+        app.broker_left(last, on=sunday)
+        return commands + 1
+
+
+def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
+    return rng.choices(list(weights), weights=list(weights.values()))
+
+
+def simulate(
+    app: Caseload,
+    config: SimulationConfig = SimulationConfig(),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationReport:
+    """Run a programme week by week: intake, contacts, progression, placements, closures.
+
+    The first broker is filled to their limit, and one more assignment to them is tried
+    and refused by the caseload rule, as happens when a team leader over-allocates.
+    """
+    rng = random.Random(config.seed)
+    weeks, end = config.weeks, config.end
+    config.check_ends_by(app.today())
+    commands = 0
+    refused: list[str] = []
+    teams = ("Team A", "Team B")
+    brokers = [
+        app.register_broker(
+            name=f"Broker {n + 1}", team=teams[n % len(teams)], fte=1.0, on=config.start
+        )
+        for n in range(config.brokers)
+    ]
+    commands += len(brokers)
+    staff = _Staff(brokers, {b: app.broker(b).limit for b in brokers})
+    placed: dict[UUID, PlacementKind] = {}
+    opened: dict[UUID, date] = {}
+    trajectories: list[UUID] = []
+    taken: set[str] = set()
+    tried_over_limit = False
+    intake = sorted(rng.randrange(config.intake_weeks) for _ in range(config.citizens))
+    # Rotations rather than draws, so that even a short run meets every kind.
+    placement_kinds = itertools.cycle(PlacementKind)
+    other_closures = itertools.cycle(_OTHER_CLOSURES)
+
+    def assign(trajectory: UUID, broker: UUID, day: date) -> None:
+        app.assign(trajectory, broker, on=day)
+        staff.take(trajectory, broker)
+
+    for week in range(weeks):
+        monday = config.start + timedelta(weeks=week)
+        commands += staff.staffing_decisions(app, week, weeks, monday)
+        # Intake: open and assign, filling brokers in order.
+        for day in sorted(
+            monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
+        ):
+            trajectory = app.open_trajectory(cpr=synthetic_cpr(rng, taken), on=day)
+            trajectories.append(trajectory)
+            opened[trajectory] = day
+            commands += 1
+            room = [b for b in brokers if staff.has_room(b)]
+            if not room:
+                continue
+            first = brokers[0]
+            if not tried_over_limit and not staff.has_room(first):
+                tried_over_limit = True
+                commands += 1
+                try:
+                    app.assign(trajectory, first, on=day)
+                except CaseloadLimitExceeded as refusal:
+                    refused.append(str(refusal))
+            assign(trajectory, room[0], day)
+            commands += 1
+        # Case work for every open, assigned trajectory.
+        for trajectory in [t for t in trajectories if t in staff.holder]:
+            broker = staff.holder[trajectory]
+            if rng.random() < 0.6:
+                day = monday + timedelta(days=rng.randrange(5))
+                if rng.random() < 0.15:  # registered late: it happened last week
+                    day -= timedelta(days=rng.randrange(3, 8))
+                day = max(day, opened[trajectory])
+                by = broker if rng.random() < 0.85 else rng.choice(brokers)
+                roles = set(_pick(rng, _ROLE_WEIGHTS) + _pick(rng, _ROLE_WEIGHTS))
+                app.record_contact(
+                    trajectory,
+                    on=day,
+                    roles={r for r in roles if isinstance(r, Role)},
+                    channel=Channel.COMPANY_VISIT
+                    if Role.EMPLOYER_LIAISON in roles
+                    else next(c for c in _pick(rng, _CHANNEL_WEIGHTS) if isinstance(c, Channel)),
+                    by=by,
+                )
+                commands += 1
+            if (monday - opened[trajectory]).days % 91 < 7:
+                scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
+                app.record_progress(trajectory, on=max(monday, opened[trajectory]), scores=scores)
+                commands += 1
+            if rng.random() < 0.05:
+                outcome = rng.choice(list(ReviewOutcome))
+                app.record_review(trajectory, on=max(monday, opened[trajectory]), outcome=outcome)
+                commands += 1
+            if trajectory not in placed and rng.random() < 0.02:
+                kind = next(placement_kinds)
+                hours = None if kind is PlacementKind.EDUCATION else rng.choice((8, 12, 15, 20))
+                app.record_job_placement(
+                    trajectory, on=monday + timedelta(days=4), kind=kind, hours_per_week=hours
+                )
+                placed[trajectory] = kind
+                commands += 1
+            close_day = monday + timedelta(days=6)
+            if trajectory in placed and rng.random() < 0.3:
+                reason = _PLACEMENT_CLOSURE[placed[trajectory]]
+            elif rng.random() < 0.012:
+                reason = next(other_closures)
+            else:
+                reason = None
+            if reason is not None:
+                app.close_trajectory(trajectory, on=close_day, reason=reason)
+                staff.release(trajectory)
+                commands += 1
+            elif rng.random() < 0.01 and len(brokers) > 1:
+                others = [b for b in brokers if b != broker and staff.has_room(b)]
+                if others:
+                    to = rng.choice(others)
+                    app.transfer(trajectory, to_broker=to, on=close_day)
+                    staff.take(trajectory, to)
+                    commands += 1
+        commands += staff.handover(app, week, weeks, monday)
+        if progress is not None:
+            progress(week + 1, weeks)
+    return SimulationReport(
+        brokers=tuple(brokers),
+        trajectories=tuple(trajectories),
+        commands=commands,
+        refused=tuple(refused),
+        end=end,
+    )
