@@ -119,7 +119,7 @@ class Workload:
     def __init__(self, target: Target, calls: int, batches: int) -> None:
         self.calls = calls
         self.app = Caseload(target.caseload_url, pseudonym_key=KEY, clock=lambda: TODAY)
-        cache_size = self.app._app.env.get("AGGREGATE_CACHE_MAXSIZE")
+        cache_size = self.app.wiring.events.env.get("AGGREGATE_CACHE_MAXSIZE")
         assert cache_size is not None, "the library no longer sets an aggregate cache size"
         self.raw = Raw(env={**target.raw_env, "AGGREGATE_CACHE_MAXSIZE": cache_size})
         n_brokers = -(-calls * batches // PER_BROKER)

@@ -68,7 +68,7 @@ def _measure(directory: Path, trajectory: UUID, broker: UUID, repeat: int) -> di
 
     def cold(aggregate: UUID) -> None:
         with Caseload(url, clock=lambda: TODAY) as fresh:
-            fresh._app.repository.get(aggregate)
+            fresh.wiring.events.repository.get(aggregate)
 
     timings["cold trajectory"] = median_seconds(lambda: cold(trajectory), few)
     timings["cold broker"] = median_seconds(lambda: cold(broker), few)

@@ -84,8 +84,10 @@ def generate(citizens: int, brokers: int, months: int, seed: int) -> Path:
     partial.unlink(missing_ok=True)
     with Caseload(f"sqlite:///{partial}", clock=lambda: today) as target:
         start = 1
-        while batch := source._app.recorder.select_notifications(start=start, limit=50_000):
-            target._app.recorder.insert_events(
+        while batch := source.wiring.events.recorder.select_notifications(
+            start=start, limit=50_000
+        ):
+            target.wiring.events.recorder.insert_events(
                 [
                     StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
                     for n in batch
@@ -123,7 +125,7 @@ def fold_costs(path: Path, limit: int = 200_000) -> dict[str, float]:
     from caseload.programmes import default_read_models
 
     with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
-        reader = log_reader(app._app, app._store)
+        reader = log_reader(app.wiring.events, app.wiring.store)
         events = []
         while len(events) < limit and (batch := reader.read(len(events) + 1, 20_000)):
             events.extend(event for _, event in batch)
@@ -149,7 +151,7 @@ def state_bytes(path: Path, limit: int = 200_000) -> tuple[float, dict[str, floa
     from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
     with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
-        reader = log_reader(app._app, app._store)
+        reader = log_reader(app.wiring.events, app.wiring.store)
         events = []
         while len(events) < limit and (batch := reader.read(len(events) + 1, 20_000)):
             events.extend(event for _, event in batch)

@@ -24,7 +24,7 @@ class SlowReader(LogReader):
 def main(url: str) -> None:
     with Caseload(url) as app:
         runner = Projections(
-            SlowReader(app._app),
+            SlowReader(app.wiring.events),
             projection_store(parse_store_url(url)),
             default_read_models(),
             batch_size=20,

@@ -19,7 +19,7 @@ from tests.unit._support import START, give_cases
 
 def _recompute(app: Caseload) -> list[tuple[int, bytes]]:
     """The chain as it should be, from the stored rows alone."""
-    source = app._chain_source()
+    source = app.wiring.chain()
     previous, links = GENESIS, []
     for row in iter_rows(source, app.head()):
         previous = link(
@@ -32,7 +32,7 @@ def _recompute(app: Caseload) -> list[tuple[int, bytes]]:
 def test_every_event_gets_its_link_in_order(app: Caseload) -> None:
     broker = app.register_broker(name="B", team="T", on=START)
     give_cases(app, broker, 5)
-    source = app._chain_source()
+    source = app.wiring.chain()
     stored = list(iter_links(source, app.head()))
     assert [position for position, _ in stored] == [position for position, _ in app.history()]
     assert stored == _recompute(app)
@@ -58,7 +58,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(shared_store_url: str) -> No
         thread.join()
     with Caseload(store_url, pseudonym_key=KEY) as app:
         assert app.head() >= 4 + 4 * 6 * 3
-        check = check_chain(app._chain_source(), app.head())
+        check = check_chain(app.wiring.chain(), app.head())
         assert check.ok, check
 
 
@@ -72,7 +72,7 @@ def simulated(tmp_path: Path) -> Path:
 
 def _check(path: Path) -> tuple[bool, int | None]:
     with Caseload(str(path), pseudonym_key=KEY) as app:
-        check = check_chain(app._chain_source(), app._chain_source().head())
+        check = check_chain(app.wiring.chain(), app.wiring.chain().head())
     return check.ok, None if check.finding is None else check.finding.position
 
 

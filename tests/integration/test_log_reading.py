@@ -21,7 +21,7 @@ def test_fast_decoding_equals_the_mapper(kind: str, request: pytest.FixtureReque
     url = "memory://" if fixture is None else request.getfixturevalue(fixture)
     with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as app:
         simulate(app, SimulationConfig(brokers=3, citizens=30, months=2, seed=5))
-        reader = log_reader(app._app, parse_store_url(url))
+        reader = log_reader(app.wiring.events, parse_store_url(url))
         fast = reader.read(1, app.head())
         slow = list(app.events())
         assert reader.head() == app.head()

@@ -43,7 +43,7 @@ START = date(2025, 1, 6)
 def runner(app: Caseload, **options: Any) -> Projections:
     """A runner over the app's log with its own in-memory store."""
     return Projections(
-        LogReader(app._app), MemoryProjectionStore(), default_read_models(), **options
+        LogReader(app.wiring.events), MemoryProjectionStore(), default_read_models(), **options
     )
 
 
@@ -234,7 +234,7 @@ def stored_digests(url: str) -> dict[str, str]:
     """Digests of the states the store holds, after a catch-up that must find nothing new."""
     store = projection_store(parse_store_url(url))
     with Caseload(url, clock=fixed_clock) as app:
-        projections = Projections(LogReader(app._app), store, default_read_models())
+        projections = Projections(LogReader(app.wiring.events), store, default_read_models())
         head = app.head()
         assert projections.position() == head
         assert projections.catch_up() == 0
@@ -259,7 +259,7 @@ def killed_mid_run(url: str, head: int) -> None:
     """Start a worker, SIGKILL it once it has stored some but not all of the log."""
     store = projection_store(parse_store_url(url))
     with Caseload(url, clock=fixed_clock) as app:
-        probe = Projections(LogReader(app._app), store, default_read_models())
+        probe = Projections(LogReader(app.wiring.events), store, default_read_models())
         worker = start_worker(url)
         try:
             deadline = time.monotonic() + 120
@@ -312,7 +312,7 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(sqlite_url: str) -> Non
     head = simulated(sqlite_url)
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
-        projections = Projections(LogReader(app._app), store, default_read_models())
+        projections = Projections(LogReader(app.wiring.events), store, default_read_models())
 
         def interrupt(progress: Any) -> None:
             raise KeyboardInterrupt
@@ -338,9 +338,9 @@ def test_a_new_read_model_version_is_rebuilt_from_the_log(sqlite_url: str) -> No
 
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
-        first = Projections(LogReader(app._app), store, [CaseloadCounts()])
+        first = Projections(LogReader(app.wiring.events), store, [CaseloadCounts()])
         first.catch_up(persist=True)
-        second = Projections(LogReader(app._app), store, [CaseloadCountsV2()])
+        second = Projections(LogReader(app.wiring.events), store, [CaseloadCountsV2()])
         assert second.catch_up(persist=True) == app.head()
         assert second.digests() == first.digests()
         assert store.load(["caseload"])["caseload"].version == 2
@@ -399,7 +399,9 @@ def test_states_are_written_when_due_and_queries_see_everything(sqlite_url: str)
     store = projection_store(parse_store_url(sqlite_url))
     with Caseload(sqlite_url, clock=fixed_clock) as app:
         settings = ProjectionSettings(persist_every=head + 1, persist_seconds=3600)
-        projections = Projections(LogReader(app._app), store, default_read_models(), settings)
+        projections = Projections(
+            LogReader(app.wiring.events), store, default_read_models(), settings
+        )
         assert projections.catch_up() == head
         assert projections.position() == 0
         assert projections.digests() == folded_digests(list(app.events()))
@@ -416,7 +418,7 @@ def test_only_late_registrations_and_programme_events_are_indexed_as_late() -> N
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         late_history(app)
         store = MemoryProjectionStore()
-        projections = Projections(LogReader(app._app), store, default_read_models())
+        projections = Projections(LogReader(app.wiring.events), store, default_read_models())
         projections.catch_up(persist=True)
         events = dict(enumerate(app.events(), 1))
         late = store.late_events(0, app.head(), "9999-12-31")
@@ -438,7 +440,7 @@ def test_reading_some_kinds_of_event_skips_the_others(store_url: str) -> None:
 
     with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
         simulate(app, SimulationConfig(brokers=3, citizens=10, months=1, seed=2))
-        reader = log_reader(app._app, app._store)
+        reader = log_reader(app.wiring.events, app.wiring.store)
         try:
             for start, limit in [(1, 7), (5, 60), (1, app.head() + 10), (app.head() + 1, 5)]:
                 full = reader.read(start, limit)
@@ -465,7 +467,7 @@ def test_events_no_model_folds_are_indexed_like_decoded_ones() -> None:
 
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         simulate(app, SimulationConfig(brokers=3, citizens=20, months=2, seed=5))
-        reader = LogReader(app._app)
+        reader = LogReader(app.wiring.events)
         models = default_read_models()
         assert any(
             isinstance(event, Unread)
@@ -496,7 +498,7 @@ def test_states_written_after_any_catch_up_reload_to_the_direct_fold(
     equal a direct fold of the log."""
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         store = MemoryProjectionStore()
-        writer = Projections(LogReader(app._app), store, default_read_models())
+        writer = Projections(LogReader(app.wiring.events), store, default_read_models())
         done = 0
         for cut in sorted(cuts):
             run_history(app, history[done:cut], start=START + timedelta(days=done))
@@ -504,7 +506,7 @@ def test_states_written_after_any_catch_up_reload_to_the_direct_fold(
             done = max(done, cut)
         run_history(app, history[done:], start=START + timedelta(days=done))
         writer.catch_up(persist=True)
-        reader = Projections(LogReader(app._app), store, default_read_models())
+        reader = Projections(LogReader(app.wiring.events), store, default_read_models())
         assert reader.position() == app.head()
         expected = folded_digests(list(app.events()))
         assert reader.digests() == expected

@@ -79,19 +79,19 @@ def test_assign_is_one_atomic_write_when_the_broker_write_loses(sqlite_url: str)
     with Caseload(sqlite_url, pseudonym_key=KEY, clock=fixed_clock, max_attempts=1) as app:
         broker = app.register_broker(name="Broker 1", team="Team A", fte=1.0, on=DAY)
         trajectory = app.open_trajectory(cpr="0101901234", on=DAY)
-        stale = app._app.repository.get(broker)
+        stale = app.wiring.events.repository.get(broker)
         other = app.open_trajectory(cpr="0201901234", on=DAY)
         app.assign(other, broker, on=DAY)  # the broker moves on to a newer version
-        real_get = app._app.repository.get
+        real_get = app.wiring.events.repository.get
 
         def stale_get(aggregate_id, **kwargs):  # type: ignore[no-untyped-def]
             return stale if aggregate_id == broker else real_get(aggregate_id, **kwargs)
 
-        app._app.repository.get = stale_get  # type: ignore[method-assign]
+        app.wiring.events.repository.get = stale_get  # type: ignore[method-assign]
         before = app.head()
         with pytest.raises(ConcurrencyConflict):
             app.assign(trajectory, broker, on=DAY)
-        app._app.repository.get = real_get  # type: ignore[method-assign]
+        app.wiring.events.repository.get = real_get  # type: ignore[method-assign]
         assert app.head() == before
         assert app.trajectory(trajectory).broker_id is None
         assert app.broker(broker).active_cases == {other}
@@ -102,10 +102,10 @@ def test_a_lost_race_is_retried_on_fresh_state(sqlite_url: str) -> None:
     with Caseload(sqlite_url, pseudonym_key=KEY, clock=fixed_clock) as app:
         broker = app.register_broker(name="Broker 1", team="Team A", fte=1.0, on=DAY)
         trajectory = app.open_trajectory(cpr="0101901234", on=DAY)
-        stale = app._app.repository.get(broker)
+        stale = app.wiring.events.repository.get(broker)
         other = app.open_trajectory(cpr="0201901234", on=DAY)
         app.assign(other, broker, on=DAY)
-        real_get = app._app.repository.get
+        real_get = app.wiring.events.repository.get
         served_stale = []
 
         def stale_once(aggregate_id, **kwargs):  # type: ignore[no-untyped-def]
@@ -114,9 +114,9 @@ def test_a_lost_race_is_retried_on_fresh_state(sqlite_url: str) -> None:
                 return stale
             return real_get(aggregate_id, **kwargs)
 
-        app._app.repository.get = stale_once  # type: ignore[method-assign]
+        app.wiring.events.repository.get = stale_once  # type: ignore[method-assign]
         app.assign(trajectory, broker, on=DAY)
-        app._app.repository.get = real_get  # type: ignore[method-assign]
+        app.wiring.events.repository.get = real_get  # type: ignore[method-assign]
         assert served_stale == [True]
         assert app.broker(broker).active_cases == {trajectory, other}
 
@@ -134,8 +134,8 @@ def test_long_histories_load_from_snapshots(store_url: str) -> None:
             )
             app.assign(case, broker, on=day)
             app.close_trajectory(case, on=day, reason=ClosureReason.OTHER)
-        assert app._app.snapshots is not None
-        snapshots = list(app._app.snapshots.get(broker))
+        assert app.wiring.events.snapshots is not None
+        snapshots = list(app.wiring.events.snapshots.get(broker))
         assert snapshots, "a broker past 50 events has a snapshot"
         reopened = app if store_url == "memory://" else Caseload(store_url, clock=fixed_clock)
         view = reopened.broker(broker)

@@ -18,14 +18,14 @@ DAY = date(2025, 2, 3)
 
 def store_version_1_contact(app: Caseload, trajectory: object, by: object) -> None:
     """Write a contact as version 1 stored it: no channel, no class_version."""
-    aggregate = app._app.repository.get(trajectory)
+    aggregate = app.wiring.events.repository.get(trajectory)
     state = {
         "timestamp": {"_type_": "datetime_iso", "_data_": "2025-02-03T09:00:00+00:00"},
         "occurred_on": {"_type_": "date_iso", "_data_": DAY.isoformat()},
         "roles": {"_type_": "frozenset", "_data_": [{"_type_": "Role", "_data_": "coach"}]},
         "by": {"_type_": "uuid_hex", "_data_": by.hex},  # type: ignore[attr-defined]
     }
-    app._app.recorder.insert_events(
+    app.wiring.events.recorder.insert_events(
         [
             StoredEvent(
                 originator_id=aggregate.id,
@@ -57,7 +57,7 @@ def test_a_version_1_contact_reads_as_a_contact_on_an_unknown_channel(sqlite_url
         newer = [e for e in app.events() if isinstance(e, Trajectory.ContactRecorded)][-1]
         assert newer.channel is Channel.PHONE
         assert (
-            json.loads(app._app.recorder.select_notifications(app.head(), 1)[0].state)[
+            json.loads(app.wiring.events.recorder.select_notifications(app.head(), 1)[0].state)[
                 "class_version"
             ]
             == 2

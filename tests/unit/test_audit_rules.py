@@ -46,10 +46,10 @@ def forge(app: Caseload, *steps: tuple[UUID, Callable[[Any], None]]) -> int:
     first = app.head() + 1
     changed: dict[UUID, Aggregate] = {}
     for aggregate_id, change in steps:
-        aggregate = changed.get(aggregate_id) or app._app.repository.get(aggregate_id)
+        aggregate = changed.get(aggregate_id) or app.wiring.events.repository.get(aggregate_id)
         change(aggregate)
         changed[aggregate_id] = aggregate
-    app._app.save(*changed.values())
+    app.wiring.events.save(*changed.values())
     return first
 
 
@@ -558,7 +558,7 @@ def _second_open_trajectory(o: Office) -> tuple[int, date, UUID | None, str]:
         citizen=citizen, pathway=PathwayKind.RESOURCE_PATHWAY, occurred_on=START + 3 * D
     )
     position = o.app.head() + 1
-    o.app._app.save(twin)
+    o.app.wiring.events.save(twin)
     return position, START + 3 * D, None, "one-open-trajectory"
 
 

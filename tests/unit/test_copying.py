@@ -35,7 +35,7 @@ def test_every_container_in_every_aggregate_holds_immutable_values() -> None:
         ids = {event.originator_id for event in app.events()}
         checked = 0
         for aggregate_id in ids:
-            aggregate = app._app.repository.get(aggregate_id)
+            aggregate = app.wiring.events.repository.get(aggregate_id)
             for name, value in vars(aggregate).items():
                 if name == "_pending_events":
                     continue
@@ -52,7 +52,7 @@ def test_a_copy_is_independent_of_the_original() -> None:
     """Changing a copied broker (a case assigned) leaves the original as it was."""
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         broker_id = app.register_broker(name="B", team="T", on=date(2025, 1, 6))
-        original = app._app.repository.get(broker_id)
+        original = app.wiring.events.repository.get(broker_id)
         assert isinstance(original, Broker)
         copied = copy.deepcopy(original)
         policy = app.limit_in_force()

@@ -23,6 +23,7 @@ from caseload import (
     ProgrammeAlreadyConfigured,
     Role,
 )
+from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, TODAY, fixed_clock
 
@@ -190,12 +191,12 @@ def test_a_failed_snapshot_does_not_fail_the_command(monkeypatch: pytest.MonkeyP
     command still succeeds and its events are kept."""
     with new_app() as app:
         broker = app.register_broker(name="B", team="T", on=START)
-        assert app._app.snapshots is not None
+        assert app.wiring.events.snapshots is not None
 
         def refuse(*args: object, **kwargs: object) -> None:
             raise PersistenceError("disk full")
 
-        monkeypatch.setattr(app._app.snapshots, "put", refuse)
+        monkeypatch.setattr(app.wiring.events.snapshots, "put", refuse)
         case = app.open_trajectory(cpr="0101901234", on=START)
         app.assign(case, broker, on=START)
         for _ in range(60):  # past the snapshot interval of 50 events
@@ -214,28 +215,25 @@ def test_an_assignment_racing_a_policy_change_is_retried_on_the_new_limit(
         writer.assign(cases[0], broker, on=START)
         writer.assign(cases[1], broker, on=START)
         with Caseload(sqlite_url, clock=fixed_clock) as racer:
-            stale_programme = racer._programme()
-            stale_broker = racer._broker(broker)
+            repository = racer.wiring.events.repository
+            programme = racer.wiring.programme_id(RESOURCE_PATHWAY)
+            assert programme is not None
+            stale = {programme: repository.get(programme), broker: repository.get(broker)}
             writer.set_caseload_policy(limit_per_fte=2, effective_from=START, on=START)
-            real_programme, real_broker = racer._programme, racer._broker
-            served: list[str] = []
+            real_get = repository.get
+            served: list[Any] = []
 
-            def old_programme() -> Any:
-                if "programme" not in served:
-                    served.append("programme")
-                    return stale_programme
-                return real_programme()
+            def stale_first(aggregate_id: Any, **options: Any) -> Any:
+                # Each aggregate is served once as it stood before the policy change, as
+                # to a writer that loaded it just before the other committed.
+                if aggregate_id in stale and aggregate_id not in served:
+                    served.append(aggregate_id)
+                    return stale[aggregate_id]
+                return real_get(aggregate_id, **options)
 
-            def old_broker(broker_id: Any) -> Any:
-                if "broker" not in served:
-                    served.append("broker")
-                    return stale_broker
-                return real_broker(broker_id)
-
-            racer._programme = old_programme  # type: ignore[method-assign]
-            racer._broker = old_broker  # type: ignore[method-assign]
+            repository.get = stale_first  # type: ignore[method-assign]
             before = racer.head()
             with pytest.raises(CaseloadLimitExceeded, match="2 of 2"):
                 racer.assign(cases[2], broker, on=START)
-            assert served == ["programme", "broker"]
+            assert served == [programme, broker]
             assert racer.head() == before

@@ -266,9 +266,10 @@ class ChainSource(Protocol):
     def snapshot_rows(self) -> list[StoredEvent]:
         """Every stored aggregate snapshot (none when the store keeps no snapshot table)."""
 
-    def containing(self, topic: str, needle: str) -> list[StoredRow]:
-        """The events of one topic whose stored state contains `needle` (a prefilter: the
-        caller decodes them and checks what it needs)."""
+    def containing(self, topics: Sequence[str], needle: str, after: int = 0) -> list[StoredRow]:
+        """The events under any of `topics`, after position `after`, whose stored state
+        contains `needle` (a prefilter: the caller decodes them and checks what it needs),
+        in log order."""
 
     def seal(self, now: datetime) -> Seal:
         """Record a seal of the current chain head, atomically."""
@@ -350,10 +351,12 @@ class _MemorySource:
     def snapshot_rows(self) -> list[StoredEvent]:
         return list(self._snapshots)
 
-    def containing(self, topic: str, needle: str) -> list[StoredRow]:
+    def containing(self, topics: Sequence[str], needle: str, after: int = 0) -> list[StoredRow]:
         found = needle.encode()
         notifications = self._recorder.select_notifications(
-            start=1, limit=(self._recorder.max_notification_id() or 0) + 1, topics=[topic]
+            start=after + 1,
+            limit=(self._recorder.max_notification_id() or 0) + 1,
+            topics=list(topics),
         )
         return [
             StoredRow(n.id, id_text(n.originator_id), n.originator_version, n.topic, n.state)
@@ -425,11 +428,8 @@ class _SQLSource:
         )
         self._select_containing = (
             f"SELECT {position}, originator_id, originator_version, topic, state FROM {events} "
-            + (
-                "WHERE topic = ? AND instr(state, ?) > 0"
-                if self._sqlite
-                else "WHERE topic = %s AND position(%s in state) > 0"
-            )
+            f"WHERE {position} > {p} AND topic IN ({{topics}}) AND "
+            + ("instr(state, ?) > 0" if self._sqlite else "position(%s in state) > 0")
             + f" ORDER BY {position}"
         )
         self._select_version = (
@@ -488,8 +488,11 @@ class _SQLSource:
             for row in self._query(self._select_snapshots)
         ]
 
-    def containing(self, topic: str, needle: str) -> list[StoredRow]:
-        rows = self._query(self._select_containing, (topic, needle.encode()))
+    def containing(self, topics: Sequence[str], needle: str, after: int = 0) -> list[StoredRow]:
+        if not topics:
+            return []
+        statement = self._select_containing.format(topics=", ".join([self._p] * len(topics)))
+        rows = self._query(statement, (after, *topics, needle.encode()))
         return [
             StoredRow(row[0], id_text(row[1]), row[2], row[3], bytes(row[4]))
             for row in rows

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
-__all__ = ["check_snapshots"]
+if TYPE_CHECKING:
+    from caseload.application.bootstrap import Wiring
+
+__all__ = ["check_snapshots", "check_store_snapshots"]
 
 
 def _state(aggregate: Any) -> dict[str, Any]:
@@ -65,3 +68,12 @@ def check_snapshots(
             else:
                 agreed += 1
     return agreed, problems
+
+
+def check_store_snapshots(wiring: Wiring) -> tuple[int, list[str]]:
+    """`check_snapshots` over every snapshot the store holds, replayed from its events."""
+
+    def events(aggregate_id: UUID, version: int) -> list[Any]:
+        return list(wiring.events.events.get(aggregate_id, lte=version))
+
+    return check_snapshots(wiring.chain().snapshot_rows(), wiring.events.mapper, events)

@@ -38,6 +38,7 @@ __all__ = [
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
     "UnknownBroker",
+    "UnknownCommand",
     "UnknownTrajectory",
 ]
 
@@ -176,6 +177,10 @@ class ExportTargetNotEmpty(CaseloadError):
 
 class MissingExtra(ConfigurationError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+class UnknownCommand(CaseloadError):
+    """`Caseload.handle` was given something that is no registered programme's command."""
 
 
 class ReadOnlySession(CaseloadError):

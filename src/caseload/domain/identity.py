@@ -19,7 +19,14 @@ from caseload.domain.errors import (
     MissingPseudonymKey,
 )
 
-__all__ = ["MIN_KEY_BYTES", "birth_date", "key_bytes", "normalise_cpr", "pseudonymise"]
+__all__ = [
+    "MIN_KEY_BYTES",
+    "birth_date",
+    "key_bytes",
+    "key_check",
+    "normalise_cpr",
+    "pseudonymise",
+]
 
 MIN_KEY_BYTES = 16
 
@@ -99,3 +106,10 @@ def pseudonymise(cpr: str, key: bytes) -> str:
     """The keyed pseudonym (hex HMAC-SHA-256) of a citizen's CPR number."""
     digits = normalise_cpr(cpr)
     return hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def key_check(key: bytes) -> str:
+    """A value that identifies the pseudonym key without revealing it: a store records it
+    with its first citizen, so a second key, which would give every citizen a second
+    identity, is refused."""
+    return hmac.new(key, b"caseload pseudonym key check", "sha256").hexdigest()

@@ -1,16 +1,73 @@
-"""What a programme kind brings to the registry: its aggregates, read models and the rest."""
+"""What a programme kind brings to the registry, and what its command handlers are given.
+
+A programme kind is a package: its aggregates and events, its commands (frozen values)
+with one handler each, its read models, rule checks, export tables and simulation. The
+application, the projection runner, `verify`, export and the command line find them
+through `caseload.programmes.PROGRAMMES`; none of them names a programme's classes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
 import attrs
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEvent
 
+from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel
 
-__all__ = ["ProgrammeKind"]
+__all__ = ["Handler", "ProgrammeKind", "UnitOfWork"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class UnitOfWork(Protocol):
+    """What a command handler works with: aggregates in, one atomic save out.
+
+    The application runs a handler inside a unit of work and, when another writer changed
+    an aggregate it loaded, runs it again on fresh state; so a handler only loads, asks the
+    domain, and saves, and keeps nothing between calls.
+    """
+
+    @property
+    def store(self) -> str:
+        """A description of the store, for messages."""
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        """The key citizen pseudonyms are made with (`MissingPseudonymKey` when unset)."""
+
+    def today(self) -> date:
+        """Today by the application's clock: the latest business date accepted."""
+
+    def business_date(self, on: object) -> date:
+        """`on` checked as a business date: a plain date, not after today."""
+
+    def load(self, kind: type[A], aggregate_id: UUID, error: type[CaseloadError]) -> A:
+        """The aggregate with this id, which must be of class `kind` (`error` if not)."""
+
+    def find(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate with this id, or None when the log holds none."""
+
+    def programme_id(self, programme_class: type[Aggregate]) -> UUID | None:
+        """The id of the store's programme whose aggregate is of `programme_class` (None
+        when it has none yet)."""
+
+    def events_containing(
+        self, event_class: type[DomainEvent], needle: str
+    ) -> Sequence[DomainEvent]:
+        """The stored events of one class whose stored state contains `needle` (a text
+        search in the database; the caller checks what it needs on the decoded events)."""
+
+    def save(self, *aggregates: Aggregate) -> None:
+        """Write every pending event of `aggregates` in one atomic write."""
+
+
+Handler = Callable[[Any, UnitOfWork], Any]
+"""Runs one command: `handler(command, unit_of_work)`, returning an id, a value or None."""
 
 
 @attrs.frozen
@@ -23,8 +80,30 @@ class ProgrammeKind:
     """The programme's name in English and Danish, for people."""
     aggregates: tuple[type[Aggregate], ...]
     """Every aggregate class of the kind; their nested event classes are its events."""
+    programme_aggregate: type[Aggregate]
+    """The aggregate that configures one programme of this kind (one per kind per store)."""
+    configured_event: type[DomainEvent]
+    """The event that creates `programme_aggregate`: the application finds a store's
+    programme of this kind by it."""
+    handlers: Mapping[type[Any], Handler]
+    """Per command class, the function that runs it."""
     read_models: Callable[[], tuple[ReadModel[Any], ...]]
     """A fresh instance of every read model the kind keeps."""
     moved_topics: tuple[tuple[str, type[Any]], ...] = ()
-    """Topics under which earlier versions stored events or snapshots, with the class (or
-    module) each now resolves to, so stores written before a move still read."""
+    """Topics under which earlier versions stored events or snapshots, with the class each
+    now resolves to, so stores written before a move still read."""
+
+    def topics_of(self, event_class: type[Any]) -> tuple[str, ...]:
+        """Every topic events of `event_class` may be stored under: today's first, then
+        those of earlier versions (a nested class keeps its name under its moved parent)."""
+        from eventsourcing.utils import get_topic
+
+        topics = [get_topic(event_class)]
+        name = event_class.__qualname__
+        for old, moved_to in self.moved_topics:
+            parent = moved_to.__qualname__
+            if moved_to.__module__ == event_class.__module__ and (
+                name == parent or name.startswith(parent + ".")
+            ):
+                topics.append(old + name[len(parent) :])
+        return tuple(topics)

@@ -10,6 +10,7 @@ from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.handlers import HANDLERS
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
@@ -36,6 +37,9 @@ RESOURCE_PATHWAY = ProgrammeKind(
     key="resource_pathway",
     title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
     aggregates=(Programme, Broker, Trajectory, Citizen),
+    programme_aggregate=Programme,
+    configured_event=Programme.Configured,
+    handlers=HANDLERS,
     read_models=_read_models,
     # Version 0.1 kept these classes in `caseload.domain.*`.
     moved_topics=(

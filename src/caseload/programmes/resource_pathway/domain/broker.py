@@ -117,6 +117,18 @@ class Broker(ImmutableMembers, Aggregate):
             raise BrokerHasLeft(f"cannot {doing}: broker {self} left on {self.left_on}")
         self._check_in_order(on, doing)
 
+    def check_can_make_contact(self, on: date) -> None:
+        """A broker makes contacts from the day they registered until the day they left."""
+        if self.left_on is not None and on > self.left_on:
+            raise BrokerHasLeft(
+                f"broker {self} left on {self.left_on} and cannot have a contact on {on}"
+            )
+        if on < self.registered_on:
+            raise DateOutOfRange(
+                f"broker {self} was registered on {self.registered_on}; "
+                f"a contact by them on {on} is before that"
+            )
+
     def _check_in_order(self, on: date, doing: str) -> None:
         if on < self.latest_on:
             raise DateOutOfRange(

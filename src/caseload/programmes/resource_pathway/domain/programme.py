@@ -11,17 +11,36 @@ from eventsourcing.domain import Aggregate, event
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import DateOutOfRange, InvalidPolicy
 from caseload.domain.events import HoldsOnEveryDay
+from caseload.domain.text import has_control_characters
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     IndicatorSet,
     PathwayKind,
-    has_control_characters,
 )
 
-__all__ = ["DEFAULT_POLICY", "PROGRAMME_ID", "Programme"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "DEFAULT_PROGRAMME_NAME",
+    "EARLIER_PROGRAMME_ID",
+    "Programme",
+    "programme_id",
+]
 
-PROGRAMME_ID = uuid5(UUID("6f1c8a52-3b7e-4c8e-9a41-0d2b7e5f9c13"), "programme")
-"""A store holds one programme; its aggregate id is fixed so every writer finds it."""
+_NAMESPACE = UUID("6f1c8a52-3b7e-4c8e-9a41-0d2b7e5f9c13")
+
+EARLIER_PROGRAMME_ID = uuid5(_NAMESPACE, "programme")
+"""Where version 0.1, which kept one programme per store, put it: stores written by it
+keep their programme under this id."""
+
+DEFAULT_PROGRAMME_NAME = "Bedre indsats for borgere i ressourceforløb"
+"""The name of the programme a store gets when a command needs one before any is set up."""
+
+
+def programme_id(name: str) -> UUID:
+    """The id of the resource-pathway programme called `name`: derived from the name, so
+    every writer that sets up or names the same programme reaches the same aggregate."""
+    return uuid5(_NAMESPACE, f"resource_pathway:{name}")
+
 
 DEFAULT_POLICY = CaseloadPolicy(effective_from=date.min, limit_per_fte=30, name="default")
 """At most 30 cases per full-time broker, in force from the beginning of time."""
@@ -93,9 +112,9 @@ class Programme(ImmutableMembers, Aggregate):
         key_check: str
 
     @staticmethod
-    def create_id(*_: Any, **__: Any) -> UUID:
-        """Every store has exactly one programme, under a fixed id."""
-        return PROGRAMME_ID
+    def create_id(name: str, **_: Any) -> UUID:
+        """A programme's id is derived from its name (see `programme_id`)."""
+        return programme_id(name)
 
     @event(Configured)
     def __init__(

@@ -171,9 +171,3 @@ class CaseloadPolicy:
         FTEs are kept in hundredths, so the product is computed exactly in integers.
         """
         return self.limit_per_fte * int(fte * 100) // 100
-
-
-def has_control_characters(text: str) -> bool:
-    """Whether text holds a control character (a line break, tab, NUL and the like): names
-    and teams are single lines of text, and reports and exports print them as such."""
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)

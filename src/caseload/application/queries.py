@@ -1,0 +1,244 @@
+"""The questions a store answers: its log, and each read model's report as frozen values.
+
+Every report can be asked as things stand today, as true on a past business date
+(`as_true_on`, late registrations included) or as the log knew it at a past moment
+(`as_known_at`); the two combine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+
+from caseload.application.views import BrokerView, TrajectoryView
+from caseload.domain.dates import check_date
+from caseload.domain.errors import InvalidValue, UnknownBroker, UnknownTrajectory
+from caseload.domain.inputs import as_id, optional_moment
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
+from caseload.programmes.resource_pathway.handlers import programme_of
+from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionModel,
+    AttentionReport,
+    AttentionThresholds,
+    attention_report,
+)
+from caseload.programmes.resource_pathway.read_models.caseload_counts import (
+    CaseloadCounts,
+    CaseloadReport,
+    CaseloadRow,
+    caseload_report,
+    caseload_rows,
+)
+from caseload.programmes.resource_pathway.read_models.outcomes import (
+    OutcomesModel,
+    OutcomesReport,
+    outcomes_report,
+)
+from caseload.programmes.resource_pathway.read_models.progression import (
+    ProgressionModel,
+    ProgressionReport,
+    progression_report,
+)
+from caseload.programmes.resource_pathway.read_models.role_coverage import (
+    RoleCoverage,
+    RoleCoverageModel,
+    role_coverage,
+)
+from caseload.programmes.resource_pathway.read_models.staffing import (
+    StaffingModel,
+    StaffingReport,
+    staffing_report,
+)
+from caseload.projections.base import ReadModel
+
+if TYPE_CHECKING:
+    from caseload.application.bootstrap import Wiring
+    from caseload.application.unit_of_work import StoreUnitOfWork
+    from caseload.projections.runner import Projections
+
+__all__ = ["Queries"]
+
+S = TypeVar("S")
+_BATCH = 1000
+
+
+class Queries:
+    """The query methods of `Caseload`: the log, the read models' reports, one aggregate."""
+
+    _wiring: Wiring
+    _pin: int | None
+
+    @property
+    def projections(self) -> Projections:  # pragma: no cover  (defined by Caseload)
+        """The store's read models."""
+        raise NotImplementedError
+
+    def today(self) -> date:  # pragma: no cover  (defined by Caseload)
+        """Today by the application's clock."""
+        raise NotImplementedError
+
+    def _unit_of_work(self) -> StoreUnitOfWork:  # pragma: no cover  (defined by Caseload)
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- the log
+
+    def events(self) -> Iterator[DomainEvent]:
+        """Every stored event in the order it was recorded (read in batches)."""
+        recorder, mapper = self._wiring.events.recorder, self._wiring.events.mapper
+        start = 1
+        while True:
+            batch = recorder.select_notifications(start=start, limit=_BATCH, stop=self._pin)
+            if not batch:
+                return
+            for notification in batch:
+                event = mapper.to_domain_event(notification)
+                assert isinstance(event, DomainEvent)
+                yield event
+            start = batch[-1].id + 1
+
+    def history(self, *, as_known_at: datetime | None = None) -> Iterator[tuple[int, DomainEvent]]:
+        """Every event with its log position, in log order, read fast in large batches.
+
+        With `as_known_at` (a timezone-aware moment), only the prefix of the log that had
+        been recorded by then (see `Projections.known_position`).
+        """
+        moment = optional_moment(as_known_at)
+        projections = self.projections
+        last = self.head() if moment is None else projections.known_position(moment)
+        return projections.history(last)
+
+    def head(self) -> int:
+        """The position of the latest event in the log (0 when the log is empty); for a
+        read-only session, the position it is pinned at."""
+        return self._wiring.head() if self._pin is None else self._pin
+
+    # ----------------------------------------------------------------- read models
+
+    def read_model(
+        self,
+        model: type[ReadModel[S]],
+        *,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> S:
+        """The state of one read model (by class), now, as known at a moment, or as true
+        on a day; the reports below are made from these states."""
+        moment = optional_moment(as_known_at)
+        day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
+        name = model.name
+        if moment is None and day is None:
+            state: S = self.projections.state(name)
+        else:
+            state = self.projections.state_as_of(name, as_known_at=moment, as_true_on=day)
+        return state
+
+    def _on(self, as_true_on: date | None) -> date:
+        return self.today() if as_true_on is None else check_date(as_true_on, "as_true_on")
+
+    def caseload(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> tuple[CaseloadRow, ...]:
+        """Per broker: active cases, the limit in force, and utilisation.
+
+        By default as things stand today. `as_true_on=D` gives the caseload as it stood on
+        business date D (late registrations recorded since included); `as_known_at=T` (a
+        timezone-aware moment) gives it as the log knew it at T. They combine.
+        """
+        state = self.read_model(CaseloadCounts, as_known_at=as_known_at, as_true_on=as_true_on)
+        return caseload_rows(state, self._on(as_true_on))
+
+    def caseload_report(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> CaseloadReport:
+        """Caseload per broker and team, daily series, peaks and every breach of the limit."""
+        state = self.read_model(CaseloadCounts, as_known_at=as_known_at, as_true_on=as_true_on)
+        return caseload_report(state, self._on(as_true_on))
+
+    def role_coverage(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> RoleCoverage:
+        """Four-role coverage per trajectory, per broker, and as programme shares."""
+        state = self.read_model(RoleCoverageModel, as_known_at=as_known_at, as_true_on=as_true_on)
+        return role_coverage(state)
+
+    def outcomes(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> OutcomesReport:
+        """Placements and closures by month and kind, the monthly share with paid hours or
+        education, and each closed trajectory's status 1, 3, 6 and 12 months after exit."""
+        state = self.read_model(OutcomesModel, as_known_at=as_known_at, as_true_on=as_true_on)
+        return outcomes_report(state, self._on(as_true_on))
+
+    def progression(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> ProgressionReport:
+        """First and latest score and change per indicator and trajectory; shares improving."""
+        state = self.read_model(ProgressionModel, as_known_at=as_known_at, as_true_on=as_true_on)
+        return progression_report(state, self._on(as_true_on))
+
+    def attention_list(
+        self,
+        *,
+        thresholds: AttentionThresholds | None = None,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> AttentionReport:
+        """Open trajectories that need a case review, and why (thresholds configurable)."""
+        if thresholds is not None and not isinstance(thresholds, AttentionThresholds):
+            raise InvalidValue(
+                f"thresholds must be AttentionThresholds, not {type(thresholds).__name__}"
+            )
+        state = self.read_model(AttentionModel, as_known_at=as_known_at, as_true_on=as_true_on)
+        return attention_report(state, self._on(as_true_on), thresholds)
+
+    def staffing(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> StaffingReport:
+        """Per team and month: brokers needed at the limit against the FTE available."""
+        state = self.read_model(StaffingModel, as_known_at=as_known_at, as_true_on=as_true_on)
+        return staffing_report(state, self._on(as_true_on))
+
+    # ----------------------------------------------------------------- aggregates
+
+    def limit_in_force(self, on: date | None = None) -> CaseloadPolicy:
+        """The caseload policy in force on `on` (today if omitted)."""
+        day = self.today() if on is None else check_date(on, "on")
+        return programme_of(self._unit_of_work()).limit_in_force(day)
+
+    def broker(self, broker: UUID) -> BrokerView:
+        """One broker, as a frozen value."""
+        uow = self._unit_of_work()
+        aggregate = uow.load(Broker, as_id(broker, UnknownBroker, "broker"), UnknownBroker)
+        return BrokerView(
+            broker_id=aggregate.id,
+            name=aggregate.name,
+            team=aggregate.team,
+            fte=Decimal(aggregate.fte),
+            pathway=aggregate.pathway,
+            registered_on=aggregate.registered_on,
+            left_on=aggregate.left_on,
+            active_cases=frozenset(aggregate.active_cases),
+            limit=aggregate.limit_under(self.limit_in_force()),
+        )
+
+    def trajectory(self, trajectory: UUID) -> TrajectoryView:
+        """One trajectory, as a frozen value."""
+        uow = self._unit_of_work()
+        trajectory_id = as_id(trajectory, UnknownTrajectory, "trajectory")
+        aggregate = uow.load(Trajectory, trajectory_id, UnknownTrajectory)
+        return TrajectoryView(
+            trajectory_id=aggregate.id,
+            citizen=aggregate.citizen,
+            pathway=aggregate.pathway,
+            broker_id=aggregate.broker_id,
+            opened_on=aggregate.opened_on,
+            closed_on=aggregate.closed_on,
+            closure_reason=aggregate.closure_reason,
+        )

@@ -1,0 +1,42 @@
+"""Every command of every programme kind, as frozen values for `Caseload.handle`.
+
+>>> from datetime import date
+>>> from caseload import Caseload
+>>> from caseload.commands import RegisterBroker
+>>> app = Caseload("memory://")
+>>> broker = app.handle(RegisterBroker(name="Broker 1", team="Team A", on=date(2024, 1, 8)))
+>>> app.broker(broker).limit
+30
+"""
+
+from caseload.programmes.resource_pathway.commands import (
+    Assign,
+    BrokerLeaves,
+    ChangeFte,
+    CloseTrajectory,
+    ConfigureProgramme,
+    OpenTrajectory,
+    RecordContact,
+    RecordJobPlacement,
+    RecordProgress,
+    RecordReview,
+    RegisterBroker,
+    SetCaseloadPolicy,
+    Transfer,
+)
+
+__all__ = [
+    "Assign",
+    "BrokerLeaves",
+    "ChangeFte",
+    "CloseTrajectory",
+    "ConfigureProgramme",
+    "OpenTrajectory",
+    "RecordContact",
+    "RecordJobPlacement",
+    "RecordProgress",
+    "RecordReview",
+    "RegisterBroker",
+    "SetCaseloadPolicy",
+    "Transfer",
+]

@@ -1,0 +1,70 @@
+"""Checks of the arguments a command or query is given, shared by every programme.
+
+Messages about bad arguments name the argument and its type, never its value: a value
+passed in the wrong place may be a CPR number or a name.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from caseload.domain.errors import CaseloadError, InvalidValue
+from caseload.domain.text import has_control_characters
+
+__all__ = ["as_id", "is_digest", "member", "optional_moment", "text"]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
+    """`value` as a UUID (a UUID or its text), or `error` naming what it should identify."""
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise error(
+        f"a {what} id is a UUID (or its text); got a {type(value).__name__} that is not one"
+    )
+
+
+def text(value: object, what: str) -> str:
+    """A single line of text, stripped; `InvalidValue` for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"a {what} must be a non-empty string; got a {type(value).__name__}")
+    if has_control_characters(value):
+        raise InvalidValue(
+            f"a {what} cannot contain control characters (line breaks, tabs and the like)"
+        )
+    return value.strip()
+
+
+def member(value: object, enum_class: type[E], what: str) -> E:
+    """`value` if it is a member of `enum_class`; `InvalidValue` listing the members if not."""
+    if not isinstance(value, enum_class):
+        options = ", ".join(m.name for m in enum_class)
+        raise InvalidValue(
+            f"a {what} must be one of {enum_class.__name__}.{{{options}}}; "
+            f"got a {type(value).__name__}"
+        )
+    return value
+
+
+def optional_moment(value: object) -> datetime | None:
+    """An `as_known_at` argument: None or a datetime (its time zone is checked where used)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    raise InvalidValue(f"as_known_at must be a timezone-aware datetime, not {type(value).__name__}")
+
+
+def is_digest(value: object) -> bool:
+    """Whether `value` is a sha256 digest written as 64 hexadecimal characters."""
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip().lower()
+    return len(stripped) == 64 and all(c in "0123456789abcdef" for c in stripped)
