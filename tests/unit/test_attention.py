@@ -12,6 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, PlacementKind, Role
+from caseload.commands import (
+    Assign,
+    CloseTrajectory,
+    OpenTrajectory,
+    RecordContact,
+    RecordJobPlacement,
+    RecordProgress,
+    Transfer,
+)
 from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionModel,
     AttentionReason,
@@ -20,19 +29,7 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     attention_report,
     project_attention,
 )
-from caseload.testing import (
-    Assign,
-    Close,
-    Command,
-    OpenTrajectory,
-    RecordContact,
-    RecordPlacement,
-    RecordProgress,
-    Step,
-    Transfer,
-    histories,
-    run_history,
-)
+from caseload.testing import Plan, Step, histories, run_history
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip, renamed, run_script
 
@@ -242,13 +239,13 @@ def expected_attention(
                 contacts[t], measured[t], placements[t] = [], [], []
             case Assign() | Transfer():
                 holder[t] = step.broker
-            case Close():
+            case CloseTrajectory():
                 closed.add(t)
             case RecordContact(roles=roles):
                 contacts[t].append((step.on, roles))
             case RecordProgress():
                 measured[t].append(step.on)
-            case RecordPlacement():
+            case RecordJobPlacement():
                 placements[t].append(step.on)
     items = []
     for t in sorted(opened, key=lambda t: (opened[t], str(t))):
@@ -320,7 +317,7 @@ THRESHOLDS = st.builds(
 
 @given(history=HISTORIES, limits=THRESHOLDS, extra=st.integers(0, 20))
 def test_attention_equals_a_model_of_the_accepted_commands(
-    history: list[Command], limits: AttentionThresholds, extra: int
+    history: list[Plan], limits: AttentionThresholds, extra: int
 ) -> None:
     """For any history and thresholds, the items equal a model that keeps every fact, and
     the counts are the items per reason."""
@@ -335,7 +332,7 @@ def test_attention_equals_a_model_of_the_accepted_commands(
 
 @given(history=HISTORIES, limits=THRESHOLDS, back=st.integers(0, 60))
 def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
-    history: list[Command], limits: AttentionThresholds, back: int
+    history: list[Plan], limits: AttentionThresholds, back: int
 ) -> None:
     """Folding with `as_true_on=D` gives the model of the accepted facts dated up to D,
     late-registered progression and placements included."""
@@ -349,7 +346,7 @@ def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
 
 
 @given(history=HISTORIES)
-def test_encode_decode_round_trip(history: list[Command]) -> None:
+def test_encode_decode_round_trip(history: list[Plan]) -> None:
     """Encoding, decoding (through JSON) and encoding again gives the same canonical bytes,
     digest and report."""
     model = AttentionModel()

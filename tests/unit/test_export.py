@@ -29,6 +29,17 @@ from caseload import (
     ReviewOutcome,
     Role,
 )
+from caseload.commands import (
+    Assign,
+    CloseTrajectory,
+    OpenTrajectory,
+    RecordContact,
+    RecordJobPlacement,
+    RecordProgress,
+    RecordReview,
+    RegisterBroker,
+    Transfer,
+)
 from caseload.domain.errors import (
     CaseloadError,
     ExportTargetNotEmpty,
@@ -48,19 +59,7 @@ from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.export_tables import TABLES, fold_dataset, keyed_id
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
-from caseload.testing import (
-    Assign,
-    Close,
-    OpenTrajectory,
-    RecordContact,
-    RecordPlacement,
-    RecordProgress,
-    RecordReview,
-    RegisterBroker,
-    Transfer,
-    histories,
-    run_history,
-)
+from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
 
 EXPORT_KEY = "an export key of at least 16 bytes"
@@ -534,10 +533,10 @@ def test_row_counts_equal_the_accepted_commands(history: list[Any]) -> None:
     assert rows["assignments"] == kinds[Assign] + kinds[Transfer]
     assert rows["contacts"] == kinds[RecordContact]
     assert rows["progression"] == progression
-    assert rows["placements"] == kinds[RecordPlacement]
+    assert rows["placements"] == kinds[RecordJobPlacement]
     assert rows["reviews"] == kinds[RecordReview]
-    assert rows["closures"] == kinds[Close]
-    assert rows["after_exit"] == 4 * kinds[Close]
+    assert rows["closures"] == kinds[CloseTrajectory]
+    assert rows["after_exit"] == 4 * kinds[CloseTrajectory]
     assert dataset.log_position == head
 
     reference = max((step.on for step in result.accepted), default=None)

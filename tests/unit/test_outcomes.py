@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ClosureReason, PlacementKind
+from caseload.commands import CloseTrajectory, OpenTrajectory, RecordJobPlacement
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     ExitStatus,
     OutcomesModel,
@@ -21,15 +22,7 @@ from caseload.programmes.resource_pathway.read_models.outcomes import (
     outcomes_report,
     project_outcomes,
 )
-from caseload.testing import (
-    Close,
-    Command,
-    OpenTrajectory,
-    RecordPlacement,
-    Step,
-    histories,
-    run_history,
-)
+from caseload.testing import Plan, Step, histories, run_history
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip, renamed, run_script
 
@@ -225,11 +218,11 @@ def expected_outcomes(steps: Sequence[Step], on: date) -> Expected:
             case OpenTrajectory(cpr=cpr):
                 assert step.trajectory is not None
                 opened[step.trajectory] = (cpr, step.on)
-            case Close(reason=reason):
+            case CloseTrajectory(reason=reason):
                 assert step.trajectory is not None
                 closed[step.trajectory] = (step.on, reason)
                 closures[(_month(step.on), reason)] += 1
-            case RecordPlacement(kind=kind, hours_per_week=hours):
+            case RecordJobPlacement(kind=kind, hours_per_week=hours):
                 assert step.trajectory is not None
                 placements[(_month(step.on), kind)] += 1
                 if kind is not PlacementKind.ORDINARY_JOB or (hours or 0) > 0:
@@ -284,9 +277,7 @@ def assert_matches(report: OutcomesReport, expected: Expected) -> None:
     history=HISTORIES,
     extra=st.integers(0, 540),
 )
-def test_outcomes_equal_a_model_of_the_accepted_commands(
-    history: list[Command], extra: int
-) -> None:
+def test_outcomes_equal_a_model_of_the_accepted_commands(history: list[Plan], extra: int) -> None:
     """For any history, the report equals a day-by-day model of the accepted commands."""
     with new_app() as app:
         result = run_history(app, history, start=START)
@@ -297,7 +288,7 @@ def test_outcomes_equal_a_model_of_the_accepted_commands(
 
 @given(history=HISTORIES, back=st.integers(0, 60))
 def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
-    history: list[Command], back: int
+    history: list[Plan], back: int
 ) -> None:
     """Folding with `as_true_on=D` gives the model of the accepted facts dated up to D,
     late-registered placements included."""
@@ -309,7 +300,7 @@ def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
 
 
 @given(history=HISTORIES)
-def test_encode_decode_round_trip(history: list[Command]) -> None:
+def test_encode_decode_round_trip(history: list[Plan]) -> None:
     """Encoding, decoding (through JSON) and encoding again gives the same canonical bytes,
     digest and report."""
     model = OutcomesModel()

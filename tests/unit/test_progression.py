@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, IndicatorSet
+from caseload.commands import RecordProgress
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import DEFAULT_INDICATORS
 from caseload.programmes.resource_pathway.read_models.progression import (
@@ -24,7 +25,7 @@ from caseload.programmes.resource_pathway.read_models.progression import (
     project_progression,
 )
 from caseload.projections.base import canonical_bytes
-from caseload.testing import Command, RecordProgress, Step, histories, run_history, strategies
+from caseload.testing import Plan, Step, histories, plan, run_history, strategies
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip
 
@@ -32,7 +33,8 @@ START = date(2024, 1, 1)
 OPENED = date(2025, 1, 6)
 MEASUREMENTS = st.lists(
     st.builds(
-        RecordProgress,
+        plan,
+        st.just(RecordProgress),
         trajectory=st.integers(0, 1_000),
         scores=strategies.scores().map(lambda given: tuple(sorted(given.items()))),
         days_back=st.integers(0, 15),
@@ -237,7 +239,7 @@ def as_found(report: ProgressionReport) -> dict[str, Any]:
 
 
 @given(history=HISTORIES)
-def test_progression_equals_a_model_of_the_accepted_commands(history: list[Command]) -> None:
+def test_progression_equals_a_model_of_the_accepted_commands(history: list[Plan]) -> None:
     """For any history (with late measurements), the report equals a model that keeps every
     measurement and picks first and latest by (business date, recording order)."""
     with new_app() as app:
@@ -251,7 +253,7 @@ def test_progression_equals_a_model_of_the_accepted_commands(history: list[Comma
 
 @given(history=HISTORIES, back=st.integers(0, 60))
 def test_as_true_on_equals_the_model_of_the_measurements_dated_up_to_then(
-    history: list[Command], back: int
+    history: list[Plan], back: int
 ) -> None:
     """Folding with `as_true_on=D` gives the model of the accepted measurements dated up to
     D, late registrations included."""
@@ -263,7 +265,7 @@ def test_as_true_on_equals_the_model_of_the_measurements_dated_up_to_then(
 
 
 @given(history=HISTORIES)
-def test_encode_decode_round_trip(history: list[Command]) -> None:
+def test_encode_decode_round_trip(history: list[Plan]) -> None:
     """Encoding, decoding (through JSON) and encoding again gives the same canonical bytes,
     digest and report."""
     model = ProgressionModel()

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, Role
+from caseload.commands import RecordContact
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
     caseload_report,
@@ -20,7 +21,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     role_coverage,
 )
 from caseload.projections.base import canonical_bytes, reference_bytes
-from caseload.testing import RecordContact, histories, run_history
+from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import assert_round_trip
 

@@ -13,6 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload import Caseload, ClosureReason, PathwayKind
+from caseload.commands import (
+    Assign,
+    BrokerLeaves,
+    ChangeFte,
+    CloseTrajectory,
+    OpenTrajectory,
+    RegisterBroker,
+    Transfer,
+)
 from caseload.programmes.resource_pathway.read_models.staffing import (
     StaffingModel,
     StaffingReport,
@@ -20,19 +29,7 @@ from caseload.programmes.resource_pathway.read_models.staffing import (
     project_staffing,
     staffing_report,
 )
-from caseload.testing import (
-    Assign,
-    ChangeFte,
-    Close,
-    Command,
-    Leave,
-    OpenTrajectory,
-    RegisterBroker,
-    Step,
-    Transfer,
-    histories,
-    run_history,
-)
+from caseload.testing import Plan, Step, histories, run_history
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip
 
@@ -188,7 +185,7 @@ def expected_staffing(steps: Sequence[Step], on: date) -> tuple[list[Any], list[
                 case ChangeFte(fte=value):
                     assert step.broker is not None
                     fte[step.broker] = value
-                case Leave():
+                case BrokerLeaves():
                     assert step.broker is not None
                     left.add(step.broker)
                 case OpenTrajectory():
@@ -198,7 +195,7 @@ def expected_staffing(steps: Sequence[Step], on: date) -> tuple[list[Any], list[
                     assert step.trajectory is not None
                     assert step.broker is not None
                     holder[step.trajectory] = step.broker
-                case Close():
+                case CloseTrajectory():
                     assert step.trajectory is not None
                     open_cases.discard(step.trajectory)
                     holder.pop(step.trajectory, None)
@@ -223,9 +220,7 @@ def expected_staffing(steps: Sequence[Step], on: date) -> tuple[list[Any], list[
 
 
 @given(history=HISTORIES, extra=st.integers(0, 120))
-def test_staffing_equals_a_model_of_the_accepted_commands(
-    history: list[Command], extra: int
-) -> None:
+def test_staffing_equals_a_model_of_the_accepted_commands(history: list[Plan], extra: int) -> None:
     """For any history, every month's team and programme rows equal a model that replays
     the accepted commands dated up to the month's counting day."""
     with new_app() as app:
@@ -237,7 +232,7 @@ def test_staffing_equals_a_model_of_the_accepted_commands(
 
 @given(history=HISTORIES, back=st.integers(0, 60))
 def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
-    history: list[Command], back: int
+    history: list[Plan], back: int
 ) -> None:
     """Folding with `as_true_on=D` gives the model of the accepted facts dated up to D, and
     the same report as the whole log read for D."""
@@ -251,7 +246,7 @@ def test_as_true_on_equals_the_model_of_the_facts_dated_up_to_then(
 
 
 @given(history=HISTORIES)
-def test_encode_decode_round_trip(history: list[Command]) -> None:
+def test_encode_decode_round_trip(history: list[Plan]) -> None:
     """Encoding, decoding (through JSON) and encoding again gives the same canonical bytes,
     digest and report."""
     model = StaffingModel()

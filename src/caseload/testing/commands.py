@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
 from hypothesis import strategies as st
 
+from caseload import commands as c
 from caseload.application.caseload import Caseload
 from caseload.domain.errors import CaseloadError
-from caseload.programmes.resource_pathway.domain.values import (
-    Channel,
-    ClosureReason,
-    PlacementKind,
-    ReviewOutcome,
-    Role,
-)
 from caseload.testing.strategies import (
     channels,
     closure_reasons,
@@ -35,189 +29,117 @@ from caseload.testing.strategies import (
 )
 
 __all__ = [
-    "Assign",
-    "ChangeFte",
-    "Close",
-    "Command",
     "HistoryResult",
-    "Leave",
-    "OpenTrajectory",
-    "RecordContact",
-    "RecordPlacement",
-    "RecordProgress",
-    "RecordReview",
-    "RegisterBroker",
+    "Plan",
     "Step",
-    "Transfer",
     "commands",
     "histories",
+    "plan",
     "run_history",
 ]
 
 
-@attrs.frozen
-class RegisterBroker:
-    """Register a broker with this FTE."""
+@attrs.frozen(repr=False)
+class Plan:
+    """One step of a history, as plain data that Hypothesis can shrink: a command class of
+    `caseload.commands`, the values of its fields, and the broker and trajectory it refers
+    to by their number in creation order (resolved by `run_history` as it goes).
 
-    team: str
-    fte: Decimal
+    The business date is the run's day for the step, `days_back` days earlier (a late
+    registration when above 0). A `RegisterBroker` step is named after its number.
+    """
 
-
-@attrs.frozen
-class OpenTrajectory:
-    """Open a trajectory for this CPR number."""
-
-    cpr: str
-
-
-@attrs.frozen
-class Assign:
-    """Assign trajectory number `trajectory` to broker number `broker`."""
-
-    trajectory: int
-    broker: int
-
-
-@attrs.frozen
-class Transfer:
-    """Transfer trajectory number `trajectory` to broker number `broker`."""
-
-    trajectory: int
-    broker: int
-
-
-@attrs.frozen
-class Close:
-    """Close trajectory number `trajectory`."""
-
-    trajectory: int
-    reason: ClosureReason
-
-
-@attrs.frozen
-class ChangeFte:
-    """Change broker number `broker` to this FTE."""
-
-    broker: int
-    fte: Decimal
-
-
-@attrs.frozen
-class Leave:
-    """Broker number `broker` leaves."""
-
-    broker: int
-
-
-@attrs.frozen
-class RecordContact:
-    """A contact on trajectory number `trajectory` by broker number `broker`."""
-
-    trajectory: int
-    broker: int
-    roles: frozenset[Role]
-    channel: Channel
-
-
-@attrs.frozen
-class RecordProgress:
-    """Progression scores on trajectory number `trajectory`, measured `days_back` days
-    before the command's day (a late registration when above 0)."""
-
-    trajectory: int
-    scores: tuple[tuple[str, int], ...]
-    """(indicator, score) pairs, as `dict(scores)` is passed to `record_progress`."""
+    command: type[Any]
+    values: tuple[tuple[str, Any], ...] = ()
+    trajectory: int | None = None
+    broker: int | None = None
     days_back: int = 0
 
+    def value(self, name: str) -> Any:
+        """The value given for field `name`."""
+        return dict(self.values)[name]
 
-@attrs.frozen
-class RecordPlacement:
-    """A job placement on trajectory number `trajectory`, dated `days_back` days before the
-    command's day (a late registration when above 0)."""
-
-    trajectory: int
-    kind: PlacementKind
-    hours_per_week: int | None
-    days_back: int = 0
-
-
-@attrs.frozen
-class RecordReview:
-    """A management case review of trajectory number `trajectory`."""
-
-    trajectory: int
-    outcome: ReviewOutcome
+    def __repr__(self) -> str:
+        parts = [f"trajectory=#{self.trajectory}"] if self.trajectory is not None else []
+        parts += [f"broker=#{self.broker}"] if self.broker is not None else []
+        parts += [f"{name}={value!r}" for name, value in self.values]
+        parts += [f"days_back={self.days_back}"] if self.days_back else []
+        return f"{self.command.__name__}({', '.join(parts)})"
 
 
-Command = (
-    RegisterBroker
-    | OpenTrajectory
-    | Assign
-    | Transfer
-    | Close
-    | ChangeFte
-    | Leave
-    | RecordContact
-    | RecordProgress
-    | RecordPlacement
-    | RecordReview
-)
+_BROKER_FIELDS = ("broker", "to_broker", "by")
+
+
+def plan(command: type[Any], **values: Any) -> Plan:
+    """A `Plan` of `command` with these field values; `trajectory` and `broker` are numbers
+    in creation order, `days_back` dates the step that many days before its day."""
+    trajectory = values.pop("trajectory", None)
+    broker = values.pop("broker", None)
+    days_back = values.pop("days_back", 0)
+    return Plan(command, tuple(sorted(values.items())), trajectory, broker, days_back)
+
 
 _index = st.integers(0, 1_000)
 _days_back = st.integers(0, 10)
 
 
-def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Command]:
+def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Plan]:
     """Any one command. With `citizens`, CPR numbers are drawn from that pool (so repeats occur)."""
     cpr = st.sampled_from(list(citizens)) if citizens else cprs()
     return st.one_of(
-        st.builds(RegisterBroker, team=st.sampled_from(("Team A", "Team B")), fte=ftes()),
-        st.builds(OpenTrajectory, cpr=cpr),
-        st.builds(Assign, trajectory=_index, broker=_index),
-        st.builds(Transfer, trajectory=_index, broker=_index),
-        st.builds(Close, trajectory=_index, reason=closure_reasons()),
-        st.builds(ChangeFte, broker=_index, fte=ftes()),
-        st.builds(Leave, broker=_index),
         st.builds(
-            RecordContact,
+            plan, st.just(c.RegisterBroker), team=st.sampled_from(("Team A", "Team B")), fte=ftes()
+        ),
+        st.builds(plan, st.just(c.OpenTrajectory), cpr=cpr),
+        st.builds(plan, st.just(c.Assign), trajectory=_index, broker=_index),
+        st.builds(plan, st.just(c.Transfer), trajectory=_index, broker=_index),
+        st.builds(plan, st.just(c.CloseTrajectory), trajectory=_index, reason=closure_reasons()),
+        st.builds(plan, st.just(c.ChangeFte), broker=_index, fte=ftes()),
+        st.builds(plan, st.just(c.BrokerLeaves), broker=_index),
+        st.builds(
+            plan,
+            st.just(c.RecordContact),
             trajectory=_index,
             broker=_index,
             roles=role_sets(),
             channel=channels(),
         ),
         st.builds(
-            RecordProgress,
+            plan,
+            st.just(c.RecordProgress),
             trajectory=_index,
             scores=scores().map(lambda given: tuple(sorted(given.items()))),
             days_back=_days_back,
         ),
         placements().flatmap(
             lambda pair: st.builds(
-                RecordPlacement,
+                plan,
+                st.just(c.RecordJobPlacement),
                 trajectory=_index,
                 kind=st.just(pair[0]),
                 hours_per_week=st.just(pair[1]),
                 days_back=_days_back,
             )
         ),
-        st.builds(RecordReview, trajectory=_index, outcome=review_outcomes()),
+        st.builds(plan, st.just(c.RecordReview), trajectory=_index, outcome=review_outcomes()),
     )
 
 
 def histories(
     *, min_size: int = 0, max_size: int = 60, citizens: Sequence[str] | None = None
-) -> st.SearchStrategy[list[Command]]:
+) -> st.SearchStrategy[list[Plan]]:
     """Sequences of commands, a broker registered first so assignments have a target."""
-    first = st.builds(RegisterBroker, team=st.just("Team A"), fte=ftes())
+    first = st.builds(plan, st.just(c.RegisterBroker), team=st.just("Team A"), fte=ftes())
     rest = st.lists(commands(citizens), min_size=max(0, min_size - 1), max_size=max_size - 1)
     return st.builds(lambda head, tail: [head, *tail], first, rest)
 
 
 @attrs.frozen
 class Step:
-    """One command as it was run: its business date and the ids its indices resolved to."""
+    """One command as it was run: the command itself (with its business date and the ids
+    its plan's numbers resolved to) and, for convenience, that date and those ids."""
 
-    command: Command
+    command: Any
     on: date
     trajectory: UUID | None
     broker: UUID | None
@@ -234,77 +156,59 @@ class HistoryResult:
 
 
 def run_history(
-    app: Caseload, history: Sequence[Command], *, start: date = date(2024, 1, 1)
+    app: Caseload, history: Sequence[Plan], *, start: date = date(2024, 1, 1)
 ) -> HistoryResult:
-    """Replay `history` on `app`, one business day per command from `start` on.
+    """Replay `history` on `app` through `Caseload.handle`, one business day per step from
+    `start` on (less a step's `days_back`).
 
-    `RecordProgress` and `RecordPlacement` are dated their `days_back` days before the
-    command's day (their `Step.on` is that date), so a history can hold late registrations.
-    Indices wrap around the brokers and trajectories created so far; a command whose
-    index has nothing to refer to yet is skipped. Each accepted or refused command is
-    reported as a `Step` with the ids it used; refusals keep their `CaseloadError`.
+    Numbers wrap around the brokers and trajectories created so far; a step whose number
+    has nothing to refer to yet is skipped. Each accepted or refused command is reported
+    as a `Step` with the ids it used; refusals keep their `CaseloadError`.
     """
     brokers: list[UUID] = []
     trajectories: list[UUID] = []
     accepted: list[Step] = []
     refused: list[tuple[Step, CaseloadError]] = []
-    for number, command in enumerate(history):
-        day = start + timedelta(days=number)
-        t_index = getattr(command, "trajectory", None)
-        b_index = getattr(command, "broker", None)
+    for number, plan in enumerate(history):
+        day = start + timedelta(days=number - plan.days_back)
         trajectory = (
-            trajectories[t_index % len(trajectories)]
-            if trajectories and t_index is not None
+            trajectories[plan.trajectory % len(trajectories)]
+            if trajectories and plan.trajectory is not None
             else None
         )
-        broker = brokers[b_index % len(brokers)] if brokers and b_index is not None else None
-        if (t_index is not None and trajectory is None) or (b_index is not None and broker is None):
+        broker = (
+            brokers[plan.broker % len(brokers)] if brokers and plan.broker is not None else None
+        )
+        if (plan.trajectory is not None and trajectory is None) or (
+            plan.broker is not None and broker is None
+        ):
             continue  # nothing to refer to yet
+        fields = {field.name for field in attrs.fields(plan.command)}
+        values: dict[str, Any] = {**dict(plan.values), "on": day}
+        if trajectory is not None:
+            values["trajectory"] = trajectory
+        if broker is not None:
+            values[next(name for name in _BROKER_FIELDS if name in fields)] = broker
+        if plan.command is c.RegisterBroker:
+            values["name"] = f"Broker {len(brokers) + 1}"
+        if plan.command is c.RecordProgress:
+            values["scores"] = dict(values["scores"])
         try:
-            match command:
-                case RegisterBroker(team=team, fte=fte):
-                    name = f"Broker {len(brokers) + 1}"
-                    broker = app.register_broker(name=name, team=team, fte=fte, on=day)
-                    brokers.append(broker)
-                case OpenTrajectory(cpr=cpr):
-                    trajectory = app.open_trajectory(cpr=cpr, on=day)
-                    trajectories.append(trajectory)
-                case Assign():
-                    app.assign(_id(trajectory), _id(broker), on=day)
-                case Transfer():
-                    app.transfer(_id(trajectory), to_broker=_id(broker), on=day)
-                case Close(reason=reason):
-                    app.close_trajectory(_id(trajectory), on=day, reason=reason)
-                case ChangeFte(fte=fte):
-                    app.change_fte(_id(broker), fte=fte, on=day)
-                case Leave():
-                    app.broker_left(_id(broker), on=day)
-                case RecordContact(roles=roles, channel=channel):
-                    app.record_contact(
-                        _id(trajectory), on=day, roles=roles, channel=channel, by=_id(broker)
-                    )
-                case RecordProgress(scores=given, days_back=back):
-                    day -= timedelta(days=back)
-                    app.record_progress(_id(trajectory), on=day, scores=dict(given))
-                case RecordPlacement(kind=kind, hours_per_week=hours, days_back=back):
-                    day -= timedelta(days=back)
-                    app.record_job_placement(
-                        _id(trajectory), on=day, kind=kind, hours_per_week=hours
-                    )
-                case RecordReview(outcome=outcome):
-                    app.record_review(_id(trajectory), on=day, outcome=outcome)
+            command = plan.command(**values)
+            made = app.handle(command)
         except CaseloadError as error:
-            refused.append((Step(command, day, trajectory, broker), error))
-        else:
-            accepted.append(Step(command, day, trajectory, broker))
+            refused.append((Step(plan, day, trajectory, broker), error))
+            continue
+        if plan.command is c.RegisterBroker:
+            broker = made
+            brokers.append(made)
+        elif plan.command is c.OpenTrajectory:
+            trajectory = made
+            trajectories.append(made)
+        accepted.append(Step(command, day, trajectory, broker))
     return HistoryResult(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
         accepted=tuple(accepted),
         refused=tuple(refused),
     )
-
-
-def _id(resolved: UUID | None) -> UUID:
-    assert resolved is not None
-    return resolved
