@@ -1,7 +1,7 @@
 """caseload: event-sourced, caseload-capped employment programmes (the public API)."""
 
 from caseload.application.caseload import Caseload
-from caseload.application.views import BrokerView, TrajectoryView
+from caseload.application.views import BrokerView, ProgrammeView, TrajectoryView
 from caseload.domain.errors import (
     AlreadyAssigned,
     BrokerHasLeft,
@@ -32,6 +32,7 @@ from caseload.domain.errors import (
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
     UnknownBroker,
+    UnknownCommand,
     UnknownTrajectory,
 )
 from caseload.programmes.resource_pathway.domain.values import (
@@ -109,6 +110,7 @@ __all__ = [
     "Placement",
     "PlacementKind",
     "ProgrammeAlreadyConfigured",
+    "ProgrammeView",
     "ProgressionReport",
     "ProjectionSettings",
     "ReadOnlySession",
@@ -123,6 +125,7 @@ __all__ = [
     "TrajectoryCoverage",
     "TrajectoryView",
     "UnknownBroker",
+    "UnknownCommand",
     "UnknownTrajectory",
     "__version__",
 ]

@@ -81,6 +81,15 @@ def test_the_fixture_holds_events_under_the_old_topics(old_store: Path) -> None:
     assert all(topic.startswith("caseload.domain.") for topic in topics)
 
 
+def test_an_old_store_keeps_its_programme_under_the_old_fixed_id(old_store: Path) -> None:
+    """Version 0.1 kept one programme per store under a fixed id; it is found there."""
+    from caseload.programmes.resource_pathway.domain.programme import EARLIER_PROGRAMME_ID
+
+    with Caseload.open_readonly(old_store) as app:
+        (listed,) = app.programmes()
+    assert (listed.kind, listed.programme_id) == ("resource_pathway", EARLIER_PROGRAMME_ID)
+
+
 def test_an_old_store_verifies_with_its_seal(old_store: Path) -> None:
     """Chain, seal, rules and stored read models of the old store all check out."""
     # The old simulation dated the programme's set-up on the day it ran (2026-11-27), so

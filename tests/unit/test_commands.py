@@ -20,6 +20,7 @@ from caseload import (
     InvalidValue,
     Role,
     UnknownBroker,
+    UnknownCommand,
 )
 from caseload.commands import (
     Assign,
@@ -28,7 +29,6 @@ from caseload.commands import (
     RecordContact,
     RegisterBroker,
 )
-from caseload.domain.errors import UnknownCommand
 from caseload.programmes import PROGRAMMES
 from tests.conftest import KEY, fixed_clock
 
@@ -117,3 +117,37 @@ def test_a_refused_command_writes_nothing() -> None:
     with pytest.raises(CaseloadError):
         app.handle(Assign(trajectory=uuid4(), broker=broker, on=DAY))
     assert app.head() == before
+
+
+def test_a_store_names_its_programme_by_the_name_it_was_given() -> None:
+    """A configured programme is listed with its kind, its name and an id derived from it;
+    a second one of the same kind is refused."""
+    from caseload import ProgrammeAlreadyConfigured
+    from caseload.programmes.resource_pathway.domain.programme import programme_id
+
+    app = Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+    assert app.programmes() == ()
+    made = app.configure_programme(name="Viborg ressourceforløb", on=DAY)
+    (listed,) = app.programmes()
+    assert (listed.kind, listed.name, listed.programme_id) == (
+        "resource_pathway",
+        "Viborg ressourceforløb",
+        made,
+    )
+    assert made == programme_id("Viborg ressourceforløb") != programme_id("Another")
+    with pytest.raises(ProgrammeAlreadyConfigured, match="one programme of each kind"):
+        app.configure_programme(name="Another", on=DAY)
+
+
+def test_a_command_before_any_set_up_makes_the_default_programme() -> None:
+    """The first command that needs a programme saves the default one with it."""
+    from caseload.programmes.resource_pathway.domain.programme import (
+        DEFAULT_PROGRAMME_NAME,
+        programme_id,
+    )
+
+    app = Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+    app.register_broker(name="B", team="T", on=DAY)
+    (listed,) = app.programmes()
+    assert listed.name == DEFAULT_PROGRAMME_NAME
+    assert listed.programme_id == programme_id(DEFAULT_PROGRAMME_NAME)

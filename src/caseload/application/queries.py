@@ -15,10 +15,11 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
-from caseload.application.views import BrokerView, TrajectoryView
+from caseload.application.views import BrokerView, ProgrammeView, TrajectoryView
 from caseload.domain.dates import check_date
 from caseload.domain.errors import InvalidValue, UnknownBroker, UnknownTrajectory
 from caseload.domain.inputs import as_id, optional_moment
+from caseload.programmes import PROGRAMMES
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
@@ -206,6 +207,18 @@ class Queries:
         return staffing_report(state, self._on(as_true_on))
 
     # ----------------------------------------------------------------- aggregates
+
+    def programmes(self) -> tuple[ProgrammeView, ...]:
+        """The programmes the store holds, one per kind at most, in the registry's order."""
+        uow = self._unit_of_work()
+        found = []
+        for kind in PROGRAMMES:
+            programme_id = uow.programme_id(kind.programme_aggregate)
+            aggregate = None if programme_id is None else uow.find(programme_id)
+            if aggregate is not None:
+                name = str(getattr(aggregate, "name", ""))
+                found.append(ProgrammeView(kind.key, aggregate.id, name))
+        return tuple(found)
 
     def limit_in_force(self, on: date | None = None) -> CaseloadPolicy:
         """The caseload policy in force on `on` (today if omitted)."""

@@ -10,7 +10,7 @@ import attrs
 
 from caseload.programmes.resource_pathway.domain.values import ClosureReason, PathwayKind
 
-__all__ = ["BrokerView", "TrajectoryView"]
+__all__ = ["BrokerView", "ProgrammeView", "TrajectoryView"]
 
 
 @attrs.frozen
@@ -40,3 +40,12 @@ class TrajectoryView:
     opened_on: date
     closed_on: date | None
     closure_reason: ClosureReason | None
+
+
+@attrs.frozen
+class ProgrammeView:
+    """One programme a store holds: its kind (`resource_pathway`, ...), id and name."""
+
+    kind: str
+    programme_id: UUID
+    name: str
