@@ -49,8 +49,15 @@ def demo(args: list[str]) -> int:
     return _run(BIN / "caseload", "demo", *args)
 
 
+QUICK = ["tests/unit", "tests/stateful", "tests/docs", "-q", "-m", "not slow and not postgres"]
+"""The quick profile: the tiers that need no database server, for the edit-test loop."""
+
+
 def test(args: list[str]) -> int:
-    """Lint, format check, strict typing, then the whole test suite."""
+    """Lint, format check, strict typing, then the whole test suite (`--quick`: the fast
+    tiers only, for the edit-test loop; CI always runs everything)."""
+    quick = "--quick" in args
+    args = [arg for arg in args if arg != "--quick"]
     checks = [
         (BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py"),
         (BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py"),
@@ -59,7 +66,7 @@ def test(args: list[str]) -> int:
     for check in checks:
         if _run(*check) != 0:
             return 1
-    return _run(BIN / "python", "-m", "pytest", *args)
+    return _run(BIN / "python", "-m", "pytest", *(QUICK if quick else []), *args)
 
 
 TASKS = {"demo": demo, "test": test}

@@ -66,7 +66,8 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingReport
 from caseload.projections.runner import ProjectionSettings
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The version of the package (the one place it is written; pyproject.toml reads it)."""
 
 __all__ = [
     "AlreadyAssigned",

@@ -3,6 +3,15 @@
 Needs Hypothesis (`pip install caseload[testing]`). See docs/testing.md.
 """
 
+from caseload.domain.errors import MissingExtra
+
+try:
+    import hypothesis  # noqa: F401  (the kit is built on it)
+except ModuleNotFoundError:
+    raise MissingExtra(
+        "caseload.testing needs Hypothesis; install it with: pip install 'caseload[testing]'"
+    ) from None
+
 from caseload.testing import strategies
 from caseload.testing.commands import (
     HistoryResult,
