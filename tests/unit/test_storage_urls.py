@@ -27,7 +27,11 @@ schema_names = st.builds(
 def is_plain_identifier(name: str) -> bool:
     """Lower-case letters, digits and underscores, not starting with a digit or pg_, at most
     63 characters (PostgreSQL folds unquoted names to lower case and reserves pg_)."""
-    return re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name) is not None and not name.startswith("pg_")
+    return (
+        re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name) is not None
+        and not name.startswith("pg_")
+        and name != "information_schema"
+    )
 
 
 # ----------------------------------------------------------------- memory and SQLite
@@ -205,6 +209,26 @@ def test_schema_names_are_checked(schema: str) -> None:
     else:
         with pytest.raises(InvalidStoreURL):
             parse_store_url(url)
+
+
+@pytest.mark.parametrize(
+    "schema", ["information_schema", "pg_catalog", "pg_toast", "pg_temp_1", "pg_anything"]
+)
+def test_postgresqls_own_schemas_are_refused(schema: str) -> None:
+    """The store never creates its tables inside one of PostgreSQL's own schemas."""
+    with pytest.raises(InvalidStoreURL, match=r"PostgreSQL itself|not a plain identifier"):
+        parse_store_url(f"postgresql://user@host/db?schema={schema}")
+
+
+@pytest.mark.parametrize("raw", ["x\ny", "x\ty", "x\ry", "s1\n"])
+def test_a_raw_control_character_in_a_url_is_refused_not_dropped(raw: str) -> None:
+    """A line break or tab typed into a URL is refused: urlsplit would drop it silently
+    and open schema `xy` instead of the one written."""
+    text = raw.encode().decode("unicode_escape")
+    with pytest.raises(InvalidStoreURL, match="control characters"):
+        parse_store_url(f"postgresql://user@host/db?schema={text}")
+    with pytest.raises(InvalidStoreURL, match="control characters"):
+        parse_store_url(f"postgresql://user@host/d{text}b")
 
 
 def test_schema_with_a_trailing_newline_is_refused() -> None:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 
 from caseload.domain.errors import InvalidStoreURL, StoreUnavailable
+from caseload.domain.text import has_control_characters
 
 __all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
 
@@ -23,6 +24,10 @@ DEFAULT_STORE = "sqlite:///caseload.db"
 _SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
 
 _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
+"""A schema of the store's own: a plain lower-case identifier, never one of PostgreSQL's
+own `pg_` schemas (refused by name here, and by PostgreSQL for new ones)."""
+_RESERVED_SCHEMAS = frozenset({"information_schema"})
+"""Schemas PostgreSQL keeps for itself that the `pg_` rule does not cover."""
 
 
 @attrs.frozen
@@ -158,6 +163,13 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
         raise InvalidStoreURL("the store URL is empty; try memory://, sqlite:///caseload.db")
     if "://" not in text:
         return _sqlite(text)
+    if has_control_characters(text):
+        # urlsplit would silently drop a line break or a tab, and open another schema
+        # or database than the one written.
+        raise InvalidStoreURL(
+            "a store URL cannot contain control characters (line breaks, tabs and the like); "
+            "write special characters percent-encoded"
+        )
     try:
         parts = urlsplit(text)
     except ValueError as error:
@@ -225,8 +237,12 @@ def _postgres(url: str) -> Store:
     schema = query.get("schema", [""])[0] or None
     if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
         raise InvalidStoreURL(
-            f"schema {schema!r} is not a plain identifier (lower-case letters, digits and "
-            "underscores, not starting with a digit or pg_)"
+            "the schema is not a plain identifier: 1 to 63 lower-case letters, digits and "
+            "underscores, not starting with a digit or pg_"
+        )
+    if schema in _RESERVED_SCHEMAS:
+        raise InvalidStoreURL(
+            f"schema {schema} belongs to PostgreSQL itself; name a schema of the store's own"
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
