@@ -65,7 +65,14 @@ class Store:
             try:
                 if self.schema:
                     try:
-                        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                        # Only when missing: CREATE SCHEMA IF NOT EXISTS needs the right
+                        # to create schemas even when this one exists, which a writer
+                        # role given its own schema does not have.
+                        exists = connection.execute(
+                            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+                        ).fetchone()
+                        if exists is None:
+                            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                     except psycopg.Error as error:
                         raise StoreUnavailable(
                             f"cannot create schema {self.schema}: "
