@@ -9,12 +9,15 @@ keys cannot be joined, and those exported under the same key can.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import hmac
 import importlib
 import io
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -265,11 +268,32 @@ def _check_target(out: Path) -> None:
         )
 
 
-def _write(path: Path, content: bytes) -> None:
-    """Write a file under a temporary name, then move it into place."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
+def _write_new(directory: Path, name: str, content: bytes) -> None:
+    """Create `name` in `directory`, owner-only: never through a link, never over a file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(directory / name, flags, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+
+
+def _publish(target: Path, files: Sequence[tuple[str, bytes]]) -> None:
+    """Write every file into a private directory beside `target`, then rename it into place.
+
+    Nothing is written through a name someone else could have planted in `target` meanwhile
+    (a symlink to another file, say): the files are created in a directory only this user
+    can enter, and the rename fails rather than merge into a `target` that is no longer
+    empty. Readers see no export or a whole one.
+    """
+    target = Path(os.path.abspath(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, content in files:
+            _write_new(staging, name, content)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def export_dataset(
@@ -330,12 +354,15 @@ def export_dataset(
         else f"pyarrow {_optional('pyarrow', 'parquet', 'a Parquet export').__version__}",
     )
     manifest_bytes = (json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n").encode()
+    files.append((MANIFEST_FILE, manifest_bytes))
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name, content in files:
-            _write(target / name, content)
-        _write(target / MANIFEST_FILE, manifest_bytes)
+        _publish(target, files)
     except OSError as error:
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise ExportTargetNotEmpty(
+                f"{target} changed while the export was computed (something was put there); "
+                "nothing was written into it"
+            ) from None
         raise ConfigurationError(
             f"cannot write the export into {target}: {error.strerror or type(error).__name__}; "
             f"without {MANIFEST_FILE} the directory is not a complete export"
