@@ -6,7 +6,22 @@ from datetime import date, datetime
 
 from caseload.domain.errors import DateOutOfRange
 
-__all__ = ["check_business_date", "check_date"]
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "check_business_date", "check_date"]
+
+EARLIEST_DATE = date(1970, 1, 1)
+"""No business date of a programme, and no day a query asks about, lies before this."""
+LATEST_DATE = date(2199, 12, 31)
+"""No day a query asks about, and no policy's start, lies after this (a business date
+cannot lie after today anyway)."""
+
+
+def _within_range(day: date, what: str) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise DateOutOfRange(
+            f"{what} must lie between {EARLIEST_DATE} and {LATEST_DATE}; "
+            f"got a date in the year {day.year}"
+        )
+    return day
 
 
 def check_business_date(on: object, *, today: date) -> date:
@@ -20,14 +35,17 @@ def check_business_date(on: object, *, today: date) -> date:
             f"business date {on} is {(on - today).days} day(s) after today ({today}); "
             "facts are recorded when they have happened, never ahead"
         )
+    _within_range(on, "a business date")
     # A subclass of date (from a time-freezing library, say) is stored as a plain date.
     return date(on.year, on.month, on.day)
 
 
 def check_date(on: object, what: str) -> date:
-    """Return `on` as a plain `date` (any day, future included), or raise `DateOutOfRange`."""
+    """Return `on` as a plain `date` (future included, within `EARLIEST_DATE` to
+    `LATEST_DATE`), or raise `DateOutOfRange`."""
     if isinstance(on, datetime) or not isinstance(on, date):
         raise DateOutOfRange(
             f"{what} must be a datetime.date (a day, no time), not {type(on).__name__}"
         )
+    _within_range(on, what)
     return date(on.year, on.month, on.day)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import attrs
 
+from caseload.domain.dates import check_date
 from caseload.domain.errors import (
     DateOutOfRange,
     InvalidContact,
@@ -173,13 +174,9 @@ class SetCaseloadPolicy:
     @property
     def policy(self) -> CaseloadPolicy:
         """The policy this command sets, checked (`InvalidPolicy` naming the bad part)."""
-        if isinstance(self.effective_from, datetime) or not isinstance(self.effective_from, date):
-            raise DateOutOfRange(
-                "effective_from must be a datetime.date (a day, no time), "
-                f"not {type(self.effective_from).__name__}"
-            )
+        effective_from = check_date(self.effective_from, "effective_from")
         policy = validated_policy(
-            self.limit_per_fte, self.effective_from, self.name if self.name is not None else "?"
+            self.limit_per_fte, effective_from, self.name if self.name is not None else "?"
         )
         if self.name is None:
             policy = attrs.evolve(
