@@ -12,7 +12,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from caseload.domain.errors import CaseloadError, InvalidValue
-from caseload.domain.text import has_control_characters
+from caseload.domain.text import text_problem
 
 __all__ = ["as_id", "is_digest", "member", "optional_moment", "text"]
 
@@ -34,13 +34,11 @@ def as_id(value: object, error: type[CaseloadError], what: str) -> UUID:
 
 
 def text(value: object, what: str) -> str:
-    """A single line of text, stripped; `InvalidValue` for anything else."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"a {what} must be a non-empty string; got a {type(value).__name__}")
-    if has_control_characters(value):
-        raise InvalidValue(
-            f"a {what} cannot contain control characters (line breaks, tabs and the like)"
-        )
+    """A single line of text, stripped (see `caseload.domain.text`); `InvalidValue` else."""
+    problem = text_problem(value, what)
+    if problem is not None:
+        raise InvalidValue(problem)
+    assert isinstance(value, str)
     return value.strip()
 
 

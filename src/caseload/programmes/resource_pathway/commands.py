@@ -27,6 +27,7 @@ from caseload.domain.errors import (
     UnknownTrajectory,
 )
 from caseload.domain.inputs import as_id, member, text
+from caseload.domain.text import MAX_TEXT_LENGTH, text_problem
 from caseload.programmes.resource_pathway.domain.broker import validated_fte
 from caseload.programmes.resource_pathway.domain.programme import (
     DEFAULT_POLICY,
@@ -120,7 +121,7 @@ def _indicators(value: object) -> IndicatorSet:
     if (
         not isinstance(indicators, IndicatorSet)
         or not indicators.names
-        or not all(isinstance(n, str) and n for n in indicators.names)
+        or not all(text_problem(n, "indicator name") is None for n in indicators.names)
         or not all(
             isinstance(s, int) and not isinstance(s, bool)
             for s in (indicators.min_score, indicators.max_score)
@@ -128,8 +129,9 @@ def _indicators(value: object) -> IndicatorSet:
         or indicators.min_score > indicators.max_score
     ):
         raise InvalidValue(
-            "indicators must be an IndicatorSet with at least one name and whole-number "
-            "scores min_score ≤ max_score"
+            "indicators must be an IndicatorSet with at least one name (each one line of "
+            f"at most {MAX_TEXT_LENGTH} characters) and whole-number scores "
+            "min_score ≤ max_score"
         )
     return indicators
 
