@@ -49,7 +49,7 @@ from caseload.projections.runner import Projections, ProjectionSettings
 from caseload.projections.source import EventSource
 
 if TYPE_CHECKING:
-    from caseload.adapters.chain import Seal
+    from caseload.adapters.seals import Seal
     from caseload.audit.verify import VerifyReport
 
 __all__ = ["Caseload"]
