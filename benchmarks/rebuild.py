@@ -188,23 +188,24 @@ def staged_rebuild(app: Caseload) -> dict[str, float]:
     index, encoding states (checkpoints and writes), writing to the database; the rest is
     folding (and the loop around it). The stages are timed per batch or per state, not per
     event, so timing them costs next to nothing."""
-    from caseload.projections import runner
+    from caseload.projections import stored_state
+    from caseload.projections.time_index import TimeIndex
 
     spent = dict.fromkeys(["read and decode", "time index", "encode states", "write"], 0.0)
     projections = app.projections
     source, store = projections._source, projections._store
-    saved = (source.read, source.read_for, store.commit, runner._freeze, runner._Index.see_all)
+    saved = (source.read, source.read_for, store.commit, stored_state.freeze, TimeIndex.see_all)
     source.read = _timed(spent, "read and decode", source.read)  # type: ignore[method-assign]
     source.read_for = _timed(spent, "read and decode", source.read_for)  # type: ignore[attr-defined]
     store.commit = _timed(spent, "write", store.commit)  # type: ignore[method-assign]
-    runner._freeze = _timed(spent, "encode states", runner._freeze)
-    runner._Index.see_all = _timed(spent, "time index", runner._Index.see_all)  # type: ignore[method-assign]
+    stored_state.freeze = _timed(spent, "encode states", stored_state.freeze)
+    TimeIndex.see_all = _timed(spent, "time index", TimeIndex.see_all)  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
         projections.rebuild()
         total = time.perf_counter() - started
     finally:
-        (source.read, source.read_for, store.commit, runner._freeze, runner._Index.see_all) = saved  # type: ignore[method-assign, attr-defined]
+        (source.read, source.read_for, store.commit, stored_state.freeze, TimeIndex.see_all) = saved  # type: ignore[method-assign, attr-defined]
     spent["fold (the rest)"] = total - sum(spent.values())
     spent["total"] = total
     return spent

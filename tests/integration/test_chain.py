@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from caseload import Caseload
-from caseload.adapters.chain import GENESIS, chain_source, iter_links, iter_rows, link
+from caseload.adapters.chain import chain_source, iter_links, iter_rows
+from caseload.adapters.hashes import GENESIS, link
 from caseload.adapters.storage import parse_store_url
 from caseload.audit.verify import check_chain
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate

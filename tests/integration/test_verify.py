@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from caseload import Caseload
-from caseload.adapters.chain import GENESIS, link
+from caseload.adapters.hashes import GENESIS, link
 from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY

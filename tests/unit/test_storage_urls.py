@@ -41,7 +41,7 @@ def test_memory_url() -> None:
     """memory:// is an in-process store (eventsourcing's POPO persistence)."""
     store = parse_store_url("memory://")
     assert (store.kind, store.description) == ("memory", "memory://")
-    assert store.env == {"PERSISTENCE_MODULE": "caseload.adapters.chain:ChainedPOPOFactory"}
+    assert store.env == {"PERSISTENCE_MODULE": "caseload.adapters.recorders:ChainedPOPOFactory"}
 
 
 def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,7 +51,8 @@ def test_sqlite_relative_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert store.kind == "sqlite"
     assert store.env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
     assert (
-        store.env["APPLICATION_RECORDER_TOPIC"] == "caseload.adapters.chain:ChainedSQLiteRecorder"
+        store.env["APPLICATION_RECORDER_TOPIC"]
+        == "caseload.adapters.recorders:ChainedSQLiteRecorder"
     )
     assert store.env["SQLITE_DBNAME"] == "rel.db"
     assert store.description == "sqlite file rel.db"
@@ -122,7 +123,7 @@ def test_postgresql_url_gives_the_connection_settings() -> None:
         )
     } == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.recorders:ChainedPostgresRecorder",
         "POSTGRES_USER": "user",
         "POSTGRES_PASSWORD": "pw",
         "POSTGRES_HOST": "host",

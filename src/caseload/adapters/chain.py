@@ -1,227 +1,31 @@
-"""The tamper-evident hash chain over the event log, and seals that pin its head.
+"""Raw read access to a store's event rows, chain links and seals, for checking and sealing.
 
-Every stored event gets a link `h_i = sha256(h_(i-1) || position || stored bytes of event
-i)`, where the stored bytes are the event's aggregate id, version, topic and state, each
-length-prefixed so no two different rows hash alike. The link is written by the recorder
-**in the same transaction as the event**, while the writer holds the log's write lock
-(SQLite's single writer; PostgreSQL's EXCLUSIVE lock on the events table, which
-eventsourcing takes to keep positions in commit order). So no event can be recorded
-without its link, and links follow commit order exactly. A process that chains after
-the fact could be bypassed by a writer that stops before it runs; this cannot.
-
-A seal records the chain's head (position and hash) and the moment, in a table of seals
-that is itself chained: `s_k = sha256(s_(k-1) || k || position || head || sealed_at)`.
-The seal digest `s_k`, kept outside the database, pins the whole log up to its position:
-rewriting history and recomputing every link and seal after it changes the digest.
+`chain_source` opens it for any store: for the in-memory store it reads the chained
+recorder; for a SQLite file or a PostgreSQL schema it queries the tables over its own
+connection (read-only when asked), so verify sees rows exactly as stored, even rows
+altered by hand.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from caseload.adapters.hashes import GENESIS, id_text
+from caseload.adapters.recorders import CHAIN_TABLE, SEALS_TABLE, ChainedPOPORecorder
+from caseload.adapters.seals import Seal, as_seal, new_seal, seal_chain_break
 from caseload.adapters.storage import Store
 from caseload.domain.errors import ConfigurationError, LogAltered, StoreUnavailable
 
-__all__ = [
-    "GENESIS",
-    "ChainSource",
-    "Seal",
-    "StoredRow",
-    "chain_source",
-    "link",
-    "seal_digest",
-]
-
-GENESIS = hashlib.sha256(b"caseload event chain v1").digest()
-"""The link before the first event."""
-
-SEAL_GENESIS = hashlib.sha256(b"caseload seal chain v1").digest()
-"""The seal digest before the first seal."""
-
-CHAIN_TABLE = "caseload_chain"
-SEALS_TABLE = "caseload_seals"
-
-
-def _part(data: bytes) -> bytes:
-    return len(data).to_bytes(8, "big") + data
-
-
-def link(
-    previous: bytes, position: int, originator_id: str, version: int, topic: str, state: bytes
-) -> bytes:
-    """The chain hash of the event stored at `position`, following `previous`."""
-    return hashlib.sha256(
-        previous
-        + position.to_bytes(8, "big", signed=True)
-        + _part(originator_id.encode())
-        + version.to_bytes(8, "big", signed=True)
-        + _part(topic.encode())
-        + _part(state)
-    ).digest()
-
-
-def seal_digest(previous: bytes, number: int, position: int, head: bytes, sealed_at: str) -> bytes:
-    """The digest of seal number `number` (from 1), following the previous seal's digest."""
-    return hashlib.sha256(
-        previous
-        + number.to_bytes(8, "big")
-        + position.to_bytes(8, "big", signed=True)
-        + _part(head)
-        + _part(sealed_at.encode())
-    ).digest()
-
-
-def id_text(originator_id: UUID | str) -> str:
-    """An aggregate id as the SQLite recorder stores it (hex without dashes)."""
-    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
-
-
-def _links(
-    previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-) -> list[tuple[int, bytes]]:
-    rows = []
-    for position, stored in zip(positions, stored_events, strict=True):
-        previous = link(
-            previous,
-            position,
-            id_text(stored.originator_id),
-            stored.originator_version,
-            stored.topic,
-            stored.state,
-        )
-        rows.append((position, previous))
-    return rows
-
-
-@attrs.frozen
-class Seal:
-    """A recorded seal: the chain head at `position` when it was taken."""
-
-    number: int
-    position: int
-    head: str
-    """The chain hash at `position`, hex."""
-    sealed_at: datetime
-    digest: str
-    """The seal's own chained digest, hex: keep it outside the database."""
-
-
-# ------------------------------------------------------------------------- recorders
-
-
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
-    """eventsourcing's SQLite recorder, writing each event's chain link in its transaction."""
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
-            "(position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {SEALS_TABLE} (number INTEGER PRIMARY KEY, "
-            "position INTEGER NOT NULL, head BLOB NOT NULL, sealed_at TEXT NOT NULL, "
-            "digest BLOB NOT NULL)",
-        ]
-
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        assert positions is not None
-        # The inserts above took the write lock, so the head read here is the latest.
-        c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
-        row = c.fetchone()
-        previous = GENESIS if row is None else bytes(row[0])
-        c.executemany(
-            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", _links(previous, positions, stored_events)
-        )
-        return positions
-
-
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL recorder, writing each event's chain link in its
-    transaction, under the EXCLUSIVE lock it holds on the events table."""
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        if datastore.enable_db_functions:
-            raise ConfigurationError(
-                "the hash chain needs events inserted by statements, not database functions; "
-                "unset POSTGRES_ENABLE_DB_FUNCTIONS"
-            )
-        from psycopg.sql import SQL, Identifier
-
-        schema = Identifier(datastore.schema)
-        self._chain = SQL("{0}.{1}").format(schema, Identifier(CHAIN_TABLE))
-        self.sql_create_statements.extend(
-            [
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} "
-                    "(position bigint PRIMARY KEY, hash bytea NOT NULL)"
-                ).format(self._chain),
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0}.{1} (number bigint PRIMARY KEY, "
-                    "position bigint NOT NULL, head bytea NOT NULL, sealed_at text NOT NULL, "
-                    "digest bytea NOT NULL)"
-                ).format(schema, Identifier(SEALS_TABLE)),
-            ]
-        )
-        self._select_head = SQL("SELECT hash FROM {0} ORDER BY position DESC LIMIT 1").format(
-            self._chain
-        )
-        self._insert_links = SQL("INSERT INTO {0} (position, hash) VALUES (%s, %s)").format(
-            self._chain
-        )
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert positions is not None
-        # Still inside the inserting transaction, under the table lock.
-        curs.execute(self._select_head)
-        row = curs.fetchone()
-        previous = GENESIS if row is None else bytes(row["hash"])
-        curs.executemany(self._insert_links, _links(previous, positions, stored_events))
-        return positions
-
-
-class ChainedPOPORecorder(POPOApplicationRecorder):
-    """The in-memory recorder with a chain link per event."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[bytes] = []
-        self.seals: list[tuple[int, int, bytes, str, bytes]] = []
-
-    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        positions = super()._update_table(stored_events, **kwargs)
-        assert positions is not None
-        previous = self.links[-1] if self.links else GENESIS
-        self.links.extend(hash_ for _, hash_ in _links(previous, positions, stored_events))
-        return positions
-
-
-class ChainedPOPOFactory(POPOFactory):
-    """The in-memory store, with the chained recorder."""
-
-    def application_recorder(self) -> ChainedPOPORecorder:
-        return ChainedPOPORecorder()
-
-
-# ------------------------------------------------------------------------- reading
+__all__ = ["ChainSource", "StoredRow", "chain_source", "iter_links", "iter_rows"]
 
 
 @attrs.frozen
@@ -278,53 +82,6 @@ class ChainSource(Protocol):
         """Release connections."""
 
 
-def _new_seal(
-    seals: list[tuple[int, int, bytes, str, bytes]], position: int, head: bytes, now: datetime
-) -> tuple[int, int, bytes, str, bytes]:
-    number = seals[-1][0] + 1 if seals else 1
-    previous = seals[-1][4] if seals else SEAL_GENESIS
-    sealed_at = now.astimezone(UTC).isoformat(timespec="microseconds")
-    return (
-        number,
-        position,
-        head,
-        sealed_at,
-        seal_digest(previous, number, position, head, sealed_at),
-    )
-
-
-def well_formed_seal(seal: tuple[Any, ...]) -> bool:
-    """Whether a seal row holds the types the seal table is written with."""
-    number, position, head, sealed_at, digest = seal
-    return (
-        type(number) is int
-        and type(position) is int
-        and type(head) is bytes
-        and type(sealed_at) is str
-        and type(digest) is bytes
-    )
-
-
-def seal_chain_break(seals: Sequence[tuple[Any, ...]]) -> str | None:
-    """Where the recorded seals stop forming their chain, in words (None when they do):
-    a malformed row, a missing number, or a seal that no longer matches its digest."""
-    previous = SEAL_GENESIS
-    for number, seal in enumerate(seals, 1):
-        if not well_formed_seal(seal):
-            return "the seals table holds a malformed row: it was altered"
-        if seal[0] != number:
-            return f"seal {number} is missing: seals were deleted"
-        if seal_digest(previous, number, seal[1], seal[2], seal[3]) != seal[4]:
-            return f"seal {number} does not match its digest: it was altered"
-        previous = seal[4]
-    return None
-
-
-def as_seal(row: tuple[int, int, bytes, str, bytes]) -> Seal:
-    number, position, head, sealed_at, digest = row
-    return Seal(number, position, head.hex(), datetime.fromisoformat(sealed_at), digest.hex())
-
-
 class _MemorySource:
     def __init__(self, recorder: ChainedPOPORecorder, snapshots: Sequence[StoredEvent]) -> None:
         self._recorder = recorder
@@ -377,7 +134,7 @@ class _MemorySource:
             if seal_chain_break(self._recorder.seals) is not None:
                 raise LogAltered("cannot seal: the seals already recorded were altered")
             links = self._recorder.links
-            row = _new_seal(self._recorder.seals, len(links), links[-1] if links else GENESIS, now)
+            row = new_seal(self._recorder.seals, len(links), links[-1] if links else GENESIS, now)
             self._recorder.seals.append(row)
         return as_seal(row)
 
@@ -532,7 +289,7 @@ class _SQLSource:
                 "cannot seal: the chain's head or the seals already recorded were altered; "
                 "run `caseload verify`"
             )
-        row = _new_seal(seals, 0 if found is None else int(found[0]), bytes(head), now)
+        row = new_seal(seals, 0 if found is None else int(found[0]), bytes(head), now)
         connection.execute(self._insert_seal, row)
         return as_seal(row)
 

@@ -185,7 +185,7 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
     if scheme == "memory":
         return Store(
             kind="memory",
-            env={"PERSISTENCE_MODULE": "caseload.adapters.chain:ChainedPOPOFactory"},
+            env={"PERSISTENCE_MODULE": "caseload.adapters.recorders:ChainedPOPOFactory"},
             description="memory://",
         )
     if scheme == "sqlite":
@@ -214,7 +214,7 @@ def _sqlite(path: str) -> Store:
         kind="sqlite",
         env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": "caseload.adapters.recorders:ChainedSQLiteRecorder",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         },
@@ -253,7 +253,7 @@ def _postgres(url: str) -> Store:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.chain:ChainedPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.recorders:ChainedPostgresRecorder",
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(port),

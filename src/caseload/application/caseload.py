@@ -45,10 +45,11 @@ from caseload.programmes.resource_pathway.domain.values import (
     Role,
 )
 from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
-from caseload.projections.runner import EventSource, Projections, ProjectionSettings
+from caseload.projections.runner import Projections, ProjectionSettings
+from caseload.projections.source import EventSource
 
 if TYPE_CHECKING:
-    from caseload.adapters.chain import Seal
+    from caseload.adapters.seals import Seal
     from caseload.audit.verify import VerifyReport
 
 __all__ = ["Caseload"]

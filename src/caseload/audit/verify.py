@@ -27,18 +27,11 @@ from typing import Any
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.adapters.chain import (
-    GENESIS,
-    ChainSource,
-    StoredRow,
-    iter_links,
-    iter_rows,
-    link,
-    seal_chain_break,
-    well_formed_seal,
-)
+from caseload.adapters.chain import ChainSource, StoredRow, iter_links, iter_rows
+from caseload.adapters.hashes import GENESIS, link
 from caseload.adapters.log import EventDecoder
 from caseload.adapters.read_model_store import ProjectionStore
+from caseload.adapters.seals import seal_chain_break, well_formed_seal
 from caseload.audit.derived import INDEX, DerivedData
 from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel

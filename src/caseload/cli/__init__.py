@@ -1,5 +1,11 @@
 """The `caseload` command: run, audit and export programmes from the shell."""
 
-from caseload.cli.commands import main
+# Importing a command module registers its commands on the app, and `caseload --help` lists
+# them in the order they were registered: the programme's first, then the log's.
+from caseload.cli import programme  # noqa: F401
+
+# isort: split
+from caseload.cli import audit  # noqa: F401
+from caseload.cli.app import main
 
 __all__ = ["main"]

@@ -1,5 +1,5 @@
 """`python -m caseload.cli` runs the `caseload` command."""
 
-from caseload.cli.commands import main
+from caseload.cli import main
 
 main()

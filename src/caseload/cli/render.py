@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from caseload.adapters.chain import Seal
+from caseload.adapters.seals import Seal
 from caseload.audit.verify import VerifyReport
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.attention import AttentionReport

@@ -23,7 +23,7 @@ from caseload.adapters.read_model_store import (
 )
 from caseload.domain.errors import ReadOnlySession
 from caseload.projections.base import canonical_bytes
-from caseload.projections.runner import EventSource
+from caseload.projections.source import EventSource
 
 __all__ = ["PinnedProjectionStore", "PinnedSource"]
 

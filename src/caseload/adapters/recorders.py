@@ -1,0 +1,152 @@
+"""The chained recorders: each event's hash-chain link is written in the event's own transaction.
+
+The link (see `caseload.adapters.hashes`) is written by the recorder **in the same
+transaction as the event**, while the writer holds the log's write lock (SQLite's single
+writer; PostgreSQL's EXCLUSIVE lock on the events table, which eventsourcing takes to keep
+positions in commit order). So no event can be recorded without its link, and links follow
+commit order exactly. A process that chains after the fact could be bypassed by a writer
+that stops before it runs; this cannot. Store settings name these classes by topic
+(`caseload.adapters.storage`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from caseload.adapters.hashes import GENESIS, id_text, link
+from caseload.domain.errors import ConfigurationError
+
+__all__ = [
+    "CHAIN_TABLE",
+    "SEALS_TABLE",
+    "ChainedPOPOFactory",
+    "ChainedPOPORecorder",
+    "ChainedPostgresRecorder",
+    "ChainedSQLiteRecorder",
+]
+
+CHAIN_TABLE = "caseload_chain"
+SEALS_TABLE = "caseload_seals"
+
+
+def _links(
+    previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+) -> list[tuple[int, bytes]]:
+    """The (position, link) rows of events just stored at `positions`, after `previous`."""
+    rows = []
+    for position, stored in zip(positions, stored_events, strict=True):
+        previous = link(
+            previous,
+            position,
+            id_text(stored.originator_id),
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+        )
+        rows.append((position, previous))
+    return rows
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, writing each event's chain link in its transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
+            "(position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {SEALS_TABLE} (number INTEGER PRIMARY KEY, "
+            "position INTEGER NOT NULL, head BLOB NOT NULL, sealed_at TEXT NOT NULL, "
+            "digest BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        # The inserts above took the write lock, so the head read here is the latest.
+        c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        previous = GENESIS if row is None else bytes(row[0])
+        c.executemany(
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", _links(previous, positions, stored_events)
+        )
+        return positions
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL recorder, writing each event's chain link in its
+    transaction, under the EXCLUSIVE lock it holds on the events table."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            raise ConfigurationError(
+                "the hash chain needs events inserted by statements, not database functions; "
+                "unset POSTGRES_ENABLE_DB_FUNCTIONS"
+            )
+        from psycopg.sql import SQL, Identifier
+
+        schema = Identifier(datastore.schema)
+        self._chain = SQL("{0}.{1}").format(schema, Identifier(CHAIN_TABLE))
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} "
+                    "(position bigint PRIMARY KEY, hash bytea NOT NULL)"
+                ).format(self._chain),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0}.{1} (number bigint PRIMARY KEY, "
+                    "position bigint NOT NULL, head bytea NOT NULL, sealed_at text NOT NULL, "
+                    "digest bytea NOT NULL)"
+                ).format(schema, Identifier(SEALS_TABLE)),
+            ]
+        )
+        self._select_head = SQL("SELECT hash FROM {0} ORDER BY position DESC LIMIT 1").format(
+            self._chain
+        )
+        self._insert_links = SQL("INSERT INTO {0} (position, hash) VALUES (%s, %s)").format(
+            self._chain
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert positions is not None
+        # Still inside the inserting transaction, under the table lock.
+        curs.execute(self._select_head)
+        row = curs.fetchone()
+        previous = GENESIS if row is None else bytes(row["hash"])
+        curs.executemany(self._insert_links, _links(previous, positions, stored_events))
+        return positions
+
+
+class ChainedPOPORecorder(POPOApplicationRecorder):
+    """The in-memory recorder with a chain link per event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[bytes] = []
+        self.seals: list[tuple[int, int, bytes, str, bytes]] = []
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        positions = super()._update_table(stored_events, **kwargs)
+        assert positions is not None
+        previous = self.links[-1] if self.links else GENESIS
+        self.links.extend(hash_ for _, hash_ in _links(previous, positions, stored_events))
+        return positions
+
+
+class ChainedPOPOFactory(POPOFactory):
+    """The in-memory store, with the chained recorder."""
+
+    def application_recorder(self) -> ChainedPOPORecorder:
+        return ChainedPOPORecorder()

@@ -1,0 +1,213 @@
+"""The commands that look after a store's log and hand it over: rebuild, export, verify, seal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from caseload.application.caseload import Caseload
+from caseload.cli.app import (
+    cli,
+    emit_json,
+    err,
+    interrupted,
+    json_option,
+    open_existing,
+    out,
+    parse_moment,
+    store_option,
+    user_errors,
+)
+from caseload.cli.render import (
+    print_rebuild,
+    print_seal,
+    print_verify,
+    rebuild_json,
+    say,
+    seal_json,
+    verify_json,
+)
+from caseload.domain.errors import InvalidValue
+from caseload.export import FORMATS, MANIFEST_FILE, export_dataset, export_key
+from caseload.projections.runner import Progress as RebuildProgress
+
+__all__ = ["FAILED_CHECK", "export_command", "rebuild", "seal_command", "verify"]
+
+FAILED_CHECK = 1
+"""The exit code of `verify` when a check fails."""
+
+
+@cli.command()
+def rebuild(store: str = store_option(), as_json: bool = json_option()) -> None:
+    """Rebuild every read model from the start of the log.
+
+    Resumable: after Ctrl-C or a kill, run the same command again and it goes on from the
+    last batch it wrote. Readers stay correct meanwhile.
+    """
+    with user_errors():
+        try:
+            with open_existing(store) as app:
+                with Progress(
+                    TextColumn("rebuilding"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("events"),
+                    TextColumn("{task.fields[rate]:>10,.0f} events/s"),
+                    TimeRemainingColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                ) as bar:
+                    task = bar.add_task("rebuild", total=None, rate=0.0)
+
+                    def report(step: RebuildProgress) -> None:
+                        bar.update(task, completed=step.done, total=step.total, rate=step.rate)
+
+                    result = app.projections.rebuild(progress=report)
+                description = app.store
+        except KeyboardInterrupt:
+            raise interrupted(
+                "rebuild interrupted; run the same `caseload rebuild` command again to "
+                "resume from where it stopped"
+            ) from None
+    if as_json:
+        emit_json(rebuild_json(result))
+    else:
+        print_rebuild(out, result, description)
+
+
+@cli.command("export")
+def export_command(
+    store: str = store_option(),
+    out_dir: str = typer.Option(
+        ..., "--out", help="A new or empty directory to write the dataset into."
+    ),
+    file_format: str = typer.Option(
+        "csv",
+        "--format",
+        help=f"{' or '.join(FORMATS)} (parquet needs pyarrow, the 'parquet' extra).",
+    ),
+    as_known_at: str | None = typer.Option(
+        None,
+        "--as-known-at",
+        help="Export the log as recorded by this moment (ISO 8601 with a timezone, or Z).",
+    ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        envvar="CASELOAD_EXPORT_KEY",
+        show_envvar=True,
+        show_default=False,
+        help="Key (at least 16 bytes) that re-keys every id for this export; exports under "
+        "the same key can be joined, under different keys they cannot. Prefer the "
+        "environment variable: a command line is visible to other users.",
+    ),
+    as_json: bool = json_option(),
+) -> None:
+    """Export the pseudonymised dataset for evaluators: one file per table, a data
+    dictionary and a manifest with row counts and sha256 of every file.
+
+    The same log and options always give byte-identical files. No CPR number, stored
+    pseudonym, stored id or broker name is exported.
+    """
+    with user_errors():
+        known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
+        if file_format not in FORMATS:
+            raise InvalidValue(f"--format must be one of {', '.join(FORMATS)}")
+        raw_key = export_key(key)
+        try:
+            with Caseload.open_readonly(store, as_known_at=known) as app:
+                manifest = export_dataset(
+                    app,
+                    Path(out_dir),
+                    key=raw_key,
+                    format="parquet" if file_format == "parquet" else "csv",
+                    as_known_at=known,
+                )
+        except KeyboardInterrupt:
+            raise interrupted(
+                f"export interrupted; {out_dir} has no {MANIFEST_FILE}, so it is not a "
+                "complete export: remove it and run the command again"
+            ) from None
+    if as_json:
+        emit_json({"out": str(out_dir), **manifest.as_dict()})
+        return
+    for table in manifest.tables:
+        say(out, f"{table.file:<28} {table.rows:>9,} rows")
+    known_text = "" if manifest.as_known_at is None else f" as known at {manifest.as_known_at}"
+    say(
+        out,
+        f"Exported the log up to position {manifest.log_position}{known_text} "
+        f"(business dates up to {manifest.reference_date or 'none'}) into {out_dir}; "
+        f"{MANIFEST_FILE} lists the sha256 of every file",
+    )
+
+
+@cli.command()
+def verify(
+    store: str = store_option(),
+    seal: str | None = typer.Option(
+        None,
+        "--seal",
+        help="A seal digest kept outside the database (from `caseload seal`): it must be "
+        "one of the store's seals and still match the log.",
+    ),
+    as_json: bool = json_option(),
+) -> None:
+    """Prove the log unaltered, no rule ever broken, and every read model true.
+
+    Replays the whole history up to the end of the log when it starts (writers may go on):
+    (1) the hash chain and every seal, (2) every rule on every date, (3) every stored read
+    model, checkpoint and index row against a fresh fold, and every aggregate snapshot
+    against a replay. Prints each check with ✓ or ✗ and, for a failure, its
+    first offending event (position, aggregate, type; never personal data). Exit 0 when
+    every check passes, 1 when one fails, 2 on a usage error. Writes nothing.
+    """
+    with user_errors(), Caseload.open_readonly(store) as app:
+        description = app.store
+        with Progress(
+            TextColumn("verifying"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = app.verify(expect_seal=seal, progress=advance)
+    if as_json:
+        emit_json(verify_json(report, description))
+    else:
+        print_verify(out, report, description)
+    if not report.ok:
+        raise typer.Exit(FAILED_CHECK)
+
+
+@cli.command("seal")
+def seal_command(store: str = store_option(), as_json: bool = json_option()) -> None:
+    """Seal the log: record the hash chain's head, its position and the time.
+
+    The seal is itself chained. Keep the printed digest outside the database (a ticket, a
+    letter, a second system): `caseload verify --seal DIGEST` then detects even a rewrite of
+    the whole chain.
+    """
+    with user_errors(), open_existing(store) as app:
+        sealed = app.seal()
+        description = app.store
+    if as_json:
+        emit_json(seal_json(sealed, description))
+    else:
+        print_seal(out, sealed, description)

@@ -1,0 +1,220 @@
+"""The programme's commands: `demo` and `simulate` write a programme, `status` shows it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from caseload.application.caseload import Caseload
+from caseload.cli.app import (
+    KEY_VARIABLE,
+    cli,
+    emit_json,
+    err,
+    interrupted,
+    json_option,
+    open_existing,
+    out,
+    parse_day,
+    parse_moment,
+    store_option,
+    user_errors,
+)
+from caseload.cli.render import (
+    StatusData,
+    caseload_table,
+    coverage_table,
+    print_status,
+    say,
+    status_json,
+)
+from caseload.domain.errors import ConfigurationError, MissingPseudonymKey
+from caseload.programmes.resource_pathway.simulation import (
+    SimulationConfig,
+    SimulationReport,
+    simulate,
+)
+
+__all__ = ["demo", "simulate_command", "status"]
+
+
+def _run_simulation(
+    app: Caseload, config: SimulationConfig, *, transient: bool
+) -> SimulationReport:
+    """Simulate into `app` with a progress bar (weeks) on stderr.
+
+    The bar starts with the first week done, so a configuration the simulation refuses
+    leaves nothing on stderr but the error.
+    """
+    bar = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("weeks"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    )
+    task = bar.add_task("simulate", total=None)
+
+    def advance(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return simulate(app, config, progress=advance)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+
+
+def _print_refused(report: SimulationReport) -> None:
+    for message in report.refused:
+        say(out, f"Refused by the caseload rule: {message}")
+
+
+def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
+    out.print(caseload_table(app.caseload(as_true_on=report.end), f"Caseload on {report.end}"))
+    coverage = app.role_coverage()
+    out.print(coverage_table(coverage))
+    say(
+        out,
+        f"Active cases: {coverage.active_cases}; all four roles covered: "
+        f"{coverage.share_all_four:.0%}; all four by the assigned broker alone: "
+        f"{coverage.share_all_four_by_assigned_broker:.0%}",
+    )
+    _print_refused(report)
+    say(out, f"{app.head()} events from {report.commands} commands in {store}")
+
+
+@cli.command()
+def demo(
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="Store URL or SQLite file for the demo (default: a new file in a temp dir).",
+    ),
+    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
+    brokers: int = typer.Option(3, "--brokers", min=1, help="Number of brokers."),
+    citizens: int = typer.Option(70, "--citizens", min=0, help="Number of citizens."),
+    months: int = typer.Option(6, "--months", min=1, help="Months to simulate."),
+) -> None:
+    """Simulate a small programme and print its caseload and four-role coverage."""
+    with user_errors():
+        if store is None:
+            store = str(Path(tempfile.mkdtemp(prefix="caseload-demo-")) / "demo.db")
+        key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or secrets.token_hex(32)
+        with Caseload(store, pseudonym_key=key) as app:
+            if app.head():
+                raise ConfigurationError(
+                    f"{app.store} already holds {app.head()} events; "
+                    "the demo needs an empty store (--store)"
+                )
+            config = SimulationConfig(brokers=brokers, citizens=citizens, months=months, seed=seed)
+            report = _run_simulation(app, config, transient=True)
+            _print_demo(app, report, app.store)
+
+
+@cli.command("simulate")
+def simulate_command(
+    store: str = store_option(),
+    citizens: int = typer.Option(70, "--citizens", min=0, help="Number of citizens."),
+    brokers: int = typer.Option(3, "--brokers", min=1, help="Number of brokers."),
+    months: int = typer.Option(6, "--months", min=1, help="Months to simulate."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
+    start: str = typer.Option(
+        SimulationConfig().start.isoformat(), "--start", help="First day (YYYY-MM-DD)."
+    ),
+    as_json: bool = json_option(),
+) -> None:
+    """Write a simulated programme into an empty store.
+
+    Citizens are pseudonymised with the key in CASELOAD_PSEUDONYM_KEY (at least 16 bytes),
+    which must stay the same for the store: every later command that takes a CPR number
+    needs the same key. The simulation must end by today.
+    """
+    with user_errors():
+        first = parse_day(start, "--start")
+        key = os.environ.get(KEY_VARIABLE)
+        if not key:
+            raise MissingPseudonymKey(
+                f"set {KEY_VARIABLE} to the store's pseudonym key (at least 16 bytes, kept "
+                "secret and the same for every command on this store) before simulating"
+            )
+        config = SimulationConfig(
+            brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
+        )
+        config.check_ends_by(date.today())  # before the store is created
+        with Caseload(store, pseudonym_key=key) as app:
+            if app.head():
+                raise ConfigurationError(
+                    f"{app.store} already holds {app.head()} events; simulate needs an empty store"
+                )
+            try:
+                report = _run_simulation(app, config, transient=False)
+            except KeyboardInterrupt:
+                raise interrupted(
+                    f"simulation interrupted; {app.store} holds a partial programme "
+                    f"of {app.head()} events"
+                ) from None
+            counts = {
+                "events": app.head(),
+                "commands": report.commands,
+                "refused": len(report.refused),
+                "brokers": len(report.brokers),
+                "trajectories": len(report.trajectories),
+            }
+            if as_json:
+                emit_json(counts)
+                return
+            _print_refused(report)
+            say(
+                out,
+                f"Simulated {config.start} to {report.end} into {app.store}: "
+                f"{counts['events']} events from {counts['commands']} commands, "
+                f"{counts['brokers']} brokers, {counts['trajectories']} trajectories, "
+                f"{counts['refused']} refused",
+            )
+
+
+@cli.command()
+def status(
+    store: str = store_option(),
+    as_known_at: str | None = typer.Option(
+        None,
+        "--as-known-at",
+        help="Show what the log knew at this moment (ISO 8601 with a timezone, or Z).",
+    ),
+    as_true_on: str | None = typer.Option(
+        None,
+        "--as-true-on",
+        help="Show things as they stood on this day (YYYY-MM-DD; default today), "
+        "late registrations included.",
+    ),
+    as_json: bool = json_option(),
+) -> None:
+    """Show caseload per broker against the limit, role coverage, outcomes and attention."""
+    with user_errors():
+        known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
+        day = None if as_true_on is None else parse_day(as_true_on, "--as-true-on")
+        with open_existing(store) as app:
+            data = StatusData(
+                store=app.store,
+                as_true_on=app.today() if day is None else day,
+                as_known_at=known,
+                caseload=app.caseload(as_known_at=known, as_true_on=day),
+                coverage=app.role_coverage(as_known_at=known, as_true_on=day),
+                outcomes=app.outcomes(as_known_at=known, as_true_on=day),
+                attention=app.attention_list(as_known_at=known, as_true_on=day),
+            )
+        if as_json:
+            emit_json(status_json(data))
+        else:
+            print_status(out, data)
