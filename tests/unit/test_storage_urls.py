@@ -123,7 +123,7 @@ def test_postgresql_url_gives_the_connection_settings() -> None:
         )
     } == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.recorders:ChainedPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.postgres:ChainedPostgresRecorder",
         "POSTGRES_USER": "user",
         "POSTGRES_PASSWORD": "pw",
         "POSTGRES_HOST": "host",

@@ -6,7 +6,8 @@ writer; PostgreSQL's EXCLUSIVE lock on the events table, which eventsourcing tak
 positions in commit order). So no event can be recorded without its link, and links follow
 commit order exactly. A process that chains after the fact could be bypassed by a writer
 that stops before it runs; this cannot. Store settings name these classes by topic
-(`caseload.adapters.storage`).
+(`caseload.adapters.storage`); the PostgreSQL one lives in `caseload.adapters.postgres`,
+so that a store on SQLite never imports the PostgreSQL driver.
 """
 
 from __future__ import annotations
@@ -16,26 +17,24 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from caseload.adapters.hashes import GENESIS, id_text, link
-from caseload.domain.errors import ConfigurationError
 
 __all__ = [
     "CHAIN_TABLE",
     "SEALS_TABLE",
     "ChainedPOPOFactory",
     "ChainedPOPORecorder",
-    "ChainedPostgresRecorder",
     "ChainedSQLiteRecorder",
+    "chain_links",
 ]
 
 CHAIN_TABLE = "caseload_chain"
 SEALS_TABLE = "caseload_seals"
 
 
-def _links(
+def chain_links(
     previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
 ) -> list[tuple[int, bytes]]:
     """The (position, link) rows of events just stored at `positions`, after `previous`."""
@@ -76,56 +75,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         row = c.fetchone()
         previous = GENESIS if row is None else bytes(row[0])
         c.executemany(
-            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", _links(previous, positions, stored_events)
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)",
+            chain_links(previous, positions, stored_events),
         )
-        return positions
-
-
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL recorder, writing each event's chain link in its
-    transaction, under the EXCLUSIVE lock it holds on the events table."""
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        if datastore.enable_db_functions:
-            raise ConfigurationError(
-                "the hash chain needs events inserted by statements, not database functions; "
-                "unset POSTGRES_ENABLE_DB_FUNCTIONS"
-            )
-        from psycopg.sql import SQL, Identifier
-
-        schema = Identifier(datastore.schema)
-        self._chain = SQL("{0}.{1}").format(schema, Identifier(CHAIN_TABLE))
-        self.sql_create_statements.extend(
-            [
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} "
-                    "(position bigint PRIMARY KEY, hash bytea NOT NULL)"
-                ).format(self._chain),
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0}.{1} (number bigint PRIMARY KEY, "
-                    "position bigint NOT NULL, head bytea NOT NULL, sealed_at text NOT NULL, "
-                    "digest bytea NOT NULL)"
-                ).format(schema, Identifier(SEALS_TABLE)),
-            ]
-        )
-        self._select_head = SQL("SELECT hash FROM {0} ORDER BY position DESC LIMIT 1").format(
-            self._chain
-        )
-        self._insert_links = SQL("INSERT INTO {0} (position, hash) VALUES (%s, %s)").format(
-            self._chain
-        )
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert positions is not None
-        # Still inside the inserting transaction, under the table lock.
-        curs.execute(self._select_head)
-        row = curs.fetchone()
-        previous = GENESIS if row is None else bytes(row["hash"])
-        curs.executemany(self._insert_links, _links(previous, positions, stored_events))
         return positions
 
 
@@ -141,7 +93,7 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         positions = super()._update_table(stored_events, **kwargs)
         assert positions is not None
         previous = self.links[-1] if self.links else GENESIS
-        self.links.extend(hash_ for _, hash_ in _links(previous, positions, stored_events))
+        self.links.extend(hash_ for _, hash_ in chain_links(previous, positions, stored_events))
         return positions
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sqlite3
@@ -13,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
-from caseload.domain.errors import InvalidStoreURL, StoreUnavailable
+from caseload.domain.errors import InvalidStoreURL, MissingExtra, StoreUnavailable
 from caseload.domain.text import has_control_characters
 
 __all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
@@ -223,6 +224,11 @@ def _sqlite(path: str) -> Store:
 
 
 def _postgres(url: str) -> Store:
+    if importlib.util.find_spec("psycopg") is None:
+        raise MissingExtra(
+            "a PostgreSQL store needs the psycopg driver; install it with: "
+            "pip install 'caseload[postgres]'"
+        )
     parts = urlsplit(url)
     database = unquote(parts.path.lstrip("/"))
     if not database:
@@ -253,7 +259,7 @@ def _postgres(url: str) -> Store:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.recorders:ChainedPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "caseload.adapters.postgres:ChainedPostgresRecorder",
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(port),
