@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -128,6 +129,7 @@ class Caseload(Queries):
         self._random = random.Random()
         self._projection_settings = projection_settings or ProjectionSettings()
         self._pin: int | None = None
+        self._lock = threading.RLock()
         self._projections: Projections | None = None
         self._wiring = self._open(store)
 
@@ -198,6 +200,10 @@ class Caseload(Queries):
     @property
     def projections(self) -> Projections:
         """The store's read models: `catch_up()`, `rebuild()`, `position()`, `digests()`."""
+        with self._lock:
+            return self._open_projections()
+
+    def _open_projections(self) -> Projections:
         if self._projections is None:
             source: EventSource = self._wiring.log_reader()
             store = self._wiring.read_models()

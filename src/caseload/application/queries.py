@@ -7,7 +7,8 @@ Every report can be asked as things stand today, as true on a past business date
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = ["Queries"]
 
 S = TypeVar("S")
+R = TypeVar("R")
 _BATCH = 1000
 
 
@@ -75,6 +77,7 @@ class Queries:
 
     _wiring: Wiring
     _pin: int | None
+    _lock: threading.RLock
 
     @property
     def projections(self) -> Projections:  # pragma: no cover  (defined by Caseload)
@@ -140,6 +143,18 @@ class Queries:
             state = self.projections.state_as_of(name, as_known_at=moment, as_true_on=day)
         return state
 
+    def _report(
+        self,
+        model: type[ReadModel[S]],
+        build: Callable[[S], R],
+        as_known_at: datetime | None,
+        as_true_on: date | None,
+    ) -> R:
+        # The states in memory are shared and a catch-up changes them in place: a report
+        # is built from a state while no other thread of this application folds into it.
+        with self._lock:
+            return build(self.read_model(model, as_known_at=as_known_at, as_true_on=as_true_on))
+
     def _on(self, as_true_on: date | None) -> date:
         return self.today() if as_true_on is None else check_date(as_true_on, "as_true_on")
 
@@ -152,37 +167,52 @@ class Queries:
         business date D (late registrations recorded since included); `as_known_at=T` (a
         timezone-aware moment) gives it as the log knew it at T. They combine.
         """
-        state = self.read_model(CaseloadCounts, as_known_at=as_known_at, as_true_on=as_true_on)
-        return caseload_rows(state, self._on(as_true_on))
+        return self._report(
+            CaseloadCounts,
+            lambda state: caseload_rows(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
 
     def caseload_report(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> CaseloadReport:
         """Caseload per broker and team, daily series, peaks and every breach of the limit."""
-        state = self.read_model(CaseloadCounts, as_known_at=as_known_at, as_true_on=as_true_on)
-        return caseload_report(state, self._on(as_true_on))
+        return self._report(
+            CaseloadCounts,
+            lambda state: caseload_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
 
     def role_coverage(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> RoleCoverage:
         """Four-role coverage per trajectory, per broker, and as programme shares."""
-        state = self.read_model(RoleCoverageModel, as_known_at=as_known_at, as_true_on=as_true_on)
-        return role_coverage(state)
+        return self._report(RoleCoverageModel, role_coverage, as_known_at, as_true_on)
 
     def outcomes(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> OutcomesReport:
         """Placements and closures by month and kind, the monthly share with paid hours or
         education, and each closed trajectory's status 1, 3, 6 and 12 months after exit."""
-        state = self.read_model(OutcomesModel, as_known_at=as_known_at, as_true_on=as_true_on)
-        return outcomes_report(state, self._on(as_true_on))
+        return self._report(
+            OutcomesModel,
+            lambda state: outcomes_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
 
     def progression(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> ProgressionReport:
         """First and latest score and change per indicator and trajectory; shares improving."""
-        state = self.read_model(ProgressionModel, as_known_at=as_known_at, as_true_on=as_true_on)
-        return progression_report(state, self._on(as_true_on))
+        return self._report(
+            ProgressionModel,
+            lambda state: progression_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
 
     def attention_list(
         self,
@@ -196,15 +226,23 @@ class Queries:
             raise InvalidValue(
                 f"thresholds must be AttentionThresholds, not {type(thresholds).__name__}"
             )
-        state = self.read_model(AttentionModel, as_known_at=as_known_at, as_true_on=as_true_on)
-        return attention_report(state, self._on(as_true_on), thresholds)
+        return self._report(
+            AttentionModel,
+            lambda state: attention_report(state, self._on(as_true_on), thresholds),
+            as_known_at,
+            as_true_on,
+        )
 
     def staffing(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> StaffingReport:
         """Per team and month: brokers needed at the limit against the FTE available."""
-        state = self.read_model(StaffingModel, as_known_at=as_known_at, as_true_on=as_true_on)
-        return staffing_report(state, self._on(as_true_on))
+        return self._report(
+            StaffingModel,
+            lambda state: staffing_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
 
     # ----------------------------------------------------------------- aggregates
 

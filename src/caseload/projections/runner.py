@@ -11,10 +11,12 @@ replay.
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 from eventsourcing.domain import DomainEvent
@@ -82,6 +84,24 @@ class RebuildResult:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _serialised(
+    method: Callable[Concatenate[Projections, P], T],
+) -> Callable[Concatenate[Projections, P], T]:
+    """One thread at a time folds, persists or reads the models' states: the states in
+    memory are shared, and a catch-up changes them in place."""
+
+    @functools.wraps(method)
+    def locked(self: Projections, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Projections:
     """The read models of one store, kept beside its events."""
 
@@ -109,6 +129,7 @@ class Projections:
         self._as_of = AsOf(
             source, store, batch_size=chosen.batch_size, index_every=chosen.index_every
         )
+        self._lock = threading.RLock()
         self._handled: Callable[[type[Any]], bool] | None = None
         if all(type(model).apply is ReadModel.apply for model in models):
             tables = list(self._models.values())
@@ -180,6 +201,7 @@ class Projections:
             self._pending_checkpoints = []
         return committed
 
+    @_serialised
     def catch_up(self, *, persist: bool | None = None) -> int:
         """Fold every event recorded since the read models' positions; return how many.
 
@@ -235,12 +257,14 @@ class Projections:
             self.catch_up(persist=False)
             index = self._index
 
+    @_serialised
     def state(self, name: str) -> Any:
         """The current state of a read model (caught up with the log first)."""
         self.catch_up()
         assert self._live is not None
         return self._live[name].state
 
+    @_serialised
     def position(self, name: str | None = None) -> int:
         """The stored log position of a read model (the lowest of all without a name)."""
         stored = self._store.load([name] if name else list(self._models))
@@ -248,6 +272,7 @@ class Projections:
             return stored[name].position if name in stored else 0
         return min((stored[n].position if n in stored else 0) for n in self._models)
 
+    @_serialised
     def digests(self) -> dict[str, str]:
         """The digest of every read model's current state."""
         self.catch_up()
@@ -261,6 +286,7 @@ class Projections:
 
     # --------------------------------------------------------------- rebuild
 
+    @_serialised
     def rebuild(
         self,
         name: str | None = None,
@@ -337,6 +363,7 @@ class Projections:
 
     # --------------------------------------------------------------- as of
 
+    @_serialised
     def known_position(self, as_known_at: datetime) -> int:
         """The last log position known at a moment: the longest prefix of the log whose
         running maximum recorded moment is at most `as_known_at`."""
@@ -349,6 +376,7 @@ class Projections:
         """The events at positions 1 to `last`, with their positions, read in batches."""
         return read_range(self._source, 1, last, self._batch_size)
 
+    @_serialised
     def state_as_of(
         self, name: str, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> Any:
