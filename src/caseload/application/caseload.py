@@ -49,6 +49,7 @@ from caseload.domain.errors import (
     UnknownTrajectory,
 )
 from caseload.domain.identity import birth_date, key_bytes, normalise_cpr, pseudonymise
+from caseload.domain.keys import pseudonym_key_check
 from caseload.programmes import default_read_models
 from caseload.programmes.resource_pathway.domain.broker import Broker, validated_fte
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
@@ -234,7 +235,7 @@ def _is_digest(value: object) -> bool:
 
 def _key_check(key: bytes) -> str:
     """A value that identifies the pseudonym key without revealing it."""
-    return hmac.new(key, b"caseload pseudonym key check", "sha256").hexdigest()
+    return pseudonym_key_check(key)
 
 
 class Caseload:
