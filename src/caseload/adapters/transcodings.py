@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import (
-    CaseloadPolicy,
     Channel,
     ClosureReason,
     IndicatorSet,

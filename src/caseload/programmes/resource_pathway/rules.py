@@ -18,7 +18,7 @@ import heapq
 import itertools
 import types
 from array import array
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -29,10 +29,11 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
+from caseload.domain.policy import DEFAULT_HISTORY, PolicyHistory
 from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.programme import DEFAULT_POLICY, Programme
+from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
-from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, PathwayKind
+from caseload.programmes.resource_pathway.domain.values import PathwayKind
 
 __all__ = ["RULES", "RulesReport", "Violation", "check_rules"]
 
@@ -205,8 +206,7 @@ class _Checker:
         self.trajectories: dict[UUID, _TrajectoryState] = {}
         self.citizens: dict[str, _CitizenState] = {}
         self.pending: dict[UUID, tuple[list[tuple[_Fact, _Cause]], ...]] = {}
-        self.policy_days: list[int] = [DEFAULT_POLICY.effective_from.toordinal()]
-        self.policies: list[CaseloadPolicy] = [DEFAULT_POLICY]
+        self.policies = DEFAULT_HISTORY
         self.kept: list[tuple[int, int, Violation]] = []
         self.serial = itertools.count()
         self.total = 0
@@ -279,13 +279,13 @@ class _Checker:
     # ------------------------------------------------------------- the caseload limit
 
     def limit_at(self, broker: _BrokerState, day: int) -> int:
-        policy = self.policies[bisect_right(self.policy_days, day) - 1]
+        policy = self.policies.in_force_on_ordinal(day)
         return policy.limit_per_fte * broker.fte_at(day) // 100
 
     def recheck(self, broker: _BrokerState, first: int, end: int, cause: _Cause) -> None:
         """Recompute which days in [first, end) are over the limit, after `cause`."""
         points = {first}
-        for days in (broker.days, broker.fte_days, self.policy_days):
+        for days in (broker.days, broker.fte_days, self.policies.starts):
             points.update(days[bisect_right(days, first) : bisect_left(days, end)])
         starts = sorted(points)
         over: list[tuple[int, int]] = []
@@ -732,21 +732,16 @@ class _Checker:
     # ------------------------------------------------------------- programme events
 
     def configured(self, cause: _Cause, event: Programme.Configured, day: int) -> None:
-        self.policy_days = [event.policy.effective_from.toordinal()]
-        self.policies = [event.policy]
+        self.policies = PolicyHistory.starting_with(event.policy)
         for broker in self.brokers.values():
             self.recheck(broker, 1, _END, cause)
 
     def policy_changed(self, cause: _Cause, event: Programme.PolicyChanged, day: int) -> None:
-        policy = event.policy
-        effective = policy.effective_from.toordinal()
-        index = bisect_left(self.policy_days, effective)
-        if index < len(self.policy_days) and self.policy_days[index] == effective:
-            self.policies[index] = policy
-        else:
-            insort(self.policy_days, effective)
-            self.policies.insert(index, policy)
-        end = self.policy_days[index + 1] if index + 1 < len(self.policy_days) else _END
+        self.policies = self.policies.including(event.policy)
+        starts = self.policies.starts
+        effective = event.policy.effective_from.toordinal()
+        index = bisect_left(starts, effective)
+        end = starts[index + 1] if index + 1 < len(starts) else _END
         for broker in self.brokers.values():
             self.recheck(broker, effective, end, cause)
 
@@ -773,7 +768,7 @@ class _Checker:
         cause: _Cause,
         last_day: int,
     ) -> None:
-        policy = self.policies[bisect_right(self.policy_days, first) - 1]
+        policy = self.policies.in_force_on_ordinal(first)
         fte = Decimal(broker.fte_at(first)) / 100
         lasted = f"through {_d(end - 1)}" if end - 1 < last_day else f"still on {_d(last_day)}"
         self.report(
