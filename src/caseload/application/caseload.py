@@ -633,7 +633,7 @@ class Caseload:
         def command() -> None:
             programme = self._programme()
             aggregate = self._broker(broker)
-            aggregate.change_fte(fte_value, day, programme.strictest_between(day, self._today()))
+            aggregate.change_fte(fte_value, day, programme.strictest_from(day, fte_value))
             self._save(programme, aggregate)
 
         self._run(command)
@@ -725,7 +725,7 @@ class Caseload:
             case = self._trajectory(trajectory)
             holder = self._broker(broker)
             case.assign(holder.id, day)
-            strictest = programme.strictest_between(day, self._today())
+            strictest = programme.strictest_from(day, holder.fte)
             holder.assign(case.id, case.pathway, day, strictest)
             self._save(programme, case, holder)
 
@@ -742,7 +742,7 @@ class Caseload:
             receiver = self._broker(to_broker)
             giver = self._broker(case.transfer(receiver.id, day))
             giver.release(case.id, day)
-            strictest = programme.strictest_between(day, self._today())
+            strictest = programme.strictest_from(day, receiver.fte)
             receiver.assign(case.id, case.pathway, day, strictest)
             self._save(programme, case, giver, receiver)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -89,13 +90,15 @@ class Programme(ImmutableMembers, Aggregate):
         """The caseload policy in force on business date `on`."""
         return self.policies.in_force(on)
 
-    def strictest_between(self, first: date, last: date) -> CaseloadPolicy:
-        """The policy with the lowest limit in force on any day from `first` to `last`.
+    def strictest_from(self, first: date, fte: Decimal | None = None) -> CaseloadPolicy:
+        """The policy with the lowest limit (for a broker of `fte`, if given) in force on any
+        day from `first` on, policies decided for days still to come included.
 
         A case assigned on `first` is held on every day after it, so an assignment (even a
-        late-registered one) must fit every limit in force from then until today.
+        late-registered one) must fit every limit decided for any of those days, and a
+        limit decided today for next month binds today.
         """
-        return self.policies.strictest_between(first, last)
+        return self.policies.strictest_from(first, fte)
 
     def change_policy(self, policy: CaseloadPolicy, on: date, today: date) -> None:
         """Record a new dated policy, decided on `on`.
