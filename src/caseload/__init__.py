@@ -31,6 +31,7 @@ from caseload.domain.errors import (
     StoreUnavailable,
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
+    UncheckedEvent,
     UnknownBroker,
     UnknownTrajectory,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "TrajectoryClosed",
     "TrajectoryCoverage",
     "TrajectoryView",
+    "UncheckedEvent",
     "UnknownBroker",
     "UnknownTrajectory",
     "__version__",

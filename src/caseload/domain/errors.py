@@ -38,6 +38,7 @@ __all__ = [
     "StoreUnavailable",
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
+    "UncheckedEvent",
     "UnknownBroker",
     "UnknownTrajectory",
 ]
@@ -49,6 +50,11 @@ class CaseloadError(Exception):
 
 class ConfigurationError(CaseloadError):
     """The application was set up wrongly (store URL, keys, options)."""
+
+
+class UncheckedEvent(ConfigurationError):
+    """The rule checker met an event class that no programme's rules decide on: neither a
+    rule handles it nor is it listed as one to which no rule applies."""
 
 
 class InvalidStoreURL(ConfigurationError, ValueError):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from eventsourcing.domain import Aggregate
 
 from caseload.projections.base import ReadModel
+
+if TYPE_CHECKING:
+    from caseload.audit.rules import RuleBook
 
 __all__ = ["ProgrammeKind"]
 
@@ -25,6 +28,9 @@ class ProgrammeKind:
     """Every aggregate class of the kind; their nested event classes are its events."""
     read_models: Callable[[], tuple[ReadModel[Any], ...]]
     """A fresh instance of every read model the kind keeps."""
+    rules: RuleBook
+    """The kind's rules as `verify` checks them: rule families with handlers by event
+    class, the event classes to which no rule applies, and a checker for one log."""
     moved_topics: tuple[tuple[str, type[Any]], ...] = ()
     """Topics under which earlier versions stored events or snapshots, with the class (or
     module) each now resolves to, so stores written before a move still read."""

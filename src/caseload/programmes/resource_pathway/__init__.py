@@ -16,6 +16,7 @@ from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesMo
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
+from caseload.programmes.resource_pathway.rules import RULE_BOOK
 from caseload.projections.base import ReadModel
 
 __all__ = ["RESOURCE_PATHWAY"]
@@ -37,6 +38,7 @@ RESOURCE_PATHWAY = ProgrammeKind(
     title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
     aggregates=(Programme, Broker, Trajectory, Citizen),
     read_models=_read_models,
+    rules=RULE_BOOK,
     # Version 0.1 kept these classes in `caseload.domain.*`.
     moved_topics=(
         ("caseload.domain.broker:Broker", Broker),
