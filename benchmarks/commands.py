@@ -269,7 +269,7 @@ _ENTRIES = (
     ("domain", "domain/trajectory.py", "record_contact"),
     ("domain", "domain/trajectory.py", "assign"),
     ("domain", "domain/broker.py", "assign"),
-    ("domain", "domain/programme.py", "strictest_between"),
+    ("domain", "domain/programme.py", "strictest_from"),
     ("execute", "sqlite3.Cursor", "execute"),
     ("commit", "sqlite3.Connection", "commit"),
     ("rollback", "sqlite3.Connection", "rollback"),
@@ -347,7 +347,7 @@ def profile_summary(found: dict[str, dict[str, float]], calls: int, brokers: int
                     assign.get("trajectory", 0.0),
                 ),
             ),
-            "the domain checks (`Trajectory.assign`, `Broker.assign`, `strictest_between`)",
+            "the domain checks (`Trajectory.assign`, `Broker.assign`, `strictest_from`)",
         ),
     ):
         wrapper = entries.get("retry wrapper", 0.0) - entries.get("body", 0.0)

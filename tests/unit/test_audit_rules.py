@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import Caseload, Channel, ClosureReason, PathwayKind, Role
+from caseload.audit import RulesReport, check_rules
 from caseload.domain.errors import CaseloadError
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.programme import Programme
@@ -26,7 +27,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     caseload_report,
     project_caseload,
 )
-from caseload.programmes.resource_pathway.rules import RULES, RulesReport, check_rules
+from caseload.programmes.resource_pathway.rules import RULES
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.testing import CaseloadMachine, histories, run_history
 from tests.conftest import TODAY

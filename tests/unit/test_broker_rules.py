@@ -372,27 +372,42 @@ def test_policy_of_twenty_from_a_date() -> None:
         assert app.head() == before
 
 
-def test_a_policy_not_yet_in_force_does_not_limit_today() -> None:
-    """A lower limit decided for a future date does not refuse assignments today; once it
-    takes effect, the caseload report shows the breach it causes."""
-    today = date(2025, 3, 10)
+def test_a_limit_decided_for_a_later_date_binds_from_the_day_it_is_decided() -> None:
+    """A lower limit decided on 10 March for 1 April refuses, from 10 March on, an
+    assignment that would break it on 1 April (the case is still held then): the refusal
+    names that day and limit, and nothing is written. The same holds once it is in force."""
+    today, lowered = date(2025, 3, 10), date(2025, 4, 1)
+    for clock in (today, date(2025, 4, 2)):
+        with Caseload("memory://", pseudonym_key=KEY, clock=lambda c=clock: c) as app:
+            broker = app.register_broker(name="B", team="T", on=today)
+            app.set_caseload_policy(limit_per_fte=1, effective_from=lowered, on=today)
+            first = app.open_trajectory(cpr="0101901234", on=today)
+            app.assign(first, broker, on=today)
+            second = app.open_trajectory(cpr="0201901234", on=today)
+            before = app.head()
+            with pytest.raises(CaseloadLimitExceeded, match="1 of 1 cases") as refusal:
+                app.assign(second, broker, on=today)
+            assert app.head() == before
+            assert (refusal.value.limit, refusal.value.limit_on) == (1, lowered)
+            assert f"the most allowed from {lowered}" in str(refusal.value)
+            assert app.broker(broker).active_cases == {first}
+
+
+def test_an_fte_cut_must_fit_a_limit_decided_for_a_later_date() -> None:
+    """An FTE cut that fits today's limit but not one already decided for a later day is
+    refused with `BrokerHoldsCases`, naming that day and the limit the new FTE would give."""
+    today, lowered = date(2025, 3, 10), date(2025, 4, 1)
     with Caseload("memory://", pseudonym_key=KEY, clock=lambda: today) as app:
         broker = app.register_broker(name="B", team="T", on=today)
-        app.set_caseload_policy(limit_per_fte=1, effective_from=date(2025, 4, 1), on=today)
-        first = app.open_trajectory(cpr="0101901234", on=today)
-        second = app.open_trajectory(cpr="0201901234", on=today)
-        app.assign(first, broker, on=today)
-        app.assign(second, broker, on=today)
-        assert app.broker(broker).active_cases == {first, second}
-    later = date(2025, 4, 2)
-    with Caseload("memory://", pseudonym_key=KEY, clock=lambda: later) as app:
-        broker = app.register_broker(name="B", team="T", on=today)
-        app.set_caseload_policy(limit_per_fte=1, effective_from=date(2025, 4, 1), on=today)
-        first = app.open_trajectory(cpr="0101901234", on=today)
-        app.assign(first, broker, on=today)
-        second = app.open_trajectory(cpr="0201901234", on=today)
-        with pytest.raises(CaseloadLimitExceeded, match="1 of 1"):
-            app.assign(second, broker, on=today)
+        app.set_caseload_policy(limit_per_fte=10, effective_from=lowered, on=today)
+        give_cases(app, broker, 6, on=today)
+        before = app.head()
+        with pytest.raises(BrokerHoldsCases, match=f"the limit would be 5 from {lowered}") as cut:
+            app.change_fte(broker, fte=0.5, on=today)
+        assert app.head() == before
+        assert (cut.value.limit, cut.value.limit_on) == (5, lowered)
+        app.change_fte(broker, fte=0.6, on=today)
+        assert app.broker(broker).fte == Decimal("0.60")
 
 
 # ----------------------------------------------------------------- transfers

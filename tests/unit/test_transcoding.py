@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from caseload import Caseload
 from caseload.adapters.transcodings import register_transcodings
+from caseload.domain import policy as shared_policy
+from caseload.domain.policy import PolicyHistory
 from caseload.programmes.resource_pathway.domain import values
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
@@ -40,10 +42,12 @@ ENUMS = [
     for _, obj in inspect.getmembers(values, inspect.isclass)
     if issubclass(obj, enum.Enum) and obj.__module__ == values.__name__
 ]
+# PolicyHistory is folded from the stored policies and never stored itself.
 VALUE_CLASSES = [
     obj
-    for _, obj in inspect.getmembers(values, inspect.isclass)
-    if attrs.has(obj) and obj.__module__ == values.__name__
+    for module in (values, shared_policy)
+    for _, obj in inspect.getmembers(module, inspect.isclass)
+    if attrs.has(obj) and obj.__module__ == module.__name__ and obj is not PolicyHistory
 ]
 
 
@@ -129,7 +133,8 @@ nested = st.recursive(
 
 
 def test_every_value_type_of_the_domain_is_covered() -> None:
-    """The six enums and four attrs value classes of the resource-pathway domain are all tested."""
+    """The six enums and four attrs value classes of the resource-pathway domain (one of them,
+    CaseloadPolicy, shared by every programme) are all tested."""
     assert set(ENUMS) == {Channel, ClosureReason, PathwayKind, PlacementKind, ReviewOutcome, Role}
     assert set(VALUE_CLASSES) == {CaseloadPolicy, IndicatorSet, Placement, Scores}
 

@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from caseload.domain.policy import CaseloadPolicy, PolicyHistory
 from caseload.programmes.resource_pathway.domain.values import (
-    CaseloadPolicy,
     Channel,
     ClosureReason,
     IndicatorSet,
@@ -106,6 +106,19 @@ class AttrsAsDict(Transcoding):
         return self._value_class(**data)
 
 
+class PolicyHistoryAsList(Transcoding):
+    """A programme's `PolicyHistory` as the list of its policies (in a snapshot)."""
+
+    type = PolicyHistory
+    name = "PolicyHistory"
+
+    def encode(self, obj: PolicyHistory) -> list[CaseloadPolicy]:
+        return list(obj.policies)
+
+    def decode(self, data: list[CaseloadPolicy]) -> PolicyHistory:
+        return PolicyHistory(tuple(data))
+
+
 ENUMS: tuple[type[enum.Enum], ...] = (
     Channel,
     ClosureReason,
@@ -124,5 +137,6 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(FrozensetAsList())
     for enum_class in ENUMS:
         transcoder.register(EnumAsValue(enum_class))
+    transcoder.register(PolicyHistoryAsList())
     for value_class in VALUES:
         transcoder.register(AttrsAsDict(value_class))

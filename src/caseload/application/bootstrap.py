@@ -8,7 +8,7 @@ and tests get these collaborators here instead of building their own.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -31,6 +31,8 @@ from caseload.programmes import PROGRAMMES, ProgrammeKind
 __all__ = ["EventStore", "Wiring", "bootstrap"]
 
 _SNAPSHOTS = "CASELOAD_SNAPSHOTS"
+
+logger = logging.getLogger("caseload.store")
 
 
 class EventStore(Application[UUID]):
@@ -59,8 +61,13 @@ class EventStore(Application[UUID]):
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         # Snapshots are taken after the events are committed: a failure here must not
         # report a command that succeeded as failed. The next load replays the events.
-        with contextlib.suppress(PersistenceError):
+        try:
             super()._take_snapshots(processing_event)
+        except Exception as error:
+            logger.warning(
+                "a snapshot was not taken (%s); loads replay the events instead",
+                type(error).__name__,
+            )
 
 
 class Wiring:

@@ -5,7 +5,7 @@ any log (as `Caseload.history()` yields it) against every rule on every date.
 """
 
 from caseload.adapters.seals import Seal
+from caseload.audit.rules import RulesReport, Violation, check_rules
 from caseload.audit.verify import Check, Finding, VerifyReport
-from caseload.programmes.resource_pathway.rules import RulesReport, Violation, check_rules
 
 __all__ = ["Check", "Finding", "RulesReport", "Seal", "VerifyReport", "Violation", "check_rules"]

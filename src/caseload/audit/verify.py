@@ -7,9 +7,9 @@ starts, so writers may go on meanwhile):
    its stored link; an altered byte, a deleted, inserted or reordered row breaks the chain
    at the first such row. Every seal is recomputed too, and a seal digest kept outside the
    database (`expect_seal`) must be one of them.
-2. **Rules kept**: the log, decoded, is checked by each programme's rule checks
-   (`caseload.programmes.resource_pathway.rules.check_rules`) on every date (caseload
-   limits, one broker per trajectory, events within their trajectory's life).
+2. **Rules kept**: the log, decoded, is checked on every date by the rules each programme
+   kind registers (`caseload.programmes.PROGRAMMES`, run by `caseload.audit.rules`):
+   caseload limits, one broker per trajectory, events within their trajectory's life.
 3. **Read models true**: each stored read-model state, each checkpoint and the time index
    of as-of queries must hash to its digest and equal a fresh fold of the log up to the
    position it says it reflects (see `caseload.audit.derived`).
@@ -22,19 +22,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.chain import ChainSource, StoredRow, iter_links, iter_rows
 from caseload.adapters.hashes import GENESIS, link
-from caseload.adapters.log import EventDecoder
 from caseload.adapters.read_model_store import ProjectionStore
 from caseload.adapters.seals import seal_chain_break, well_formed_seal
 from caseload.audit.derived import INDEX, DerivedData
 from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel
+
+if TYPE_CHECKING:
+    # Only a type here: at run time the decoder comes from the application, and importing
+    # the log adapter (with the programmes' transcodings) from here would be circular.
+    from caseload.adapters.log import EventDecoder
 
 __all__ = ["Check", "Finding", "VerifyReport", "verify_store"]
 
@@ -313,7 +317,9 @@ def verify_store(
     (see `caseload.audit.snapshots`) and returns how many agree and what differs.
     `progress(done, total)` hears how far the two passes over the log have come.
     """
-    from caseload.programmes.resource_pathway.rules import check_rules
+    # Imported here: the registry's programmes build their rules on caseload.audit.
+    from caseload.audit.rules import check_rules
+    from caseload.programmes import PROGRAMMES
 
     if expect_seal is not None:
         expect_seal = expect_seal.strip().lower()
@@ -348,7 +354,8 @@ def verify_store(
     try:
         derived = DerivedData(models, projection_store, stored, last, head)
         replay.listeners.append(derived)
-        rules = check_rules(replay.events(), today=today)
+        books = [kind.rules for kind in PROGRAMMES]
+        rules = check_rules(replay.events(), today=today, books=books)
         derived.finish()
         if snapshots is not None:
             derived.snapshots, snapshot_problems = snapshots()

@@ -6,6 +6,7 @@ Messages never contain a CPR number or a pseudonym; they name brokers and trajec
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from uuid import UUID
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "StoreUnavailable",
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
+    "UncheckedEvent",
     "UnknownBroker",
     "UnknownCommand",
     "UnknownTrajectory",
@@ -49,6 +51,11 @@ class CaseloadError(Exception):
 
 class ConfigurationError(CaseloadError):
     """The application was set up wrongly (store URL, keys, options)."""
+
+
+class UncheckedEvent(ConfigurationError):
+    """The rule checker met an event class that no programme's rules decide on: neither a
+    rule handles it nor is it listed as one to which no rule applies."""
 
 
 class InvalidStoreURL(ConfigurationError, ValueError):
@@ -100,7 +107,11 @@ class InvalidScores(CaseloadError, ValueError):
 
 
 class CaseloadLimitExceeded(CaseloadError):
-    """An assignment would take a broker past the caseload limit in force."""
+    """An assignment would take a broker past the caseload limit in force on its day, or
+    past a lower limit already decided for a later day (the case is still held then).
+
+    `limit` is that limit and `limit_on` the first day it holds (`on`, the assignment's
+    day, when the limit in force that day is the lowest)."""
 
     def __init__(
         self,
@@ -111,13 +122,24 @@ class CaseloadLimitExceeded(CaseloadError):
         policy: str,
         limit_per_fte: int,
         fte: object,
-        on: object,
+        on: date,
+        limit_on: date | None = None,
     ) -> None:
         self.active_cases = active_cases
         self.limit = limit
+        self.on = on
+        self.limit_on = on if limit_on is None else limit_on
+        self.policy = policy
+        if self.limit_on == on:
+            held = f"they hold {active_cases} of {limit} cases; the limit under policy {policy!r}"
+        else:
+            held = (
+                f"they hold {active_cases} of {limit} cases, the most allowed from "
+                f"{self.limit_on}, and a case taken on {on} is still held then; the limit "
+                f"under policy {policy!r}, decided for {self.limit_on},"
+            )
         super().__init__(
-            f"cannot assign another case to broker {broker} on {on}: they hold "
-            f"{active_cases} of {limit} cases; the limit under policy {policy!r} is "
+            f"cannot assign another case to broker {broker} on {on}: {held} is "
             f"{limit_per_fte} per FTE × {fte} FTE = {limit}"
         )
 
@@ -147,10 +169,22 @@ class BrokerHasLeft(CaseloadError):
 
 
 class BrokerHoldsCases(CaseloadError):
-    """A broker cannot leave, or drop FTE below their caseload, while holding cases."""
+    """A broker cannot leave, or drop FTE below their caseload, while holding cases.
 
-    def __init__(self, message: str, cases: Iterable[UUID]) -> None:
+    For an FTE change, `limit` is the limit the new FTE would give and `limit_on` the first
+    day it would hold (None when the broker was leaving)."""
+
+    def __init__(
+        self,
+        message: str,
+        cases: Iterable[UUID],
+        *,
+        limit: int | None = None,
+        limit_on: date | None = None,
+    ) -> None:
         self.cases = tuple(sorted(cases))
+        self.limit = limit
+        self.limit_on = limit_on
         listed = ", ".join(str(case) for case in self.cases)
         super().__init__(f"{message}; cases held: {listed}")
 

@@ -2,33 +2,27 @@
 
 The raw CPR number (CPR-nummer) never leaves this module: not into events, logs or error
 messages. The pseudonym is HMAC-SHA-256 of the normalised number under a key that the
-service supplies, so the same citizen always gets the same pseudonym within one store
-and nobody without the key can reverse or recompute it.
+service supplies (made by `caseload.domain.keys`, like every keyed id), so the same
+citizen always gets the same pseudonym within one store and nobody without the key can
+reverse or recompute it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date
 
-from caseload.domain.errors import (
-    CaseloadError,
-    ConfigurationError,
-    InvalidCitizenId,
-    MissingPseudonymKey,
-)
+from caseload.domain.errors import ConfigurationError, InvalidCitizenId, MissingPseudonymKey
+from caseload.domain.keys import MIN_KEY_BYTES, keyed_hex, pseudonym_key_check, secret_bytes
 
 __all__ = [
     "MIN_KEY_BYTES",
     "birth_date",
     "key_bytes",
-    "key_check",
     "normalise_cpr",
+    "pseudonym_key_check",
     "pseudonymise",
+    "secret_bytes",
 ]
-
-MIN_KEY_BYTES = 16
 
 
 def normalise_cpr(cpr: str) -> str:
@@ -76,22 +70,6 @@ def birth_date(digits: str) -> date:
         ) from None
 
 
-def secret_bytes(key: object, what: str, error: type[CaseloadError]) -> bytes:
-    """A secret key given as text or bytes, as bytes, refused with `error` unless it holds
-    at least 16 bytes. The message names `what` and the length, never the key."""
-    if not isinstance(key, str | bytes):
-        raise error(f"the {what} must be text or bytes, not {type(key).__name__}")
-    # surrogateescape gives back the bytes of a key read from an environment variable or a
-    # command line that was not valid UTF-8.
-    try:
-        raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else bytes(key)
-    except UnicodeEncodeError:
-        raise error(f"the {what} is text that cannot be encoded as bytes") from None
-    if len(raw) < MIN_KEY_BYTES:
-        raise error(f"the {what} must be at least {MIN_KEY_BYTES} bytes; it is {len(raw)}")
-    return raw
-
-
 def key_bytes(key: str | bytes | None) -> bytes:
     """Check and encode a pseudonym key: at least 16 bytes of secret material."""
     if key is None or key in ("", b""):
@@ -105,11 +83,4 @@ def key_bytes(key: str | bytes | None) -> bytes:
 def pseudonymise(cpr: str, key: bytes) -> str:
     """The keyed pseudonym (hex HMAC-SHA-256) of a citizen's CPR number."""
     digits = normalise_cpr(cpr)
-    return hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def key_check(key: bytes) -> str:
-    """A value that identifies the pseudonym key without revealing it: a store records it
-    with its first citizen, so a second key, which would give every citizen a second
-    identity, is refused."""
-    return hmac.new(key, b"caseload pseudonym key check", "sha256").hexdigest()
+    return keyed_hex(key, digits.encode("ascii"))

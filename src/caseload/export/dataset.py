@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import errno
 import hashlib
-import hmac
 import importlib
 import io
 import json
@@ -35,7 +34,7 @@ from caseload.domain.errors import (
     InvalidValue,
     MissingExtra,
 )
-from caseload.domain.identity import MIN_KEY_BYTES, secret_bytes
+from caseload.domain.keys import MIN_KEY_BYTES, export_key_check, secret_bytes
 from caseload.programmes.resource_pathway.export_tables import (
     TABLES,
     Dataset,
@@ -141,7 +140,7 @@ def export_key(key: str | bytes | None) -> bytes:
 
 def key_check(key: bytes) -> str:
     """A value that tells export keys apart without revealing them."""
-    return hmac.new(key, b"caseload export key check", hashlib.sha256).hexdigest()
+    return export_key_check(key)
 
 
 def _optional(module: str, extra: str, purpose: str) -> ModuleType:

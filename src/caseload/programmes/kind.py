@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -18,6 +18,10 @@ from eventsourcing.domain import Aggregate, DomainEvent
 
 from caseload.domain.errors import CaseloadError
 from caseload.projections.base import ReadModel
+
+if TYPE_CHECKING:
+    from caseload.application.caseload import Caseload
+    from caseload.audit.rules import RuleBook
 
 __all__ = ["Handler", "ProgrammeKind", "UnitOfWork"]
 
@@ -89,6 +93,15 @@ class ProgrammeKind:
     """Per command class, the function that runs it."""
     read_models: Callable[[], tuple[ReadModel[Any], ...]]
     """A fresh instance of every read model the kind keeps."""
+    rules: RuleBook
+    """The kind's rules as `verify` checks them: rule families with handlers by event
+    class, the event classes to which no rule applies, and a checker for one log."""
+    export: Mapping[type[DomainEvent], tuple[str, ...]]
+    """Per event class, the evaluator dataset's tables it is read into; an empty tuple
+    says explicitly that the class is not exported."""
+    simulation: Callable[[Caseload], object]
+    """Runs a small simulated programme of the kind through an application whose today
+    lies after it; every event class of the kind occurs in it."""
     moved_topics: tuple[tuple[str, type[Any]], ...] = ()
     """Topics under which earlier versions stored events or snapshots, with the class each
     now resolves to, so stores written before a move still read."""

@@ -3,13 +3,14 @@ holding at most 30 cases per full-time post and covering four roles for each cit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.export_events import EXPORTED
 from caseload.programmes.resource_pathway.handlers import HANDLERS
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
@@ -17,7 +18,11 @@ from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesMo
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
+from caseload.programmes.resource_pathway.rules import RULE_BOOK
 from caseload.projections.base import ReadModel
+
+if TYPE_CHECKING:
+    from caseload.application.caseload import Caseload
 
 __all__ = ["RESOURCE_PATHWAY"]
 
@@ -33,6 +38,13 @@ def _read_models() -> tuple[ReadModel[Any], ...]:
     )
 
 
+def _simulation(app: Caseload) -> object:
+    # Imported here: the simulation drives the application, which imports this registry.
+    from caseload.programmes.resource_pathway.simulation import SAMPLE, simulate
+
+    return simulate(app, SAMPLE)
+
+
 RESOURCE_PATHWAY = ProgrammeKind(
     key="resource_pathway",
     title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
@@ -41,6 +53,9 @@ RESOURCE_PATHWAY = ProgrammeKind(
     configured_event=Programme.Configured,
     handlers=HANDLERS,
     read_models=_read_models,
+    rules=RULE_BOOK,
+    export=EXPORTED,
+    simulation=_simulation,
     # Version 0.1 kept these classes in `caseload.domain.*`.
     moved_topics=(
         ("caseload.domain.broker:Broker", Broker),

@@ -7,8 +7,6 @@ follows the keyed ids, so exports under different keys do not line up row by row
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -19,6 +17,7 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.events import HoldsOnEveryDay
+from caseload.domain.keys import export_id
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import Role
@@ -343,7 +342,7 @@ TABLES: tuple[Table, ...] = (
 
 def keyed_id(key: bytes, stored: UUID | str) -> str:
     """The export pseudonym of a stored id: hex HMAC-SHA-256 of its text under `key`."""
-    return hmac.new(key, str(stored).encode("utf-8"), hashlib.sha256).hexdigest()
+    return export_id(key, stored)
 
 
 @attrs.frozen

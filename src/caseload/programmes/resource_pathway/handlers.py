@@ -20,7 +20,7 @@ from caseload.domain.errors import (
     UnknownBroker,
     UnknownTrajectory,
 )
-from caseload.domain.identity import birth_date, key_check, normalise_cpr, pseudonymise
+from caseload.domain.identity import birth_date, normalise_cpr, pseudonym_key_check, pseudonymise
 from caseload.programmes.kind import Handler, UnitOfWork
 from caseload.programmes.resource_pathway.commands import (
     Assign,
@@ -136,7 +136,7 @@ def change_fte(command: ChangeFte, uow: UnitOfWork) -> None:
     day = uow.business_date(command.on)
     programme = programme_of(uow)
     broker = _broker(uow, command.broker)
-    broker.change_fte(command.fte, day, programme.strictest_between(day, uow.today()))
+    broker.change_fte(command.fte, day, programme.strictest_from(day, command.fte))
     uow.save(programme, broker)
 
 
@@ -172,7 +172,7 @@ def open_trajectory(command: OpenTrajectory, uow: UnitOfWork) -> UUID:
     if birth_date(normalise_cpr(command.cpr)) > uow.today():
         raise InvalidCitizenId("a CPR number cannot encode a birth date after today")
     pseudonym = pseudonymise(command.cpr, key)
-    check = key_check(key)
+    check = pseudonym_key_check(key)
     programme = programme_of(uow)
     if programme.key_check is None:
         programme.register_key(check, day)
@@ -197,7 +197,7 @@ def assign(command: Assign, uow: UnitOfWork) -> None:
     case = _trajectory(uow, command.trajectory)
     holder = _broker(uow, command.broker)
     case.assign(holder.id, day)
-    holder.assign(case.id, case.pathway, day, programme.strictest_between(day, uow.today()))
+    holder.assign(case.id, case.pathway, day, programme.strictest_from(day, holder.fte))
     uow.save(programme, case, holder)
 
 
@@ -209,7 +209,7 @@ def transfer(command: Transfer, uow: UnitOfWork) -> None:
     receiver = _broker(uow, command.to_broker)
     giver = _broker(uow, case.transfer(receiver.id, day))
     giver.release(case.id, day)
-    receiver.assign(case.id, case.pathway, day, programme.strictest_between(day, uow.today()))
+    receiver.assign(case.id, case.pathway, day, programme.strictest_from(day, receiver.fte))
     uow.save(programme, case, giver, receiver)
 
 

@@ -29,6 +29,7 @@ from caseload.programmes.resource_pathway.domain.values import (
 )
 
 __all__ = [
+    "SAMPLE",
     "SIMULATION_VERSION",
     "SimulationConfig",
     "SimulationReport",
@@ -95,6 +96,10 @@ class SimulationConfig:
                 f"a simulation of {self.months} months from {self.start} would run to "
                 f"{self.end}, after today ({today}); simulate fewer months"
             )
+
+
+SAMPLE = SimulationConfig(brokers=3, citizens=40, months=3)
+"""A small run that still holds every kind of event (the registry's tests rely on it)."""
 
 
 @attrs.frozen

@@ -139,7 +139,12 @@ class Broker(ImmutableMembers, Aggregate):
     def assign(
         self, trajectory_id: UUID, pathway: PathwayKind, on: date, policy: CaseloadPolicy
     ) -> None:
-        """Take a case, if it is of the programme's kind and the limit in force allows it."""
+        """Take a case, if it is of the programme's kind and fits the limit of `policy`.
+
+        A case taken on `on` is held on every later day, so `policy` is the strictest the
+        programme has decided for any day from `on` on (`Programme.strictest_from`), even one
+        still to come: its limit binds from `max(on, policy.effective_from)`.
+        """
         self._check_can_act(on, f"assign trajectory {trajectory_id}")
         if trajectory_id in self.active_cases:
             raise AlreadyAssigned(f"broker {self} already holds trajectory {trajectory_id}")
@@ -158,6 +163,7 @@ class Broker(ImmutableMembers, Aggregate):
                 limit_per_fte=policy.limit_per_fte,
                 fte=self.fte,
                 on=on,
+                limit_on=max(on, policy.effective_from),
             )
         self._case_assigned(trajectory_id=trajectory_id, occurred_on=on)
 
@@ -179,15 +185,23 @@ class Broker(ImmutableMembers, Aggregate):
         self.latest_on = occurred_on
 
     def change_fte(self, fte: Decimal, on: date, policy: CaseloadPolicy) -> None:
-        """Change the broker's FTE, unless the new limit would be below their caseload."""
+        """Change the broker's FTE, unless the new limit would be below their caseload.
+
+        As for `assign`, `policy` is the strictest decided for any day from `on` on, for
+        the new FTE: the cases held now are still held on each of those days.
+        """
         self._check_can_act(on, "change FTE")
         new_limit = policy.limit_for(fte)
         if len(self.active_cases) > new_limit:
+            limit_on = max(on, policy.effective_from)
+            from_then = "" if limit_on == on else f" from {limit_on}"
             raise BrokerHoldsCases(
                 f"cannot change broker {self} to {fte} FTE on {on}: the limit would be "
-                f"{new_limit} under policy {policy.name!r} ({policy.limit_per_fte} per FTE) "
-                f"but they hold {len(self.active_cases)} cases",
+                f"{new_limit}{from_then} under policy {policy.name!r} ({policy.limit_per_fte} "
+                f"per FTE) but they hold {len(self.active_cases)} cases",
                 self.active_cases,
+                limit=new_limit,
+                limit_on=limit_on,
             )
         self._fte_changed(fte=fte, occurred_on=on)
 

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from caseload.domain.copying import ImmutableMembers
-from caseload.domain.errors import DateOutOfRange, InvalidPolicy
 from caseload.domain.events import HoldsOnEveryDay
-from caseload.domain.text import has_control_characters
-from caseload.programmes.resource_pathway.domain.values import (
+from caseload.domain.policy import (
+    DEFAULT_POLICY,
+    MAX_LIMIT_PER_FTE,
     CaseloadPolicy,
-    IndicatorSet,
-    PathwayKind,
+    PolicyHistory,
+    validated_policy,
 )
+from caseload.programmes.resource_pathway.domain.values import IndicatorSet, PathwayKind
 
 __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_PROGRAMME_NAME",
     "EARLIER_PROGRAMME_ID",
+    "MAX_LIMIT_PER_FTE",
     "Programme",
     "programme_id",
+    "validated_policy",
 ]
 
 _NAMESPACE = UUID("6f1c8a52-3b7e-4c8e-9a41-0d2b7e5f9c13")
@@ -40,43 +44,6 @@ def programme_id(name: str) -> UUID:
     """The id of the resource-pathway programme called `name`: derived from the name, so
     every writer that sets up or names the same programme reaches the same aggregate."""
     return uuid5(_NAMESPACE, f"resource_pathway:{name}")
-
-
-DEFAULT_POLICY = CaseloadPolicy(effective_from=date.min, limit_per_fte=30, name="default")
-"""At most 30 cases per full-time broker, in force from the beginning of time."""
-
-
-MAX_LIMIT_PER_FTE = 1_000
-"""No caseload policy allows more cases per full-time broker than this."""
-
-
-def validated_policy(limit_per_fte: object, effective_from: object, name: object) -> CaseloadPolicy:
-    """Build a `CaseloadPolicy` or raise `InvalidPolicy` naming the bad part."""
-    if (
-        isinstance(limit_per_fte, bool)
-        or not isinstance(limit_per_fte, int)
-        or not 1 <= limit_per_fte <= MAX_LIMIT_PER_FTE
-    ):
-        shown = (
-            limit_per_fte if isinstance(limit_per_fte, int) and abs(limit_per_fte) < 10**9 else "?"
-        )
-        raise InvalidPolicy(
-            f"a caseload limit per FTE must be a whole number from 1 to {MAX_LIMIT_PER_FTE}; "
-            f"got {shown} ({type(limit_per_fte).__name__})"
-        )
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidPolicy("a caseload policy needs a non-empty name")
-    if has_control_characters(name):
-        raise InvalidPolicy("a caseload policy's name cannot contain control characters")
-    if isinstance(effective_from, date) and not isinstance(effective_from, datetime):
-        return CaseloadPolicy(
-            effective_from=date(effective_from.year, effective_from.month, effective_from.day),
-            limit_per_fte=limit_per_fte,
-            name=name.strip(),
-        )
-    raise DateOutOfRange(
-        f"a policy's effective_from must be a datetime.date, not {type(effective_from).__name__}"
-    )
 
 
 class Programme(ImmutableMembers, Aggregate):
@@ -128,28 +95,24 @@ class Programme(ImmutableMembers, Aggregate):
         self.name = name
         self.pathway = pathway
         self.indicators = indicators
-        self.policies: list[CaseloadPolicy] = [policy]
+        self.policies: PolicyHistory = PolicyHistory.starting_with(policy)
         self.configured_on = occurred_on
         self.brokers: list[UUID] = []
         self.key_check: str | None = None
 
     def limit_in_force(self, on: date) -> CaseloadPolicy:
         """The caseload policy in force on business date `on`."""
-        in_force = self.policies[0]
-        for policy in self.policies:
-            if policy.effective_from <= on:
-                in_force = policy
-        return in_force
+        return self.policies.in_force(on)
 
-    def strictest_between(self, first: date, last: date) -> CaseloadPolicy:
-        """The policy with the lowest limit in force on any day from `first` to `last`.
+    def strictest_from(self, first: date, fte: Decimal | None = None) -> CaseloadPolicy:
+        """The policy with the lowest limit (for a broker of `fte`, if given) in force on any
+        day from `first` on, policies decided for days still to come included.
 
         A case assigned on `first` is held on every day after it, so an assignment (even a
-        late-registered one) must fit every limit in force from then until today.
+        late-registered one) must fit every limit decided for any of those days, and a
+        limit decided today for next month binds today.
         """
-        candidates = [self.limit_in_force(first)]
-        candidates += [p for p in self.policies if first < p.effective_from <= last]
-        return min(candidates, key=lambda policy: policy.limit_per_fte)
+        return self.policies.strictest_from(first, fte)
 
     def change_policy(self, policy: CaseloadPolicy, on: date, today: date) -> None:
         """Record a new dated policy, decided on `on`.
@@ -157,27 +120,12 @@ class Programme(ImmutableMembers, Aggregate):
         A policy takes effect on or after the day it is decided, and a policy already in
         force is history: only one that has not yet taken effect may be replaced.
         """
-        if policy.effective_from < on:
-            raise InvalidPolicy(
-                f"policy {policy.name!r} would take effect on {policy.effective_from}, before it "
-                f"was decided on {on}; a policy takes effect on or after the day it is decided"
-            )
-        for existing in self.policies:
-            if (
-                existing.effective_from == policy.effective_from
-                and existing.effective_from <= today
-            ):
-                raise InvalidPolicy(
-                    f"policy {existing.name!r} has been in force since {existing.effective_from}; "
-                    "a policy in force is history and is not replaced: set a new one from a "
-                    "later date"
-                )
+        self.policies.with_policy(policy, decided_on=on, today=today)
         self._policy_changed(policy=policy, occurred_on=on)
 
     @event(PolicyChanged)
     def _policy_changed(self, policy: CaseloadPolicy, occurred_on: date) -> None:
-        kept = [p for p in self.policies if p.effective_from != policy.effective_from]
-        self.policies = sorted([*kept, policy], key=lambda p: p.effective_from)
+        self.policies = self.policies.including(policy)
 
     def add_broker(self, broker_id: UUID, on: date) -> None:
         """Note a new broker of the programme."""

@@ -1,14 +1,20 @@
-"""Value objects of the caseload domain: enums and frozen attrs classes, all transcodable."""
+"""Value objects of the caseload domain: enums and frozen attrs classes, all transcodable.
+
+`CaseloadPolicy` (shared by every programme) lives in `caseload.domain.policy` and is
+re-exported here, where the resource pathway's code has always found it.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
+
+from caseload.domain.policy import CaseloadPolicy
+from caseload.domain.text import has_control_characters
 
 __all__ = [
     "ALL_ROLES",
@@ -23,6 +29,7 @@ __all__ = [
     "ReviewOutcome",
     "Role",
     "Scores",
+    "has_control_characters",
 ]
 
 
@@ -155,19 +162,3 @@ class IndicatorSet:
     names: tuple[str, ...] = attrs.field(default=DEFAULT_INDICATORS, converter=_names)
     min_score: int = 1
     max_score: int = 5
-
-
-@attrs.frozen(order=True)
-class CaseloadPolicy:
-    """The caseload limit per full-time broker, in force from a business date on."""
-
-    effective_from: date
-    limit_per_fte: int
-    name: str
-
-    def limit_for(self, fte: Decimal) -> int:
-        """The number of cases a broker with this FTE may hold: floor(limit_per_fte × fte).
-
-        FTEs are kept in hundredths, so the product is computed exactly in integers.
-        """
-        return self.limit_per_fte * int(fte * 100) // 100

@@ -16,9 +16,9 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
+from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistory
 from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.programme import DEFAULT_POLICY, Programme
-from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
+from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
@@ -158,15 +158,11 @@ class CaseloadState:
     """Brokers with their cases and change points, and the dated policies."""
 
     brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
-    policies: list[CaseloadPolicy] = attrs.Factory(lambda: [DEFAULT_POLICY])
+    policies: PolicyHistory = DEFAULT_HISTORY
 
     def policy_on(self, on: date) -> CaseloadPolicy:
         """The policy in force on business date `on`."""
-        in_force = self.policies[0]
-        for policy in self.policies:
-            if policy.effective_from <= on:
-                in_force = policy
-        return in_force
+        return self.policies.in_force(on)
 
     def limit_on(self, broker: BrokerCases, on: date) -> int:
         """A broker's limit on a day: the policy then in force at their FTE then."""
@@ -244,17 +240,16 @@ POLICY_HANDLERS: dict[type[DomainEvent], Handler] = {
     Programme.Configured: _configured,
     Programme.PolicyChanged: _configured,
 }
-"""Handlers for programme events over any state with `policies: list[CaseloadPolicy]`."""
+"""Handlers for programme events over any state with `policies: PolicyHistory`."""
 
 
-def fold_policy_event(policies: list[CaseloadPolicy], event: DomainEvent) -> list[CaseloadPolicy]:
+def fold_policy_event(policies: PolicyHistory, event: DomainEvent) -> PolicyHistory:
     """The dated policies after a programme event (unchanged for other events)."""
     match event:
         case Programme.Configured():
-            return [event.policy]
+            return PolicyHistory.starting_with(event.policy)
         case Programme.PolicyChanged():
-            kept = [p for p in policies if p.effective_from != event.policy.effective_from]
-            return sorted([*kept, event.policy], key=lambda p: p.effective_from)
+            return policies.including(event.policy)
         case _:
             return policies
 
@@ -292,17 +287,17 @@ def decode_brokers(data: Any) -> dict[UUID, BrokerCases]:
     }
 
 
-def encode_policies(policies: list[CaseloadPolicy]) -> Any:
+def encode_policies(policies: PolicyHistory) -> Any:
     """Dated policies, canonically."""
-    return [[p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in policies]
+    return [[p.effective_from.isoformat(), p.limit_per_fte, p.name] for p in policies.policies]
 
 
-def decode_policies(data: Any) -> list[CaseloadPolicy]:
+def decode_policies(data: Any) -> PolicyHistory:
     """Dated policies back from `encode_policies`."""
-    return [
+    return PolicyHistory(
         CaseloadPolicy(effective_from=date.fromisoformat(e), limit_per_fte=n, name=name)
         for e, n, name in data
-    ]
+    )
 
 
 def project_caseload(
@@ -381,7 +376,11 @@ def _breaches(state: CaseloadState, on: date) -> tuple[Breach, ...]:
         change_days = sorted(
             {since for since, _ in broker.series}
             | {since for since, _ in broker.fte}
-            | {p.effective_from for p in state.policies if p.effective_from >= broker.registered_on}
+            | {
+                p.effective_from
+                for p in state.policies.policies
+                if p.effective_from >= broker.registered_on
+            }
         )
         open_breach: Breach | None = None
         for change in (d for d in change_days if d <= on):

@@ -11,9 +11,10 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.resource_pathway.domain.programme import DEFAULT_POLICY, Programme
+from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistory
+from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
-from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, PathwayKind
+from caseload.programmes.resource_pathway.domain.values import PathwayKind
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     BROKER_HANDLERS,
     POLICY_HANDLERS,
@@ -116,17 +117,13 @@ class StaffingState:
 
     brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
     trajectories: dict[UUID, OpenSpan] = attrs.Factory(dict)
-    policies: list[CaseloadPolicy] = attrs.Factory(lambda: [DEFAULT_POLICY])
+    policies: PolicyHistory = DEFAULT_HISTORY
     pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
     """The programme's pathway kind: only such trajectories need one of its brokers."""
 
     def policy_on(self, on: date) -> CaseloadPolicy:
         """The policy in force on business date `on`."""
-        in_force = self.policies[0]
-        for policy in self.policies:
-            if policy.effective_from <= on:
-                in_force = policy
-        return in_force
+        return self.policies.in_force(on)
 
 
 def _encode_span(t: OpenSpan) -> Any:
