@@ -14,6 +14,18 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from caseload.programmes.education.domain.eligibility import EligibilityRule, EligibilityTable
+from caseload.programmes.education.domain.values import (
+    BaselineCount,
+    DropOutReason,
+    Financing,
+    GroupSize,
+    NotRelevant,
+    Scheme,
+    SessionKind,
+    TargetGroup,
+    TargetRow,
+)
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
@@ -113,8 +125,26 @@ ENUMS: tuple[type[enum.Enum], ...] = (
     PlacementKind,
     ReviewOutcome,
     Role,
+    # The education programme's.
+    DropOutReason,
+    Financing,
+    NotRelevant,
+    Scheme,
+    SessionKind,
+    TargetGroup,
 )
-VALUES: tuple[type[Any], ...] = (CaseloadPolicy, IndicatorSet, Placement, Scores)
+VALUES: tuple[type[Any], ...] = (
+    CaseloadPolicy,
+    IndicatorSet,
+    Placement,
+    Scores,
+    # The education programme's.
+    BaselineCount,
+    EligibilityRule,
+    EligibilityTable,
+    GroupSize,
+    TargetRow,
+)
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:
