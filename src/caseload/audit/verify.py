@@ -9,7 +9,9 @@ starts, so writers may go on meanwhile):
    database (`expect_seal`) must be one of them.
 2. **Rules kept**: the log, decoded, is checked by each programme's rule checks
    (`caseload.programmes.resource_pathway.rules.check_rules`) on every date (caseload
-   limits, one broker per trajectory, events within their trajectory's life).
+   limits, one broker per trajectory, events within their trajectory's life), and by
+   `caseload.programmes.education.rules.EducationRules` (eligibility, one scheme at a time,
+   visits agreeing with contacts), whose violations join the same report.
 3. **Read models true**: each stored read-model state, each checkpoint and the time index
    of as-of queries must hash to its digest and equal a fresh fold of the log up to the
    position it says it reflects (see `caseload.audit.derived`).
@@ -320,6 +322,7 @@ def verify_store(
     (see `caseload.audit.snapshots`) and returns how many agree and what differs.
     `progress(done, total)` hears how far the two passes over the log have come.
     """
+    from caseload.programmes.education.rules import EducationRules
     from caseload.programmes.resource_pathway.rules import check_rules
 
     if expect_seal is not None:
@@ -355,7 +358,9 @@ def verify_store(
     try:
         derived = DerivedData(models, projection_store, stored, last, head)
         replay.listeners.append(derived)
-        rules = check_rules(replay.events(), today=today)
+        education = EducationRules()
+        replay.listeners.append(education)
+        rules = education.report(check_rules(replay.events(), today=today))
         derived.finish()
         if snapshots is not None:
             derived.snapshots, snapshot_problems = snapshots()
