@@ -257,6 +257,12 @@ def simulate_command(
     start: str = typer.Option(
         SimulationConfig().start.isoformat(), "--start", help="First day (YYYY-MM-DD)."
     ),
+    programme: str = typer.Option(
+        "resource_pathway",
+        "--programme",
+        help="resource_pathway, education (the education ambassador programme over its "
+        "seed period, April 2021 to December 2022) or all (both, into one store).",
+    ),
     as_json: bool = _json_option(),
 ) -> None:
     """Write a simulated programme into an empty store.
@@ -276,6 +282,11 @@ def simulate_command(
         config = SimulationConfig(
             brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
         )
+        if programme != "resource_pathway":
+            from caseload.cli.reports import simulate_programmes
+
+            simulate_programmes(store, key, programme, config, as_json=as_json)
+            return
         config.check_ends_by(date.today())  # before the store is created
         with Caseload(store, pseudonym_key=key) as app:
             if app.head():
