@@ -67,6 +67,14 @@ _FINANCING = {
     Scheme.BASIC_SKILLS: Financing.ADULT_EDUCATION_GRANT,
     Scheme.PRIOR_LEARNING: Financing.OTHER,
 }
+_WEEKS = {
+    Scheme.EDUCATION_LIFT: (20, 100),
+    Scheme.EDUCATION_LIFT_110: (40, 150),
+    Scheme.ADULT_APPRENTICESHIP: (52, 200),
+    Scheme.BASIC_SKILLS: (6, 14),
+    Scheme.PRIOR_LEARNING: (1, 4),
+}
+"""How long each scheme runs for those who complete it, in weeks (from, to)."""
 _EDUCATIONS = (
     ("Social- og sundhedshjælper", True, "SOSU STV"),
     ("Smed", True, "Mercantec"),
@@ -129,7 +137,7 @@ class _Citizen:
     start_on: date | None
     scheme: Scheme
     weeks: int
-    """How long the scheme runs, in weeks."""
+    """How long the scheme runs until it is completed or dropped, in weeks."""
     outcome: DropOutReason | None
     """A drop-out reason, or None to complete."""
     started: bool = False
@@ -233,6 +241,7 @@ class _Run:
             self.commands += 1
             start_on = day + timedelta(days=rng.randrange(7, 70))
             wanted = rng.random() < 0.75 and start_on <= self.config.end
+            drops_out = rng.random() < 0.18
             self.citizens.append(
                 _Citizen(
                     cpr=cpr,
@@ -240,8 +249,8 @@ class _Run:
                     first_contact_on=first_contact,
                     start_on=start_on if wanted else None,
                     scheme=scheme,
-                    weeks=rng.randint(8, 80),
-                    outcome=rng.choice(list(DropOutReason)) if rng.random() < 0.18 else None,
+                    weeks=rng.randint(2, 20) if drops_out else rng.randint(*_WEEKS[scheme]),
+                    outcome=rng.choice(list(DropOutReason)) if drops_out else None,
                 )
             )
 
