@@ -1,8 +1,10 @@
-"""Public test kit: Hypothesis strategies, command histories and the stateful caseload model.
+"""Public test kit: Hypothesis strategies, command histories, the stateful caseload model,
+and the seed education programme (`configure_seed_programme`).
 
 Needs Hypothesis (`pip install caseload[testing]`). See docs/testing.md.
 """
 
+from caseload.programmes.education.seed import configure_seed_programme
 from caseload.testing import strategies
 from caseload.testing.commands import (
     HistoryResult,
@@ -21,6 +23,7 @@ __all__ = [
     "Plan",
     "Step",
     "commands",
+    "configure_seed_programme",
     "histories",
     "plan",
     "run_history",
