@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,3 +176,39 @@ def test_verify_finds_a_visit_that_is_no_contact() -> None:
     session._visit_recorded(plan_id=plan_id, count=1, occurred_on=date(2021, 5, 6))
     app.wiring.events.save(session)
     assert "visit-agreement" in _failed_rules(app)
+
+
+def test_snapshots_of_education_aggregates_equal_a_replay(tmp_path: Path) -> None:
+    """A programme, a session and a plan with more events than the snapshot interval are
+    loaded from snapshots, which verify finds equal to a replay of their events."""
+    url = f"sqlite:///{tmp_path / 'snapshots.db'}"
+    with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        app.configure_education_programme(
+            name="E", on=date(2020, 11, 30), period_start=date(2021, 4, 1),
+            period_end=date(2022, 12, 31),
+        )  # fmt: skip
+        for count in range(55):
+            app.set_target(
+                Scheme.EDUCATION_LIFT, TargetGroup.INSURED_UNEMPLOYED, 2021, count,
+                on=date(2020, 12, 1),
+            )  # fmt: skip
+        by = ambassador(app)
+        plan = draft(app, cpr_born(date(1970, 2, 2)), by, date(2021, 5, 3))
+        busy = app.hold_session(
+            kind=SessionKind.DROP_IN, on=date(2021, 5, 6), place="F", ambassador=by
+        )
+        for _ in range(55):
+            app.record_visit(busy, count=1)
+        for week in range(55):
+            session = app.hold_session(
+                kind=SessionKind.BOOKED, on=date(2021, 5, 6) + timedelta(weeks=week),
+                place="F", ambassador=by,
+            )  # fmt: skip
+            app.record_visit(session, plan=plan)
+        assert (
+            app.education_target(Scheme.EDUCATION_LIFT, TargetGroup.INSURED_UNEMPLOYED, 2021) == 54
+        )
+    with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as reopened:
+        report = reopened.verify()
+        assert report.ok, report
+        assert "3 aggregate snapshots equal a replay" in report.checks[2].summary

@@ -24,11 +24,19 @@ from caseload import (
     TargetRow,
 )
 from caseload.adapters.transcodings import ENUMS, VALUES
+from caseload.programmes.education.domain.values import TargetDecision
 from tests.unit._education import DECIDED, education_app
 from tests.unit.test_transcoding import assert_same, round_trip
 
 EDUCATION_ENUMS = (DropOutReason, Financing, NotRelevant, Scheme, SessionKind, TargetGroup)
-EDUCATION_VALUES = (BaselineCount, EligibilityRule, EligibilityTable, GroupSize, TargetRow)
+EDUCATION_VALUES = (
+    BaselineCount,
+    EligibilityRule,
+    EligibilityTable,
+    GroupSize,
+    TargetDecision,
+    TargetRow,
+)
 
 groups = st.frozensets(st.sampled_from(TargetGroup), min_size=1)
 eligibility_rules = st.builds(
@@ -53,6 +61,13 @@ values = st.one_of(
     st.builds(BaselineCount, st.integers(1900, 2200), st.sampled_from(Scheme), st.integers(0)),
     eligibility_rules,
     st.builds(EligibilityTable, st.text(), st.lists(eligibility_rules, max_size=3)),
+    st.builds(
+        TargetDecision,
+        st.builds(TargetRow, st.sampled_from(Scheme), groups),
+        st.integers(1900, 2200),
+        st.integers(0, 10**5) | st.just(NOT_RELEVANT),
+        st.dates(),
+    ),
 )
 
 

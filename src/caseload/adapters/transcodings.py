@@ -23,6 +23,7 @@ from caseload.programmes.education.domain.values import (
     NotRelevant,
     Scheme,
     SessionKind,
+    TargetDecision,
     TargetGroup,
     TargetRow,
 )
@@ -143,6 +144,7 @@ VALUES: tuple[type[Any], ...] = (
     EligibilityRule,
     EligibilityTable,
     GroupSize,
+    TargetDecision,
     TargetRow,
 )
 

@@ -17,6 +17,7 @@ from caseload.programmes.education.domain.values import (
     NOT_RELEVANT,
     BaselineCount,
     GroupSize,
+    TargetDecision,
     TargetRow,
     TargetValue,
 )
@@ -101,10 +102,12 @@ class EducationProgramme(ImmutableMembers, Aggregate):
         self.name = name
         self.period_start = period_start
         self.period_end = period_end
-        self.group_sizes = tuple(group_sizes)
+        # Lists, not tuples: a snapshot reads its containers back as lists, and must equal
+        # the aggregate replayed from its events.
+        self.group_sizes = list(group_sizes)
         self.eligibility = eligibility
         self.configured_on = occurred_on
-        self.targets: list[tuple[TargetRow, int, TargetValue, date]] = []
+        self.targets: list[TargetDecision] = []
         self.key_check: str | None = None
 
     @property
@@ -138,14 +141,14 @@ class EducationProgramme(ImmutableMembers, Aggregate):
 
     @event(TargetSet)
     def _target_set(self, row: TargetRow, year: int, value: TargetValue, occurred_on: date) -> None:
-        self.targets.append((row, year, value, occurred_on))
+        self.targets.append(TargetDecision(row, year, value, occurred_on))
 
     def target_in_force(self, row: TargetRow, year: int, on: date) -> TargetValue | None:
         """The target for `row` in `year` as decided by `on` (None when none was)."""
         found: TargetValue | None = None
-        for decided_row, decided_year, value, decided_on in self.targets:
-            if decided_row == row and decided_year == year and decided_on <= on:
-                found = value
+        for decision in self.targets:
+            if decision.row == row and decision.year == year and decision.decided_on <= on:
+                found = decision.value
         return found
 
     def record_baseline(self, counts: tuple[BaselineCount, ...], source: str, on: date) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from datetime import date
 
 import attrs
 
@@ -18,6 +19,7 @@ __all__ = [
     "NotRelevant",
     "Scheme",
     "SessionKind",
+    "TargetDecision",
     "TargetGroup",
     "TargetRow",
     "TargetValue",
@@ -158,3 +160,13 @@ class BaselineCount:
     year: int
     scheme: Scheme
     count: int
+
+
+@attrs.frozen
+class TargetDecision:
+    """A target as decided: for `row` in `year`, on `decided_on`."""
+
+    row: TargetRow
+    year: int
+    value: TargetValue
+    decided_on: date

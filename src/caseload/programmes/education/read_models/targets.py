@@ -14,6 +14,7 @@ from caseload.programmes.education.domain.values import (
     NOT_RELEVANT,
     GroupSize,
     Scheme,
+    TargetDecision,
     TargetGroup,
     TargetRow,
     TargetValue,
@@ -23,14 +24,8 @@ from caseload.projections.base import Handler, ReadModel, day
 __all__ = ["Decision", "EducationTargetsModel", "TargetsState", "project_targets"]
 
 
-@attrs.frozen
-class Decision:
-    """One target decision, in the order it was recorded."""
-
-    row: TargetRow
-    year: int
-    value: TargetValue
-    decided_on: date
+Decision = TargetDecision
+"""One target decision, in the order it was recorded."""
 
 
 @attrs.define
