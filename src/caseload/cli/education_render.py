@@ -114,12 +114,20 @@ def half_year_json(status: HalfYearStatus) -> dict[str, Any]:
     }
 
 
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _activity_line(activity: Activity, first: object, last: object) -> str:
     return (
-        f"Activities {first} to {last}: {activity.drop_in_sessions} drop-in sessions, "
-        f"{activity.booked_sessions} booked sessions, {activity.anonymous_visits} anonymous "
-        f"and {activity.known_visits} known visits, {activity.plans_drafted} plans drafted, "
-        f"{activity.completions} completions, {activity.drop_outs} drop-outs"
+        f"Activities {first} to {last}: "
+        f"{_counted(activity.drop_in_sessions, 'drop-in session', 'drop-in sessions')}, "
+        f"{_counted(activity.booked_sessions, 'booked session', 'booked sessions')}, "
+        f"{activity.anonymous_visits} anonymous and "
+        f"{_counted(activity.known_visits, 'known visit', 'known visits')}, "
+        f"{_counted(activity.plans_drafted, 'plan drafted', 'plans drafted')}, "
+        f"{_counted(activity.completions, 'completion', 'completions')}, "
+        f"{_counted(activity.drop_outs, 'drop-out', 'drop-outs')}"
     )
 
 

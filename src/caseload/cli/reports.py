@@ -98,10 +98,11 @@ def half_year(
     as_json: bool = _json_option(),
     as_csv: bool = _csv_option(),
 ) -> None:
-    """The half-year status the national agency receives, in the layout of the
-    application's target table: per target group and scheme, the target and the actual
-    starts of each year, and the share of the half-year's year; then the activities
-    (drop-in and booked sessions, visits, plans drafted) and the starts granted by override.
+    """The half-year status for the national agency, in the application's table layout.
+
+    Per target group and scheme: the target and the actual starts of each year, and the
+    share of the half-year's year; then the activities (drop-in and booked sessions,
+    visits, plans drafted) and the starts granted by override.
     """
     with _user_errors():
         known, day = _moments(as_known_at, as_true_on, as_json, as_csv)
@@ -124,9 +125,11 @@ def monthly(
     as_json: bool = _json_option(),
     as_csv: bool = _csv_option(),
 ) -> None:
-    """The monthly status for jobcentre and unemployment-fund management: per target group
-    and scheme, the starts in the month and in the year to date against the year's target
-    and its linear pace, and the rows behind it."""
+    """The monthly status for jobcentre and unemployment-fund management.
+
+    Per target group and scheme: the starts in the month and in the year to date against
+    the year's target and its linear pace; then the rows behind it.
+    """
     with _user_errors():
         known, day = _moments(as_known_at, as_true_on, as_json, as_csv)
         with Caseload.open_readonly(store, as_known_at=known) as app:
