@@ -9,6 +9,20 @@
 30
 """
 
+from caseload.programmes.education.commands import (
+    AmbassadorLeaves,
+    CompleteScheme,
+    ConfigureEducationProgramme,
+    DraftEducationPlan,
+    HoldSession,
+    RecordBaseline,
+    RecordDropOut,
+    RecordVisit,
+    RegisterAmbassador,
+    ReplaceEligibility,
+    SetTarget,
+    StartScheme,
+)
 from caseload.programmes.resource_pathway.commands import (
     Assign,
     BrokerLeaves,
@@ -26,17 +40,29 @@ from caseload.programmes.resource_pathway.commands import (
 )
 
 __all__ = [
+    "AmbassadorLeaves",
     "Assign",
     "BrokerLeaves",
     "ChangeFte",
     "CloseTrajectory",
+    "CompleteScheme",
+    "ConfigureEducationProgramme",
     "ConfigureProgramme",
+    "DraftEducationPlan",
+    "HoldSession",
     "OpenTrajectory",
+    "RecordBaseline",
     "RecordContact",
+    "RecordDropOut",
     "RecordJobPlacement",
     "RecordProgress",
     "RecordReview",
+    "RecordVisit",
+    "RegisterAmbassador",
     "RegisterBroker",
+    "ReplaceEligibility",
     "SetCaseloadPolicy",
+    "SetTarget",
+    "StartScheme",
     "Transfer",
 ]

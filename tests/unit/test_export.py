@@ -54,10 +54,11 @@ from caseload.export import (
     key_check,
     to_pandas,
 )
+from caseload.export.dataset import ALL_TABLES
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
-from caseload.programmes.resource_pathway.export_tables import TABLES, fold_dataset, keyed_id
+from caseload.programmes.resource_pathway.export_tables import fold_dataset, keyed_id
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
@@ -145,7 +146,7 @@ def test_two_exports_of_the_same_log_are_byte_identical(
 
     assert first == second
     assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
-    assert len(files_of(tmp_path / "a")) == len(TABLES) + 2
+    assert len(files_of(tmp_path / "a")) == len(ALL_TABLES) + 2
 
 
 def test_an_export_of_a_sqlite_store_equals_one_of_the_reopened_store(tmp_path: Path) -> None:
@@ -208,7 +209,7 @@ def test_ids_are_the_hmac_of_the_stored_ids_under_the_export_key(
 def id_values(directory: Path) -> dict[str, set[str]]:
     """Per id column name, every value it has in any CSV table."""
     values: dict[str, set[str]] = {}
-    for table in TABLES:
+    for table in ALL_TABLES:
         for row in csv_rows(directory / f"{table.name}.csv"):
             for column in table.columns:
                 if column.type == "id" and row[column.name]:
@@ -270,7 +271,7 @@ def test_the_data_dictionary_lists_exactly_the_columns_of_every_file(
                 actual[path.stem] = next(csv.reader(handle))
         else:
             actual[path.stem] = parquet.read_schema(path).names
-    assert len(actual) == len(TABLES)
+    assert len(actual) == len(ALL_TABLES)
     assert documented == actual
 
 
@@ -315,8 +316,8 @@ def test_to_pandas_equals_the_csv_files(simulated: Caseload, tmp_path: Path) -> 
     export_dataset(simulated, tmp_path / "parquet", key=EXPORT_KEY, format="parquet")
     frames = to_pandas(simulated, key=EXPORT_KEY)
 
-    assert set(frames) == {table.name for table in TABLES}
-    for table in TABLES:
+    assert set(frames) == {table.name for table in ALL_TABLES}
+    for table in ALL_TABLES:
         types = {"integer": "int64", "decimal": "float64", "boolean": "bool"}
         dtypes = {c.name: types.get(c.type, "string") for c in table.columns if c.type != "date"}
         dates = [c.name for c in table.columns if c.type == "date"]

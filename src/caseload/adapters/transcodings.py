@@ -15,6 +15,21 @@ import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from caseload.domain.policy import CaseloadPolicy, PolicyHistory
+from caseload.programmes.education.domain.eligibility import EligibilityRule, EligibilityTable
+from caseload.programmes.education.domain.values import (
+    BaselineCount,
+    BaselineCounts,
+    DropOutReason,
+    Financing,
+    GroupSize,
+    GroupSizes,
+    NotRelevant,
+    Scheme,
+    SessionKind,
+    TargetDecision,
+    TargetGroup,
+    TargetRow,
+)
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
@@ -126,8 +141,29 @@ ENUMS: tuple[type[enum.Enum], ...] = (
     PlacementKind,
     ReviewOutcome,
     Role,
+    # The education programme's.
+    DropOutReason,
+    Financing,
+    NotRelevant,
+    Scheme,
+    SessionKind,
+    TargetGroup,
 )
-VALUES: tuple[type[Any], ...] = (CaseloadPolicy, IndicatorSet, Placement, Scores)
+VALUES: tuple[type[Any], ...] = (
+    CaseloadPolicy,
+    IndicatorSet,
+    Placement,
+    Scores,
+    # The education programme's.
+    BaselineCount,
+    BaselineCounts,
+    EligibilityRule,
+    EligibilityTable,
+    GroupSize,
+    GroupSizes,
+    TargetDecision,
+    TargetRow,
+)
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import PersistenceError
 
 from caseload.application.bootstrap import Wiring, bootstrap
+from caseload.application.education import EducationCommands, EducationQueries
 from caseload.application.queries import Queries
 from caseload.application.unit_of_work import StoreUnitOfWork, run_with_retries
 from caseload.domain.errors import (
@@ -78,7 +79,7 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 
-class Caseload(Queries):
+class Caseload(EducationCommands, EducationQueries, Queries):
     """A store of caseload-capped programmes, event-sourced in the store the URL names.
 
     >>> from datetime import date, datetime

@@ -5,7 +5,10 @@
 from caseload.cli import programme  # noqa: F401
 
 # isort: split
-from caseload.cli import audit  # noqa: F401
+from caseload.cli import (
+    audit,  # noqa: F401
+    reports,  # noqa: F401  (registers `caseload report`)
+)
 from caseload.cli.app import main
 
 __all__ = ["main"]

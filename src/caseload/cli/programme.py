@@ -44,9 +44,7 @@ from caseload.programmes.resource_pathway.simulation import (
 __all__ = ["demo", "simulate_command", "status"]
 
 
-def _run_simulation(
-    app: Caseload, config: SimulationConfig, *, transient: bool
-) -> SimulationReport:
+def run_simulation(app: Caseload, config: SimulationConfig, *, transient: bool) -> SimulationReport:
     """Simulate into `app` with a progress bar (weeks) on stderr.
 
     The bar starts with the first week done, so a configuration the simulation refuses
@@ -118,7 +116,7 @@ def demo(
                     "the demo needs an empty store (--store)"
                 )
             config = SimulationConfig(brokers=brokers, citizens=citizens, months=months, seed=seed)
-            report = _run_simulation(app, config, transient=True)
+            report = run_simulation(app, config, transient=True)
             _print_demo(app, report, app.store)
 
 
@@ -131,6 +129,12 @@ def simulate_command(
     seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
     start: str = typer.Option(
         SimulationConfig().start.isoformat(), "--start", help="First day (YYYY-MM-DD)."
+    ),
+    programme: str = typer.Option(
+        "resource_pathway",
+        "--programme",
+        help="resource_pathway, education (the education ambassador programme over its "
+        "seed period, April 2021 to December 2022) or all (both, into one store).",
     ),
     as_json: bool = json_option(),
 ) -> None:
@@ -151,6 +155,11 @@ def simulate_command(
         config = SimulationConfig(
             brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
         )
+        if programme != "resource_pathway":
+            from caseload.cli.reports import simulate_programmes
+
+            simulate_programmes(store, key, programme, config, as_json=as_json)
+            return
         config.check_ends_by(date.today())  # before the store is created
         with Caseload(store, pseudonym_key=key) as app:
             if app.head():
@@ -158,7 +167,7 @@ def simulate_command(
                     f"{app.store} already holds {app.head()} events; simulate needs an empty store"
                 )
             try:
-                report = _run_simulation(app, config, transient=False)
+                report = run_simulation(app, config, transient=False)
             except KeyboardInterrupt:
                 raise interrupted(
                     f"simulation interrupted; {app.store} holds a partial programme "

@@ -11,6 +11,7 @@ from uuid import UUID
 
 __all__ = [
     "AlreadyAssigned",
+    "AmbassadorHasLeft",
     "BrokerHasLeft",
     "BrokerHoldsCases",
     "CaseloadError",
@@ -21,26 +22,35 @@ __all__ = [
     "ExportTargetNotEmpty",
     "InvalidCitizenId",
     "InvalidContact",
+    "InvalidEligibilityTable",
     "InvalidExportKey",
     "InvalidFte",
     "InvalidPlacement",
     "InvalidPolicy",
     "InvalidScores",
     "InvalidStoreURL",
+    "InvalidTarget",
     "InvalidValue",
     "LogAltered",
     "MissingExtra",
     "MissingPseudonymKey",
+    "NoSchemeRunning",
     "NotAssigned",
+    "NotEligible",
     "NotInProgramme",
+    "PlanAlreadyDrafted",
     "ProgrammeAlreadyConfigured",
     "ReadOnlySession",
+    "SchemeAlreadyRunning",
     "StoreUnavailable",
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
     "UncheckedEvent",
+    "UnknownAmbassador",
     "UnknownBroker",
     "UnknownCommand",
+    "UnknownPlan",
+    "UnknownSession",
     "UnknownTrajectory",
 ]
 
@@ -223,3 +233,44 @@ class ReadOnlySession(CaseloadError):
 
 class LogAltered(CaseloadError):
     """The stored log, its chain or its seals were changed outside the application."""
+
+
+class NotEligible(CaseloadError):
+    """A scheme start that no rule of the eligibility table in force admits (by target
+    group, age, positive list and date); a service may record it with an override reason."""
+
+
+class UnknownPlan(CaseloadError, LookupError):
+    """No education plan with that id exists in the store."""
+
+
+class PlanAlreadyDrafted(CaseloadError):
+    """A citizen has one education plan in the programme."""
+
+
+class SchemeAlreadyRunning(CaseloadError):
+    """A plan runs one scheme at a time: the running one completes or is dropped first."""
+
+
+class NoSchemeRunning(CaseloadError):
+    """A completion or drop-out needs a scheme that has started and not ended."""
+
+
+class UnknownAmbassador(CaseloadError, LookupError):
+    """No education ambassador with that id exists in the store."""
+
+
+class AmbassadorHasLeft(CaseloadError):
+    """An ambassador acts from the day they were registered until the day they left."""
+
+
+class UnknownSession(CaseloadError, LookupError):
+    """No drop-in or guidance session with that id exists in the store."""
+
+
+class InvalidTarget(CaseloadError, ValueError):
+    """A target is a whole number of starts from 0 up, or NOT_RELEVANT, for a year."""
+
+
+class InvalidEligibilityTable(CaseloadError, ValueError):
+    """An eligibility table must name its rules uniquely and give each a valid range."""

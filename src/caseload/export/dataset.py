@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 import attrs
+from eventsourcing.domain import DomainEvent
 
 from caseload.application.caseload import Caseload
 from caseload.domain.errors import (
@@ -35,6 +36,7 @@ from caseload.domain.errors import (
     MissingExtra,
 )
 from caseload.domain.keys import MIN_KEY_BYTES, export_key_check, secret_bytes
+from caseload.programmes.education import export_tables as education
 from caseload.programmes.resource_pathway.export_tables import (
     TABLES,
     Dataset,
@@ -63,10 +65,13 @@ EXPORT_KEY_VARIABLE = "CASELOAD_EXPORT_KEY"
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 MANIFEST_FILE = "manifest.json"
 DICTIONARY_FILE = "data_dictionary.md"
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 """The version of the tables' shape; it changes whenever a table or column changes."""
 
 Format = Literal["csv", "parquet"]
+
+ALL_TABLES: tuple[Table, ...] = (*TABLES, *education.TABLES)
+"""Every table of the dataset: each programme's, in registry order."""
 
 
 @attrs.frozen
@@ -170,7 +175,16 @@ def _moment(as_known_at: object) -> datetime | None:
 
 
 def _collect(app: Caseload, key: bytes, moment: datetime | None) -> Dataset:
-    return fold_dataset(app.history(as_known_at=moment), key)
+    # One pass over the log feeds both programmes' folds.
+    logbook = education.EducationFold(key)
+
+    def events() -> Iterator[tuple[int, DomainEvent]]:
+        for position, event in app.history(as_known_at=moment):
+            logbook(position, event)
+            yield position, event
+
+    dataset = fold_dataset(events(), key)
+    return attrs.evolve(dataset, rows={**dataset.rows, **logbook.rows()})
 
 
 def _text(value: Value) -> str:
@@ -305,8 +319,8 @@ def export_dataset(
 ) -> Manifest:
     """Write the evaluator dataset of `app`'s log into the new or empty directory `out`.
 
-    One file per table of the programme's export tables
-    (`caseload.programmes.resource_pathway.export_tables.TABLES`; CSV, or Parquet with the
+    One file per table of the programmes' export tables (`ALL_TABLES`: the
+    resource-pathway and the education programme's; CSV, or Parquet with the
     `parquet` extra), `data_dictionary.md`, and `manifest.json` last, so a directory
     with a manifest holds every file it lists. `key` (or `CASELOAD_EXPORT_KEY`, at least
     16 bytes) re-keys every identifier. With `as_known_at`, only the log as recorded by
@@ -324,7 +338,7 @@ def export_dataset(
     dataset = _collect(app, raw_key, moment)
     files: list[tuple[str, bytes]] = []
     tables = []
-    for table in TABLES:
+    for table in ALL_TABLES:
         rows = _sorted_rows(dataset.rows[table.name])
         content = writer(table, rows)
         name = f"{table.name}.{format}"
@@ -382,7 +396,7 @@ def to_pandas(
     raw_key = export_key(key)
     dataset = _collect(app, raw_key, _moment(as_known_at))
     frames = {}
-    for table in TABLES:
+    for table in ALL_TABLES:
         rows = _sorted_rows(dataset.rows[table.name])
         columns = {}
         for index, column in enumerate(table.columns):
@@ -436,8 +450,8 @@ citizen: authority, employer liaison, mentor-like support and coach.
 
 def data_dictionary() -> str:
     """The data dictionary (Markdown): every column of every table, in plain language."""
-    parts = [_INTRODUCTION]
-    for table in TABLES:
+    parts = [_INTRODUCTION, education.INTRODUCTION]
+    for table in ALL_TABLES:
         parts.append(f"\n## `{table.name}`\n\nOne row is {table.row}.\n\n")
         parts.append("| column | type | may be empty | meaning |\n| --- | --- | --- | --- |\n")
         for column in table.columns:

@@ -10,13 +10,14 @@ from typing import Any
 
 from eventsourcing.utils import register_topic
 
+from caseload.programmes.education import EDUCATION
 from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.projections.base import ReadModel
 
 __all__ = ["PROGRAMMES", "ProgrammeKind", "default_read_models"]
 
-PROGRAMMES: tuple[ProgrammeKind, ...] = (RESOURCE_PATHWAY,)
+PROGRAMMES: tuple[ProgrammeKind, ...] = (RESOURCE_PATHWAY, EDUCATION)
 """Every programme kind this version knows, in a fixed order."""
 
 

@@ -1,4 +1,5 @@
-"""Public test kit: Hypothesis strategies, command histories and the stateful caseload model.
+"""Public test kit: Hypothesis strategies, command histories, the stateful caseload model,
+and the seed education programme (`configure_seed_programme`).
 
 Needs Hypothesis (`pip install caseload[testing]`). See docs/testing.md.
 """
@@ -12,6 +13,7 @@ except ModuleNotFoundError:
         "caseload.testing needs Hypothesis; install it with: pip install 'caseload[testing]'"
     ) from None
 
+from caseload.programmes.education.seed import configure_seed_programme
 from caseload.testing import strategies
 from caseload.testing.commands import (
     HistoryResult,
@@ -30,6 +32,7 @@ __all__ = [
     "Plan",
     "Step",
     "commands",
+    "configure_seed_programme",
     "histories",
     "plan",
     "run_history",

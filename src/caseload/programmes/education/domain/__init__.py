@@ -1,0 +1,1 @@
+"""The education programme's aggregates and values: pure, no I/O."""

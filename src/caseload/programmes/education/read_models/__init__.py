@@ -1,0 +1,1 @@
+"""The education programme's read models: plans and starts, targets, drop-in sessions."""
