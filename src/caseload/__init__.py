@@ -1,13 +1,15 @@
 """caseload: event-sourced, caseload-capped employment programmes (the public API)."""
 
 from caseload.application.caseload import Caseload
-from caseload.application.views import BrokerView, TrajectoryView
+from caseload.application.views import BrokerView, ColleagueView, TrajectoryView
 from caseload.domain.errors import (
     AlreadyAssigned,
     BrokerHasLeft,
     BrokerHoldsCases,
     CaseloadError,
     CaseloadLimitExceeded,
+    ColleagueHasLeft,
+    ColleagueNotYetRegistered,
     ConcurrencyConflict,
     ConfigurationError,
     DateOutOfRange,
@@ -32,12 +34,14 @@ from caseload.domain.errors import (
     TrajectoryAlreadyOpen,
     TrajectoryClosed,
     UnknownBroker,
+    UnknownColleague,
     UnknownTrajectory,
 )
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -59,6 +63,7 @@ from caseload.programmes.resource_pathway.read_models.outcomes import ExitStatus
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
+    ColleagueCoverage,
     RoleCoverage,
     TrajectoryCoverage,
 )
@@ -84,9 +89,14 @@ __all__ = [
     "CaseloadRow",
     "Channel",
     "ClosureReason",
+    "ColleagueCoverage",
+    "ColleagueHasLeft",
+    "ColleagueNotYetRegistered",
+    "ColleagueView",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
+    "EmployerActivityKind",
     "ExitStatus",
     "ExportTargetNotEmpty",
     "IndicatorSet",
@@ -123,6 +133,7 @@ __all__ = [
     "TrajectoryCoverage",
     "TrajectoryView",
     "UnknownBroker",
+    "UnknownColleague",
     "UnknownTrajectory",
     "__version__",
 ]

@@ -135,8 +135,9 @@ def test_simulate_with_a_bad_start_date_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_status_shows_the_brokers(simulated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    """`status` exits 0 and prints the caseload table with both brokers' names, the
-    coverage shares, the outcomes and the attention list."""
+    """`status` exits 0 and prints the caseload table with both brokers' names (and the
+    simulation's colleagues in the coverage table), the coverage shares, the outcomes and
+    the attention list."""
     store, _ = simulated
 
     result = run_cli("status", "--store", str(store), cwd=tmp_path)
@@ -145,6 +146,7 @@ def test_status_shows_the_brokers(simulated: tuple[Path, dict[str, Any]], tmp_pa
     for text in ("Broker 1", "Broker 2", "Caseload on", "all four roles covered", "Outcomes"):
         assert text in result.stdout
     assert "Attention list" in result.stdout
+    assert "Colleague 1 (colleague)" in result.stdout
 
 
 def test_status_json_caseload_equals_the_library(

@@ -1,5 +1,6 @@
 """The simulated programme exercises the whole domain: every event kind, all four roles,
-late registrations, transfers, every closure reason and every placement kind."""
+late registrations, transfers, every closure reason, placement kind and employer-directed
+activity kind, colleagues covering the authority role, and case reviews."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ from datetime import date
 
 from eventsourcing.domain import DomainEvent
 
-from caseload import Caseload, ClosureReason, PlacementKind, ReviewOutcome, Role
+from caseload import (
+    Caseload,
+    ClosureReason,
+    EmployerActivityKind,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
 from caseload.audit import check_rules
-from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.citizen import Citizen
-from caseload.programmes.resource_pathway.domain.programme import Programme
+from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY
@@ -19,7 +26,7 @@ from tests.conftest import KEY
 
 def _event_classes() -> set[type[DomainEvent]]:
     found = set()
-    for aggregate in (Broker, Trajectory, Citizen, Programme):
+    for aggregate in RESOURCE_PATHWAY.aggregates:
         for name, member in vars(aggregate).items():
             if (
                 isinstance(member, type)
@@ -37,6 +44,7 @@ def test_the_default_simulation_exercises_the_whole_domain() -> None:
         rules = check_rules(history, today=date(2025, 1, 1))
     events = [event for _, event in history]
     kinds = {type(event) for event in events}
+    assert Colleague.Left in _event_classes()
     assert _event_classes() - kinds == set()
     contacts = [e for e in events if isinstance(e, Trajectory.ContactRecorded)]
     assert set().union(*(e.roles for e in contacts)) == set(Role)
@@ -45,6 +53,16 @@ def test_the_default_simulation_exercises_the_whole_domain() -> None:
         PlacementKind
     )
     assert {e.outcome for e in events if isinstance(e, Trajectory.Reviewed)} == set(ReviewOutcome)
+    activities = [e for e in events if isinstance(e, Trajectory.EmployerActivityStarted)]
+    assert {e.kind for e in activities} == set(EmployerActivityKind)
+    assert any(e.ends_on is None for e in activities)
+    assert any(e.ends_on is not None for e in activities)
+    # Colleagues cover the authority role, within their first eight weeks of a trajectory.
+    opened = {e.originator_id: e.occurred_on for e in events if isinstance(e, Trajectory.Opened)}
+    by_colleagues = [e for e in contacts if e.by in report.colleagues]
+    assert len(by_colleagues) >= 10
+    assert all(Role.AUTHORITY in e.roles for e in by_colleagues)
+    assert all((e.occurred_on - opened[e.originator_id]).days < 8 * 7 + 7 for e in by_colleagues)
     assert sum(isinstance(e, Trajectory.Transferred) for e in events) >= 3
     # Late registrations: contacts dated before one already recorded on the same case.
     latest: dict[object, date] = {}

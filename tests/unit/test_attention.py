@@ -25,6 +25,7 @@ from caseload.testing import (
     Close,
     Command,
     OpenTrajectory,
+    RecordColleagueContact,
     RecordContact,
     RecordPlacement,
     RecordProgress,
@@ -244,7 +245,7 @@ def expected_attention(
                 holder[t] = step.broker
             case Close():
                 closed.add(t)
-            case RecordContact(roles=roles):
+            case RecordContact(roles=roles) | RecordColleagueContact(roles=roles):
                 contacts[t].append((step.on, roles))
             case RecordProgress():
                 measured[t].append(step.on)

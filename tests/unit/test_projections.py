@@ -20,7 +20,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     role_coverage,
 )
 from caseload.projections.base import canonical_bytes, reference_bytes
-from caseload.testing import RecordContact, histories, run_history
+from caseload.testing import RecordColleagueContact, RecordContact, histories, run_history
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import assert_round_trip
 
@@ -47,7 +47,8 @@ def test_caseload_rows_equal_the_brokers_held_cases(history: list[object]) -> No
 
 @given(history=histories(max_size=40))
 def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object]) -> None:
-    """Per trajectory, the roles covered and by whom are exactly those of accepted contacts."""
+    """Per trajectory, the roles covered and by whom are exactly those of accepted contacts,
+    by brokers and by colleagues."""
     with new_app() as app:
         result = run_history(app, history)
         expected: dict[UUID, set[tuple[Role, UUID]]] = defaultdict(set)
@@ -56,6 +57,11 @@ def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object
                 assert step.trajectory is not None
                 assert step.broker is not None
                 expected[step.trajectory] |= {(role, step.broker) for role in step.command.roles}
+            if isinstance(step.command, RecordColleagueContact):
+                assert step.trajectory is not None
+                assert step.colleague is not None
+                by = step.colleague
+                expected[step.trajectory] |= {(role, by) for role in step.command.roles}
         coverage = app.role_coverage()
         assert {row.trajectory_id for row in coverage.trajectories} == set(result.trajectories)
         for row in coverage.trajectories:

@@ -18,6 +18,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -109,6 +110,7 @@ class AttrsAsDict(Transcoding):
 ENUMS: tuple[type[enum.Enum], ...] = (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PathwayKind,
     PlacementKind,
     ReviewOutcome,

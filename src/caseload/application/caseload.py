@@ -31,7 +31,7 @@ from caseload.adapters.log import EventDecoder, LogReader, log_reader
 from caseload.adapters.read_model_store import ProjectionStore, projection_store
 from caseload.adapters.storage import Store, parse_store_url
 from caseload.adapters.transcodings import register_transcodings
-from caseload.application.views import BrokerView, TrajectoryView
+from caseload.application.views import BrokerView, ColleagueView, TrajectoryView
 from caseload.domain.dates import check_business_date, check_date
 from caseload.domain.errors import (
     BrokerHasLeft,
@@ -46,12 +46,14 @@ from caseload.domain.errors import (
     ReadOnlySession,
     StoreUnavailable,
     UnknownBroker,
+    UnknownColleague,
     UnknownTrajectory,
 )
 from caseload.domain.identity import birth_date, key_bytes, normalise_cpr, pseudonymise
 from caseload.programmes import default_read_models
 from caseload.programmes.resource_pathway.domain.broker import Broker, validated_fte
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import (
     DEFAULT_POLICY,
     PROGRAMME_ID,
@@ -67,6 +69,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     PlacementKind,
@@ -777,23 +780,15 @@ class Caseload:
         channel: Channel,
         by: UUID,
     ) -> None:
-        """Record a contact: the roles exercised (one or more), the channel, and by whom."""
+        """Record a contact: the roles exercised (one or more), the channel, and by whom
+        (a broker, or a colleague without a caseload)."""
         role_set = _roles(roles)
         day = self._day(on)
 
         def command() -> None:
             case = self._trajectory(trajectory)
-            actor = self._broker(by)
-            if actor.left_on is not None and day > actor.left_on:
-                raise BrokerHasLeft(
-                    f"broker {actor} left on {actor.left_on} and cannot have a contact on {day}"
-                )
-            if day < actor.registered_on:
-                raise DateOutOfRange(
-                    f"broker {actor} was registered on {actor.registered_on}; "
-                    f"a contact by them on {day} is before that"
-                )
-            case.record_contact(role_set, channel, actor.id, day)
+            actor_id = self._contact_actor(by, day)
+            case.record_contact(role_set, channel, actor_id, day)
             self._save(case)
 
         self._run(command)
@@ -1028,3 +1023,111 @@ class Caseload:
             closed_on=aggregate.closed_on,
             closure_reason=aggregate.closure_reason,
         )
+
+    # --- new resource-pathway commands ---
+    # Colleagues without a caseload and employer-directed activity: one block, so that it
+    # ports as one piece.
+
+    @_command
+    def register_colleague(self, *, name: str, team: str, on: date) -> UUID:
+        """Register a colleague (kollega) who makes contacts but holds no cases, such as the
+        employment caseworker (beskæftigelsesfaglig medarbejder) who keeps the authority
+        role while roles are split; returns their id. A colleague has no caseload, no limit
+        and no FTE in staffing."""
+        name = _text(name, "colleague name")
+        team = _text(team, "team")
+        day = self._day(on)
+
+        def command() -> UUID:
+            colleague = Colleague(name=name, team=team, occurred_on=day)
+            self._save(colleague)
+            return colleague.id
+
+        return self._run(command)
+
+    @_command
+    def colleague_left(self, colleague: UUID, *, on: date) -> None:
+        """Record that a colleague stopped working with the programme's citizens; refused on
+        a day before a contact they made (the log would then show it made after leaving)."""
+        day = self._day(on)
+        colleague_id = _as_id(colleague, UnknownColleague, "colleague")
+        latest = self._latest_contact_by(colleague_id)
+        if latest is not None and latest > day:
+            raise DateOutOfRange(
+                f"colleague {colleague_id} made a contact on {latest}, "
+                f"{(latest - day).days} day(s) after {day}; they cannot have left before it"
+            )
+
+        def command() -> None:
+            aggregate = self._colleague(colleague_id)
+            aggregate.leave(day)
+            self._save(aggregate)
+
+        self._run(command)
+
+    @_command
+    def record_employer_activity(
+        self,
+        trajectory: UUID,
+        *,
+        on: date,
+        kind: EmployerActivityKind,
+        ends_on: date | None = None,
+    ) -> None:
+        """Record an employer-directed activity (virksomhedsrettet indsats) that started on
+        `on`: a company internship, a wage-subsidy job or another activity at a company.
+        `ends_on` is its planned last day (it may lie ahead), None when open-ended."""
+        kind = _member(kind, EmployerActivityKind, "kind of employer-directed activity")
+        day = self._day(on)
+        until = None if ends_on is None else check_date(ends_on, "ends_on")
+
+        def command() -> None:
+            case = self._trajectory(trajectory)
+            case.record_employer_activity(kind, day, until)
+            self._save(case)
+
+        self._run(command)
+
+    def colleague(self, colleague: UUID) -> ColleagueView:
+        """One colleague, as a frozen value."""
+        aggregate = self._colleague(colleague)
+        return ColleagueView(
+            colleague_id=aggregate.id,
+            name=aggregate.name,
+            team=aggregate.team,
+            registered_on=aggregate.registered_on,
+            left_on=aggregate.left_on,
+        )
+
+    def _colleague(self, colleague: object) -> Colleague:
+        colleague_id = _as_id(colleague, UnknownColleague, "colleague")
+        return self._load(Colleague, colleague_id, UnknownColleague)
+
+    def _contact_actor(self, by: object, day: date) -> UUID:
+        """The id of who made a contact on `day`: a broker in the programme that day, or a
+        colleague registered by then who had not left. `UnknownBroker` when `by` is
+        neither (the error a contact by an unknown id has always raised)."""
+        actor_id = _as_id(by, UnknownBroker, "broker")
+        try:
+            actor = self._get(actor_id)
+        except AggregateNotFoundError:
+            raise UnknownBroker(
+                f"no broker or colleague with id {actor_id} in {self.store}"
+            ) from None
+        if isinstance(actor, Colleague):
+            actor.check_in_service(day, "record a contact by them")
+            return actor.id
+        if not isinstance(actor, Broker):
+            raise UnknownBroker(
+                f"{actor_id} is a {type(actor).__name__.lower()}, not a broker or a colleague"
+            )
+        if actor.left_on is not None and day > actor.left_on:
+            raise BrokerHasLeft(
+                f"broker {actor} left on {actor.left_on} and cannot have a contact on {day}"
+            )
+        if day < actor.registered_on:
+            raise DateOutOfRange(
+                f"broker {actor} was registered on {actor.registered_on}; "
+                f"a contact by them on {day} is before that"
+            )
+        return actor.id

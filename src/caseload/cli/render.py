@@ -62,7 +62,8 @@ def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
 
 
 def coverage_table(coverage: RoleCoverage) -> Table:
-    """Roles each broker has exercised, and their cases covered in all four roles alone."""
+    """Roles each broker has exercised, and their cases covered in all four roles alone;
+    then each colleague (no caseload), with the active cases they made a contact in."""
     table = Table(title="Four-role coverage by broker")
     table.add_column("Broker")
     for role in Role:
@@ -76,6 +77,14 @@ def coverage_table(coverage: RoleCoverage) -> Table:
             *marks,
             str(broker.active_cases),
             str(broker.cases_with_all_four_by_broker),
+        )
+    for colleague in coverage.colleagues:
+        marks = ["✓" if role in colleague.roles_covered else "·" for role in Role]
+        table.add_row(
+            Text(f"{colleague.name} (colleague)"),
+            *marks,
+            str(colleague.active_cases_with_contact),
+            "–",
         )
     return table
 
@@ -135,6 +144,7 @@ def status_json(data: StatusData) -> dict[str, Any]:
             "active_cases": data.coverage.active_cases,
             "share_all_four": data.coverage.share_all_four,
             "share_all_four_by_assigned_broker": data.coverage.share_all_four_by_assigned_broker,
+            "share_with_colleague_roles": data.coverage.share_with_colleague_roles,
         },
         "outcomes": {"placements": data.placements, "closures": data.closures},
         "attention": {reason.value: count for reason, count in data.attention.counts},
@@ -151,7 +161,8 @@ def print_status(out: Console, data: StatusData) -> None:
         out,
         f"Active cases: {data.coverage.active_cases}; all four roles covered: "
         f"{data.coverage.share_all_four:.0%}; all four by the assigned broker alone: "
-        f"{data.coverage.share_all_four_by_assigned_broker:.0%}",
+        f"{data.coverage.share_all_four_by_assigned_broker:.0%}; a role by a colleague: "
+        f"{data.coverage.share_with_colleague_roles:.0%}",
     )
     say(
         out,

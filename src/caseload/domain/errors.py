@@ -14,6 +14,8 @@ __all__ = [
     "BrokerHoldsCases",
     "CaseloadError",
     "CaseloadLimitExceeded",
+    "ColleagueHasLeft",
+    "ColleagueNotYetRegistered",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
@@ -38,6 +40,7 @@ __all__ = [
     "TrajectoryAlreadyOpen",
     "TrajectoryClosed",
     "UnknownBroker",
+    "UnknownColleague",
     "UnknownTrajectory",
 ]
 
@@ -145,6 +148,14 @@ class BrokerHasLeft(CaseloadError):
     """A broker who has left takes no cases and no changes."""
 
 
+class ColleagueHasLeft(CaseloadError):
+    """A colleague who has left makes no contact dated after leaving, and leaves once."""
+
+
+class ColleagueNotYetRegistered(DateOutOfRange):
+    """A colleague makes no contact, and does not leave, before the day they were registered."""
+
+
 class BrokerHoldsCases(CaseloadError):
     """A broker cannot leave, or drop FTE below their caseload, while holding cases."""
 
@@ -156,6 +167,10 @@ class BrokerHoldsCases(CaseloadError):
 
 class UnknownBroker(CaseloadError, LookupError):
     """No broker with that id exists in the store."""
+
+
+class UnknownColleague(CaseloadError, LookupError):
+    """No colleague with that id exists in the store."""
 
 
 class UnknownTrajectory(CaseloadError, LookupError):

@@ -1,7 +1,7 @@
 """Command histories: random sequences of caseload commands, and a runner that replays them.
 
-A history refers to brokers and trajectories by their index in creation order, so it is
-plain data that Hypothesis can shrink; `run_history` resolves the indices as it goes.
+A history refers to brokers, colleagues and trajectories by their index in creation order,
+so it is plain data that Hypothesis can shrink; `run_history` resolves the indices as it goes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from caseload.domain.errors import CaseloadError
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PlacementKind,
     ReviewOutcome,
     Role,
@@ -27,6 +28,7 @@ from caseload.testing.strategies import (
     channels,
     closure_reasons,
     cprs,
+    employer_activity_kinds,
     ftes,
     placements,
     review_outcomes,
@@ -38,15 +40,19 @@ __all__ = [
     "Assign",
     "ChangeFte",
     "Close",
+    "ColleagueLeaves",
     "Command",
     "HistoryResult",
     "Leave",
     "OpenTrajectory",
+    "RecordColleagueContact",
     "RecordContact",
+    "RecordEmployerActivity",
     "RecordPlacement",
     "RecordProgress",
     "RecordReview",
     "RegisterBroker",
+    "RegisterColleague",
     "Step",
     "Transfer",
     "commands",
@@ -149,6 +155,42 @@ class RecordReview:
     outcome: ReviewOutcome
 
 
+@attrs.frozen
+class RegisterColleague:
+    """Register a colleague (no caseload) in this team."""
+
+    team: str
+
+
+@attrs.frozen
+class ColleagueLeaves:
+    """Colleague number `colleague` leaves."""
+
+    colleague: int
+
+
+@attrs.frozen
+class RecordColleagueContact:
+    """A contact on trajectory number `trajectory` by colleague number `colleague`."""
+
+    trajectory: int
+    colleague: int
+    roles: frozenset[Role]
+    channel: Channel
+
+
+@attrs.frozen
+class RecordEmployerActivity:
+    """An employer-directed activity on trajectory number `trajectory`, started `days_back`
+    days before the command's day and planned to end `weeks` weeks after its start (None:
+    open-ended)."""
+
+    trajectory: int
+    kind: EmployerActivityKind
+    weeks: int | None
+    days_back: int = 0
+
+
 Command = (
     RegisterBroker
     | OpenTrajectory
@@ -161,6 +203,10 @@ Command = (
     | RecordProgress
     | RecordPlacement
     | RecordReview
+    | RegisterColleague
+    | ColleagueLeaves
+    | RecordColleagueContact
+    | RecordEmployerActivity
 )
 
 _index = st.integers(0, 1_000)
@@ -201,6 +247,22 @@ def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Command
             )
         ),
         st.builds(RecordReview, trajectory=_index, outcome=review_outcomes()),
+        st.builds(RegisterColleague, team=st.sampled_from(("Team A", "Team B"))),
+        st.builds(ColleagueLeaves, colleague=_index),
+        st.builds(
+            RecordColleagueContact,
+            trajectory=_index,
+            colleague=_index,
+            roles=role_sets(),
+            channel=channels(),
+        ),
+        st.builds(
+            RecordEmployerActivity,
+            trajectory=_index,
+            kind=employer_activity_kinds(),
+            weeks=st.none() | st.integers(0, 26),
+            days_back=_days_back,
+        ),
     )
 
 
@@ -221,6 +283,7 @@ class Step:
     on: date
     trajectory: UUID | None
     broker: UUID | None
+    colleague: UUID | None = None
 
 
 @attrs.frozen
@@ -231,6 +294,7 @@ class HistoryResult:
     trajectories: tuple[UUID, ...]
     accepted: tuple[Step, ...]
     refused: tuple[tuple[Step, CaseloadError], ...]
+    colleagues: tuple[UUID, ...] = ()
 
 
 def run_history(
@@ -238,13 +302,15 @@ def run_history(
 ) -> HistoryResult:
     """Replay `history` on `app`, one business day per command from `start` on.
 
-    `RecordProgress` and `RecordPlacement` are dated their `days_back` days before the
-    command's day (their `Step.on` is that date), so a history can hold late registrations.
-    Indices wrap around the brokers and trajectories created so far; a command whose
-    index has nothing to refer to yet is skipped. Each accepted or refused command is
+    `RecordProgress`, `RecordPlacement` and `RecordEmployerActivity` are dated their
+    `days_back` days before the command's day (their `Step.on` is that date), so a history
+    can hold late registrations. Indices wrap around the brokers, colleagues and
+    trajectories created so far; a command whose index has nothing to refer to yet is
+    skipped. Each accepted or refused command is
     reported as a `Step` with the ids it used; refusals keep their `CaseloadError`.
     """
     brokers: list[UUID] = []
+    colleagues: list[UUID] = []
     trajectories: list[UUID] = []
     accepted: list[Step] = []
     refused: list[tuple[Step, CaseloadError]] = []
@@ -258,7 +324,15 @@ def run_history(
             else None
         )
         broker = brokers[b_index % len(brokers)] if brokers and b_index is not None else None
-        if (t_index is not None and trajectory is None) or (b_index is not None and broker is None):
+        c_index = getattr(command, "colleague", None)
+        colleague = (
+            colleagues[c_index % len(colleagues)] if colleagues and c_index is not None else None
+        )
+        if (
+            (t_index is not None and trajectory is None)
+            or (b_index is not None and broker is None)
+            or (c_index is not None and colleague is None)
+        ):
             continue  # nothing to refer to yet
         try:
             match command:
@@ -293,15 +367,32 @@ def run_history(
                     )
                 case RecordReview(outcome=outcome):
                     app.record_review(_id(trajectory), on=day, outcome=outcome)
+                case RegisterColleague(team=team):
+                    name = f"Colleague {len(colleagues) + 1}"
+                    colleague = app.register_colleague(name=name, team=team, on=day)
+                    colleagues.append(colleague)
+                case ColleagueLeaves():
+                    app.colleague_left(_id(colleague), on=day)
+                case RecordColleagueContact(roles=roles, channel=channel):
+                    app.record_contact(
+                        _id(trajectory), on=day, roles=roles, channel=channel, by=_id(colleague)
+                    )
+                case RecordEmployerActivity(kind=kind, weeks=weeks, days_back=back):
+                    day -= timedelta(days=back)
+                    ends_on = None if weeks is None else day + timedelta(weeks=weeks)
+                    app.record_employer_activity(
+                        _id(trajectory), on=day, kind=kind, ends_on=ends_on
+                    )
         except CaseloadError as error:
-            refused.append((Step(command, day, trajectory, broker), error))
+            refused.append((Step(command, day, trajectory, broker, colleague), error))
         else:
-            accepted.append(Step(command, day, trajectory, broker))
+            accepted.append(Step(command, day, trajectory, broker, colleague))
     return HistoryResult(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
         accepted=tuple(accepted),
         refused=tuple(refused),
+        colleagues=tuple(colleagues),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
@@ -35,7 +36,7 @@ def _read_models() -> tuple[ReadModel[Any], ...]:
 RESOURCE_PATHWAY = ProgrammeKind(
     key="resource_pathway",
     title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
-    aggregates=(Programme, Broker, Trajectory, Citizen),
+    aggregates=(Programme, Broker, Trajectory, Citizen, Colleague),
     read_models=_read_models,
     # Version 0.1 kept these classes in `caseload.domain.*`.
     moved_topics=(

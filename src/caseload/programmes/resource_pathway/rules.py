@@ -29,12 +29,22 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
+from caseload.programmes.resource_pathway.colleague_rules import COLLEAGUE_RULES, ColleagueChecks
 from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import DEFAULT_POLICY, Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, PathwayKind
 
-__all__ = ["RULES", "RulesReport", "Violation", "check_rules"]
+__all__ = [
+    "NOT_CHECKED",
+    "RULES",
+    "RulesReport",
+    "Violation",
+    "check_rules",
+    "checked_event_classes",
+]
 
 RULES: Mapping[str, str] = types.MappingProxyType(
     {
@@ -50,16 +60,36 @@ RULES: Mapping[str, str] = types.MappingProxyType(
         "trajectories do not overlap",
         "broker-left": "a broker leaves holding no case, and after leaving takes no case and "
         "changes nothing",
-        "broker-in-service": "a contact is made by a broker in the programme that day",
+        "broker-in-service": "a contact is made by a broker in the programme that day (or "
+        "by a colleague: see colleague-in-service)",
+        **COLLEAGUE_RULES,
         "exclusivity": "a broker holds only trajectories of the programme's pathway kind",
         "date-order": "a broker's case facts and a trajectory's broker changes are recorded "
         "in date order",
-        "known-aggregate": "every event is about, and refers to, brokers and trajectories "
-        "created once, earlier in the log",
+        "known-aggregate": "every event is about, and refers to, brokers, colleagues and "
+        "trajectories created once, earlier in the log",
         "future-date": "no business date lies after the last day checked",
     }
 )
 """Every rule `check_rules` checks: its stable name and what it says."""
+
+NOT_CHECKED: frozenset[type[DomainEvent]] = frozenset(
+    {
+        # A citizen's record of a trajectory starting and ending mirrors the trajectory's
+        # own opening and closure, which one-open-trajectory checks.
+        Citizen.Registered,
+        Citizen.TrajectoryStarted,
+        Citizen.TrajectoryEnded,
+        # The programme's list of brokers mirrors Broker.Registered, which is checked.
+        Programme.BrokerJoined,
+        # The check value of the pseudonym key is no business fact.
+        Programme.PseudonymKeyRegistered,
+        # A broker's notice of a policy mirrors Programme.PolicyChanged, which is checked.
+        Broker.LimitChanged,
+    }
+)
+"""Event classes `check_rules` reads past (each only mirrors an event it checks, or holds
+no business fact); every other event class has a check. future-date applies to all."""
 
 _END = date.max.toordinal() + 1
 """A day after every business date: the open end of a breach that still lasts."""
@@ -211,6 +241,7 @@ class _Checker:
         self.serial = itertools.count()
         self.total = 0
         self.by_rule: Counter[str] = Counter()
+        self.colleagues = ColleagueChecks(self.report)
         self.handlers: dict[type[Any], Callable[[_Cause, Any, int], None]] = {
             Broker.Registered: self.broker_registered,
             Broker.CaseAssigned: self.case_assigned,
@@ -225,6 +256,9 @@ class _Checker:
             Trajectory.ProgressMeasured: self.fact,
             Trajectory.JobPlaced: self.fact,
             Trajectory.Reviewed: self.fact,
+            Trajectory.EmployerActivityStarted: self.fact,
+            Colleague.Registered: self.colleagues.registered,
+            Colleague.Left: self.colleagues.left,
             Programme.Configured: self.configured,
             Programme.PolicyChanged: self.policy_changed,
         }
@@ -606,6 +640,9 @@ class _Checker:
 
     def contact(self, cause: _Cause, event: Trajectory.ContactRecorded, day: int) -> None:
         self.fact(cause, event, day)
+        if self.colleagues.knows(event.by):
+            self.colleagues.contact(cause, event, day)
+            return
         broker = self.broker(cause, event.by, day)
         if broker is None:
             return
@@ -829,6 +866,11 @@ def _merged(
         else:
             joined.append(run)
     return joined
+
+
+def checked_event_classes() -> frozenset[type[DomainEvent]]:
+    """The event classes `check_rules` has a check for."""
+    return frozenset(_Checker(None, 0).handlers)
 
 
 def check_rules(
