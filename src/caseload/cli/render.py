@@ -13,7 +13,11 @@ from rich.text import Text
 from caseload.adapters.chain import Seal
 from caseload.audit.verify import VerifyReport
 from caseload.programmes.resource_pathway.domain.values import Role
-from caseload.programmes.resource_pathway.read_models.attention import AttentionReport
+from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionReason,
+    AttentionReport,
+    AttentionThresholds,
+)
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
@@ -89,13 +93,21 @@ def coverage_table(coverage: RoleCoverage) -> Table:
     return table
 
 
+def _reason_label(reason: AttentionReason, thresholds: AttentionThresholds) -> str:
+    if reason is AttentionReason.NOT_REVIEWED:
+        return f"not reviewed in {thresholds.review_days} days"
+    if reason is AttentionReason.UNASSIGNED:
+        return "no broker"
+    return str(reason.value).replace("_", " ")
+
+
 def attention_table(report: AttentionReport) -> Table:
     """Open trajectories needing a case review, counted per reason."""
     table = Table(title=f"Attention list on {report.on}")
     table.add_column("Reason")
     table.add_column("Trajectories", justify="right")
     for reason, count in report.counts:
-        table.add_row(reason.value.replace("_", " "), str(count))
+        table.add_row(_reason_label(reason, report.thresholds), str(count))
     return table
 
 

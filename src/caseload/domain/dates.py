@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from caseload.domain.errors import DateOutOfRange
+from caseload.domain.errors import DateOutOfRange, InvalidThreshold
 
-__all__ = ["check_business_date", "check_date"]
+__all__ = ["check_business_date", "check_date", "check_days"]
 
 
 def check_business_date(on: object, *, today: date) -> date:
@@ -31,3 +31,20 @@ def check_date(on: object, what: str) -> date:
             f"{what} must be a datetime.date (a day, no time), not {type(on).__name__}"
         )
     return date(on.year, on.month, on.day)
+
+
+def check_days(value: object, what: str, *, minimum: int = 1, maximum: int) -> int:
+    """Return `value` if it is a whole number of days from `minimum` to `maximum`; raise
+    `InvalidThreshold` if not. The message gives the range, never the value: a number
+    passed in the wrong place may be something a report must not repeat."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidThreshold(
+            f"{what} must be a whole number of days from {minimum} to {maximum}; "
+            f"got a {type(value).__name__}"
+        )
+    if not minimum <= value <= maximum:
+        raise InvalidThreshold(
+            f"{what} must be a whole number of days from {minimum} to {maximum}; "
+            "got a number outside that range"
+        )
+    return value

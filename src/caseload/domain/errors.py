@@ -28,6 +28,7 @@ __all__ = [
     "InvalidPolicy",
     "InvalidScores",
     "InvalidStoreURL",
+    "InvalidThreshold",
     "InvalidValue",
     "LogAltered",
     "MissingExtra",
@@ -91,6 +92,11 @@ class InvalidContact(CaseloadError, ValueError):
 
 class InvalidValue(CaseloadError, ValueError):
     """An argument is not of the kind the command takes (an enum member, a number)."""
+
+
+class InvalidThreshold(InvalidValue):
+    """A number of days behind a report (an attention threshold, a look-back window) is not
+    a whole number within its documented range."""
 
 
 class InvalidPlacement(CaseloadError, ValueError):
