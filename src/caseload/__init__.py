@@ -60,8 +60,13 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadReport,
     CaseloadRow,
 )
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    EmployerActivityReport,
+)
+from caseload.programmes.resource_pathway.read_models.flow import FlowReport
 from caseload.programmes.resource_pathway.read_models.outcomes import ExitStatus, OutcomesReport
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionReport
+from caseload.programmes.resource_pathway.read_models.reviews import ReviewReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
     ColleagueCoverage,
@@ -98,8 +103,10 @@ __all__ = [
     "ConfigurationError",
     "DateOutOfRange",
     "EmployerActivityKind",
+    "EmployerActivityReport",
     "ExitStatus",
     "ExportTargetNotEmpty",
+    "FlowReport",
     "IndicatorSet",
     "InvalidCitizenId",
     "InvalidContact",
@@ -125,6 +132,7 @@ __all__ = [
     "ProjectionSettings",
     "ReadOnlySession",
     "ReviewOutcome",
+    "ReviewReport",
     "Role",
     "RoleCoverage",
     "Scores",

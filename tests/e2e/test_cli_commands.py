@@ -20,7 +20,17 @@ from tests.e2e._cli import run_cli
 
 KEY = "test-pseudonym-key-not-secret"
 SMALL = ("--citizens", "20", "--brokers", "2", "--months", "2", "--seed", "5")
-READ_MODELS = {"caseload", "role_coverage", "outcomes", "progression", "attention", "staffing"}
+READ_MODELS = {
+    "caseload",
+    "role_coverage",
+    "outcomes",
+    "progression",
+    "attention",
+    "staffing",
+    "reviews",
+    "flow",
+    "employer_activity",
+}
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:

@@ -32,7 +32,7 @@ from caseload.adapters.read_model_store import ProjectionStore, projection_store
 from caseload.adapters.storage import Store, parse_store_url
 from caseload.adapters.transcodings import register_transcodings
 from caseload.application.views import BrokerView, ColleagueView, TrajectoryView
-from caseload.domain.dates import check_business_date, check_date
+from caseload.domain.dates import check_business_date, check_date, check_days
 from caseload.domain.errors import (
     BrokerHasLeft,
     CaseloadError,
@@ -90,6 +90,18 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     caseload_report,
     caseload_rows,
 )
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    DEFAULT_WITHIN_DAYS,
+    MAX_WITHIN_DAYS,
+    EmployerActivityReport,
+    EmployerActivityState,
+    employer_activity_report,
+)
+from caseload.programmes.resource_pathway.read_models.flow import (
+    FlowReport,
+    FlowState,
+    flow_report,
+)
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesReport,
     OutcomesState,
@@ -99,6 +111,11 @@ from caseload.programmes.resource_pathway.read_models.progression import (
     ProgressionReport,
     ProgressionState,
     progression_report,
+)
+from caseload.programmes.resource_pathway.read_models.reviews import (
+    ReviewReport,
+    ReviewsState,
+    review_report,
 )
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     CoverageState,
@@ -1025,8 +1042,8 @@ class Caseload:
         )
 
     # --- new resource-pathway commands ---
-    # Colleagues without a caseload and employer-directed activity: one block, so that it
-    # ports as one piece.
+    # Colleagues without a caseload, employer-directed activity, and the reports on case
+    # reviews, flow and employer activity: one block, so that it ports as one piece.
 
     @_command
     def register_colleague(self, *, name: str, team: str, on: date) -> UUID:
@@ -1098,6 +1115,37 @@ class Caseload:
             registered_on=aggregate.registered_on,
             left_on=aggregate.left_on,
         )
+
+    def reviews(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> ReviewReport:
+        """Case reviews (sagssparring): each trajectory's latest, and the reviews per broker
+        and month (counted for the broker holding the case on the review day)."""
+        state: ReviewsState = self._read_model("reviews", as_known_at, as_true_on)
+        return review_report(state, self._on(as_true_on))
+
+    def flow(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> FlowReport:
+        """Trajectories opened, closed and open per month, and the time from opening to the
+        first placement (per trajectory, and median and mean per month of placement)."""
+        state: FlowState = self._read_model("flow", as_known_at, as_true_on)
+        return flow_report(state, self._on(as_true_on))
+
+    def employer_activity(
+        self,
+        *,
+        within_days: int = DEFAULT_WITHIN_DAYS,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> EmployerActivityReport:
+        """The share of open trajectories with employer-directed activity in the last
+        `within_days` days (1 to MAX_WITHIN_DAYS), on the reference date and per month."""
+        within_days = check_days(within_days, "within_days", maximum=MAX_WITHIN_DAYS)
+        state: EmployerActivityState = self._read_model(
+            "employer_activity", as_known_at, as_true_on
+        )
+        return employer_activity_report(state, self._on(as_true_on), within_days)
 
     def _colleague(self, colleague: object) -> Colleague:
         colleague_id = _as_id(colleague, UnknownColleague, "colleague")

@@ -13,8 +13,13 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    EmployerActivityModel,
+)
+from caseload.programmes.resource_pathway.read_models.flow import FlowModel
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
+from caseload.programmes.resource_pathway.read_models.reviews import ReviewsModel
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
 from caseload.projections.base import ReadModel
@@ -30,6 +35,9 @@ def _read_models() -> tuple[ReadModel[Any], ...]:
         ProgressionModel(),
         AttentionModel(),
         StaffingModel(),
+        ReviewsModel(),
+        FlowModel(),
+        EmployerActivityModel(),
     )
 
 
