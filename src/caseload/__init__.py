@@ -1,7 +1,7 @@
 """caseload: event-sourced, caseload-capped employment programmes (the public API)."""
 
 from caseload.application.caseload import Caseload
-from caseload.application.views import BrokerView, ProgrammeView, TrajectoryView
+from caseload.application.views import BrokerView, ColleagueView, ProgrammeView, TrajectoryView
 from caseload.domain.errors import (
     AlreadyAssigned,
     AmbassadorHasLeft,
@@ -9,6 +9,8 @@ from caseload.domain.errors import (
     BrokerHoldsCases,
     CaseloadError,
     CaseloadLimitExceeded,
+    ColleagueHasLeft,
+    ColleagueNotYetRegistered,
     ConcurrencyConflict,
     ConfigurationError,
     DateOutOfRange,
@@ -23,6 +25,7 @@ from caseload.domain.errors import (
     InvalidScores,
     InvalidStoreURL,
     InvalidTarget,
+    InvalidThreshold,
     InvalidValue,
     LogAltered,
     MissingExtra,
@@ -41,6 +44,7 @@ from caseload.domain.errors import (
     UncheckedEvent,
     UnknownAmbassador,
     UnknownBroker,
+    UnknownColleague,
     UnknownCommand,
     UnknownPlan,
     UnknownSession,
@@ -68,6 +72,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -85,10 +90,16 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadReport,
     CaseloadRow,
 )
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    EmployerActivityReport,
+)
+from caseload.programmes.resource_pathway.read_models.flow import FlowReport
 from caseload.programmes.resource_pathway.read_models.outcomes import ExitStatus, OutcomesReport
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionReport
+from caseload.programmes.resource_pathway.read_models.reviews import ReviewReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
+    ColleagueCoverage,
     RoleCoverage,
     TrajectoryCoverage,
 )
@@ -119,15 +130,22 @@ __all__ = [
     "CaseloadRow",
     "Channel",
     "ClosureReason",
+    "ColleagueCoverage",
+    "ColleagueHasLeft",
+    "ColleagueNotYetRegistered",
+    "ColleagueView",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
     "DropOutReason",
     "EligibilityRule",
     "EligibilityTable",
+    "EmployerActivityKind",
+    "EmployerActivityReport",
     "ExitStatus",
     "ExportTargetNotEmpty",
     "Financing",
+    "FlowReport",
     "GroupSize",
     "HalfYearStatus",
     "IndicatorSet",
@@ -141,6 +159,7 @@ __all__ = [
     "InvalidScores",
     "InvalidStoreURL",
     "InvalidTarget",
+    "InvalidThreshold",
     "InvalidValue",
     "LogAltered",
     "MissingExtra",
@@ -162,6 +181,7 @@ __all__ = [
     "ProjectionSettings",
     "ReadOnlySession",
     "ReviewOutcome",
+    "ReviewReport",
     "Role",
     "RoleCoverage",
     "Scheme",
@@ -179,6 +199,7 @@ __all__ = [
     "UncheckedEvent",
     "UnknownAmbassador",
     "UnknownBroker",
+    "UnknownColleague",
     "UnknownCommand",
     "UnknownPlan",
     "UnknownSession",

@@ -36,7 +36,7 @@ def test_the_auditors_walk_through(store: Path, tmp_path: Path) -> None:
     lines = clean.stdout.splitlines()
     assert sum(line.startswith("✓ ") for line in lines) == 3
     assert not any(line.startswith("✗") for line in lines)
-    assert "9 stored read models, " in clean.stdout
+    assert "12 stored read models, " in clean.stdout
 
     with sqlite3.connect(store) as db:
         position, topic, state = db.execute(

@@ -27,6 +27,9 @@ READ_MODELS = {
     "progression",
     "attention",
     "staffing",
+    "reviews",
+    "flow",
+    "employer_activity",
     "education_plans",
     "education_targets",
     "education_sessions",
@@ -145,8 +148,9 @@ def test_simulate_with_a_bad_start_date_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_status_shows_the_brokers(simulated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    """`status` exits 0 and prints the caseload table with both brokers' names, the
-    coverage shares, the outcomes and the attention list."""
+    """`status` exits 0 and prints the caseload table with both brokers' names (and the
+    simulation's colleagues in the coverage table), the coverage shares, the outcomes and
+    the attention list with every reason, the review cadence and missing brokers too."""
     store, _ = simulated
 
     result = run_cli("status", "--store", str(store), cwd=tmp_path)
@@ -155,6 +159,8 @@ def test_status_shows_the_brokers(simulated: tuple[Path, dict[str, Any]], tmp_pa
     for text in ("Broker 1", "Broker 2", "Caseload on", "all four roles covered", "Outcomes"):
         assert text in result.stdout
     assert "Attention list" in result.stdout
+    for text in ("Colleague 1 (colleague)", "not reviewed in 90 days", "no broker"):
+        assert text in result.stdout
 
 
 def test_status_json_caseload_equals_the_library(
@@ -192,6 +198,8 @@ def test_status_json_caseload_equals_the_library(
         "roles_missing",
         "no_intervention",
         "near_max_length",
+        "not_reviewed",
+        "unassigned",
     }
 
 
@@ -318,7 +326,7 @@ def test_rebuild_json_matches_the_store(
     simulated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     """`rebuild --json` exits 0 and prints only the result on stdout: events equal the
-    log's head and the digests of all six read models equal the store's afterwards. A second
+    log's head and the digests of all nine read models equal the store's afterwards. A second
     rebuild gives the same digests."""
     store, _ = simulated
 

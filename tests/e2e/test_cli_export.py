@@ -19,7 +19,7 @@ from tests.e2e._cli import run_cli
 KEY = "test-pseudonym-key-not-secret"
 EXPORT_KEY = "an export key of at least 16 bytes"
 SMALL = ("--citizens", "20", "--brokers", "2", "--months", "3", "--seed", "7")
-TABLE_FILES = 19
+TABLE_FILES = 21
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:

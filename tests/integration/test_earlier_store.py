@@ -65,6 +65,23 @@ def contains(new: Any, old: Any, path: str = "") -> None:
         assert new == old, f"{path}: {new!r}, was {old!r}"
 
 
+def with_old_reasons(attention: dict[str, Any], known: list[str]) -> dict[str, Any]:
+    """An attention report (as plain data) restricted to the reasons version 0.1 knew.
+
+    A newer version may add reasons to the attention list: a count per new reason, a new
+    reason on an item, an item flagged only for a new reason. What the list says about
+    the old reasons (which trajectories, for which of them, and every other field) must
+    not change, and this is what remains to compare.
+    """
+    items = []
+    for item in attention["items"]:
+        reasons = [reason for reason in item["reasons"] if reason in known]
+        if reasons:
+            items.append({**item, "reasons": reasons})
+    counts = [pair for pair in attention["counts"] if pair[0] in known]
+    return {**attention, "items": items, "counts": counts}
+
+
 @pytest.fixture
 def old_store(tmp_path: Path) -> Path:
     """A private copy of the version 0.1 store."""
@@ -91,31 +108,40 @@ def test_an_old_store_keeps_its_programme_under_the_old_fixed_id(old_store: Path
 
 
 def test_an_old_store_verifies_with_its_seal(old_store: Path) -> None:
-    """Chain, seal, rules and stored read models of the old store all check out."""
+    """Chain, seal, rules and stored read models of the old store all check out; those
+    stored at an earlier version of their read model are named as to be rebuilt."""
     # The old simulation dated the programme's set-up on the day it ran (2026-11-27), so
     # the rules are checked up to the real today.
     with Caseload.open_readonly(old_store) as app:
         report = app.verify(expect_seal=SEAL)
     assert report.ok, report
+    # Read models whose state changed shape since are named, not compared: nothing reads
+    # them, and a rebuild replaces them.
+    summaries = " ".join(check.summary for check in report.checks)
+    assert "attention (version 1, now 2)" in summaries
+    assert "role_coverage (version 2, now 3)" in summaries
 
 
 def test_an_old_store_gives_the_reports_it_gave_then(old_store: Path) -> None:
-    """Every report, today and as true on an earlier day, after a rebuild from zero."""
+    """Every report, today and as true on an earlier day, after a rebuild from zero; the
+    attention list as far as the reasons version 0.1 knew go (see `with_old_reasons`)."""
     expected = json.loads((FIXTURES / "store-0.1-reports.json").read_text())
     with Caseload(old_store, clock=lambda: TODAY) as app:
         app.projections.rebuild()
         assert app.head() == expected["head"]
         for day in (None, date(2024, 3, 31)):
             options = {} if day is None else {"as_true_on": day}
+            then = expected[str(day)]
+            known = [reason for reason, _ in then["attention"]["counts"]]
             now = {
                 "caseload": plain(app.caseload(**options)),
                 "role_coverage": plain(app.role_coverage(**options)),
                 "outcomes": plain(app.outcomes(**options)),
                 "progression": plain(app.progression(**options)),
-                "attention": plain(app.attention_list(**options)),
+                "attention": with_old_reasons(plain(app.attention_list(**options)), known),
                 "staffing": plain(app.staffing(**options)),
             }
-            contains(now, expected[str(day)], str(day))
+            contains(now, then, str(day))
 
 
 def test_an_old_store_takes_new_events_and_still_verifies(old_store: Path) -> None:

@@ -3,9 +3,11 @@ replay of its events (the store snapshots each aggregate every 50 events)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from caseload import Caseload
 from caseload.audit.snapshots import check_store_snapshots
@@ -26,7 +28,10 @@ def test_each_aggregate_class_snapshots_and_equals_its_replay(kind: ProgrammeKin
             first_of.setdefault(owner, event.originator_id)
         assert set(first_of) >= set(kind.aggregates)
         for aggregate_class in kind.aggregates:
-            events.take_snapshot(first_of[aggregate_class])
+            # The store may have snapshotted it at this very version already (every 50
+            # events): then that snapshot is the one checked.
+            with contextlib.suppress(IntegrityError):
+                events.take_snapshot(first_of[aggregate_class])
         checked, problems = check_store_snapshots(app.wiring)
     assert problems == []
     assert checked >= len(kind.aggregates)

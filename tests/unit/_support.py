@@ -16,6 +16,7 @@ from caseload import (
     Caseload,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PathwayKind,
     PlacementKind,
     ReviewOutcome,
@@ -97,6 +98,9 @@ TRAJECTORY_COMMANDS: dict[str, Command] = {
         o.case, on=on, kind=PlacementKind.FLEX_JOB
     ),
     "review": lambda o, on: o.app.record_review(o.case, on=on, outcome=ReviewOutcome.CONTINUE),
+    "employer_activity": lambda o, on: o.app.record_employer_activity(
+        o.case, on=on, kind=EmployerActivityKind.COMPANY_INTERNSHIP
+    ),
     "assign": lambda o, on: o.app.assign(o.spare, o.b, on=on),
     "transfer": lambda o, on: o.app.transfer(o.case, to_broker=o.b, on=on),
     "close": lambda o, on: o.app.close_trajectory(o.case, on=on, reason=ClosureReason.MOVED),
@@ -109,6 +113,7 @@ ALL_COMMANDS: dict[str, Command] = {
         limit_per_fte=20, effective_from=START, on=on
     ),
     "register_broker": lambda o, on: o.app.register_broker(name="C", team="T", on=on),
+    "register_colleague": lambda o, on: o.app.register_colleague(name="K", team="T", on=on),
     "change_fte": lambda o, on: o.app.change_fte(o.b, fte=0.5, on=on),
     "broker_left": lambda o, on: o.app.broker_left(o.b, on=on),
     "open_trajectory": lambda o, on: o.app.open_trajectory(cpr=next_cpr(), on=on),

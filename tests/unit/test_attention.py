@@ -1,5 +1,5 @@
-"""The attention list: open trajectories lacking contact, progression, roles or intervention,
-or near their maximum length."""
+"""The attention list: open trajectories lacking contact, progression, roles, intervention or
+a case review, without a broker, or near their maximum length."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseload import Caseload, Channel, ClosureReason, PlacementKind, Role
+from caseload import (
+    Caseload,
+    Channel,
+    ClosureReason,
+    InvalidThreshold,
+    PlacementKind,
+    ReviewOutcome,
+    Role,
+)
 from caseload.commands import (
     Assign,
     CloseTrajectory,
@@ -19,9 +28,11 @@ from caseload.commands import (
     RecordContact,
     RecordJobPlacement,
     RecordProgress,
+    RecordReview,
     Transfer,
 )
 from caseload.programmes.resource_pathway.read_models.attention import (
+    MAX_REVIEW_DAYS,
     AttentionModel,
     AttentionReason,
     AttentionReport,
@@ -43,6 +54,8 @@ NO_PROGRESSION = AttentionReason.NO_PROGRESSION
 ROLES_MISSING = AttentionReason.ROLES_MISSING
 NO_INTERVENTION = AttentionReason.NO_INTERVENTION
 NEAR_MAX_LENGTH = AttentionReason.NEAR_MAX_LENGTH
+NOT_REVIEWED = AttentionReason.NOT_REVIEWED
+UNASSIGNED = AttentionReason.UNASSIGNED
 ALL = frozenset(Role)
 
 
@@ -143,15 +156,19 @@ def listed(report: AttentionReport, ids: dict[str, UUID]) -> list[tuple[str, fro
 def test_a_hand_written_history_gives_the_hand_computed_attention_list() -> None:
     """On 30 June with the default thresholds: a contact exactly 30 days back still counts,
     young trajectories get grace, closed ones are not listed, and each listed trajectory
-    carries every reason that applies, ordered by opening date."""
+    carries every reason that applies, ordered by opening date. Nothing was ever reviewed,
+    so every trajectory open 90 days or more (T6 exactly 90) is not reviewed in time; T_old,
+    T3 and T5 never had a broker."""
     with new_app() as app:
         ids = run_script(SCRIPT, app)
         report = attention_report(project_attention(list(app.events())), TODAY)
     assert listed(report, ids) == [
-        ("T_old", frozenset({NEAR_MAX_LENGTH})),
-        ("T2", frozenset({NO_INTERVENTION})),
-        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING})),
-        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING})),
+        ("T_old", frozenset({NEAR_MAX_LENGTH, NOT_REVIEWED, UNASSIGNED})),
+        ("T2", frozenset({NO_INTERVENTION, NOT_REVIEWED})),
+        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING, NOT_REVIEWED, UNASSIGNED})),
+        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING, NOT_REVIEWED})),
+        ("T6", frozenset({NOT_REVIEWED})),
+        ("T5", frozenset({UNASSIGNED})),
     ]
     assert dict(report.counts) == {
         NO_CONTACT: 1,
@@ -159,8 +176,10 @@ def test_a_hand_written_history_gives_the_hand_computed_attention_list() -> None
         ROLES_MISSING: 2,
         NO_INTERVENTION: 1,
         NEAR_MAX_LENGTH: 1,
+        NOT_REVIEWED: 5,
+        UNASSIGNED: 3,
     }
-    t2, t3, t1 = report.items[1:]
+    t2, t3, t1 = report.items[1:4]
     assert (t2.broker_id, t2.opened_on) == (ids["C"], date(2024, 10, 1))
     assert (t2.last_contact_on, t2.last_progression_on) == (date(2025, 6, 18), date(2025, 6, 1))
     assert t2.last_intervention_on == date(2024, 10, 5)
@@ -173,22 +192,37 @@ def test_a_hand_written_history_gives_the_hand_computed_attention_list() -> None
     assert t1.last_intervention_on is None
     assert report.thresholds == AttentionThresholds()
     assert report.count(ROLES_MISSING) == 2
+    names = {v: k for k, v in ids.items()}
+    assert {names[item.trajectory_id]: item.days_unassigned for item in report.items} == {
+        "T_old": (date(2025, 6, 30) - date(2020, 9, 1)).days,
+        "T2": None,
+        "T3": 211,
+        "T1": None,
+        "T6": None,
+        "T5": 20,
+    }
+    assert all(item.last_review_on is None for item in report.items)
 
 
 def test_thresholds_change_what_is_flagged() -> None:
-    """With a 250-day contact interval, a year for progression and coach contacts counting
-    as intervention, T2's coach contact of 18 June is an intervention (T2 drops off the
-    list) and T3, open 211 days, is within its grace for contact and progression."""
+    """With a 250-day contact interval, a year for progression and for reviews, and coach
+    contacts counting as intervention, T2's coach contact of 18 June is an intervention (T2
+    drops off the list) and T3, open 211 days, is within its grace for contact, progression
+    and review; a trajectory without a broker is listed whatever the thresholds."""
     limits = AttentionThresholds(
-        contact_days=250, progression_days=365, intervention_roles=frozenset({Role.COACH})
+        contact_days=250,
+        progression_days=365,
+        intervention_roles=frozenset({Role.COACH}),
+        review_days=365,
     )
     with new_app() as app:
         ids = run_script(SCRIPT, app)
         report = attention_report(project_attention(list(app.events())), TODAY, limits)
     assert listed(report, ids) == [
-        ("T_old", frozenset({NEAR_MAX_LENGTH})),
-        ("T3", frozenset({ROLES_MISSING})),
+        ("T_old", frozenset({NEAR_MAX_LENGTH, NOT_REVIEWED, UNASSIGNED})),
+        ("T3", frozenset({ROLES_MISSING, UNASSIGNED})),
         ("T1", frozenset({ROLES_MISSING})),
+        ("T5", frozenset({UNASSIGNED})),
     ]
     assert report.items[1].last_contact_on is None
     assert report.thresholds is limits
@@ -208,12 +242,124 @@ def test_as_true_on_a_past_date_equals_the_history_cut_there() -> None:
         cut_report, {v: k for k, v in short_ids.items()}
     )
     assert listed(past, full_ids) == [
-        ("T_old", frozenset({NO_CONTACT, ROLES_MISSING, NO_INTERVENTION, NEAR_MAX_LENGTH})),
-        ("T2", frozenset({NO_INTERVENTION})),
-        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING})),
-        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING})),
+        (
+            "T_old",
+            frozenset(
+                {
+                    NO_CONTACT,
+                    ROLES_MISSING,
+                    NO_INTERVENTION,
+                    NEAR_MAX_LENGTH,
+                    NOT_REVIEWED,
+                    UNASSIGNED,
+                }
+            ),
+        ),
+        ("T2", frozenset({NO_INTERVENTION, NOT_REVIEWED})),
+        ("T3", frozenset({NO_CONTACT, NO_PROGRESSION, ROLES_MISSING, NOT_REVIEWED, UNASSIGNED})),
+        ("T1", frozenset({NO_PROGRESSION, ROLES_MISSING, NOT_REVIEWED})),
+        ("T5", frozenset({UNASSIGNED})),
     ]
     assert past.items[1].last_contact_on == date(2025, 6, 18)
+
+
+# --------------------------------------------------------------------------- reviews, brokers
+
+ONLY_REVIEWS_AND_BROKERS = AttentionThresholds(
+    contact_days=1000, progression_days=1000, roles_after_days=1000, intervention_days=1000
+)
+"""Thresholds under which, in the script below, only reviews and brokers can flag."""
+
+
+def reviewed(name: str) -> Action:
+    """A case review of trajectory `name`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.record_review(ids[name], on=on, outcome=ReviewOutcome.CONTINUE)
+
+    return action
+
+
+def assigns(name: str, holder: str) -> Action:
+    """Assign trajectory `name` to broker `holder`."""
+
+    def action(app: Caseload, ids: dict[str, UUID], on: date) -> None:
+        app.assign(ids[name], ids[holder], on=on)
+
+    return action
+
+
+REVIEW_SCRIPT: list[tuple[date, Action]] = [
+    (date(2025, 1, 6), broker("B")),
+    (date(2025, 1, 6), opens("R1", "0101900011", holder="B")),
+    (date(2025, 1, 6), opens("R2", "0201900012", holder="B")),
+    (date(2025, 4, 1), reviewed("R1")),
+    (date(2025, 4, 2), opens("R3", "0301900013", holder="B")),
+    (date(2025, 4, 15), opens("R5", "0501900015")),
+    (date(2025, 6, 29), opens("R4", "0401900014")),
+    (date(2025, 6, 30), assigns("R5", "B")),
+    (date(2025, 3, 31), reviewed("R2")),  # registered late
+]
+
+
+def test_the_review_cadence_and_missing_brokers_flag_on_their_own() -> None:
+    """On 30 June with a 90-day cadence: R1's review of 1 April (90 days back) still counts,
+    R2's of 31 March (91 days) does not, R3 (open 89 days, never reviewed) has its grace;
+    R4, opened the day before without a broker, is unassigned for 1 day, and R5, assigned
+    that day, is not (and, open 76 days, has its grace for a review). As true on 29 June,
+    R2's review is 90 days back and R5 had been unassigned since 15 April: 75 days."""
+    with new_app() as app:
+        ids = run_script(REVIEW_SCRIPT, app)
+        now = app.attention_list(thresholds=ONLY_REVIEWS_AND_BROKERS)
+        then = app.attention_list(thresholds=ONLY_REVIEWS_AND_BROKERS, as_true_on=date(2025, 6, 29))
+    assert listed(now, ids) == [("R2", frozenset({NOT_REVIEWED})), ("R4", frozenset({UNASSIGNED}))]
+    r2, r4 = now.items
+    assert (r2.last_review_on, r2.days_unassigned, r2.broker_id) == (
+        date(2025, 3, 31),
+        None,
+        ids["B"],
+    )
+    assert (r4.last_review_on, r4.days_unassigned, r4.broker_id) == (None, 1, None)
+    assert (now.count(NOT_REVIEWED), now.count(UNASSIGNED), now.count(NO_CONTACT)) == (1, 1, 0)
+    assert listed(then, ids) == [("R5", frozenset({UNASSIGNED})), ("R4", frozenset({UNASSIGNED}))]
+    assert [item.days_unassigned for item in then.items] == [
+        (date(2025, 6, 29) - date(2025, 4, 15)).days,
+        0,
+    ]
+
+
+BAD_REVIEW_DAYS = st.one_of(
+    st.integers(max_value=0),
+    st.integers(min_value=MAX_REVIEW_DAYS + 1),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.none(),
+)
+
+
+@given(days=st.integers(1, MAX_REVIEW_DAYS))
+def test_any_review_cadence_from_1_to_the_maximum_is_accepted(days: int) -> None:
+    """A whole number of days from 1 to MAX_REVIEW_DAYS (5 years) is a review cadence."""
+    assert AttentionThresholds(review_days=days).review_days == days
+
+
+@given(days=BAD_REVIEW_DAYS)
+def test_any_other_review_cadence_is_refused(days: object) -> None:
+    """Zero, negative, too long, a bool, a float, text or None: InvalidThreshold (an
+    InvalidValue, so a CaseloadError) naming the rule and the range."""
+    with pytest.raises(InvalidThreshold, match=f"review_days .* from 1 to {MAX_REVIEW_DAYS}"):
+        AttentionThresholds(review_days=days)  # type: ignore[arg-type]
+
+
+def test_a_refused_review_cadence_is_not_echoed() -> None:
+    """A value passed in the wrong place (a CPR number, say) is not repeated in the error."""
+    with pytest.raises(InvalidThreshold) as refusal:
+        AttentionThresholds(review_days=101901234)
+    assert "101901234" not in str(refusal.value)
+    with pytest.raises(InvalidThreshold) as refusal:
+        AttentionThresholds(review_days="0101901234")  # type: ignore[arg-type]
+    assert "0101901234" not in str(refusal.value)
 
 
 # --------------------------------------------------------------------------- model
@@ -229,6 +375,7 @@ def expected_attention(
     contacts: dict[UUID, list[tuple[date, frozenset[Role]]]] = {}
     measured: dict[UUID, list[date]] = {}
     placements: dict[UUID, list[date]] = {}
+    reviews: dict[UUID, list[date]] = {}
     for step in steps:
         t = step.trajectory
         if step.on > on or t is None:
@@ -236,13 +383,15 @@ def expected_attention(
         match step.command:
             case OpenTrajectory():
                 opened[t], holder[t] = step.on, None
-                contacts[t], measured[t], placements[t] = [], [], []
+                contacts[t], measured[t], placements[t], reviews[t] = [], [], [], []
             case Assign() | Transfer():
                 holder[t] = step.broker
             case CloseTrajectory():
                 closed.add(t)
             case RecordContact(roles=roles):
                 contacts[t].append((step.on, roles))
+            case RecordReview():
+                reviews[t].append(step.on)
             case RecordProgress():
                 measured[t].append(step.on)
             case RecordJobPlacement():
@@ -268,6 +417,8 @@ def expected_attention(
             ROLES_MISSING: covered != ALL and age >= limits.roles_after_days,
             NO_INTERVENTION: lacking(interventions, limits.intervention_days),
             NEAR_MAX_LENGTH: age >= limits.max_pathway_days - limits.near_max_days,
+            NOT_REVIEWED: lacking(reviews[t], limits.review_days),
+            UNASSIGNED: holder[t] is None,
         }
         flagged = frozenset(r for r, yes in reasons.items() if yes)
         if flagged:
@@ -281,6 +432,8 @@ def expected_attention(
                     max(measured[t], default=None),
                     max(interventions, default=None),
                     ALL - covered,
+                    max(reviews[t], default=None),
+                    age if holder[t] is None else None,
                 )
             )
     return items
@@ -298,6 +451,8 @@ def as_found(report: AttentionReport) -> list[tuple[Any, ...]]:
             i.last_progression_on,
             i.last_intervention_on,
             i.roles_missing,
+            i.last_review_on,
+            i.days_unassigned,
         )
         for i in report.items
     ]
@@ -312,6 +467,7 @@ THRESHOLDS = st.builds(
     max_pathway_days=st.integers(1, 80),
     near_max_days=st.integers(0, 30),
     intervention_roles=st.frozensets(st.sampled_from(Role)),
+    review_days=st.integers(1, 40),
 )
 
 

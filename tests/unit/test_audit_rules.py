@@ -16,10 +16,12 @@ from hypothesis import event as note
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseload import Caseload, Channel, ClosureReason, PathwayKind, Role
+from caseload import Caseload, Channel, ClosureReason, EmployerActivityKind, PathwayKind, Role
 from caseload.audit import RulesReport, check_rules
 from caseload.domain.errors import CaseloadError
+from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, IndicatorSet, Scores
@@ -604,6 +606,81 @@ def _unknown_broker(o: Office) -> tuple[int, date, UUID | None, str]:
     return position, on, stranger, "known-aggregate"
 
 
+def _colleague_contact(o: Office, colleague: UUID, on: date) -> int:
+    return forge(
+        o.app,
+        (
+            o.case,
+            lambda t: t._contact_recorded(
+                roles=frozenset({Role.AUTHORITY}),
+                channel=Channel.MEETING,
+                by=colleague,
+                occurred_on=on,
+            ),
+        ),
+    )
+
+
+def _colleague_contact_after_leaving(o: Office) -> tuple[int, date, UUID | None, str]:
+    carl = o.app.register_colleague(name="Carl", team="T", on=START)
+    o.app.colleague_left(carl, on=START + 5 * D)
+    on = START + 6 * D
+    return _colleague_contact(o, carl, on), on, None, "colleague-in-service"
+
+
+def _colleague_contact_before_registering(o: Office) -> tuple[int, date, UUID | None, str]:
+    carl = o.app.register_colleague(name="Carl", team="T", on=START + 5 * D)
+    on = START + 4 * D
+    return _colleague_contact(o, carl, on), on, None, "colleague-in-service"
+
+
+def _colleague_leaving_before_own_contact(o: Office) -> tuple[int, date, UUID | None, str]:
+    carl = o.app.register_colleague(name="Carl", team="T", on=START)
+    o.app.record_contact(
+        o.case, on=START + 9 * D, roles=Role.AUTHORITY, channel=Channel.PHONE, by=carl
+    )
+    on = START + 5 * D
+    position = forge(o.app, (carl, lambda c: c._left(occurred_on=on)))
+    return position, on, None, "colleague-in-service"
+
+
+def _colleague_leaving_twice(o: Office) -> tuple[int, date, UUID | None, str]:
+    carl = o.app.register_colleague(name="Carl", team="T", on=START)
+    o.app.colleague_left(carl, on=START + 5 * D)
+    on = START + 6 * D
+    position = forge(o.app, (carl, lambda c: c._left(occurred_on=on)))
+    return position, on, None, "colleague-in-service"
+
+
+def _employer_activity_before_opening(o: Office) -> tuple[int, date, UUID | None, str]:
+    on = START - D
+    position = forge(
+        o.app,
+        (
+            o.case,
+            lambda t: t._employer_activity_started(
+                kind=EmployerActivityKind.COMPANY_INTERNSHIP, ends_on=None, occurred_on=on
+            ),
+        ),
+    )
+    return position, on, None, "within-trajectory-life"
+
+
+def _employer_activity_after_closure(o: Office) -> tuple[int, date, UUID | None, str]:
+    o.app.close_trajectory(o.case, on=START + 5 * D, reason=ClosureReason.MOVED)
+    on = START + 6 * D
+    position = forge(
+        o.app,
+        (
+            o.case,
+            lambda t: t._employer_activity_started(
+                kind=EmployerActivityKind.WAGE_SUBSIDY_JOB, ends_on=on + 90 * D, occurred_on=on
+            ),
+        ),
+    )
+    return position, on, None, "within-trajectory-life"
+
+
 FORGERIES: dict[str, Callable[[Office], tuple[int, date, UUID | None, str]]] = {
     "second broker for a trajectory": _second_broker,
     "broker takes a case another holds": _broker_takes_a_held_case,
@@ -620,6 +697,12 @@ FORGERIES: dict[str, Callable[[Office], tuple[int, date, UUID | None, str]]] = {
     "other pathway": _other_pathway,
     "broker fact out of date order": _broker_fact_out_of_date_order,
     "unknown broker": _unknown_broker,
+    "colleague's contact after leaving": _colleague_contact_after_leaving,
+    "colleague's contact before registering": _colleague_contact_before_registering,
+    "colleague leaving before own contact": _colleague_leaving_before_own_contact,
+    "colleague leaving twice": _colleague_leaving_twice,
+    "employer activity before opening": _employer_activity_before_opening,
+    "employer activity after closure": _employer_activity_after_closure,
 }
 
 
@@ -641,6 +724,40 @@ def test_a_log_written_outside_the_rules_is_reported_at_the_offending_event(
     assert (rule, position, on, broker) in found(report)
     for violation in report.violations:
         assert violation.message.startswith(f"{violation.rule}: ")
+
+
+def test_every_event_class_is_checked_or_knowingly_passed_over() -> None:
+    """Each event class of the programme is decided on by its rule book: a handler, or the
+    explicit "no rule applies"; none is both (the registry test walks every programme)."""
+    every = {
+        member
+        for aggregate in RESOURCE_PATHWAY.aggregates
+        for name, member in vars(aggregate).items()
+        if isinstance(member, type)
+        and issubclass(member, aggregate.Event)
+        and name not in ("Event", "Created")
+    }
+    handled = set(RESOURCE_PATHWAY.rules.handlers())
+    assert all(RESOURCE_PATHWAY.rules.decides(kind) for kind in every)
+    assert handled & RESOURCE_PATHWAY.rules.no_rule == set()
+    assert Colleague.Registered in handled
+    assert Trajectory.EmployerActivityStarted in handled
+
+
+def test_an_employer_activity_or_a_colleague_dated_after_today_is_reported() -> None:
+    """future-date applies to the new events as to every other."""
+    with new_app() as app:
+        case = app.open_trajectory(cpr=next_cpr(), on=START)
+        app.record_employer_activity(
+            case, on=START + 10 * D, kind=EmployerActivityKind.OTHER_COMPANY_BASED
+        )
+        app.register_colleague(name="Carl", team="T", on=START + 11 * D)
+        report = check_rules(app.history(), today=START + 9 * D)
+        positions = {type(e): p for p, e in app.history()}
+    assert ("future-date", positions[Trajectory.EmployerActivityStarted], START + 10 * D, None) in (
+        found(report)
+    )
+    assert ("future-date", positions[Colleague.Registered], START + 11 * D, None) in found(report)
 
 
 def test_a_business_date_after_today_is_reported() -> None:

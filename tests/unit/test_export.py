@@ -24,6 +24,7 @@ from caseload import (
     Caseload,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PathwayKind,
     PlacementKind,
     ReviewOutcome,
@@ -34,10 +35,12 @@ from caseload.commands import (
     CloseTrajectory,
     OpenTrajectory,
     RecordContact,
+    RecordEmployerActivity,
     RecordJobPlacement,
     RecordProgress,
     RecordReview,
     RegisterBroker,
+    RegisterColleague,
     Transfer,
 )
 from caseload.domain.errors import (
@@ -57,6 +60,7 @@ from caseload.export import (
 from caseload.export.dataset import ALL_TABLES
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.export_tables import fold_dataset, keyed_id
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
@@ -177,6 +181,9 @@ def test_no_cpr_number_stored_id_pseudonym_or_broker_name_is_exported(
     forbidden = cprs | {f"{cpr[:6]}-{cpr[6:]}" for cpr in cprs}
     forbidden |= stored_identifiers(simulated)
     forbidden |= {row.name for row in simulated.caseload()}
+    colleagues = {e.name for e in simulated.events() if isinstance(e, Colleague.Registered)}
+    assert colleagues
+    forbidden |= colleagues
     assert len(cprs) == 40
     assert len(forbidden) > 200
 
@@ -226,7 +233,13 @@ def test_the_same_key_joins_and_different_keys_do_not(simulated: Caseload, tmp_p
 
     ids_one, ids_same = id_values(tmp_path / "one"), id_values(tmp_path / "same")
     ids_other = id_values(tmp_path / "other")
-    assert set(ids_one) == {"trajectory_id", "citizen_id", "broker_id", "from_broker_id"}
+    assert set(ids_one) == {
+        "trajectory_id",
+        "citizen_id",
+        "broker_id",
+        "from_broker_id",
+        "colleague_id",
+    }
     assert ids_one == ids_same
     every_one = set().union(*ids_one.values())
     every_other = set().union(*ids_other.values())
@@ -530,6 +543,8 @@ def test_row_counts_equal_the_accepted_commands(history: list[Any]) -> None:
         if isinstance(step.command, RecordProgress)
     )  # fmt: skip
     assert rows["brokers"] == kinds[RegisterBroker]
+    assert rows["colleagues"] == kinds[RegisterColleague]
+    assert rows["employer_activities"] == kinds[RecordEmployerActivity]
     assert rows["trajectories"] == kinds[OpenTrajectory]
     assert rows["assignments"] == kinds[Assign] + kinds[Transfer]
     assert rows["contacts"] == kinds[RecordContact]
@@ -695,3 +710,57 @@ def test_a_moment_outside_the_calendar_in_utc_is_refused(
     with pytest.raises(InvalidValue, match="outside the years 1 to 9999"):
         export_dataset(simulated, tmp_path / "x", key=EXPORT_KEY, as_known_at=moment)
     assert not (tmp_path / "x").exists()
+
+
+def test_colleagues_contacts_and_employer_activities_reach_their_tables() -> None:
+    """A colleague has a row in `colleagues` (team and dates, no name); their contact has an
+    empty broker_id and their colleague_id, a broker's the other way round; activities are
+    numbered per trajectory by start day, whatever order they were recorded in, and an
+    open-ended one has no end."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        anna = app.register_broker(name="Anna", team="Team A", on=date(2025, 1, 6))
+        carl = app.register_colleague(name="Carl", team="Myndighed", on=date(2025, 1, 6))
+        case = app.open_trajectory(cpr="0101901234", on=date(2025, 1, 6))
+        app.assign(case, anna, on=date(2025, 1, 6))
+        app.record_contact(
+            case, on=date(2025, 1, 7), roles=Role.AUTHORITY, channel=Channel.MEETING, by=carl
+        )
+        app.record_contact(
+            case, on=date(2025, 1, 8), roles=Role.COACH, channel=Channel.PHONE, by=anna
+        )
+        app.record_employer_activity(
+            case,
+            on=date(2025, 3, 3),
+            kind=EmployerActivityKind.WAGE_SUBSIDY_JOB,
+            ends_on=date(2025, 8, 31),
+        )
+        app.record_employer_activity(
+            case, on=date(2025, 2, 3), kind=EmployerActivityKind.OTHER_COMPANY_BASED
+        )
+        app.colleague_left(carl, on=date(2025, 4, 30))
+        frames = to_pandas(app, key=EXPORT_KEY)
+    key = EXPORT_KEY.encode()
+
+    (colleague,) = frames["colleagues"].itertuples()
+    assert colleague.colleague_id == keyed_id(key, carl)
+    assert (colleague.team, colleague.registered_on.date(), colleague.left_on.date()) == (
+        "Myndighed",
+        date(2025, 1, 6),
+        date(2025, 4, 30),
+    )
+    contacts = frames["contacts"].sort_values("contact_on")
+    assert [None if pandas.isna(v) else v for v in contacts["broker_id"]] == [
+        None,
+        keyed_id(key, anna),
+    ]
+    assert [None if pandas.isna(v) else v for v in contacts["colleague_id"]] == [
+        keyed_id(key, carl),
+        None,
+    ]
+    assert list(contacts["authority"]) == [True, False]
+    activities = frames["employer_activities"].sort_values("activity")
+    assert list(activities["activity"]) == [1, 2]
+    assert list(activities["kind"]) == ["other_company_based", "wage_subsidy_job"]
+    assert list(activities["started_on"].dt.date) == [date(2025, 2, 3), date(2025, 3, 3)]
+    assert pandas.isna(activities.iloc[0].ends_on)
+    assert activities.iloc[1].ends_on.date() == date(2025, 8, 31)

@@ -48,15 +48,17 @@ def test_caseload_rows_equal_the_brokers_held_cases(history: list[object]) -> No
 
 @given(history=histories(max_size=40))
 def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object]) -> None:
-    """Per trajectory, the roles covered and by whom are exactly those of accepted contacts."""
+    """Per trajectory, the roles covered and by whom are exactly those of accepted contacts,
+    by brokers and by colleagues."""
     with new_app() as app:
         result = run_history(app, history)
         expected: dict[UUID, set[tuple[Role, UUID]]] = defaultdict(set)
         for step in result.accepted:
             if isinstance(step.command, RecordContact):
                 assert step.trajectory is not None
-                assert step.broker is not None
-                expected[step.trajectory] |= {(role, step.broker) for role in step.command.roles}
+                by = step.broker if step.colleague is None else step.colleague
+                assert by is not None
+                expected[step.trajectory] |= {(role, by) for role in step.command.roles}
         coverage = app.role_coverage()
         assert {row.trajectory_id for row in coverage.trajectories} == set(result.trajectories)
         for row in coverage.trajectories:

@@ -116,6 +116,7 @@ def test_the_resource_pathway_registers_its_rule_book() -> None:
         "caseload limits",
         "trajectory life",
         "citizens",
+        "colleagues",
         "records",
     ]
 

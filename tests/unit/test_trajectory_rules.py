@@ -17,6 +17,7 @@ from caseload import (
     Channel,
     ClosureReason,
     DateOutOfRange,
+    EmployerActivityKind,
     InvalidContact,
     InvalidPlacement,
     InvalidScores,
@@ -93,7 +94,9 @@ def test_nothing_is_recorded_after_the_trajectory_closed(name: str, closed: int)
 
 
 @given(
-    name=st.sampled_from(["contact", "progress", "placement", "review", "transfer"]),
+    name=st.sampled_from(
+        ["contact", "progress", "placement", "review", "employer_activity", "transfer"]
+    ),
     event_day=st.integers(0, SPAN),
     close_day=st.integers(0, SPAN),
 )
@@ -337,6 +340,46 @@ def test_education_has_no_hours(hours: float) -> None:
         assert app.head() == before + 1
 
 
+# ----------------------------------------------------------------- employer-directed activity
+
+
+@given(
+    kind=st.sampled_from(EmployerActivityKind),
+    start=st.integers(0, SPAN),
+    length=st.integers(-SPAN, 4000),
+)
+def test_an_employer_activity_ends_on_or_after_its_start(
+    kind: EmployerActivityKind, start: int, length: int
+) -> None:
+    """An activity's planned end may be its start day or any later day, today's future
+    included; an end before the start is refused (DateOutOfRange) and nothing is written."""
+    with new_app() as app:
+        o = office(app)
+        on = START + timedelta(start)
+        ends_on = on + timedelta(length)
+        before = app.head()
+        if length < 0:
+            with pytest.raises(DateOutOfRange, match=f"{-length} day\\(s\\) before it starts"):
+                app.record_employer_activity(o.case, on=on, kind=kind, ends_on=ends_on)
+            assert app.head() == before
+        else:
+            app.record_employer_activity(o.case, on=on, kind=kind, ends_on=ends_on)
+            assert app.head() == before + 1
+
+
+def test_an_employer_activitys_end_is_a_day() -> None:
+    """A datetime as the planned end is refused like any date that is not a day."""
+    with new_app() as app:
+        o = office(app)
+        with pytest.raises(DateOutOfRange, match=r"ends_on must be a datetime\.date"):
+            app.record_employer_activity(
+                o.case,
+                on=START,
+                kind=EmployerActivityKind.WAGE_SUBSIDY_JOB,
+                ends_on=datetime(2025, 3, 3, 9, 30),
+            )
+
+
 # ----------------------------------------------------------------- reviews and closure
 
 
@@ -349,6 +392,10 @@ ENUM_ARGUMENTS: dict[str, tuple[type[Any], Command]] = {
         ClosureReason,
         lambda o, value: o.app.close_trajectory(o.case, on=TODAY, reason=value),
     ),
+    "kind of employer-directed activity": (
+        EmployerActivityKind,
+        lambda o, value: o.app.record_employer_activity(o.case, on=TODAY, kind=value),
+    ),
 }
 
 
@@ -359,7 +406,8 @@ ENUM_ARGUMENTS: dict[str, tuple[type[Any], Command]] = {
     ),
 )
 def test_review_outcome_and_closure_reason_must_be_enum_members(argument: str, value: Any) -> None:
-    """A review outcome or closure reason that is not a member of its enum is InvalidValue."""
+    """A review outcome, closure reason or activity kind that is not a member of its enum
+    is InvalidValue."""
     enum_class, command = ENUM_ARGUMENTS[argument]
     with new_app() as app:
         o = office(app)
@@ -394,7 +442,7 @@ def test_closing_releases_the_brokers_case_in_the_same_write(
 
 
 @given(
-    name=st.sampled_from(["contact", "progress", "placement", "review"]),
+    name=st.sampled_from(["contact", "progress", "placement", "review", "employer_activity"]),
     before_closure=st.integers(0, 20),
 )
 def test_a_fact_from_before_the_closure_may_be_registered_late(

@@ -13,7 +13,7 @@ from uuid import UUID
 import attrs
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import Caseload
@@ -21,10 +21,12 @@ from caseload.adapters.transcodings import register_transcodings
 from caseload.domain import policy as shared_policy
 from caseload.domain.policy import PolicyHistory
 from caseload.programmes.resource_pathway.domain import values
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -133,9 +135,17 @@ nested = st.recursive(
 
 
 def test_every_value_type_of_the_domain_is_covered() -> None:
-    """The six enums and four attrs value classes of the resource-pathway domain (one of them,
+    """The seven enums and four attrs value classes of the resource-pathway domain (one of them,
     CaseloadPolicy, shared by every programme) are all tested."""
-    assert set(ENUMS) == {Channel, ClosureReason, PathwayKind, PlacementKind, ReviewOutcome, Role}
+    assert set(ENUMS) == {
+        Channel,
+        ClosureReason,
+        EmployerActivityKind,
+        PathwayKind,
+        PlacementKind,
+        ReviewOutcome,
+        Role,
+    }
     assert set(VALUE_CLASSES) == {CaseloadPolicy, IndicatorSet, Placement, Scores}
 
 
@@ -240,9 +250,19 @@ def _record_a_history(app: Caseload) -> dict[str, Any]:
     app.record_progress(case, on=START, scores=given_values["scores"])
     app.record_job_placement(case, on=START, kind=PlacementKind.ORDINARY_JOB, hours_per_week=12.5)
     app.record_review(case, on=START, outcome=ReviewOutcome.ADJUST_PLAN)
+    colleague = app.register_colleague(name="K", team="T", on=START)
+    app.record_contact(case, on=START, roles=Role.AUTHORITY, channel=Channel.PHONE, by=colleague)
+    app.colleague_left(colleague, on=START + timedelta(days=1))
+    given_values["ends_on"] = date(2026, 6, 30)
+    app.record_employer_activity(
+        case,
+        on=START,
+        kind=EmployerActivityKind.WAGE_SUBSIDY_JOB,
+        ends_on=given_values["ends_on"],
+    )
     app.set_caseload_policy(limit_per_fte=25, effective_from=given_values["policy_from"], on=START)
     app.close_trajectory(case, on=TODAY, reason=ClosureReason.FLEX_JOB)
-    given_values.update(broker=broker, case=case)
+    given_values.update(broker=broker, case=case, colleague=colleague)
     return given_values
 
 
@@ -251,6 +271,7 @@ def test_stored_events_decode_with_their_types() -> None:
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         given_values = _record_a_history(app)
         events = {type(e).__qualname__: e for e in app.events()}
+        contacts = [e for e in app.events() if isinstance(e, Trajectory.ContactRecorded)]
     for stored in events.values():
         assert type(stored.occurred_on) is date  # type: ignore[attr-defined]
         assert type(stored.originator_id) is UUID
@@ -261,10 +282,10 @@ def test_stored_events_decode_with_their_types() -> None:
     assert type(configured.policy.effective_from) is date  # type: ignore[attr-defined]
     assert_same(events["Broker.Registered"].fte, Decimal("0.75"))  # type: ignore[attr-defined]
     assert_same(events["Trajectory.Assigned"].broker_id, given_values["broker"])  # type: ignore[attr-defined]
-    contact = events["Trajectory.ContactRecorded"]
-    assert_same(contact.roles, given_values["roles"])  # type: ignore[attr-defined]
-    assert contact.channel is Channel.COMPANY_VISIT  # type: ignore[attr-defined]
-    assert_same(contact.by, given_values["broker"])  # type: ignore[attr-defined]
+    contact = contacts[0]
+    assert_same(contact.roles, given_values["roles"])
+    assert contact.channel is Channel.COMPANY_VISIT
+    assert_same(contact.by, given_values["broker"])
     expected_scores = Scores(given_values["scores"])
     assert_same(events["Trajectory.ProgressMeasured"].scores, expected_scores)  # type: ignore[attr-defined]
     expected_placement = Placement(kind=PlacementKind.ORDINARY_JOB, hours_per_week=Decimal("12.5"))
@@ -274,7 +295,36 @@ def test_stored_events_decode_with_their_types() -> None:
     assert_same(policy.effective_from, given_values["policy_from"])
     assert policy.limit_per_fte == 25
     assert events["Trajectory.Closed"].reason is ClosureReason.FLEX_JOB  # type: ignore[attr-defined]
+    registered = events["Colleague.Registered"]
+    assert (registered.name, registered.team) == ("K", "T")  # type: ignore[attr-defined]
+    assert_same(events["Colleague.Left"].occurred_on, START + timedelta(days=1))  # type: ignore[attr-defined]
+    assert_same(contacts[-1].by, given_values["colleague"])
+    activity = events["Trajectory.EmployerActivityStarted"]
+    assert activity.kind is EmployerActivityKind.WAGE_SUBSIDY_JOB  # type: ignore[attr-defined]
+    assert_same(activity.ends_on, given_values["ends_on"])  # type: ignore[attr-defined]
     assert_same(events["Broker.CaseReleased"].trajectory_id, given_values["case"])  # type: ignore[attr-defined]
+
+
+@given(
+    kind=st.sampled_from(EmployerActivityKind),
+    weeks=st.none() | st.integers(0, 520),
+    back=st.integers(0, 30),
+)
+@settings(max_examples=25)
+def test_an_employer_activity_reads_back_as_recorded(
+    kind: EmployerActivityKind, weeks: int | None, back: int
+) -> None:
+    """An employer-directed activity's kind comes back as the member and its planned end as
+    a plain date (or None), through the store's own transcoder."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        case = app.open_trajectory(cpr="0101901234", on=START)
+        on = TODAY - timedelta(days=back)
+        ends_on = None if weeks is None else on + timedelta(weeks=weeks)
+        app.record_employer_activity(case, on=on, kind=kind, ends_on=ends_on)
+        (event,) = [e for e in app.events() if isinstance(e, Trajectory.EmployerActivityStarted)]
+    assert event.kind is kind
+    assert_same(event.ends_on, ends_on)
+    assert_same(event.occurred_on, on)
 
 
 def test_reopened_sqlite_store_rebuilds_state_from_snapshots(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from caseload.programmes.education.domain.values import (
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -137,6 +138,7 @@ class PolicyHistoryAsList(Transcoding):
 ENUMS: tuple[type[enum.Enum], ...] = (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PathwayKind,
     PlacementKind,
     ReviewOutcome,

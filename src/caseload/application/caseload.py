@@ -9,20 +9,19 @@ hand it over. Queries live in `caseload.application.queries`, read-only sessions
 
 from __future__ import annotations
 
-import functools
 import os
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import PersistenceError
 
 from caseload.application.bootstrap import Wiring, bootstrap
 from caseload.application.education import EducationCommands, EducationQueries
 from caseload.application.queries import Queries
+from caseload.application.resource_pathway import ResourcePathwayCommands
 from caseload.application.unit_of_work import StoreUnitOfWork, run_with_retries
 from caseload.domain.errors import (
     ConfigurationError,
@@ -35,17 +34,6 @@ from caseload.domain.identity import key_bytes
 from caseload.domain.inputs import is_digest
 from caseload.programmes import PROGRAMMES, default_read_models
 from caseload.programmes.kind import Handler
-from caseload.programmes.resource_pathway import commands as rp
-from caseload.programmes.resource_pathway.domain.values import (
-    CaseloadPolicy,
-    Channel,
-    ClosureReason,
-    IndicatorSet,
-    PathwayKind,
-    PlacementKind,
-    ReviewOutcome,
-    Role,
-)
 from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
 from caseload.projections.runner import Projections, ProjectionSettings
 from caseload.projections.source import EventSource
@@ -56,30 +44,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Caseload"]
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def _command(
-    method: Callable[Concatenate[Caseload, P], T],
-) -> Callable[Concatenate[Caseload, P], T]:
-    """Mark a method as a command: a read-only session refuses it before anything else,
-    even before its arguments are looked at."""
-
-    @functools.wraps(method)
-    def refusing_when_read_only(self: Caseload, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        self._writable()
-        return method(self, *args, **kwargs)
-
-    return refusing_when_read_only
-
-
 _HANDLERS: dict[type, Handler] = {
     command: handler for kind in PROGRAMMES for command, handler in kind.handlers.items()
 }
 
 
-class Caseload(EducationCommands, EducationQueries, Queries):
+class Caseload(ResourcePathwayCommands, EducationCommands, EducationQueries, Queries):
     """A store of caseload-capped programmes, event-sourced in the store the URL names.
 
     >>> from datetime import date, datetime
@@ -251,130 +221,6 @@ class Caseload(EducationCommands, EducationQueries, Queries):
             store=self.store,
             rng=self._random,
         )
-
-    @_command
-    def configure_programme(
-        self,
-        *,
-        name: str,
-        on: date,
-        pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY,
-        indicators: IndicatorSet | None = None,
-        limit_per_fte: int = 30,
-    ) -> UUID:
-        """Set up the store's resource-pathway programme once, before anything of it is
-        recorded; returns its id (derived from its name)."""
-        command = rp.ConfigureProgramme(
-            name=name, on=on, pathway=pathway, indicators=indicators, limit_per_fte=limit_per_fte
-        )
-        programme_id: UUID = self.handle(command)
-        return programme_id
-
-    @_command
-    def set_caseload_policy(
-        self,
-        *,
-        limit_per_fte: int,
-        effective_from: date,
-        name: str | None = None,
-        on: date | None = None,
-    ) -> CaseloadPolicy:
-        """Set the caseload limit per full-time broker from `effective_from` on.
-
-        `on` is the business date of the decision (today if omitted); `effective_from` may
-        lie in the future. A policy lowered below a broker's caseload is recorded: it is
-        management's decision, and the caseload report shows the breach it causes.
-        """
-        command = rp.SetCaseloadPolicy(
-            limit_per_fte=limit_per_fte, effective_from=effective_from, name=name, on=on
-        )
-        policy: CaseloadPolicy = self.handle(command)
-        return policy
-
-    @_command
-    def register_broker(self, *, name: str, team: str, on: date, fte: Any = 1.0) -> UUID:
-        """Register a broker in the programme; returns the broker's id."""
-        broker_id: UUID = self.handle(rp.RegisterBroker(name=name, team=team, on=on, fte=fte))
-        return broker_id
-
-    @_command
-    def change_fte(self, broker: UUID, *, fte: Any, on: date) -> None:
-        """Change a broker's FTE; refused if the new limit is below their caseload."""
-        self.handle(rp.ChangeFte(broker=broker, fte=fte, on=on))
-
-    @_command
-    def broker_left(self, broker: UUID, *, on: date) -> None:
-        """Record that a broker left the programme; refused while they hold cases, and on a
-        day before a contact they made (which the log would then show made after leaving)."""
-        self.handle(rp.BrokerLeaves(broker=broker, on=on))
-
-    @_command
-    def open_trajectory(
-        self, *, cpr: str, on: date, pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
-    ) -> UUID:
-        """Open a trajectory for the citizen with CPR number `cpr`; returns its id.
-
-        Only a keyed pseudonym of the CPR number is stored. A citizen has at most one open
-        trajectory at a time.
-        """
-        trajectory_id: UUID = self.handle(rp.OpenTrajectory(cpr=cpr, on=on, pathway=pathway))
-        return trajectory_id
-
-    @_command
-    def assign(self, trajectory: UUID, broker: UUID, *, on: date) -> None:
-        """Give an unassigned trajectory to a broker, within the broker's limit."""
-        self.handle(rp.Assign(trajectory=trajectory, broker=broker, on=on))
-
-    @_command
-    def transfer(self, trajectory: UUID, *, to_broker: UUID, on: date) -> None:
-        """Move a trajectory to another broker; both brokers and the case in one write."""
-        self.handle(rp.Transfer(trajectory=trajectory, to_broker=to_broker, on=on))
-
-    @_command
-    def close_trajectory(self, trajectory: UUID, *, on: date, reason: ClosureReason) -> None:
-        """Close a trajectory; its broker's case is released in the same write."""
-        self.handle(rp.CloseTrajectory(trajectory=trajectory, on=on, reason=reason))
-
-    @_command
-    def record_contact(
-        self,
-        trajectory: UUID,
-        *,
-        on: date,
-        roles: Role | Iterable[Role],
-        channel: Channel,
-        by: UUID,
-    ) -> None:
-        """Record a contact: the roles exercised (one or more), the channel, and by whom."""
-        self.handle(
-            rp.RecordContact(trajectory=trajectory, on=on, roles=roles, channel=channel, by=by)
-        )
-
-    @_command
-    def record_progress(self, trajectory: UUID, *, on: date, scores: dict[str, int]) -> None:
-        """Record scores on the programme's progression indicators."""
-        self.handle(rp.RecordProgress(trajectory=trajectory, on=on, scores=scores))
-
-    @_command
-    def record_job_placement(
-        self,
-        trajectory: UUID,
-        *,
-        on: date,
-        kind: PlacementKind,
-        hours_per_week: float | None = None,
-    ) -> None:
-        """Record a placement in an ordinary job (with paid hours), a flex job or education."""
-        self.handle(
-            rp.RecordJobPlacement(
-                trajectory=trajectory, on=on, kind=kind, hours_per_week=hours_per_week
-            )
-        )
-
-    @_command
-    def record_review(self, trajectory: UUID, *, on: date, outcome: ReviewOutcome) -> None:
-        """Record the outcome of a management case review (sagssparring)."""
-        self.handle(rp.RecordReview(trajectory=trajectory, on=on, outcome=outcome))
 
     # ----------------------------------------------------------------- audit
 

@@ -7,12 +7,12 @@ moment, or as true on a day, and makes a frozen report of them.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from caseload.application.guard import command
 from caseload.domain.dates import check_date
 from caseload.programmes.education import commands as ed
 from caseload.programmes.education.domain.eligibility import EligibilityTable
@@ -57,18 +57,6 @@ __all__ = ["EducationCommands", "EducationQueries"]
 P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S")
-E = TypeVar("E", bound="EducationCommands")
-
-
-def _command(method: Callable[Concatenate[E, P], T]) -> Callable[Concatenate[E, P], T]:
-    """A command: a read-only session refuses it before its arguments are looked at."""
-
-    @functools.wraps(method)
-    def refusing_when_read_only(self: E, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        self._writable()
-        return method(self, *args, **kwargs)
-
-    return refusing_when_read_only
 
 
 class EducationCommands:
@@ -80,7 +68,7 @@ class EducationCommands:
 
         def handle(self, command: object) -> Any: ...
 
-    @_command
+    @command
     def configure_education_programme(
         self,
         *,
@@ -105,12 +93,12 @@ class EducationCommands:
         )
         return programme_id
 
-    @_command
+    @command
     def replace_eligibility(self, eligibility: EligibilityTable, *, on: date) -> None:
         """Check later starts against another eligibility table (a service's own rules)."""
         self.handle(ed.ReplaceEligibility(eligibility=eligibility, on=on))
 
-    @_command
+    @command
     def set_target(
         self,
         scheme: Scheme,
@@ -125,7 +113,7 @@ class EducationCommands:
         groups = target_group if isinstance(target_group, TargetGroup) else list(target_group)
         self.handle(ed.SetTarget(scheme=scheme, target_group=groups, year=year, count=count, on=on))
 
-    @_command
+    @command
     def record_baseline(
         self,
         counts: Iterable[BaselineCount] | Mapping[tuple[int, Scheme], int],
@@ -137,18 +125,18 @@ class EducationCommands:
         given = counts if isinstance(counts, Mapping) else list(counts)
         self.handle(ed.RecordBaseline(counts=given, on=on, source=source))
 
-    @_command
+    @command
     def register_ambassador(self, *, name: str, team: str, on: date) -> UUID:
         """Register an education ambassador (no caseload limit); returns their id."""
         ambassador_id: UUID = self.handle(ed.RegisterAmbassador(name=name, team=team, on=on))
         return ambassador_id
 
-    @_command
+    @command
     def ambassador_left(self, ambassador: UUID, *, on: date) -> None:
         """Record that an ambassador left the programme."""
         self.handle(ed.AmbassadorLeaves(ambassador=ambassador, on=on))
 
-    @_command
+    @command
     def draft_education_plan(
         self,
         *,
@@ -185,7 +173,7 @@ class EducationCommands:
         )
         return plan_id
 
-    @_command
+    @command
     def start_scheme(
         self,
         plan: UUID,
@@ -211,17 +199,17 @@ class EducationCommands:
             )
         )
 
-    @_command
+    @command
     def complete_scheme(self, plan: UUID, *, on: date) -> None:
         """Record that the plan's running scheme was completed."""
         self.handle(ed.CompleteScheme(plan=plan, on=on))
 
-    @_command
+    @command
     def record_drop_out(self, plan: UUID, *, on: date, reason: DropOutReason) -> None:
         """Record that the citizen left the plan's running scheme early."""
         self.handle(ed.RecordDropOut(plan=plan, on=on, reason=reason))
 
-    @_command
+    @command
     def hold_session(self, *, kind: SessionKind, on: date, place: str, ambassador: UUID) -> UUID:
         """Record drop-in hours or a booked guidance session; returns its id."""
         session_id: UUID = self.handle(
@@ -229,7 +217,7 @@ class EducationCommands:
         )
         return session_id
 
-    @_command
+    @command
     def record_visit(self, session: UUID, *, plan: UUID | None = None, count: int = 1) -> None:
         """Record `count` anonymous visitors at a session, or the visit of the citizen of
         plan `plan` (a contact on their plan)."""

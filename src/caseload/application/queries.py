@@ -16,12 +16,18 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
-from caseload.application.views import BrokerView, ProgrammeView, TrajectoryView
-from caseload.domain.dates import check_date
-from caseload.domain.errors import InvalidValue, UnknownBroker, UnknownTrajectory
+from caseload.application.views import BrokerView, ColleagueView, ProgrammeView, TrajectoryView
+from caseload.domain.dates import check_date, check_days
+from caseload.domain.errors import (
+    InvalidValue,
+    UnknownBroker,
+    UnknownColleague,
+    UnknownTrajectory,
+)
 from caseload.domain.inputs import as_id, optional_moment
 from caseload.programmes import PROGRAMMES
 from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
 from caseload.programmes.resource_pathway.handlers import programme_of
@@ -38,6 +44,14 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     caseload_report,
     caseload_rows,
 )
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    DEFAULT_WITHIN_DAYS,
+    MAX_WITHIN_DAYS,
+    EmployerActivityModel,
+    EmployerActivityReport,
+    employer_activity_report,
+)
+from caseload.programmes.resource_pathway.read_models.flow import FlowModel, FlowReport, flow_report
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesModel,
     OutcomesReport,
@@ -47,6 +61,11 @@ from caseload.programmes.resource_pathway.read_models.progression import (
     ProgressionModel,
     ProgressionReport,
     progression_report,
+)
+from caseload.programmes.resource_pathway.read_models.reviews import (
+    ReviewReport,
+    ReviewsModel,
+    review_report,
 )
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     RoleCoverage,
@@ -244,7 +263,61 @@ class Queries:
             as_true_on,
         )
 
+    def reviews(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> ReviewReport:
+        """Case reviews (sagssparring): each trajectory's latest, and the reviews per broker
+        and month (counted for the broker holding the case on the review day)."""
+        return self._report(
+            ReviewsModel,
+            lambda state: review_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
+
+    def flow(
+        self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
+    ) -> FlowReport:
+        """Trajectories opened, closed and open per month, and the time from opening to the
+        first placement (per trajectory, and median and mean per month of placement)."""
+        return self._report(
+            FlowModel,
+            lambda state: flow_report(state, self._on(as_true_on)),
+            as_known_at,
+            as_true_on,
+        )
+
+    def employer_activity(
+        self,
+        *,
+        within_days: int = DEFAULT_WITHIN_DAYS,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> EmployerActivityReport:
+        """The share of open trajectories with employer-directed activity in the last
+        `within_days` days (1 to MAX_WITHIN_DAYS), on the reference date and per month."""
+        within = check_days(within_days, "within_days", maximum=MAX_WITHIN_DAYS)
+        return self._report(
+            EmployerActivityModel,
+            lambda state: employer_activity_report(state, self._on(as_true_on), within),
+            as_known_at,
+            as_true_on,
+        )
+
     # ----------------------------------------------------------------- aggregates
+
+    def colleague(self, colleague: UUID) -> ColleagueView:
+        """One colleague, as a frozen value."""
+        uow = self._unit_of_work()
+        colleague_id = as_id(colleague, UnknownColleague, "colleague")
+        aggregate = uow.load(Colleague, colleague_id, UnknownColleague)
+        return ColleagueView(
+            colleague_id=aggregate.id,
+            name=aggregate.name,
+            team=aggregate.team,
+            registered_on=aggregate.registered_on,
+            left_on=aggregate.left_on,
+        )
 
     def programmes(self) -> tuple[ProgrammeView, ...]:
         """The programmes the store holds, one per kind at most, in the registry's order."""

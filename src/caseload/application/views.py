@@ -1,4 +1,4 @@
-"""Frozen query results that describe one broker or one trajectory."""
+"""Frozen query results that describe one broker, colleague or trajectory."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import attrs
 
 from caseload.programmes.resource_pathway.domain.values import ClosureReason, PathwayKind
 
-__all__ = ["BrokerView", "ProgrammeView", "TrajectoryView"]
+__all__ = ["BrokerView", "ColleagueView", "ProgrammeView", "TrajectoryView"]
 
 
 @attrs.frozen
@@ -27,6 +27,17 @@ class BrokerView:
     active_cases: frozenset[UUID]
     limit: int
     """The number of cases they may hold under the policy in force today."""
+
+
+@attrs.frozen
+class ColleagueView:
+    """A colleague (kollega) as the log knows them now: no cases, no limit, no FTE."""
+
+    colleague_id: UUID
+    name: str
+    team: str
+    registered_on: date
+    left_on: date | None
 
 
 @attrs.frozen

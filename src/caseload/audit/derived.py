@@ -69,6 +69,10 @@ class DerivedData:
         self.problems: list[str] = []
         self.counts = {"state": 0, "checkpoint": 0, "index": 0, "index-state": 0}
         self.missing: list[str] = []
+        self.outdated: list[str] = []
+        """Read models stored by another version of the library: the runner never reads
+        them (it folds those models again from the log), so no answer rests on them and
+        there is nothing to compare; `caseload rebuild` replaces them."""
         self.snapshots: int | None = None
         """How many aggregate snapshots agreed with a replay (None: not compared)."""
         targets: list[_Target] = []
@@ -82,10 +86,7 @@ class DerivedData:
                     f"end of the log at {head}: run `caseload rebuild`"
                 )
             elif state.version != model.version:
-                self.problems.append(
-                    f"read model {name} is stored at version {state.version} but this "
-                    f"library's is {model.version}: run `caseload rebuild`"
-                )
+                self.outdated.append(f"{name} (version {state.version}, now {model.version})")
             elif state.position <= last and self._intact(
                 f"the stored state of read model {name}", state
             ):
@@ -234,4 +235,9 @@ class DerivedData:
             text += f"; {self.snapshots} aggregate snapshots equal a replay"
         if self.missing:
             text += f"; not stored yet: {', '.join(self.missing)}"
+        if self.outdated:
+            text += (
+                f"; stored by another version, to be rebuilt (run `caseload rebuild`): "
+                f"{', '.join(self.outdated)}"
+            )
         return text

@@ -13,7 +13,11 @@ from rich.text import Text
 from caseload.adapters.seals import Seal
 from caseload.audit.verify import VerifyReport
 from caseload.programmes.resource_pathway.domain.values import Role
-from caseload.programmes.resource_pathway.read_models.attention import AttentionReport
+from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionReason,
+    AttentionReport,
+    AttentionThresholds,
+)
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
@@ -62,7 +66,8 @@ def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
 
 
 def coverage_table(coverage: RoleCoverage) -> Table:
-    """Roles each broker has exercised, and their cases covered in all four roles alone."""
+    """Roles each broker has exercised, and their cases covered in all four roles alone;
+    then each colleague (no caseload), with the active cases they made a contact in."""
     table = Table(title="Four-role coverage by broker")
     table.add_column("Broker")
     for role in Role:
@@ -77,7 +82,23 @@ def coverage_table(coverage: RoleCoverage) -> Table:
             str(broker.active_cases),
             str(broker.cases_with_all_four_by_broker),
         )
+    for colleague in coverage.colleagues:
+        marks = ["✓" if role in colleague.roles_covered else "·" for role in Role]
+        table.add_row(
+            Text(f"{colleague.name} (colleague)"),
+            *marks,
+            str(colleague.active_cases_with_contact),
+            "–",
+        )
     return table
+
+
+def _reason_label(reason: AttentionReason, thresholds: AttentionThresholds) -> str:
+    if reason is AttentionReason.NOT_REVIEWED:
+        return f"not reviewed in {thresholds.review_days} days"
+    if reason is AttentionReason.UNASSIGNED:
+        return "no broker"
+    return str(reason.value).replace("_", " ")
 
 
 def attention_table(report: AttentionReport) -> Table:
@@ -86,7 +107,7 @@ def attention_table(report: AttentionReport) -> Table:
     table.add_column("Reason")
     table.add_column("Trajectories", justify="right")
     for reason, count in report.counts:
-        table.add_row(reason.value.replace("_", " "), str(count))
+        table.add_row(_reason_label(reason, report.thresholds), str(count))
     return table
 
 
@@ -135,6 +156,7 @@ def status_json(data: StatusData) -> dict[str, Any]:
             "active_cases": data.coverage.active_cases,
             "share_all_four": data.coverage.share_all_four,
             "share_all_four_by_assigned_broker": data.coverage.share_all_four_by_assigned_broker,
+            "share_with_colleague_roles": data.coverage.share_with_colleague_roles,
         },
         "outcomes": {"placements": data.placements, "closures": data.closures},
         "attention": {reason.value: count for reason, count in data.attention.counts},
@@ -151,7 +173,8 @@ def print_status(out: Console, data: StatusData) -> None:
         out,
         f"Active cases: {data.coverage.active_cases}; all four roles covered: "
         f"{data.coverage.share_all_four:.0%}; all four by the assigned broker alone: "
-        f"{data.coverage.share_all_four_by_assigned_broker:.0%}",
+        f"{data.coverage.share_all_four_by_assigned_broker:.0%}; a role by a colleague: "
+        f"{data.coverage.share_with_colleague_roles:.0%}",
     )
     say(
         out,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from caseload.domain.errors import DateOutOfRange
+from caseload.domain.errors import DateOutOfRange, InvalidThreshold
 
-__all__ = ["EARLIEST_DATE", "LATEST_DATE", "check_business_date", "check_date"]
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "check_business_date", "check_date", "check_days"]
 
 EARLIEST_DATE = date(1970, 1, 1)
 """No business date of a programme, and no day a query asks about, lies before this."""
@@ -49,3 +49,20 @@ def check_date(on: object, what: str) -> date:
         )
     _within_range(on, what)
     return date(on.year, on.month, on.day)
+
+
+def check_days(value: object, what: str, *, minimum: int = 1, maximum: int) -> int:
+    """Return `value` if it is a whole number of days from `minimum` to `maximum`; raise
+    `InvalidThreshold` if not. The message gives the range, never the value: a number
+    passed in the wrong place may be something a report must not repeat."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidThreshold(
+            f"{what} must be a whole number of days from {minimum} to {maximum}; "
+            f"got a {type(value).__name__}"
+        )
+    if not minimum <= value <= maximum:
+        raise InvalidThreshold(
+            f"{what} must be a whole number of days from {minimum} to {maximum}; "
+            "got a number outside that range"
+        )
+    return value

@@ -16,6 +16,8 @@ __all__ = [
     "BrokerHoldsCases",
     "CaseloadError",
     "CaseloadLimitExceeded",
+    "ColleagueHasLeft",
+    "ColleagueNotYetRegistered",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
@@ -30,6 +32,7 @@ __all__ = [
     "InvalidScores",
     "InvalidStoreURL",
     "InvalidTarget",
+    "InvalidThreshold",
     "InvalidValue",
     "LogAltered",
     "MissingExtra",
@@ -48,6 +51,7 @@ __all__ = [
     "UncheckedEvent",
     "UnknownAmbassador",
     "UnknownBroker",
+    "UnknownColleague",
     "UnknownCommand",
     "UnknownPlan",
     "UnknownSession",
@@ -106,6 +110,11 @@ class InvalidContact(CaseloadError, ValueError):
 
 class InvalidValue(CaseloadError, ValueError):
     """An argument is not of the kind the command takes (an enum member, a number)."""
+
+
+class InvalidThreshold(InvalidValue):
+    """A number of days behind a report (an attention threshold, a look-back window) is not
+    a whole number within its documented range."""
 
 
 class InvalidPlacement(CaseloadError, ValueError):
@@ -178,6 +187,14 @@ class BrokerHasLeft(CaseloadError):
     """A broker who has left takes no cases and no changes."""
 
 
+class ColleagueHasLeft(CaseloadError):
+    """A colleague who has left makes no contact dated after leaving, and leaves once."""
+
+
+class ColleagueNotYetRegistered(DateOutOfRange):
+    """A colleague makes no contact, and does not leave, before the day they were registered."""
+
+
 class BrokerHoldsCases(CaseloadError):
     """A broker cannot leave, or drop FTE below their caseload, while holding cases.
 
@@ -201,6 +218,10 @@ class BrokerHoldsCases(CaseloadError):
 
 class UnknownBroker(CaseloadError, LookupError):
     """No broker with that id exists in the store."""
+
+
+class UnknownColleague(CaseloadError, LookupError):
+    """No colleague with that id exists in the store."""
 
 
 class UnknownTrajectory(CaseloadError, LookupError):

@@ -65,8 +65,10 @@ EXPORT_KEY_VARIABLE = "CASELOAD_EXPORT_KEY"
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 MANIFEST_FILE = "manifest.json"
 DICTIONARY_FILE = "data_dictionary.md"
-DATASET_VERSION = 3
-"""The version of the tables' shape; it changes whenever a table or column changes."""
+DATASET_VERSION = 4
+"""The version of the tables' shape; it changes whenever a table or column changes.
+3: the education logbook's tables. 4: the `colleagues` and `employer_activities` tables,
+and `contacts.colleague_id` (a contact by a colleague has an empty `broker_id`)."""
 
 Format = Literal["csv", "parquet"]
 

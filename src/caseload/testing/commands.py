@@ -1,7 +1,7 @@
 """Command histories: random sequences of caseload commands, and a runner that replays them.
 
-A history refers to brokers and trajectories by their index in creation order, so it is
-plain data that Hypothesis can shrink; `run_history` resolves the indices as it goes.
+A history refers to brokers, colleagues and trajectories by their index in creation order,
+so it is plain data that Hypothesis can shrink; `run_history` resolves the indices as it goes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from caseload.testing.strategies import (
     channels,
     closure_reasons,
     cprs,
+    employer_activity_kinds,
     ftes,
     placements,
     review_outcomes,
@@ -54,6 +55,8 @@ class Plan:
     trajectory: int | None = None
     broker: int | None = None
     days_back: int = 0
+    colleague: int | None = None
+    """A colleague without a caseload, by number: who makes a contact or leaves."""
 
     def value(self, name: str) -> Any:
         """The value given for field `name`."""
@@ -62,6 +65,7 @@ class Plan:
     def __repr__(self) -> str:
         parts = [f"trajectory=#{self.trajectory}"] if self.trajectory is not None else []
         parts += [f"broker=#{self.broker}"] if self.broker is not None else []
+        parts += [f"colleague=#{self.colleague}"] if self.colleague is not None else []
         parts += [f"{name}={value!r}" for name, value in self.values]
         parts += [f"days_back={self.days_back}"] if self.days_back else []
         return f"{self.command.__name__}({', '.join(parts)})"
@@ -76,7 +80,8 @@ def plan(command: type[Any], **values: Any) -> Plan:
     trajectory = values.pop("trajectory", None)
     broker = values.pop("broker", None)
     days_back = values.pop("days_back", 0)
-    return Plan(command, tuple(sorted(values.items())), trajectory, broker, days_back)
+    colleague = values.pop("colleague", None)
+    return Plan(command, tuple(sorted(values.items())), trajectory, broker, days_back, colleague)
 
 
 _index = st.integers(0, 1_000)
@@ -122,6 +127,24 @@ def commands(citizens: Sequence[str] | None = None) -> st.SearchStrategy[Plan]:
             )
         ),
         st.builds(plan, st.just(c.RecordReview), trajectory=_index, outcome=review_outcomes()),
+        st.builds(plan, st.just(c.RegisterColleague), team=st.sampled_from(("Team A", "Team B"))),
+        st.builds(plan, st.just(c.ColleagueLeaves), colleague=_index),
+        st.builds(
+            plan,
+            st.just(c.RecordContact),
+            trajectory=_index,
+            colleague=_index,
+            roles=role_sets(),
+            channel=channels(),
+        ),
+        st.builds(
+            plan,
+            st.just(c.RecordEmployerActivity),
+            trajectory=_index,
+            kind=employer_activity_kinds(),
+            weeks=st.none() | st.integers(0, 26),
+            days_back=_days_back,
+        ),
     )
 
 
@@ -143,6 +166,7 @@ class Step:
     on: date
     trajectory: UUID | None
     broker: UUID | None
+    colleague: UUID | None = None
 
 
 @attrs.frozen
@@ -153,6 +177,7 @@ class HistoryResult:
     trajectories: tuple[UUID, ...]
     accepted: tuple[Step, ...]
     refused: tuple[tuple[Step, CaseloadError], ...]
+    colleagues: tuple[UUID, ...] = ()
 
 
 def run_history(
@@ -166,6 +191,7 @@ def run_history(
     as a `Step` with the ids it used; refusals keep their `CaseloadError`.
     """
     brokers: list[UUID] = []
+    colleagues: list[UUID] = []
     trajectories: list[UUID] = []
     accepted: list[Step] = []
     refused: list[tuple[Step, CaseloadError]] = []
@@ -179,8 +205,15 @@ def run_history(
         broker = (
             brokers[plan.broker % len(brokers)] if brokers and plan.broker is not None else None
         )
-        if (plan.trajectory is not None and trajectory is None) or (
-            plan.broker is not None and broker is None
+        colleague = (
+            colleagues[plan.colleague % len(colleagues)]
+            if colleagues and plan.colleague is not None
+            else None
+        )
+        if (
+            (plan.trajectory is not None and trajectory is None)
+            or (plan.broker is not None and broker is None)
+            or (plan.colleague is not None and colleague is None)
         ):
             continue  # nothing to refer to yet
         fields = {field.name for field in attrs.fields(plan.command)}
@@ -189,15 +222,22 @@ def run_history(
             values["trajectory"] = trajectory
         if broker is not None:
             values[next(name for name in _BROKER_FIELDS if name in fields)] = broker
+        if colleague is not None:
+            values["colleague" if "colleague" in fields else "by"] = colleague
         if plan.command is c.RegisterBroker:
             values["name"] = f"Broker {len(brokers) + 1}"
+        if plan.command is c.RegisterColleague:
+            values["name"] = f"Colleague {len(colleagues) + 1}"
         if plan.command is c.RecordProgress:
             values["scores"] = dict(values["scores"])
+        if plan.command is c.RecordEmployerActivity:
+            weeks = values.pop("weeks")
+            values["ends_on"] = None if weeks is None else day + timedelta(weeks=weeks)
         try:
             command = plan.command(**values)
             made = app.handle(command)
         except CaseloadError as error:
-            refused.append((Step(plan, day, trajectory, broker), error))
+            refused.append((Step(plan, day, trajectory, broker, colleague), error))
             continue
         if plan.command is c.RegisterBroker:
             broker = made
@@ -205,10 +245,14 @@ def run_history(
         elif plan.command is c.OpenTrajectory:
             trajectory = made
             trajectories.append(made)
-        accepted.append(Step(command, day, trajectory, broker))
+        elif plan.command is c.RegisterColleague:
+            colleague = made
+            colleagues.append(made)
+        accepted.append(Step(command, day, trajectory, broker, colleague))
     return HistoryResult(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
         accepted=tuple(accepted),
         refused=tuple(refused),
+        colleagues=tuple(colleagues),
     )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PlacementKind,
     ReviewOutcome,
@@ -21,6 +22,7 @@ __all__ = [
     "channels",
     "closure_reasons",
     "cprs",
+    "employer_activity_kinds",
     "ftes",
     "invalid_cprs",
     "placements",
@@ -94,6 +96,11 @@ def channels() -> st.SearchStrategy[Channel]:
 def closure_reasons() -> st.SearchStrategy[ClosureReason]:
     """Closure reasons."""
     return st.sampled_from(ClosureReason)
+
+
+def employer_activity_kinds() -> st.SearchStrategy[EmployerActivityKind]:
+    """Kinds of employer-directed activity."""
+    return st.sampled_from(EmployerActivityKind)
 
 
 def review_outcomes() -> st.SearchStrategy[ReviewOutcome]:

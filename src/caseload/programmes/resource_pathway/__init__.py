@@ -8,14 +8,20 @@ from typing import TYPE_CHECKING, Any
 from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.export_events import EXPORTED
 from caseload.programmes.resource_pathway.handlers import HANDLERS
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
+from caseload.programmes.resource_pathway.read_models.employer_activity import (
+    EmployerActivityModel,
+)
+from caseload.programmes.resource_pathway.read_models.flow import FlowModel
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
 from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
+from caseload.programmes.resource_pathway.read_models.reviews import ReviewsModel
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
 from caseload.programmes.resource_pathway.rules import RULE_BOOK
@@ -35,6 +41,9 @@ def _read_models() -> tuple[ReadModel[Any], ...]:
         ProgressionModel(),
         AttentionModel(),
         StaffingModel(),
+        ReviewsModel(),
+        FlowModel(),
+        EmployerActivityModel(),
     )
 
 
@@ -48,7 +57,7 @@ def _simulation(app: Caseload) -> object:
 RESOURCE_PATHWAY = ProgrammeKind(
     key="resource_pathway",
     title="Bedre indsats for borgere i ressourceforløb (resource pathway)",
-    aggregates=(Programme, Broker, Trajectory, Citizen),
+    aggregates=(Programme, Broker, Trajectory, Citizen, Colleague),
     programme_aggregate=Programme,
     configured_event=Programme.Configured,
     handlers=HANDLERS,

@@ -24,6 +24,7 @@ from caseload.domain.errors import (
     InvalidScores,
     InvalidValue,
     UnknownBroker,
+    UnknownColleague,
     UnknownTrajectory,
 )
 from caseload.domain.inputs import as_id, member, text
@@ -38,6 +39,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -51,13 +53,16 @@ __all__ = [
     "BrokerLeaves",
     "ChangeFte",
     "CloseTrajectory",
+    "ColleagueLeaves",
     "ConfigureProgramme",
     "OpenTrajectory",
     "RecordContact",
+    "RecordEmployerActivity",
     "RecordJobPlacement",
     "RecordProgress",
     "RecordReview",
     "RegisterBroker",
+    "RegisterColleague",
     "SetCaseloadPolicy",
     "Transfer",
 ]
@@ -88,8 +93,24 @@ def _optional_day(value: object) -> date | None:
     return None if value is None else _day(value)
 
 
+def _ends_on(value: object) -> date | None:
+    return None if value is None else check_date(value, "ends_on")
+
+
 def _broker(value: object) -> UUID:
     return as_id(value, UnknownBroker, "broker")
+
+
+def _colleague(value: object) -> UUID:
+    return as_id(value, UnknownColleague, "colleague")
+
+
+def _colleague_name(value: object) -> str:
+    return text(value, "colleague name")
+
+
+def _activity_kind(value: object) -> EmployerActivityKind:
+    return member(value, EmployerActivityKind, "kind of employer-directed activity")
 
 
 def _trajectory(value: object) -> UUID:
@@ -301,3 +322,35 @@ class RecordReview:
     trajectory: UUID = attrs.field(converter=_trajectory)
     on: date = attrs.field(converter=_day)
     outcome: ReviewOutcome = attrs.field(converter=_review_outcome)
+
+
+@attrs.frozen
+class RegisterColleague:
+    """Register a colleague (kollega) who makes contacts but holds no cases, such as the
+    employment caseworker who keeps the authority role while roles are split; returns
+    their id. A colleague has no caseload, no limit and no FTE in staffing."""
+
+    name: str = attrs.field(converter=_colleague_name)
+    team: str = attrs.field(converter=_team)
+    on: date = attrs.field(converter=_day)
+
+
+@attrs.frozen
+class ColleagueLeaves:
+    """A colleague stops working with the programme's citizens; refused on a day before a
+    contact they made."""
+
+    colleague: UUID = attrs.field(converter=_colleague)
+    on: date = attrs.field(converter=_day)
+
+
+@attrs.frozen
+class RecordEmployerActivity:
+    """An employer-directed activity (virksomhedsrettet indsats) that started on `on`: a
+    company internship, a wage-subsidy job or another activity at a company; `ends_on` is
+    its planned last day (it may lie ahead), None when open-ended."""
+
+    trajectory: UUID = attrs.field(converter=_trajectory)
+    on: date = attrs.field(converter=_day)
+    kind: EmployerActivityKind = attrs.field(converter=_activity_kind)
+    ends_on: date | None = attrs.field(default=None, converter=_ends_on)

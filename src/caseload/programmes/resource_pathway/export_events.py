@@ -17,6 +17,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
@@ -41,7 +42,11 @@ EXPORTED: Mapping[type[DomainEvent], tuple[str, ...]] = types.MappingProxyType(
         Trajectory.Opened: ("trajectories", "after_exit"),
         Trajectory.Assigned: ("assignments",),
         Trajectory.Transferred: ("assignments",),
+        # A contact by a colleague names them in contacts.colleague_id.
         Trajectory.ContactRecorded: ("contacts",),
+        Trajectory.EmployerActivityStarted: ("employer_activities",),
+        Colleague.Registered: ("colleagues", "contacts"),
+        Colleague.Left: ("colleagues",),
         Trajectory.ProgressMeasured: ("progression",),
         Trajectory.JobPlaced: ("placements",),
         Trajectory.Reviewed: ("reviews",),

@@ -19,6 +19,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.domain.events import HoldsOnEveryDay
 from caseload.domain.keys import export_id
 from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
@@ -101,6 +102,24 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "colleagues",
+        "a colleague (kollega) who exercises roles for citizens but holds no cases, such as "
+        "the employment caseworker (beskæftigelsesfaglig medarbejder) while the roles are "
+        "split; names are not exported",
+        (
+            _id("colleague_id", "the colleague"),
+            Column("team", "text", "The team the colleague belongs to."),
+            Column("registered_on", "date", "The day the colleague was registered."),
+            Column(
+                "left_on",
+                "date",
+                "The day the colleague stopped working with the programme's citizens; empty "
+                "while they still do.",
+                nullable=True,
+            ),
+        ),
+    ),
+    Table(
         "trajectories",
         "a trajectory (borgerforløb): one citizen's course through the programme, from "
         "opening to closure",
@@ -171,11 +190,24 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "contacts",
-        "a contact between a broker and the citizen, with the roles it exercised",
+        "a contact between a broker or a colleague and the citizen, with the roles it exercised",
         (
             _TRAJECTORY,
             Column("contact_on", "date", "The day the contact took place."),
-            _id("broker_id", "the broker who made the contact (not always the case holder)"),
+            Column(
+                "broker_id",
+                "id",
+                "Export pseudonym of the broker who made the contact (not always the case "
+                "holder); empty when a colleague made it.",
+                nullable=True,
+            ),
+            Column(
+                "colleague_id",
+                "id",
+                "Export pseudonym of the colleague who made the contact (joins to "
+                "`colleagues.colleague_id`); empty when a broker made it.",
+                nullable=True,
+            ),
             Column(
                 "channel",
                 "text",
@@ -248,6 +280,35 @@ TABLES: tuple[Table, ...] = (
                 "hours_per_week",
                 "decimal",
                 "Paid hours per week; empty for education and when not given.",
+                nullable=True,
+            ),
+            _RECORDED,
+        ),
+    ),
+    Table(
+        "employer_activities",
+        "an employer-directed activity (virksomhedsrettet indsats) of the citizen: time at a "
+        "workplace as part of the trajectory, short of a placement",
+        (
+            _TRAJECTORY,
+            Column(
+                "activity",
+                "integer",
+                "The activity's number within the trajectory (1 for the earliest), by start "
+                "day and then recording order.",
+            ),
+            Column(
+                "kind",
+                "text",
+                "`company_internship` (virksomhedspraktik), `wage_subsidy_job` (ansættelse med "
+                "løntilskud) or `other_company_based` (another activity at a company).",
+            ),
+            Column("started_on", "date", "The day the activity started."),
+            Column(
+                "ends_on",
+                "date",
+                "The planned last day as recorded (it may lie after the reference date); "
+                "empty when open-ended.",
                 nullable=True,
             ),
             _RECORDED,
@@ -378,6 +439,16 @@ class _Measurement:
     recorded_on: date
 
 
+@attrs.define
+class _Activity:
+    trajectory: UUID
+    started_on: date
+    position: int
+    kind: str
+    ends_on: date | None
+    recorded_on: date
+
+
 def _recorded(event: DomainEvent) -> date:
     return event.timestamp.astimezone(UTC).date()
 
@@ -398,6 +469,9 @@ class _Fold:
         self.closed: dict[UUID, Trajectory.Closed] = {}
         self.spells: dict[UUID, list[_Spell]] = {}
         self.measurements: list[_Measurement] = []
+        self.colleagues: dict[UUID, list[Value]] = {}
+        """Per colleague, their row: team, registered_on, left_on."""
+        self.activities: list[_Activity] = []
         self.rows: dict[str, list[tuple[Value, ...]]] = {table.name: [] for table in TABLES}
 
     def k(self, stored: UUID | str | None) -> str | None:
@@ -422,6 +496,16 @@ class _Fold:
         self.caseload_model.apply(self.caseload, event)
         self.outcomes_model.apply(self.outcomes, event)
         self._trajectory_event(position, event)
+        self._colleague_event(event)
+
+    def _colleague_event(self, event: DomainEvent) -> None:
+        match event:
+            case Colleague.Registered():
+                self.colleagues[event.originator_id] = [event.team, event.occurred_on, None]
+            case Colleague.Left() if event.originator_id in self.colleagues:
+                self.colleagues[event.originator_id][2] = event.occurred_on
+            case _:
+                pass
 
     def _spell(self, event: Trajectory.Event, broker: UUID, how: str, src: UUID | None) -> None:
         spells = self.spells.setdefault(event.originator_id, [])
@@ -441,11 +525,13 @@ class _Fold:
             case Trajectory.Transferred():
                 self._spell(event, event.to_broker_id, "transferred", event.from_broker_id)
             case Trajectory.ContactRecorded():
+                by_colleague = event.by in self.colleagues
                 rows["contacts"].append(
                     (
                         self.k(event.originator_id),
                         event.occurred_on,
-                        self.k(event.by),
+                        None if by_colleague else self.k(event.by),
+                        self.k(event.by) if by_colleague else None,
                         event.channel.value,
                         *(role in event.roles for role in _ROLE_COLUMNS),
                         _recorded(event),
@@ -469,6 +555,17 @@ class _Fold:
                         event.occurred_on,
                         placement.kind.value,
                         _hours(placement.hours_per_week),
+                        _recorded(event),
+                    )
+                )
+            case Trajectory.EmployerActivityStarted():
+                self.activities.append(
+                    _Activity(
+                        event.originator_id,
+                        event.occurred_on,
+                        position,
+                        event.kind.value,
+                        event.ends_on,
                         _recorded(event),
                     )
                 )
@@ -509,6 +606,9 @@ class _Fold:
                     broker.fte[-1][1],
                 )
             )
+        rows["colleagues"].extend(
+            (self.k(colleague_id), *row) for colleague_id, row in self.colleagues.items()
+        )
         for trajectory_id, opened in self.opened.items():
             closed = self.closed.get(trajectory_id)
             rows["trajectories"].append(
@@ -537,6 +637,7 @@ class _Fold:
                 for number, s in enumerate(spells, 1)
             )
         self._progression()
+        self._activities()
         if self.reference is not None:
             self._after_exit(self.reference)
             self._monthly(self.reference)
@@ -557,6 +658,21 @@ class _Fold:
                     m.recorded_on,
                 )
                 for indicator, score in m.scores
+            )
+
+    def _activities(self) -> None:
+        number: dict[UUID, int] = {}
+        for a in sorted(self.activities, key=lambda a: (a.started_on, a.position)):
+            number[a.trajectory] = number.get(a.trajectory, 0) + 1
+            self.rows["employer_activities"].append(
+                (
+                    self.k(a.trajectory),
+                    number[a.trajectory],
+                    a.kind,
+                    a.started_on,
+                    a.ends_on,
+                    a.recorded_on,
+                )
             )
 
     def _after_exit(self, reference: date) -> None:

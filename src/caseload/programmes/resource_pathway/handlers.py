@@ -18,6 +18,7 @@ from caseload.domain.errors import (
     InvalidCitizenId,
     ProgrammeAlreadyConfigured,
     UnknownBroker,
+    UnknownColleague,
     UnknownTrajectory,
 )
 from caseload.domain.identity import birth_date, normalise_cpr, pseudonym_key_check, pseudonymise
@@ -27,18 +28,22 @@ from caseload.programmes.resource_pathway.commands import (
     BrokerLeaves,
     ChangeFte,
     CloseTrajectory,
+    ColleagueLeaves,
     ConfigureProgramme,
     OpenTrajectory,
     RecordContact,
+    RecordEmployerActivity,
     RecordJobPlacement,
     RecordProgress,
     RecordReview,
     RegisterBroker,
+    RegisterColleague,
     SetCaseloadPolicy,
     Transfer,
 )
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import (
     DEFAULT_POLICY,
     DEFAULT_PROGRAMME_NAME,
@@ -229,12 +234,52 @@ def close_trajectory(command: CloseTrajectory, uow: UnitOfWork) -> None:
 
 
 def record_contact(command: RecordContact, uow: UnitOfWork) -> None:
-    """A contact by a broker of the programme, within the time they served in it."""
+    """A contact by a broker of the programme or a colleague without a caseload, within
+    the time they served in it."""
     day = uow.business_date(command.on)
     case = _trajectory(uow, command.trajectory)
-    actor = _broker(uow, command.by)
-    actor.check_can_make_contact(day)
+    actor = uow.find(command.by)
+    if isinstance(actor, Colleague):
+        actor.check_in_service(day, "record a contact by them")
+    elif isinstance(actor, Broker):
+        actor.check_can_make_contact(day)
+    elif actor is None:
+        raise UnknownBroker(f"no broker or colleague with id {command.by} in {uow.store}")
+    else:
+        raise UnknownBroker(
+            f"{command.by} is a {type(actor).__name__.lower()}, not a broker or a colleague"
+        )
     case.record_contact(command.roles, command.channel, actor.id, day)
+    uow.save(case)
+
+
+def register_colleague(command: RegisterColleague, uow: UnitOfWork) -> UUID:
+    """Register a colleague who makes contacts but holds no cases; returns their id."""
+    day = uow.business_date(command.on)
+    colleague = Colleague(name=command.name, team=command.team, occurred_on=day)
+    uow.save(colleague)
+    return colleague.id
+
+
+def colleague_leaves(command: ColleagueLeaves, uow: UnitOfWork) -> None:
+    """A colleague leaves: refused on a day before a contact they made."""
+    day = uow.business_date(command.on)
+    latest = _latest_contact_by(uow, command.colleague)
+    if latest is not None and latest > day:
+        raise DateOutOfRange(
+            f"colleague {command.colleague} made a contact on {latest}, "
+            f"{(latest - day).days} day(s) after {day}; they cannot have left before it"
+        )
+    colleague = uow.load(Colleague, command.colleague, UnknownColleague)
+    colleague.leave(day)
+    uow.save(colleague)
+
+
+def record_employer_activity(command: RecordEmployerActivity, uow: UnitOfWork) -> None:
+    """An employer-directed activity that started on a business date."""
+    day = uow.business_date(command.on)
+    case = _trajectory(uow, command.trajectory)
+    case.record_employer_activity(command.kind, day, command.ends_on)
     uow.save(case)
 
 
@@ -278,5 +323,8 @@ HANDLERS: dict[type, Handler] = {
     RecordProgress: record_progress,
     RecordJobPlacement: record_job_placement,
     RecordReview: record_review,
+    RegisterColleague: register_colleague,
+    ColleagueLeaves: colleague_leaves,
+    RecordEmployerActivity: record_employer_activity,
 }
 """Every resource-pathway command class, with the function that runs it."""

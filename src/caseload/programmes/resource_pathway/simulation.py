@@ -3,8 +3,11 @@
 Deterministic for a given seed: the same configuration always issues the same commands in
 the same order, so two runs produce logs with the same events. Every kind of event occurs
 in a run of a few months: all four roles, late registrations, transfers, placements of
-every kind and closures for every reason, an FTE change, a policy decision, and a broker
-who hands over their cases and leaves.
+every kind and closures for every reason, an FTE change, a policy decision, a broker who
+hands over their cases and leaves, case reviews at a rough quarterly cadence, employer-
+directed activities of every kind, and colleagues without a caseload who cover the
+authority role early in trajectories (less so as the programme goes on, as the roles
+gather with the broker), one of whom leaves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     PlacementKind,
     ReviewOutcome,
     Role,
@@ -37,9 +41,10 @@ __all__ = [
     "synthetic_cpr",
 ]
 
-SIMULATION_VERSION = 2
+SIMULATION_VERSION = 3
 """Bumped whenever the same configuration would issue different commands (caches of
-simulated logs are keyed by it)."""
+simulated logs are keyed by it). 3: colleagues, employer-directed activities and case
+reviews at a cadence."""
 
 _ROLE_WEIGHTS = {
     Role.COACH: 5,
@@ -78,6 +83,9 @@ class SimulationConfig:
     start: date = date(2024, 1, 1)
     intake_weeks: int = 12
     """Citizens join during the first `intake_weeks` weeks."""
+    colleagues: int = 2
+    """Colleagues without a caseload (employment caseworkers) who cover the authority role
+    early in trajectories; with two or more, the last one leaves three quarters in."""
 
     @property
     def weeks(self) -> int:
@@ -112,6 +120,7 @@ class SimulationReport:
     refused: tuple[str, ...]
     """The messages of commands the rules refused (the deliberate 31st assignment)."""
     end: date
+    colleagues: tuple[UUID, ...] = ()
 
 
 def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
@@ -172,8 +181,8 @@ class _Staff:
         return commands
 
     def handover(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
-        """On the last Sunday, the last broker hands their cases to colleagues with room
-        and leaves (if the colleagues have room for all). Returns the number of commands."""
+        """On the last Sunday, the last broker hands their cases to the other brokers with
+        room and leaves (if they have room for all). Returns the number of commands."""
         last, others = self.brokers[-1], self.brokers[:-1]
         sunday = monday + timedelta(days=6)
         if week != weeks - 1 or not others:
@@ -192,6 +201,34 @@ class _Staff:
 
 def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
     return rng.choices(list(weights), weights=list(weights.values()))
+
+
+_ACTIVITY_WEEKS: dict[EmployerActivityKind, tuple[int | None, ...]] = {
+    EmployerActivityKind.COMPANY_INTERNSHIP: (4, 8, 13),
+    EmployerActivityKind.WAGE_SUBSIDY_JOB: (13, 26),
+    EmployerActivityKind.OTHER_COMPANY_BASED: (6, None),
+}
+"""Planned lengths of each kind of employer-directed activity, in weeks (None: open-ended)."""
+
+
+def _colleague_contact(
+    app: Caseload, rng: random.Random, trajectory: UUID, on: date, colleagues: list[UUID]
+) -> None:
+    """A colleague exercises the authority role (now and then coaching too) for a citizen."""
+    roles = {Role.AUTHORITY} | ({Role.COACH} if rng.random() < 0.3 else set())
+    channel = Channel.MEETING if rng.random() < 0.6 else Channel.PHONE
+    app.record_contact(trajectory, on=on, roles=roles, channel=channel, by=rng.choice(colleagues))
+
+
+def _employer_activity(
+    app: Caseload, rng: random.Random, trajectory: UUID, on: date, kind: EmployerActivityKind
+) -> date:
+    """Start an employer-directed activity of `kind` on `on`; returns its last day (the
+    far future when open-ended)."""
+    weeks = rng.choice(_ACTIVITY_WEEKS[kind])
+    ends_on = None if weeks is None else on + timedelta(weeks=weeks, days=-1)
+    app.record_employer_activity(trajectory, on=on, kind=kind, ends_on=ends_on)
+    return date.max if ends_on is None else ends_on
 
 
 def simulate(
@@ -218,9 +255,19 @@ def simulate(
         for n in range(config.brokers)
     ]
     commands += len(brokers)
+    colleagues = [
+        app.register_colleague(
+            name=f"Colleague {n + 1}", team=teams[n % len(teams)], on=config.start
+        )
+        for n in range(config.colleagues)
+    ]
+    commands += len(colleagues)
+    in_service = list(colleagues)
     staff = _Staff(brokers, {b: app.broker(b).limit for b in brokers})
     placed: dict[UUID, PlacementKind] = {}
     opened: dict[UUID, date] = {}
+    reviewed: dict[UUID, date] = {}
+    in_activity_until: dict[UUID, date] = {}
     trajectories: list[UUID] = []
     taken: set[str] = set()
     tried_over_limit = False
@@ -228,6 +275,7 @@ def simulate(
     # Rotations rather than draws, so that even a short run meets every kind.
     placement_kinds = itertools.cycle(PlacementKind)
     other_closures = itertools.cycle(_OTHER_CLOSURES)
+    activity_kinds = itertools.cycle(EmployerActivityKind)
 
     def assign(trajectory: UUID, broker: UUID, day: date) -> None:
         app.assign(trajectory, broker, on=day)
@@ -277,13 +325,37 @@ def simulate(
                     by=by,
                 )
                 commands += 1
+            # While the roles are split, colleagues cover authority in a trajectory's first
+            # eight weeks; ever less often as the roles gather with the broker.
+            weeks_open = (monday - opened[trajectory]).days // 7
+            if in_service and weeks_open < 8 and rng.random() < 0.4 * (1 - week / weeks):
+                day = max(monday + timedelta(days=rng.randrange(5)), opened[trajectory])
+                _colleague_contact(app, rng, trajectory, day, in_service)
+                commands += 1
+            if (
+                weeks_open >= 4
+                and in_activity_until.get(trajectory, date.min) < monday
+                and rng.random() < 0.03
+            ):
+                day = monday + timedelta(days=rng.randrange(5))
+                activity = next(activity_kinds)
+                in_activity_until[trajectory] = _employer_activity(
+                    app, rng, trajectory, day, activity
+                )
+                commands += 1
             if (monday - opened[trajectory]).days % 91 < 7:
                 scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
                 app.record_progress(trajectory, on=max(monday, opened[trajectory]), scores=scores)
                 commands += 1
-            if rng.random() < 0.05:
+            # Case reviews (sagssparring): a first one some five weeks in, then about
+            # quarterly; a busy week sometimes pushes one past the 90-day cadence.
+            due = 35 if trajectory not in reviewed else 77
+            since = reviewed.get(trajectory, opened[trajectory])
+            if (monday - since).days >= due and rng.random() < 0.5:
                 outcome = rng.choice(list(ReviewOutcome))
-                app.record_review(trajectory, on=max(monday, opened[trajectory]), outcome=outcome)
+                day = max(monday, opened[trajectory])
+                app.record_review(trajectory, on=day, outcome=outcome)
+                reviewed[trajectory] = day
                 commands += 1
             if trajectory not in placed and rng.random() < 0.02:
                 kind = next(placement_kinds)
@@ -312,6 +384,10 @@ def simulate(
                     staff.take(trajectory, to)
                     commands += 1
         commands += staff.handover(app, week, weeks, monday)
+        if len(colleagues) > 1 and week == (3 * weeks) // 4 and colleagues[-1] in in_service:
+            app.colleague_left(colleagues[-1], on=monday + timedelta(days=6))
+            in_service.remove(colleagues[-1])
+            commands += 1
         if progress is not None:
             progress(week + 1, weeks)
     return SimulationReport(
@@ -320,4 +396,5 @@ def simulate(
         commands=commands,
         refused=tuple(refused),
         end=end,
+        colleagues=tuple(colleagues),
     )

@@ -22,6 +22,7 @@ from caseload.domain.errors import (
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
+    EmployerActivityKind,
     IndicatorSet,
     PathwayKind,
     Placement,
@@ -136,6 +137,15 @@ class Trajectory(ImmutableMembers, Aggregate):
         """Management reviewed the case (sagssparring)."""
 
         outcome: ReviewOutcome
+
+    class EmployerActivityStarted(Event):
+        """The citizen started an employer-directed activity (virksomhedsrettet indsats)
+        on `occurred_on`: a company internship, a wage-subsidy job or another activity at
+        a company. `ends_on` is its planned last day when known (the decision usually
+        names the period; it may lie in the future), else None: it runs until closure."""
+
+        kind: EmployerActivityKind
+        ends_on: date | None
 
     class Closed(Event):
         """The trajectory closed."""
@@ -273,6 +283,30 @@ class Trajectory(ImmutableMembers, Aggregate):
 
     @event(Reviewed)
     def _reviewed(self, outcome: ReviewOutcome, occurred_on: date) -> None:
+        self.latest_on = max(self.latest_on, occurred_on)
+
+    def record_employer_activity(
+        self, kind: EmployerActivityKind, on: date, ends_on: date | None
+    ) -> None:
+        """An employer-directed activity starting on `on`, planned to end on `ends_on`
+        (None when open-ended or not yet known)."""
+        self._check_fact_date(on, "record an employer-directed activity")
+        if not isinstance(kind, EmployerActivityKind):
+            raise InvalidValue(
+                f"an employer-directed activity's kind must be an EmployerActivityKind, "
+                f"not a {type(kind).__name__}"
+            )
+        if ends_on is not None and ends_on < on:
+            raise DateOutOfRange(
+                f"an employer-directed activity on trajectory {self.id} cannot end on "
+                f"{ends_on}, {(on - ends_on).days} day(s) before it starts on {on}"
+            )
+        self._employer_activity_started(kind=kind, ends_on=ends_on, occurred_on=on)
+
+    @event(EmployerActivityStarted)
+    def _employer_activity_started(
+        self, kind: EmployerActivityKind, ends_on: date | None, occurred_on: date
+    ) -> None:
         self.latest_on = max(self.latest_on, occurred_on)
 
     def close(self, reason: ClosureReason, on: date) -> UUID | None:

@@ -22,6 +22,7 @@ __all__ = [
     "CaseloadPolicy",
     "Channel",
     "ClosureReason",
+    "EmployerActivityKind",
     "IndicatorSet",
     "PathwayKind",
     "Placement",
@@ -99,6 +100,19 @@ class ReviewOutcome(enum.Enum):
     ADJUST_PLAN = "adjust_plan"
     REFER_REHABILITATION_TEAM = "refer_rehabilitation_team"
     PREPARE_CLOSURE = "prepare_closure"
+
+
+class EmployerActivityKind(enum.Enum):
+    """The kind of an employer-directed activity (virksomhedsrettet indsats): time the
+    citizen spends at a workplace as part of the trajectory, short of a placement."""
+
+    COMPANY_INTERNSHIP = "company_internship"
+    """Company internship (virksomhedspraktik): unpaid training at a workplace, on benefit."""
+    WAGE_SUBSIDY_JOB = "wage_subsidy_job"
+    """Wage-subsidy job (ansættelse med løntilskud): a job with a public wage subsidy."""
+    OTHER_COMPANY_BASED = "other_company_based"
+    """Any other activity at a company, such as a mentor at the workplace or a few hours
+    of work (småjob) arranged as part of the trajectory."""
 
 
 def _hours(value: Decimal | int | float | str | None) -> Decimal | None:

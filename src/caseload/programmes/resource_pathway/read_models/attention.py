@@ -11,11 +11,13 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import DomainEvent
 
+from caseload.domain.dates import check_days
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
+    "MAX_REVIEW_DAYS",
     "AttentionItem",
     "AttentionModel",
     "AttentionReason",
@@ -42,6 +44,21 @@ class AttentionReason(enum.Enum):
     (6 months by default): the rehabilitation team must be told."""
     NEAR_MAX_LENGTH = "near_max_length"
     """The pathway is close to (or past) its maximum length."""
+    NOT_REVIEWED = "not_reviewed"
+    """No case review (sagssparring) within the review cadence (`review_days`, 90 days by
+    default)."""
+    UNASSIGNED = "unassigned"
+    """Open without a broker: every citizen in the programme is to have a personal broker
+    (the item says for how many days it has had none)."""
+
+
+MAX_REVIEW_DAYS = 1826
+"""The longest review cadence `AttentionThresholds` accepts: a resource pathway's maximum
+length (5 years); a longer cadence could never flag a trajectory."""
+
+
+def _review_days(instance: object, attribute: object, value: object) -> None:
+    check_days(value, "review_days", maximum=MAX_REVIEW_DAYS)
 
 
 @attrs.frozen
@@ -66,6 +83,10 @@ class AttentionThresholds:
     """NEAR_MAX_LENGTH when open at least `max_pathway_days - near_max_days` days."""
     intervention_roles: frozenset[Role] = frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE})
     """Roles whose contacts count as an intervention."""
+    review_days: int = attrs.field(default=90, validator=_review_days)
+    """NOT_REVIEWED when no case review is dated within this many days: the cadence of case
+    reviews (sagssparring). A whole number from 1 to `MAX_REVIEW_DAYS`, else
+    `InvalidThreshold` on construction."""
 
 
 @attrs.frozen
@@ -82,6 +103,12 @@ class AttentionItem:
     """The latest placement or contact exercising an intervention role."""
     roles_missing: frozenset[Role]
     """Roles nobody has exercised for the trajectory yet."""
+    last_review_on: date | None = None
+    """The latest case review (sagssparring), None if never reviewed."""
+    days_unassigned: int | None = None
+    """For a trajectory without a broker on the reference date, the days it has had none
+    (a trajectory loses its broker only by closing, so this counts from its opening);
+    None when it has a broker."""
 
 
 @attrs.frozen
@@ -111,6 +138,7 @@ class CaseAttention:
     """Per role, the latest date of a contact exercising it."""
     last_progression_on: date | None = None
     last_placement_on: date | None = None
+    last_review_on: date | None = None
 
     @property
     def last_contact_on(self) -> date | None:
@@ -120,8 +148,8 @@ class CaseAttention:
 
 @attrs.define
 class AttentionState:
-    """Per trajectory, its opening, broker, closure and latest contact, progression and
-    placement dates."""
+    """Per trajectory, its opening, broker, closure and latest contact, progression,
+    placement and review dates."""
 
     trajectories: dict[UUID, CaseAttention] = attrs.Factory(dict)
 
@@ -161,6 +189,11 @@ def _placed(state: AttentionState, event: Trajectory.JobPlaced) -> None:
     case.last_placement_on = _later(case.last_placement_on, event.occurred_on)
 
 
+def _reviewed(state: AttentionState, event: Trajectory.Reviewed) -> None:
+    case = state.trajectories[event.originator_id]
+    case.last_review_on = _later(case.last_review_on, event.occurred_on)
+
+
 def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
     case = state.trajectories[event.originator_id]
     case.closed_on = event.occurred_on
@@ -175,6 +208,7 @@ def _encode_case(t: CaseAttention) -> Any:
         {role._value_: on for role, on in t.contacts.items()},
         t.last_progression_on,
         t.last_placement_on,
+        t.last_review_on,
     ]
 
 
@@ -182,7 +216,9 @@ class AttentionModel(ReadModel[AttentionState]):
     """The attention-list read model."""
 
     name = "attention"
-    version = 1
+    version = 2
+    """2: each trajectory also keeps its latest case review (a seventh entry), for the
+    NOT_REVIEWED reason."""
 
     def initial(self) -> AttentionState:
         return AttentionState()
@@ -195,6 +231,7 @@ class AttentionModel(ReadModel[AttentionState]):
             Trajectory.ContactRecorded: _contact,
             Trajectory.ProgressMeasured: _measured,
             Trajectory.JobPlaced: _placed,
+            Trajectory.Reviewed: _reviewed,
             Trajectory.Closed: _closed,
         }
 
@@ -211,8 +248,17 @@ class AttentionModel(ReadModel[AttentionState]):
                     contacts={Role(role): date.fromisoformat(on) for role, on in contacts.items()},
                     last_progression_on=day(progression),
                     last_placement_on=day(placement),
+                    last_review_on=day(review),
                 )
-                for key, (opened, broker, closed, contacts, progression, placement) in data.items()
+                for key, (
+                    opened,
+                    broker,
+                    closed,
+                    contacts,
+                    progression,
+                    placement,
+                    review,
+                ) in data.items()
             }
         )
 
@@ -253,6 +299,10 @@ def _item(
         reasons.add(AttentionReason.NO_INTERVENTION)
     if age >= limits.max_pathway_days - limits.near_max_days:
         reasons.add(AttentionReason.NEAR_MAX_LENGTH)
+    if _overdue(case.last_review_on, case.opened_on, on, limits.review_days):
+        reasons.add(AttentionReason.NOT_REVIEWED)
+    if case.broker_id is None:
+        reasons.add(AttentionReason.UNASSIGNED)
     return AttentionItem(
         trajectory_id=trajectory_id,
         broker_id=case.broker_id,
@@ -262,6 +312,8 @@ def _item(
         last_progression_on=case.last_progression_on,
         last_intervention_on=last_intervention,
         roles_missing=frozenset(missing),
+        last_review_on=case.last_review_on,
+        days_unassigned=age if case.broker_id is None else None,
     )
 
 

@@ -1,4 +1,9 @@
-"""Four-role coverage: which roles each citizen got, from whom, and the programme's shares."""
+"""Four-role coverage: which roles each citizen got, from whom, and the programme's shares.
+
+Roles count by whoever exercised them: the assigned broker, another broker, or a colleague
+without a caseload (such as the employment caseworker who keeps the authority role while
+the roles are split). Colleagues count towards coverage "by anyone" only, never towards
+the one-person model of the assigned broker alone."""
 
 from __future__ import annotations
 
@@ -11,12 +16,14 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
 
 __all__ = [
     "BrokerCoverage",
+    "ColleagueCoverage",
     "CoverageState",
     "RoleCoverage",
     "RoleCoverageModel",
@@ -35,7 +42,9 @@ class TrajectoryCoverage:
     """The broker holding the trajectory now (None when unassigned or closed)."""
     is_open: bool
     exercised: frozenset[tuple[Role, UUID]]
-    """Every (role, broker) pair seen in a contact."""
+    """Every (role, who) pair seen in a contact: by brokers and by colleagues."""
+    by_colleagues: frozenset[tuple[Role, UUID]] = frozenset()
+    """The pairs of `exercised` whose contact was made by a colleague (no caseload)."""
 
     @property
     def roles_covered(self) -> frozenset[Role]:
@@ -48,6 +57,11 @@ class TrajectoryCoverage:
         return frozenset(role for role, by in self.exercised if by == self.broker_id)
 
     @property
+    def roles_by_colleagues(self) -> frozenset[Role]:
+        """Roles exercised by colleagues without a caseload."""
+        return frozenset(role for role, _ in self.by_colleagues)
+
+    @property
     def all_four(self) -> bool:
         """All four roles were exercised."""
         return self.roles_covered == ALL_ROLES
@@ -58,7 +72,7 @@ class TrajectoryCoverage:
         return self.roles_by_assigned_broker == ALL_ROLES
 
     def exercised_by(self, role: Role) -> frozenset[UUID]:
-        """The brokers who exercised `role` for this trajectory."""
+        """The brokers and colleagues who exercised `role` for this trajectory."""
         return frozenset(by for r, by in self.exercised if r is role)
 
 
@@ -74,6 +88,17 @@ class BrokerCoverage:
 
 
 @attrs.frozen
+class ColleagueCoverage:
+    """The roles a colleague (no caseload) has exercised, and in how many active cases."""
+
+    colleague_id: UUID
+    name: str
+    roles_covered: frozenset[Role]
+    active_cases_with_contact: int
+    """Active cases (open, with a broker) in which the colleague exercised a role."""
+
+
+@attrs.frozen
 class RoleCoverage:
     """Four-role coverage per trajectory, per broker, and as programme shares.
 
@@ -82,9 +107,18 @@ class RoleCoverage:
 
     trajectories: tuple[TrajectoryCoverage, ...]
     brokers: tuple[BrokerCoverage, ...]
+    """Every registered broker, and anyone else who made a contact but is neither a
+    registered broker nor a registered colleague; never a colleague."""
     active_cases: int
     share_all_four: float
+    """All four roles exercised, by anyone: the assigned broker, other brokers, colleagues."""
     share_all_four_by_assigned_broker: float
+    """All four roles exercised by the assigned broker alone (the one-person model)."""
+    colleagues: tuple[ColleagueCoverage, ...] = ()
+    """Every registered colleague, by name then id."""
+    share_with_colleague_roles: float = 0.0
+    """Active cases in which a colleague exercised at least one role: how far the roles are
+    still split between the broker and colleagues."""
 
 
 _ROLE_BITS: dict[Role, int] = {role: 1 << n for n, role in enumerate(Role)}
@@ -121,10 +155,15 @@ class CoverageState:
 
     trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
     broker_names: dict[UUID, str] = attrs.Factory(dict)
+    colleague_names: dict[UUID, str] = attrs.Factory(dict)
 
 
 def _broker_registered(state: CoverageState, event: Broker.Registered) -> None:
     state.broker_names[event.originator_id] = event.name
+
+
+def _colleague_registered(state: CoverageState, event: Colleague.Registered) -> None:
+    state.colleague_names[event.originator_id] = event.name
 
 
 def _opened(state: CoverageState, event: Trajectory.Opened) -> None:
@@ -165,9 +204,10 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
     name = "role_coverage"
-    version = 2
+    version = 3
     """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
-    (role, broker) pairs."""
+    (role, broker) pairs. 3: colleagues' names are kept (`colleagues`), so that their
+    contacts count for coverage by anyone and not as a broker's."""
 
     def initial(self) -> CoverageState:
         return CoverageState()
@@ -175,6 +215,7 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
         return {
             Broker.Registered: _broker_registered,
+            Colleague.Registered: _colleague_registered,
             Trajectory.Opened: _opened,
             Trajectory.Assigned: _assigned,
             Trajectory.Transferred: _transferred,
@@ -185,6 +226,7 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     def encode(self, state: CoverageState) -> Any:
         return {
             "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
+            "colleagues": {key.hex: name for key, name in state.colleague_names.items()},
             "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
         }
 
@@ -202,6 +244,7 @@ class RoleCoverageModel(ReadModel[CoverageState]):
                 for key, (broker, is_open, exercised) in data["trajectories"].items()
             },
             broker_names={uid(key): name for key, name in data["brokers"].items()},
+            colleague_names={uid(key): name for key, name in data["colleagues"].items()},
         )
 
 
@@ -216,22 +259,33 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def _trajectory_row(
+    trajectory_id: UUID, t: _TrajectoryRoles, colleagues: Mapping[UUID, str]
+) -> TrajectoryCoverage:
+    pairs = t.pairs()
+    return TrajectoryCoverage(
+        trajectory_id=trajectory_id,
+        broker_id=t.broker_id,
+        is_open=t.is_open,
+        exercised=pairs,
+        by_colleagues=frozenset(pair for pair in pairs if pair[1] in colleagues),
+    )
+
+
 def role_coverage(state: CoverageState) -> RoleCoverage:
     """The frozen coverage report for a coverage state."""
+    colleagues = state.colleague_names
     rows = tuple(
-        TrajectoryCoverage(
-            trajectory_id=trajectory_id,
-            broker_id=t.broker_id,
-            is_open=t.is_open,
-            exercised=t.pairs(),
-        )
+        _trajectory_row(trajectory_id, t, colleagues)
         for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0]))
     )
     active = [row for row in rows if row.is_open and row.broker_id is not None]
     roles_by_broker: dict[UUID, set[Role]] = {b: set() for b in state.broker_names}
+    roles_by_colleague: dict[UUID, set[Role]] = {c: set() for c in colleagues}
     for row in rows:
         for role, by in row.exercised:
-            roles_by_broker.setdefault(by, set()).add(role)
+            found = roles_by_colleague if by in colleagues else roles_by_broker
+            found.setdefault(by, set()).add(role)
     brokers = tuple(
         BrokerCoverage(
             broker_id=broker_id,
@@ -249,6 +303,19 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
             key=lambda item: (state.broker_names.get(item[0], ""), str(item[0])),
         )
     )
+    colleague_rows = tuple(
+        ColleagueCoverage(
+            colleague_id=colleague_id,
+            name=colleagues[colleague_id],
+            roles_covered=frozenset(roles),
+            active_cases_with_contact=sum(
+                1 for row in active if any(by == colleague_id for _, by in row.by_colleagues)
+            ),
+        )
+        for colleague_id, roles in sorted(
+            roles_by_colleague.items(), key=lambda item: (colleagues[item[0]], str(item[0]))
+        )
+    )
     return RoleCoverage(
         trajectories=rows,
         brokers=brokers,
@@ -256,5 +323,9 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
         share_all_four=_share(sum(row.all_four for row in active), len(active)),
         share_all_four_by_assigned_broker=_share(
             sum(row.all_four_by_assigned_broker for row in active), len(active)
+        ),
+        colleagues=colleague_rows,
+        share_with_colleague_roles=_share(
+            sum(bool(row.by_colleagues) for row in active), len(active)
         ),
     )

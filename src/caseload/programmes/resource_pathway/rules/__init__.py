@@ -3,7 +3,8 @@
 One module per rule family: `caseload_limits` (the limit in force each day, FTE,
 exclusivity, leaving), `trajectory_life` (events within a trajectory's life, one broker at
 a time, both sides of a change of hands, contacts by brokers in service), `citizens` (one
-open trajectory), and `state` (what they all keep, and the rules about the records
+open trajectory), `colleagues` (colleagues without a caseload in service when they make
+contacts), and `state` (what they all keep, and the rules about the records
 themselves). `RULE_BOOK` is what the registry holds; `caseload.audit.check_rules` runs it.
 Each violation names the event that broke the rule (log position, aggregate id, event
 type), the business date and the broker: ids and numbers only, never a name or pseudonym.
@@ -21,6 +22,7 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.rules import caseload_limits, trajectory_life
 from caseload.programmes.resource_pathway.rules.caseload_limits import CASELOAD_LIMITS
 from caseload.programmes.resource_pathway.rules.citizens import CITIZENS
+from caseload.programmes.resource_pathway.rules.colleagues import COLLEAGUES
 from caseload.programmes.resource_pathway.rules.state import RECORDS, PathwayState
 from caseload.programmes.resource_pathway.rules.trajectory_life import TRAJECTORY_LIFE
 
@@ -63,7 +65,7 @@ NO_RULE: frozenset[type] = frozenset(
 
 
 RULE_BOOK = RuleBook(
-    families=(CASELOAD_LIMITS, TRAJECTORY_LIFE, CITIZENS, RECORDS),
+    families=(CASELOAD_LIMITS, TRAJECTORY_LIFE, CITIZENS, COLLEAGUES, RECORDS),
     no_rule=NO_RULE,
     checker=PathwayChecker,
 )

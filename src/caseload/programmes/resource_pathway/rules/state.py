@@ -19,6 +19,7 @@ import attrs
 from caseload.audit.rules import Cause, Findings, RuleFamily
 from caseload.domain.policy import DEFAULT_HISTORY, PolicyHistory
 from caseload.programmes.resource_pathway.domain.values import PathwayKind
+from caseload.programmes.resource_pathway.rules.colleagues import ColleagueChecks
 
 __all__ = [
     "END",
@@ -132,6 +133,7 @@ class PathwayState:
         self.citizens: dict[str, CitizenState] = {}
         self.pending: dict[UUID, tuple[list[tuple[Fact, Cause]], ...]] = {}
         self.policies: PolicyHistory = DEFAULT_HISTORY
+        self.colleagues = ColleagueChecks(self.report)
 
     def broker(self, cause: Cause, broker_id: UUID, on: int) -> BrokerState | None:
         """The broker an event refers to; `known-aggregate` if the log has none yet."""

@@ -174,6 +174,9 @@ def _contact(
     check: PathwayState, cause: Cause, event: Trajectory.ContactRecorded, day: int
 ) -> None:
     _fact(check, cause, event, day)
+    if check.colleagues.knows(event.by):
+        check.colleagues.contact(cause, event, day)
+        return
     broker = check.broker(cause, event.by, day)
     if broker is None:
         return
@@ -312,7 +315,8 @@ TRAJECTORY_LIFE = RuleFamily(
         "on the same day, by the trajectory and by the broker",
         "within-trajectory-life": "nothing is recorded on a trajectory before it opened or "
         "after it closed, and a closed trajectory gets no broker",
-        "broker-in-service": "a contact is made by a broker in the programme that day",
+        "broker-in-service": "a contact is made by a broker in the programme that day (a "
+        "contact by a colleague: see colleague-in-service)",
     },
     handlers={
         Trajectory.Opened: _opened,
@@ -323,6 +327,7 @@ TRAJECTORY_LIFE = RuleFamily(
         Trajectory.ProgressMeasured: _fact,
         Trajectory.JobPlaced: _fact,
         Trajectory.Reviewed: _fact,
+        Trajectory.EmployerActivityStarted: _fact,
     },
 )
 """The trajectory-life family: every trajectory event."""
