@@ -62,8 +62,9 @@ from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
-from caseload.programmes.resource_pathway.export_tables import fold_dataset, keyed_id
+from caseload.programmes.resource_pathway.export_fold import fold_dataset
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
+from caseload.programmes.tables import keyed_id
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
 

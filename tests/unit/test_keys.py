@@ -19,7 +19,7 @@ from caseload.domain.keys import MIN_KEY_BYTES, keyed_hex
 from caseload.export import key_check
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
-from caseload.programmes.resource_pathway.export_tables import keyed_id
+from caseload.programmes.tables import keyed_id
 from caseload.testing.strategies import cprs
 from tests.conftest import fixed_clock
 

@@ -26,7 +26,8 @@ from caseload import Caseload, UncheckedEvent
 from caseload.audit import check_rules
 from caseload.programmes import PROGRAMMES, ProgrammeKind
 from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
-from caseload.programmes.resource_pathway.export_tables import TABLES, fold_dataset
+from caseload.programmes.resource_pathway.export_fold import fold_dataset
+from caseload.programmes.resource_pathway.export_tables import TABLES
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import START
 

@@ -37,13 +37,9 @@ from caseload.domain.errors import (
 )
 from caseload.domain.keys import MIN_KEY_BYTES, export_key_check, secret_bytes
 from caseload.programmes.education import export_tables as education
-from caseload.programmes.resource_pathway.export_tables import (
-    TABLES,
-    Dataset,
-    Table,
-    Value,
-    fold_dataset,
-)
+from caseload.programmes.resource_pathway.export_fold import Dataset, fold_dataset
+from caseload.programmes.resource_pathway.export_tables import TABLES
+from caseload.programmes.tables import Table, Value
 
 __all__ = [
     "DATASET_VERSION",

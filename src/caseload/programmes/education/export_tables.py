@@ -18,7 +18,7 @@ from caseload.programmes.education.domain.plan import EducationPlan
 from caseload.programmes.education.domain.programme import EducationProgramme
 from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import NOT_RELEVANT
-from caseload.programmes.resource_pathway.export_tables import Column, Table, Value, keyed_id
+from caseload.programmes.tables import Column, Table, Value, keyed_id
 
 __all__ = ["INTRODUCTION", "TABLES", "EducationFold"]
 

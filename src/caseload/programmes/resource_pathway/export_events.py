@@ -1,6 +1,6 @@
 """Which tables of the evaluator dataset each resource-pathway event class is read into.
 
-`export_tables.fold_dataset` dispatches on event classes in several places (the caseload
+`export_fold.fold_dataset` dispatches on event classes in several places (the caseload
 and outcomes read models it reuses, and its own `match`), so this table states the outcome
 for every class, an empty tuple saying explicitly that a class is not exported. The
 registry's tests hold it to the fold: leaving a class's events out of a log changes no
