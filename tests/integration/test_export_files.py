@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import caseload.export.dataset as dataset
+import caseload.export.files as files
 from caseload import Caseload, ConfigurationError, ExportTargetNotEmpty
 from caseload.export import MANIFEST_FILE, export_dataset
 from caseload.simulation import SimulationConfig, simulate
@@ -84,7 +85,7 @@ def test_a_failed_write_leaves_no_directory_behind(
 ) -> None:
     """When a write fails half-way, neither the target nor a staging directory remains."""
     calls: list[str] = []
-    original = dataset._write_new
+    original = files._write_new
 
     def failing(directory: Path, name: str, content: bytes) -> None:
         calls.append(name)
@@ -92,7 +93,7 @@ def test_a_failed_write_leaves_no_directory_behind(
             raise OSError(28, "No space left on device")
         original(directory, name, content)
 
-    monkeypatch.setattr(dataset, "_write_new", failing)
+    monkeypatch.setattr(files, "_write_new", failing)
     with pytest.raises(ConfigurationError, match="cannot write the export"):
         export_dataset(small, tmp_path / "out", key=EXPORT_KEY)
     assert list(tmp_path.iterdir()) == []
