@@ -7,14 +7,22 @@ passed in the wrong place may be a CPR number or a name.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from caseload.domain.errors import CaseloadError, InvalidValue
+from caseload.domain.errors import CaseloadError, DateOutOfRange, InvalidValue
 from caseload.domain.text import text_problem
 
-__all__ = ["as_id", "is_digest", "member", "optional_moment", "text"]
+__all__ = [
+    "as_id",
+    "business_day",
+    "is_digest",
+    "member",
+    "optional_business_day",
+    "optional_moment",
+    "text",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -40,6 +48,21 @@ def text(value: object, what: str) -> str:
         raise InvalidValue(problem)
     assert isinstance(value, str)
     return value.strip()
+
+
+def business_day(value: object) -> date:
+    """A business date's shape: a plain day (whether it lies after today, or outside the
+    programme's range, is checked by the handler against the clock)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise DateOutOfRange(
+            f"a business date must be a datetime.date (a day, no time), not {type(value).__name__}"
+        )
+    return date(value.year, value.month, value.day)
+
+
+def optional_business_day(value: object) -> date | None:
+    """`business_day`, or None."""
+    return None if value is None else business_day(value)
 
 
 def member(value: object, enum_class: type[E], what: str) -> E:

@@ -7,7 +7,7 @@ today) is checked by the handlers in `caseload.programmes.education.handlers`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 import attrs
@@ -21,7 +21,7 @@ from caseload.domain.errors import (
     UnknownPlan,
     UnknownSession,
 )
-from caseload.domain.inputs import as_id, member, text
+from caseload.domain.inputs import as_id, business_day, member, optional_business_day, text
 from caseload.programmes.education.domain.eligibility import (
     DEFAULT_ELIGIBILITY,
     EligibilityTable,
@@ -56,14 +56,6 @@ __all__ = [
 ]
 
 
-def _day(value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise DateOutOfRange(
-            f"a business date must be a datetime.date (a day, no time), not {type(value).__name__}"
-        )
-    return date(value.year, value.month, value.day)
-
-
 def _programme_name(value: object) -> str:
     return text(value, "programme name")
 
@@ -94,10 +86,6 @@ def _place(value: object) -> str:
 
 def _provider(value: object) -> str:
     return text(value, "provider")
-
-
-def _optional_day(value: object) -> date | None:
-    return None if value is None else _day(value)
 
 
 def _ambassador(value: object) -> UUID:
@@ -246,9 +234,9 @@ class ConfigureEducationProgramme:
     the eligibility table (the public rules unless another is given); returns its id."""
 
     name: str = attrs.field(converter=_programme_name)
-    on: date = attrs.field(converter=_day)
-    period_start: date = attrs.field(converter=_day)
-    period_end: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
+    period_start: date = attrs.field(converter=business_day)
+    period_end: date = attrs.field(converter=business_day)
     group_sizes: tuple[GroupSize, ...] = attrs.field(default=(), converter=_sizes)
     eligibility: EligibilityTable = attrs.field(default=None, converter=_table)
 
@@ -265,7 +253,7 @@ class ReplaceEligibility:
     """Check later starts against another eligibility table, decided on `on`."""
 
     eligibility: EligibilityTable = attrs.field(converter=_table)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -277,7 +265,7 @@ class SetTarget:
     target_group: frozenset[TargetGroup] = attrs.field(converter=_groups)
     year: int = attrs.field(converter=_year)
     count: TargetValue = attrs.field(converter=_target_value)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
     @property
     def row(self) -> TargetRow:
@@ -290,7 +278,7 @@ class RecordBaseline:
     """Record yearly counts of starts from before the programme (the history line)."""
 
     counts: tuple[BaselineCount, ...] = attrs.field(converter=_baseline)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     source: str = attrs.field(default="the programme's application", converter=_source)
 
 
@@ -300,7 +288,7 @@ class RegisterAmbassador:
 
     name: str = attrs.field(converter=_ambassador_name)
     team: str = attrs.field(converter=_team)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -308,7 +296,7 @@ class AmbassadorLeaves:
     """Record that an ambassador left; not before a plan they drafted or a session they held."""
 
     ambassador: UUID = attrs.field(converter=_ambassador)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -317,17 +305,17 @@ class DraftEducationPlan:
     pseudonym is stored); returns the plan's id. A citizen has one plan."""
 
     cpr: str = attrs.field(repr=False)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     ambassador: UUID = attrs.field(converter=_ambassador)
     target_group: TargetGroup = attrs.field(converter=_group)
     job_prospect: str = attrs.field(converter=_job_prospect)
     education: str = attrs.field(converter=_education)
     on_positive_list: bool = attrs.field(converter=_flag)
-    planned_start: date = attrs.field(converter=_day)
-    planned_end: date = attrs.field(converter=_day)
+    planned_start: date = attrs.field(converter=business_day)
+    planned_end: date = attrs.field(converter=business_day)
     place: str = attrs.field(converter=_place)
     financing: Financing = attrs.field(converter=_financing)
-    first_contact_on: date | None = attrs.field(default=None, converter=_optional_day)
+    first_contact_on: date | None = attrs.field(default=None, converter=optional_business_day)
 
     def __attrs_post_init__(self) -> None:
         if self.planned_end < self.planned_start:
@@ -351,7 +339,7 @@ class StartScheme:
     plan: UUID = attrs.field(converter=_plan)
     cpr: str = attrs.field(repr=False)
     scheme: Scheme = attrs.field(converter=_scheme)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     provider: str = attrs.field(converter=_provider)
     target_group: TargetGroup | None = attrs.field(default=None, converter=_optional_group)
     """The citizen's group on the start date (the plan's group when None)."""
@@ -363,7 +351,7 @@ class CompleteScheme:
     """The citizen completed the plan's running scheme."""
 
     plan: UUID = attrs.field(converter=_plan)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -371,7 +359,7 @@ class RecordDropOut:
     """The citizen left the plan's running scheme before completing it."""
 
     plan: UUID = attrs.field(converter=_plan)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     reason: DropOutReason = attrs.field(converter=_reason)
 
 
@@ -380,7 +368,7 @@ class HoldSession:
     """An ambassador held drop-in hours or a booked guidance session; returns its id."""
 
     kind: SessionKind = attrs.field(converter=_kind)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     place: str = attrs.field(converter=_place)
     ambassador: UUID = attrs.field(converter=_ambassador)
 

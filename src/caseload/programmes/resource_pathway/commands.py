@@ -10,7 +10,7 @@ of `Caseload` (`assign(...)`, `record_contact(...)`) build one and hand it over.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,6 @@ import attrs
 
 from caseload.domain.dates import check_date
 from caseload.domain.errors import (
-    DateOutOfRange,
     InvalidContact,
     InvalidScores,
     InvalidValue,
@@ -27,7 +26,7 @@ from caseload.domain.errors import (
     UnknownColleague,
     UnknownTrajectory,
 )
-from caseload.domain.inputs import as_id, member, text
+from caseload.domain.inputs import as_id, business_day, member, optional_business_day, text
 from caseload.domain.text import MAX_TEXT_LENGTH, text_problem
 from caseload.programmes.resource_pathway.domain.broker import validated_fte
 from caseload.programmes.resource_pathway.domain.programme import (
@@ -68,15 +67,6 @@ __all__ = [
 ]
 
 
-def _day(value: object) -> date:
-    """A business date's shape: a plain day (whether it is after today is the handler's)."""
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise DateOutOfRange(
-            f"a business date must be a datetime.date (a day, no time), not {type(value).__name__}"
-        )
-    return date(value.year, value.month, value.day)
-
-
 def _programme_name(value: object) -> str:
     return text(value, "programme name")
 
@@ -87,10 +77,6 @@ def _broker_name(value: object) -> str:
 
 def _team(value: object) -> str:
     return text(value, "team")
-
-
-def _optional_day(value: object) -> date | None:
-    return None if value is None else _day(value)
 
 
 def _ends_on(value: object) -> date | None:
@@ -178,7 +164,7 @@ class ConfigureProgramme:
     """Set up the store's resource-pathway programme once, before it records anything."""
 
     name: str = attrs.field(converter=_programme_name)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     pathway: PathwayKind = attrs.field(default=PathwayKind.RESOURCE_PATHWAY, converter=_pathway)
     indicators: IndicatorSet = attrs.field(default=None, converter=_indicators)
     limit_per_fte: int = attrs.field(default=DEFAULT_POLICY.limit_per_fte, converter=_limit_per_fte)
@@ -192,7 +178,7 @@ class SetCaseloadPolicy:
     limit_per_fte: int
     effective_from: date
     name: str | None = None
-    on: date | None = attrs.field(default=None, converter=_optional_day)
+    on: date | None = attrs.field(default=None, converter=optional_business_day)
 
     @property
     def policy(self) -> CaseloadPolicy:
@@ -217,7 +203,7 @@ class RegisterBroker:
 
     name: str = attrs.field(converter=_broker_name)
     team: str = attrs.field(converter=_team)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     fte: Decimal = attrs.field(default=Decimal("1.00"), converter=validated_fte)
 
 
@@ -227,7 +213,7 @@ class ChangeFte:
 
     broker: UUID = attrs.field(converter=_broker)
     fte: Decimal = attrs.field(converter=validated_fte)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -236,7 +222,7 @@ class BrokerLeaves:
     day before a contact they made."""
 
     broker: UUID = attrs.field(converter=_broker)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -245,7 +231,7 @@ class OpenTrajectory:
     keyed pseudonym of the CPR number is stored."""
 
     cpr: str = attrs.field(repr=False)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     pathway: PathwayKind = attrs.field(default=PathwayKind.RESOURCE_PATHWAY, converter=_pathway)
 
 
@@ -255,7 +241,7 @@ class Assign:
 
     trajectory: UUID = attrs.field(converter=_trajectory)
     broker: UUID = attrs.field(converter=_broker)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -264,7 +250,7 @@ class Transfer:
 
     trajectory: UUID = attrs.field(converter=_trajectory)
     to_broker: UUID = attrs.field(converter=_broker)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -272,7 +258,7 @@ class CloseTrajectory:
     """Close a trajectory; its broker's case is released in the same write."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     reason: ClosureReason = attrs.field(converter=_closure_reason)
 
 
@@ -281,7 +267,7 @@ class RecordContact:
     """A contact: the roles exercised (one or more), the channel, and by whom."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     roles: frozenset[Role] = attrs.field(converter=_roles)
     channel: Channel = attrs.field()
     """Checked by the trajectory, which knows the channels a new contact may name."""
@@ -293,7 +279,7 @@ class RecordProgress:
     """Scores on the programme's progression indicators (checked against its set)."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     scores: tuple[tuple[Any, Any], ...] = attrs.field(converter=_scores)
 
 
@@ -302,7 +288,7 @@ class RecordJobPlacement:
     """A placement in an ordinary job (with paid hours), a flex job or education."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     kind: PlacementKind
     hours_per_week: float | None = None
 
@@ -320,7 +306,7 @@ class RecordReview:
     """The outcome of a management case review (sagssparring)."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     outcome: ReviewOutcome = attrs.field(converter=_review_outcome)
 
 
@@ -332,7 +318,7 @@ class RegisterColleague:
 
     name: str = attrs.field(converter=_colleague_name)
     team: str = attrs.field(converter=_team)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -341,7 +327,7 @@ class ColleagueLeaves:
     contact they made."""
 
     colleague: UUID = attrs.field(converter=_colleague)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
 
 
 @attrs.frozen
@@ -351,6 +337,6 @@ class RecordEmployerActivity:
     its planned last day (it may lie ahead), None when open-ended."""
 
     trajectory: UUID = attrs.field(converter=_trajectory)
-    on: date = attrs.field(converter=_day)
+    on: date = attrs.field(converter=business_day)
     kind: EmployerActivityKind = attrs.field(converter=_activity_kind)
     ends_on: date | None = attrs.field(default=None, converter=_ends_on)
