@@ -9,6 +9,7 @@ mistake (one `caseload: error:` line on stderr, no traceback), 130 when interrup
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,9 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 """The app every command registers on."""
-out = Console()
+# Written to a file or a pipe, tables get room for whole names and numbers instead of the
+# 80 columns rich assumes when it cannot ask a terminal (COLUMNS still wins when set).
+out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 """Where results go: stdout."""
 err = Console(stderr=True)
 """Where progress, messages and errors go: stderr."""
