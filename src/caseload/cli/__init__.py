@@ -9,6 +9,9 @@ from caseload.cli import (
     audit,  # noqa: F401
     reports,  # noqa: F401  (registers `caseload report`)
 )
+
+# isort: split
+from caseload.cli import report_html  # noqa: F401  (registers `caseload report html`)
 from caseload.cli.app import main
 
 __all__ = ["main"]
