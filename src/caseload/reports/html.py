@@ -7,7 +7,7 @@ command that installs it.
 from __future__ import annotations
 
 import base64
-import importlib.util
+import importlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
