@@ -116,6 +116,8 @@ def test_installed_wheel_imports_and_runs_outside_the_source_tree(tmp_path: Path
 
     with zipfile.ZipFile(wheel) as archive:
         top_level = {name.split("/")[0] for name in archive.namelist()}
+        # The HTML report's Jinja2 template is package data, not code.
+        assert "caseload/reports/templates/report.html.j2" in archive.namelist()
     version = wheel.name.split("-")[1]
     assert top_level == {"caseload", f"caseload-{version}.dist-info"}
 

@@ -75,7 +75,10 @@ def _caseload(section: Section, axes: Axes) -> None:
     axes.xaxis_date()
     axes.set_ylabel("active cases (dashed: limit)")
     if per_broker:
-        axes.legend(fontsize=7, ncols=2, loc="upper left")
+        # Head room above the highest line, so the legend covers no line.
+        top = max(max(point[1], point[2]) for points in per_broker.values() for point in points)
+        axes.set_ylim(0, max(top, 1) * 1.3)
+        axes.legend(fontsize=7, ncols=4, loc="upper left")
 
 
 def _staffing(section: Section, axes: Axes) -> None:
