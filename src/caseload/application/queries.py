@@ -41,8 +41,14 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
     CaseloadReport,
     CaseloadRow,
+    CaseloadState,
     caseload_report,
     caseload_rows,
+)
+from caseload.programmes.resource_pathway.read_models.caseload_daily import (
+    DailyCaseload,
+    daily_caseload,
+    first_registration,
 )
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     DEFAULT_WITHIN_DAYS,
@@ -203,6 +209,27 @@ class Queries:
             as_known_at,
             as_true_on,
         )
+
+    def caseload_series(
+        self,
+        *,
+        first_day: date | None = None,
+        last_day: date | None = None,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> tuple[DailyCaseload, ...]:
+        """The daily caseload per broker with the limit in force, from `first_day` (the
+        first registration by default) to `last_day` (the reference day by default)."""
+        on = self._on(as_true_on)
+        last = on if last_day is None else check_date(last_day, "last_day")
+
+        def build(state: CaseloadState) -> tuple[DailyCaseload, ...]:
+            first = first_registration(state, last) if first_day is None else first_day
+            if check_date(first, "first_day") > last:
+                raise InvalidValue(f"the first day ({first}) must not be after the last ({last})")
+            return daily_caseload(state, first, last)
+
+        return self._report(CaseloadCounts, build, as_known_at, as_true_on)
 
     def role_coverage(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None

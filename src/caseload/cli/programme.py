@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import secrets
+import sys
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from caseload.application.caseload import Caseload
 from caseload.cli.app import (
@@ -34,14 +37,14 @@ from caseload.cli.render import (
     say,
     status_json,
 )
-from caseload.domain.errors import ConfigurationError, MissingPseudonymKey
+from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
 from caseload.programmes.resource_pathway.simulation import (
     SimulationConfig,
     SimulationReport,
     simulate,
 )
 
-__all__ = ["demo", "simulate_command", "status"]
+__all__ = ["demo", "print_series", "simulate_command", "status"]
 
 
 def run_simulation(app: Caseload, config: SimulationConfig, *, transient: bool) -> SimulationReport:
@@ -208,11 +211,28 @@ def status(
         "late registrations included.",
     ),
     as_json: bool = json_option(),
+    series: bool = typer.Option(
+        False,
+        "--series",
+        help="Show the daily caseload per broker (with the limit in force) over a range instead.",
+    ),
+    first_day: str | None = typer.Option(
+        None, "--from", help="With --series: the first day (default the first registration)."
+    ),
+    last_day: str | None = typer.Option(
+        None, "--to", help="With --series: the last day (default the --as-true-on day)."
+    ),
+    as_csv: bool = typer.Option(False, "--csv", help="With --series: print CSV on stdout."),
 ) -> None:
     """Show caseload per broker against the limit, role coverage, outcomes and attention."""
     with user_errors():
         known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
         day = None if as_true_on is None else parse_day(as_true_on, "--as-true-on")
+        if series or as_csv or first_day is not None or last_day is not None:
+            first = None if first_day is None else parse_day(first_day, "--from")
+            last = None if last_day is None else parse_day(last_day, "--to")
+            print_series(store, first, last, known, day, as_json=as_json, as_csv=as_csv)
+            return
         with open_existing(store) as app:
             data = StatusData(
                 store=app.store,
@@ -227,3 +247,40 @@ def status(
             emit_json(status_json(data))
         else:
             print_status(out, data)
+
+
+def print_series(
+    store: str,
+    first: date | None,
+    last: date | None,
+    known: datetime | None,
+    day: date | None,
+    *,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """`caseload status --series`: the daily caseload per broker as a table, CSV or JSON."""
+    if as_json and as_csv:
+        raise InvalidValue("--json and --csv exclude each other: choose one")
+    with open_existing(store) as app:
+        rows = app.caseload_series(
+            first_day=first, last_day=last, as_known_at=known, as_true_on=day
+        )
+    fields = ("day", "broker_id", "broker", "active_cases", "limit")
+    values = [
+        (row.on.isoformat(), str(row.broker_id), row.name, row.active_cases, row.limit)
+        for row in rows
+    ]
+    if as_json:
+        emit_json({"series": [dict(zip(fields, value, strict=True)) for value in values]})
+    elif as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerows(values)
+    else:
+        table = Table(title="Daily caseload per broker")
+        for field in fields:
+            table.add_column(field)
+        for value in values:
+            table.add_row(*(str(cell) for cell in value))
+        out.print(table)
