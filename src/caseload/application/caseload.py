@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 
 from caseload.application.bootstrap import Wiring, bootstrap
-from caseload.application.education import EducationCommands, EducationQueries
+from caseload.application.education import EducationCommands
 from caseload.application.reporting import Reporting
 from caseload.application.resource_pathway import ResourcePathwayCommands
 from caseload.application.unit_of_work import StoreUnitOfWork, run_with_retries
@@ -49,7 +49,7 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 
-class Caseload(ResourcePathwayCommands, EducationCommands, EducationQueries, Reporting):
+class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
     """A store of caseload-capped programmes, event-sourced in the store the URL names.
 
     >>> from datetime import date, datetime

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from caseload.application.education import EducationQueries
 from caseload.application.queries import Queries
 
 __all__ = ["Reporting"]
 
 
-class Reporting(Queries):
-    """The report methods of `Caseload`."""
+class Reporting(EducationQueries, Queries):
+    """The report methods of `Caseload`, over both programmes' queries."""
 
     def report_html(
         self,

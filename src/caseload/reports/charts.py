@@ -16,6 +16,7 @@ from datetime import date
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from caseload.reports.data import ReportData, Section
 
@@ -151,6 +152,67 @@ def _attention(section: Section, axes: Axes) -> None:
         axes.legend(fontsize=7, ncols=2)
 
 
+def _number(cell: object) -> float | None:
+    return None if cell == "" else float(str(cell))
+
+
+def _education_pace(section: Section, axes: Axes) -> None:
+    labels = [str(row[0]) for row in section.rows]
+    positions = list(range(len(labels)))
+    starts = [_number(row[3]) or 0.0 for row in section.rows]
+    axes.barh(positions, starts, color="C0", label="starts so far")
+    for marker, column, colour, name in (("|", 2, "black", "target"), ("D", 4, "C3", "pace")):
+        points = [
+            (value, position)
+            for position, row in zip(positions, section.rows, strict=True)
+            if (value := _number(row[column])) is not None
+        ]
+        axes.scatter(
+            [point[0] for point in points],
+            [point[1] for point in points],
+            marker=marker,
+            s=120 if marker == "|" else 30,
+            color=colour,
+            zorder=3,
+            label=name,
+        )
+    right = max([0.0, *starts, *(_number(row[2]) or 0.0 for row in section.rows)])
+    axes.set_xlim(0, max(right, 1.0) * 1.35)  # room on the right for the legend
+    axes.set_yticks(positions, labels, fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xlabel("starts in the year")
+    axes.legend(fontsize=7, loc="lower right")
+
+
+def _education_history(section: Section, axes: Axes) -> None:
+    per_scheme: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
+    for year, scheme, count, _source, is_partial in section.rows:
+        per_scheme[str(scheme)].append((int(year), int(count), is_partial == "yes"))
+    for index, (scheme, points) in enumerate(sorted(per_scheme.items())):
+        colour = f"C{index % 10}"
+        axes.plot(
+            [point[0] for point in points],
+            [point[1] for point in points],
+            marker="o",
+            color=colour,
+            label=scheme,
+        )
+        partial = [point for point in points if point[2]]
+        axes.scatter(
+            [point[0] for point in partial],
+            [point[1] for point in partial],
+            marker="o",
+            s=80,
+            facecolors="white",
+            edgecolors=colour,
+            zorder=3,
+        )
+    axes.set_ylabel("starts (hollow: partial year)")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if per_scheme:
+        axes.legend(fontsize=7, ncols=2)
+
+
 CHARTS: dict[str, Callable[[Section, Axes], None]] = {
     "caseload": _caseload,
     "staffing": _staffing,
@@ -158,6 +220,8 @@ CHARTS: dict[str, Callable[[Section, Axes], None]] = {
     "outcomes": _outcomes,
     "progression": _progression,
     "attention": _attention,
+    "education_pace": _education_pace,
+    "education_history": _education_history,
 }
 """Per section key, the function that draws its chart."""
 

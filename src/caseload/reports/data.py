@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from caseload.domain.errors import InvalidValue
+from caseload.domain.errors import CaseloadError, InvalidValue
+from caseload.programmes.education.read_models.plans import EducationPlansModel
+from caseload.programmes.education.read_models.sessions import SessionsModel
+from caseload.programmes.education.read_models.targets import EducationTargetsModel
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
@@ -24,14 +27,14 @@ from caseload.programmes.resource_pathway.read_models.staffing import StaffingMo
 from caseload.projections.base import ReadModel
 
 if TYPE_CHECKING:
-    from caseload.application.queries import Queries
+    from caseload.application.reporting import Reporting
 
 __all__ = ["Cell", "ReportData", "Section", "gather"]
 
 Cell = str | int
 """A table cell: a count, or a text (names, dates, decimals and shares written out)."""
 
-_MODELS = (
+_MODELS: tuple[type[ReadModel[Any]], ...] = (
     CaseloadCounts,
     StaffingModel,
     RoleCoverageModel,
@@ -40,6 +43,12 @@ _MODELS = (
     AttentionModel,
 )
 """The read models the report is made from, whose digests it shows."""
+_EDUCATION_MODELS: tuple[type[ReadModel[Any]], ...] = (
+    EducationPlansModel,
+    EducationTargetsModel,
+    SessionsModel,
+)
+"""The read models of the education sections, shown when the store holds that programme."""
 
 
 @attrs.frozen
@@ -111,13 +120,13 @@ def _first_day(state: CaseloadState, last: date) -> date:
 
 
 def _digest(
-    app: Queries, model: type[ReadModel[Any]], known: datetime | None, true_on: date | None
+    app: Reporting, model: type[ReadModel[Any]], known: datetime | None, true_on: date | None
 ) -> str:
     return model().digest(app.read_model(model, as_known_at=known, as_true_on=true_on))
 
 
 def gather(
-    app: Queries,
+    app: Reporting,
     *,
     first_day: date | None = None,
     last_day: date | None = None,
@@ -134,10 +143,14 @@ def gather(
     first = _first_day(state, last) if first_day is None else first_day
     if first > last:
         raise InvalidValue(f"--from ({first}) must not be after --to ({last})")
+    if last > on:
+        raise InvalidValue(f"--to ({last}) must not be after the day reported on ({on})")
     months = {end.strftime("%Y-%m") for end in _month_ends(first, last)}
     head = app.head() if known is None else app.projections.known_position(known)
-    digests = tuple((model.name, _digest(app, model, known, true_on)) for model in _MODELS)
-    sections = (
+    education = any(programme.kind == "education" for programme in app.programmes())
+    models = _MODELS + (_EDUCATION_MODELS if education else ())
+    digests = tuple((model.name, _digest(app, model, known, true_on)) for model in models)
+    sections: tuple[Section, ...] = (
         _caseload(app, state, first, last, known, true_on),
         _staffing(app, months, known, true_on),
         _coverage(app, known, true_on),
@@ -145,6 +158,8 @@ def gather(
         _progression(app, known, true_on),
         _attention(app, first, last, known),
     )
+    if education:
+        sections += _education(app, last, known, true_on)
     return ReportData(
         store=app.store if hasattr(app, "store") else "",
         head=head,
@@ -158,7 +173,7 @@ def gather(
 
 
 def _caseload(
-    app: Queries,
+    app: Reporting,
     state: CaseloadState,
     first: date,
     last: date,
@@ -192,7 +207,7 @@ def _caseload(
 
 
 def _staffing(
-    app: Queries, months: set[str], known: datetime | None, true_on: date | None
+    app: Reporting, months: set[str], known: datetime | None, true_on: date | None
 ) -> Section:
     report = app.staffing(as_known_at=known, as_true_on=true_on)
     rows = tuple(
@@ -219,7 +234,7 @@ def _staffing(
     )
 
 
-def _coverage(app: Queries, known: datetime | None, true_on: date | None) -> Section:
+def _coverage(app: Reporting, known: datetime | None, true_on: date | None) -> Section:
     coverage = app.role_coverage(as_known_at=known, as_true_on=true_on)
     rows: list[tuple[Cell, ...]] = [
         (
@@ -249,7 +264,7 @@ def _coverage(app: Queries, known: datetime | None, true_on: date | None) -> Sec
 
 
 def _outcomes(
-    app: Queries, months: set[str], known: datetime | None, true_on: date | None
+    app: Reporting, months: set[str], known: datetime | None, true_on: date | None
 ) -> Section:
     report = app.outcomes(as_known_at=known, as_true_on=true_on)
     rows: list[tuple[Cell, ...]] = [
@@ -272,7 +287,7 @@ def _outcomes(
     )
 
 
-def _progression(app: Queries, known: datetime | None, true_on: date | None) -> Section:
+def _progression(app: Reporting, known: datetime | None, true_on: date | None) -> Section:
     report = app.progression(as_known_at=known, as_true_on=true_on)
     rows = tuple(
         (
@@ -296,7 +311,7 @@ def _progression(app: Queries, known: datetime | None, true_on: date | None) -> 
     )
 
 
-def _attention(app: Queries, first: date, last: date, known: datetime | None) -> Section:
+def _attention(app: Reporting, first: date, last: date, known: datetime | None) -> Section:
     rows: list[tuple[Cell, ...]] = []
     for end in _month_ends(first, last):
         report = app.attention_list(as_known_at=known, as_true_on=end)
@@ -312,3 +327,68 @@ def _attention(app: Queries, first: date, last: date, known: datetime | None) ->
         columns=("day", "reason", "trajectories"),
         rows=tuple(rows),
     )
+
+
+def _education(
+    app: Reporting, last: date, known: datetime | None, true_on: date | None
+) -> tuple[Section, ...]:
+    """The education programme's starts against target and pace in the last day's month
+    (when the programme runs then), and its history line."""
+    sections = []
+    month = last.strftime("%Y-%m")
+    try:
+        status = app.education_monthly(month, as_known_at=known, as_true_on=true_on)
+    except CaseloadError:
+        status = None  # the month lies outside the programme's period: no pace to show
+    if status is not None:
+        rows: list[tuple[Cell, ...]] = []
+        for row in status.rows:
+            year = row.year
+            target = year.target if isinstance(year.target, int) else ""
+            expected = year.expected
+            rows.append(
+                (
+                    row.label,
+                    year.year,
+                    target,
+                    "" if year.actual is None else year.actual,
+                    "" if expected is None else f"{expected:.1f}",
+                    row.in_month,
+                )
+            )
+        sections.append(
+            Section(
+                key="education_pace",
+                title=f"Education starts against targets, to the end of {status.month}",
+                caption=(
+                    f"Per target row, the starts of the year to the end of {status.month} "
+                    "against the year's target and the linear pace (what the target asks "
+                    "for by then)."
+                ),
+                columns=("row", "year", "target", "starts", "pace", "in the month"),
+                rows=tuple(rows),
+            )
+        )
+    history = app.education_history(as_known_at=known, as_true_on=true_on)
+    sections.append(
+        Section(
+            key="education_history",
+            title="Education history line",
+            caption=(
+                "Starts per year and scheme: the baseline years before the programme, then "
+                "the programme's own years (a partial year is marked)."
+            ),
+            columns=("year", "scheme", "starts", "source", "partial"),
+            rows=tuple(
+                (
+                    point.year,
+                    point.scheme.value,
+                    point.count,
+                    point.source,
+                    "yes" if point.partial else "",
+                )
+                for point in history
+            ),
+        )
+    )
+    return tuple(sections)

@@ -15,7 +15,7 @@ from caseload.domain.errors import MissingExtra
 from caseload.reports.data import ReportData, gather
 
 if TYPE_CHECKING:
-    from caseload.application.queries import Queries
+    from caseload.application.reporting import Reporting
 
 __all__ = ["INSTALL", "check_extra", "render_html", "report_html"]
 
@@ -52,7 +52,7 @@ def render_html(data: ReportData) -> str:
 
 
 def report_html(
-    app: Queries,
+    app: Reporting,
     *,
     first_day: date | None = None,
     last_day: date | None = None,
