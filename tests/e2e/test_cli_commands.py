@@ -416,20 +416,51 @@ def test_help_lists_the_options(tmp_path: Path, command: str, options: tuple[str
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ("status",),
-        ("rebuild", "--json"),
-        ("simulate", "--store", "x.db", "--citizens", "many"),
-        ("simulate", "--store", "x.db", "--months", "0"),
-        ("status", "--store", "x.db", "--frobnicate"),
+        (("status",), "caseload status needs --store (or set CASELOAD_STORE)"),
+        (("rebuild", "--json"), "caseload rebuild needs --store (or set CASELOAD_STORE)"),
+        (("status", "--store"), "--store needs a value"),
+        (
+            ("simulate", "--store", "x.db", "--citizens", "many"),
+            "--citizens must be a whole number",
+        ),
+        (
+            ("simulate", "--store", "x.db", "--citizens", "-5"),
+            "--citizens must be a whole number, at least 0",
+        ),
+        (
+            ("simulate", "--store", "x.db", "--months", "0"),
+            "--months must be a whole number, at least 1",
+        ),
+        (
+            ("status", "--store", "x.db", "--frobnicate"),
+            "caseload status has no option --frobnicate",
+        ),
+        (("frobnicate",), "caseload has no command 'frobnicate'"),
+        (("report", "weekly"), "caseload report has no command 'weekly'"),
     ],
 )
-def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
-    """A missing --store (and no CASELOAD_STORE), a value of the wrong kind or out of range,
-    or an unknown option is typer's usage error: exit 2, no traceback, nothing created."""
+def test_usage_errors_are_one_line_in_our_words(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """A missing --store (and no CASELOAD_STORE), an option without its value, a value of the
+    wrong kind or out of range, an unknown option or command: exit 2 with one
+    `caseload: error:` line that says what the option takes (no usage block, no boxed
+    panel, no pydantic wording), nothing on stdout, nothing created."""
     result = run_cli(*args, cwd=tmp_path, env={"CASELOAD_PSEUDONYM_KEY": KEY})
 
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert_one_line_error(result)
+    assert message in result.stderr
+    assert "Input should" not in result.stderr
+    assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_help_still_exits_0(tmp_path: Path) -> None:
+    """`--help` is not a usage mistake: the help on stdout, exit 0, nothing on stderr."""
+    result = run_cli("status", "--help", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert "Usage: caseload status" in result.stdout
+    assert result.stderr == ""

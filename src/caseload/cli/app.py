@@ -14,11 +14,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover  (older typer depends on click itself)
+    import click.exceptions as click_errors  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 from caseload import __version__
 from caseload.adapters.storage import parse_store_url
@@ -42,6 +48,7 @@ __all__ = [
     "parse_day",
     "parse_moment",
     "store_option",
+    "usage_message",
     "user_errors",
 ]
 
@@ -164,6 +171,68 @@ def open_existing(store: str) -> Caseload:
     return Caseload(store)
 
 
+def _option_name(param: Any) -> str:
+    opts = getattr(param, "opts", None) or [str(getattr(param, "name", "a value"))]
+    return str(opts[0])
+
+
+def _expected(param: Any) -> str | None:
+    """What a parameter takes, in words, or None when its type says nothing useful."""
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(member.value) for member in annotation)
+    if annotation is int:
+        low, high = getattr(param, "min", None), getattr(param, "max", None)
+        bounds = [f"at least {low}"] if low is not None else []
+        bounds += [f"at most {high}"] if high is not None else []
+        return "a whole number" + (", " + " and ".join(bounds) if bounds else "")
+    return None
+
+
+def usage_message(error: click_errors.ClickException) -> str:
+    """A usage mistake in the project's words, one line: what was wrong and where to look.
+
+    Typer's own messages come from pydantic ("Input should be greater than or equal to 0")
+    and name click's parameter kinds; ours say what the option takes."""
+    ctx = getattr(error, "ctx", None)
+    command = ctx.command_path if ctx is not None else "caseload"
+    param = getattr(error, "param", None)
+    if isinstance(error, click_errors.MissingParameter) and param is not None:
+        envvar = getattr(param, "envvar", None)
+        alternative = f" (or set {envvar})" if isinstance(envvar, str) else ""
+        return f"{command} needs {_option_name(param)}{alternative}; see {command} --help"
+    if isinstance(error, click_errors.BadParameter) and param is not None:
+        expected = _expected(param)
+        if expected is not None:
+            return f"{_option_name(param)} must be {expected}"
+        return f"{_option_name(param)}: {error.message}"
+    missing_value = error.message.endswith("requires an argument.")
+    if isinstance(error, click_errors.BadOptionUsage) and missing_value:
+        return f"{error.option_name} needs a value; see {command} --help"
+    if isinstance(error, click_errors.NoSuchOption):
+        return f"{command} has no option {error.option_name}; see {command} --help"
+    if isinstance(error, click_errors.UsageError) and error.message.startswith("No such command"):
+        name = error.message.removeprefix("No such command").strip(" .'\"")
+        return f"{command} has no command {name!r}; see {command} --help"
+    return f"{error.format_message().rstrip('.')}; see {command} --help"
+
+
 def main() -> None:
-    """Entry point of the `caseload` console script."""
-    cli(prog_name="caseload")
+    """Entry point of the `caseload` console script.
+
+    Click's standalone mode would print a usage mistake as a usage block and a boxed panel;
+    here every mistake becomes one `caseload: error:` line and exit 2.
+    """
+    try:
+        code = cli(prog_name="caseload", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        # `caseload` alone (or `caseload report`): the help, as a usage mistake (click 8.2+).
+        out.print(error.format_message(), markup=False, highlight=False, end="")
+        code = USAGE_ERROR
+    except click_errors.ClickException as error:
+        say(err, f"caseload: error: {usage_message(error)}")
+        code = error.exit_code
+    except typer.Abort:
+        say(err, "caseload: aborted")
+        code = INTERRUPTED
+    sys.exit(code if isinstance(code, int) else 0)
