@@ -462,5 +462,75 @@ def test_help_still_exits_0(tmp_path: Path) -> None:
     result = run_cli("status", "--help", cwd=tmp_path)
 
     assert result.returncode == 0
-    assert "Usage: caseload status" in result.stdout
+    assert result.stdout.startswith("Usage: caseload status")
     assert result.stderr == ""
+
+
+COMMANDS = (
+    (),
+    ("demo",),
+    ("simulate",),
+    ("status",),
+    ("rebuild",),
+    ("export",),
+    ("verify",),
+    ("seal",),
+    ("report",),
+    ("report", "half-year"),
+    ("report", "monthly"),
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda words: " ".join(words) or "caseload")
+def test_help_is_plain_text_that_a_person_can_read(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Every `--help` is click's plain layout: no boxes, no `<str>`/`<bool>` placeholders,
+    no option help cut off with an ellipsis, paragraphs wrapped to the width, and the whole
+    store URL form."""
+    result = run_cli(*command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Usage: {' '.join(('caseload', *command))} ")
+    rest = result.stdout.split("\n", 1)[1]
+    for placeholder in ("<str>", "<bool>", "<int", "TEXT", "INTEGER", "╭", "…", "..."):
+        assert placeholder not in rest
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    if "--store" in result.stdout and command != ("demo",):
+        assert "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]" in result.stdout
+
+
+def test_help_lists_the_choices_of_an_option(tmp_path: Path) -> None:
+    """`--format` shows its formats, and `--programme` its programmes; a value outside them
+    is one line that names them."""
+    exported = run_cli("export", "--help", cwd=tmp_path)
+    simulated = run_cli("simulate", "--help", cwd=tmp_path)
+    wrong = run_cli("simulate", "--store", "x.db", "--programme", "other", cwd=tmp_path)
+
+    assert "--format <csv|parquet>" in exported.stdout
+    for programme in ("resource_pathway", "education", "all"):
+        assert programme in simulated.stdout
+    assert_one_line_error(wrong)
+    assert "--programme must be one of resource_pathway, education, all" in wrong.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def paragraph_lines(help_text: str) -> list[list[str]]:
+    """The lines of each paragraph of a help's description (between usage and options)."""
+    description = help_text.split("\n\n", 1)[1].split("Options:")[0]
+    return [block.splitlines() for block in description.strip("\n").split("\n\n")]
+
+
+@pytest.mark.parametrize("command", ["export", "verify", "rebuild", "simulate"])
+def test_a_hard_wrapped_docstring_is_wrapped_again_as_paragraphs(
+    tmp_path: Path, command: str
+) -> None:
+    """The docstring's own line breaks do not survive into the help: every line of a
+    paragraph but its last is filled to near the width, not broken after a word or two."""
+    result = run_cli(command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+
+    paragraphs = paragraph_lines(result.stdout)
+    assert paragraphs
+    for lines in paragraphs:
+        for line in lines[:-1]:
+            assert len(line) >= 60, lines

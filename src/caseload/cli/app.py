@@ -56,6 +56,7 @@ cli = typer.Typer(
     name="caseload",
     help="Run and audit caseload-capped employment programmes kept as an event log.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -82,7 +83,9 @@ STORE_HELP = (
 
 def store_option(help_text: str = STORE_HELP) -> Any:
     """The `--store` option (also read from CASELOAD_STORE), required."""
-    return typer.Option(..., "--store", envvar="CASELOAD_STORE", show_envvar=True, help=help_text)
+    return typer.Option(
+        ..., "--store", metavar="URL", envvar="CASELOAD_STORE", show_envvar=True, help=help_text
+    )
 
 
 def json_option() -> Any:
