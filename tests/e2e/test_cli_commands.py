@@ -167,7 +167,8 @@ def test_status_json_caseload_equals_the_library(
     simulated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     """`status --json` prints one JSON object with the documented keys, and its caseload
-    rows (active cases and limit per broker id) equal `Caseload(path).caseload()`."""
+    rows (FTE, active cases, limit and utilisation per broker id) equal
+    `Caseload(path).caseload()`, every number a JSON number (the FTE too, not "1.00")."""
     store, _ = simulated
 
     result = run_cli("status", "--store", str(store), "--json", cwd=tmp_path)
@@ -185,12 +186,23 @@ def test_status_json_caseload_equals_the_library(
     }
     assert status["as_known_at"] is None
     with Caseload(store) as app:
-        expected = {str(r.broker_id): (r.active_cases, r.limit) for r in app.caseload()}
+        expected = {
+            str(r.broker_id): (float(r.fte), r.active_cases, r.limit, r.utilisation)
+            for r in app.caseload()
+        }
         coverage = app.role_coverage()
-    printed = {r["broker_id"]: (r["active_cases"], r["limit"]) for r in status["caseload"]}
+    printed = {
+        r["broker_id"]: (r["fte"], r["active_cases"], r["limit"], r["utilisation"])
+        for r in status["caseload"]
+    }
     assert printed == expected
     assert len(printed) == 2
     assert status["coverage"]["active_cases"] == coverage.active_cases
+    texts = ("broker_id", "name", "team")
+    numbers = [v for row in status["caseload"] for k, v in row.items() if k not in texts]
+    numbers += [*status["coverage"].values(), *status["outcomes"].values()]
+    numbers += status["attention"].values()
+    assert all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers), numbers
     assert set(status["outcomes"]) == {"placements", "closures"}
     assert set(status["attention"]) == {
         "no_contact",
