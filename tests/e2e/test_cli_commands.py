@@ -546,3 +546,45 @@ def test_a_hard_wrapped_docstring_is_wrapped_again_as_paragraphs(
     for lines in paragraphs:
         for line in lines[:-1]:
             assert len(line) >= 60, lines
+
+
+READ_COMMANDS = (
+    ("status",),
+    ("rebuild",),
+    ("verify",),
+    ("seal",),
+    ("report", "monthly", "--month", "2022-03"),
+    ("export", "--out", "dataset", "--key", "an export key of at least 16 bytes"),
+)
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda words: words[0])
+def test_a_read_of_memory_says_it_is_empty_in_every_process(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A command that reads a store, given memory://, does not show empty tables with exit
+    0: one line says a memory store is new and empty in every process, exit 2."""
+    result = run_cli(*command, "--store", "memory://", cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "empty in every process" in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda words: words[0])
+@pytest.mark.parametrize("url", ["{dir}/nonexistent/x.db", "sqlite:///{dir}/nonexistent/x.db"])
+def test_a_read_in_a_missing_directory_says_there_is_no_store(
+    tmp_path: Path, command: tuple[str, ...], url: str
+) -> None:
+    """A read command given a store in a directory that does not exist says there is no
+    store at that path (not that it cannot create one there), and creates nothing."""
+    store = url.format(dir=tmp_path)
+
+    result = run_cli(*command, "--store", store, cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert f"no store at {tmp_path}/nonexistent/x.db" in result.stderr
+    assert "no such directory" in result.stderr
+    assert "create" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

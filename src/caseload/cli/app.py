@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -27,7 +26,7 @@ except ImportError:  # pragma: no cover  (older typer depends on click itself)
     import click.exceptions as click_errors  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 from caseload import __version__
-from caseload.adapters.storage import parse_store_url
+from caseload.adapters.storage import IN_MEMORY_IS_EMPTY, parse_store_url
 from caseload.application.caseload import Caseload
 from caseload.cli.render import say
 from caseload.domain.errors import CaseloadError, InvalidValue, StoreUnavailable
@@ -163,13 +162,10 @@ def open_existing(store: str) -> Caseload:
     """Open a store that must exist already: commands that work on a store's log never
     create one (a missing file, an empty file or a schema without an event log is a user
     error)."""
-    parsed = parse_store_url(store)
-    if parsed.kind == "sqlite":
-        path = parsed.env["SQLITE_DBNAME"]
-        if path != ":memory:" and not Path(path).exists():
-            raise StoreUnavailable(f"no store at {path}: there is no such file")
-    in_memory = parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:"
-    if not in_memory and parsed.missing_tables(parsed.events_table):
+    parsed = parse_store_url(store, existing=True)
+    if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
+        raise StoreUnavailable(IN_MEMORY_IS_EMPTY)
+    if parsed.missing_tables(parsed.events_table):
         raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
     return Caseload(store)
 
