@@ -29,9 +29,10 @@ from caseload import __version__
 from caseload.adapters.storage import IN_MEMORY_IS_EMPTY, parse_store_url
 from caseload.application.caseload import Caseload
 from caseload.cli.render import say
-from caseload.domain.errors import CaseloadError, InvalidValue, StoreUnavailable
+from caseload.domain.errors import CaseloadError, InvalidValue, LogAltered, StoreUnavailable
 
 __all__ = [
+    "FAILED_CHECK",
     "INTERRUPTED",
     "KEY_VARIABLE",
     "STORE_HELP",
@@ -69,6 +70,8 @@ err = Console(stderr=True)
 
 USAGE_ERROR = 2
 """The exit code of a user mistake."""
+FAILED_CHECK = 1
+"""The exit code when a check of the store fails (`verify`, or a damaged log)."""
 INTERRUPTED = 130
 """The exit code after Ctrl-C."""
 KEY_VARIABLE = "CASELOAD_PSEUDONYM_KEY"
@@ -108,9 +111,14 @@ def interrupted(message: str) -> typer.Exit:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a rule or input error into one line on stderr and exit code 2, no traceback."""
+    """Turn a rule or input error into one line on stderr and exit code 2, no traceback; a
+    damaged or altered log into one line and exit code 1, as a failed check."""
     try:
         yield
+    except LogAltered as error:
+        # Not a mistake of the caller's: the store failed a check, as `verify` reports it.
+        say(err, f"caseload: error: {error}")
+        raise typer.Exit(FAILED_CHECK) from None
     except CaseloadError as error:
         say(err, f"caseload: error: {error}")
         raise typer.Exit(USAGE_ERROR) from None

@@ -17,6 +17,7 @@ from rich.progress import (
 
 from caseload.application.caseload import Caseload
 from caseload.cli.app import (
+    FAILED_CHECK,
     cli,
     emit_json,
     err,
@@ -37,13 +38,11 @@ from caseload.cli.render import (
     seal_json,
     verify_json,
 )
+from caseload.domain.errors import CaseloadError
 from caseload.export import MANIFEST_FILE, export_dataset, export_key
 from caseload.projections.runner import Progress as RebuildProgress
 
 __all__ = ["FAILED_CHECK", "ExportFormat", "export_command", "rebuild", "seal_command", "verify"]
-
-FAILED_CHECK = 1
-"""The exit code of `verify` when a check fails."""
 
 
 class ExportFormat(StrEnum):
@@ -78,7 +77,11 @@ def rebuild(store: str = store_option(), as_json: bool = json_option()) -> None:
                     def report(step: RebuildProgress) -> None:
                         bar.update(task, completed=step.done, total=step.total, rate=step.rate)
 
-                    result = app.projections.rebuild(progress=report)
+                    try:
+                        result = app.projections.rebuild(progress=report)
+                    except CaseloadError:
+                        bar.live.transient = True  # the error's one line, not a stopped bar
+                        raise
                 description = app.store
         except KeyboardInterrupt:
             raise interrupted(
