@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -45,8 +46,17 @@ def ensure_venv() -> None:
 
 
 def demo(args: list[str]) -> int:
-    """Simulate a small programme and print its caseload and coverage."""
-    return _run(BIN / "caseload", "demo", *args)
+    """Simulate a small programme and print its caseload and coverage.
+
+    Without `--store` the store goes into a temporary directory that is removed again, so
+    running the demo leaves nothing behind; `--store FILE` keeps the store in FILE.
+    """
+    if any(arg == "--store" or arg.startswith("--store=") for arg in args):
+        return _run(BIN / "caseload", "demo", *args)
+    with tempfile.TemporaryDirectory(prefix="caseload-demo-") as scratch:
+        code = _run(BIN / "caseload", "demo", "--store", Path(scratch) / "demo.db", *args)
+    print("dev.py: removed the demo's store; pass --store FILE to keep one", file=sys.stderr)
+    return code
 
 
 QUICK = ["tests/unit", "tests/stateful", "tests/docs", "-q", "-m", "not slow and not postgres"]

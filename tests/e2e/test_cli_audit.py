@@ -4,7 +4,9 @@ simulate, rebuild, verify (all ✓), tamper by hand, and see verify point at the
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -196,3 +198,72 @@ def test_a_store_path_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path)
     status = run_cli("status", "--store", str(odd), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert "B [bold]" in status.stdout
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    """A simulated store (read models never rebuilt) whose event at position 40 has its
+    stored state cut to 10 bytes, no longer JSON; with that position and event type."""
+    directory = tmp_path_factory.mktemp("damaged")
+    path = directory / "damaged.db"
+    simulated = run_cli(
+        "simulate", "--store", str(path), *SMALL, cwd=directory, env={"CASELOAD_PSEUDONYM_KEY": KEY}
+    )
+    assert simulated.returncode == 0, simulated.stderr
+    # Closed, not only committed: the copies each test makes must see the change, not
+    # leave it behind in the write-ahead log.
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE stored_events SET state = substr(state, 1, 10) WHERE rowid = 40")
+        (topic,) = db.execute("SELECT topic FROM stored_events WHERE rowid = 40").fetchone()
+    return path, 40, topic.rpartition(":")[2]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rebuild",),
+        ("rebuild", "--json"),
+        ("status",),
+        ("status", "--json"),
+        ("export", "--out", "dataset"),
+        ("report", "monthly", "--month", "2022-03"),
+    ],
+    ids=" ".join,
+)
+def test_an_undecodable_event_is_one_line_naming_its_position(
+    damaged: tuple[Path, int, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """An event whose stored bytes no longer decode ends every command that reads it with
+    one `caseload: error:` line naming its log position and type, exit 1 (a failed check,
+    as verify reports it), never a traceback, and nothing on stdout."""
+    original, position, kind = damaged
+    store = tmp_path / "damaged.db"
+    shutil.copy(original, store)
+
+    result = run_cli(
+        *command, "--store", str(store), cwd=tmp_path,
+        env={"CASELOAD_EXPORT_KEY": "an export key of at least 16 bytes"},
+    )  # fmt: skip
+
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"caseload: error: the event at log position {position} ({kind},")
+    assert "cannot be read" in line
+    assert result.stdout == ""
+
+
+def test_verify_names_the_same_undecodable_event(
+    damaged: tuple[Path, int, str], tmp_path: Path
+) -> None:
+    """`verify` on the same store reports the event as its first offending one, exit 1."""
+    original, position, kind = damaged
+    store = tmp_path / "damaged.db"
+    shutil.copy(original, store)
+
+    result = run_cli("verify", "--store", str(store), cwd=tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"first offending event: position {position}," in result.stdout
+    assert kind in result.stdout
+    assert "Traceback" not in result.stderr

@@ -167,7 +167,8 @@ def test_status_json_caseload_equals_the_library(
     simulated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     """`status --json` prints one JSON object with the documented keys, and its caseload
-    rows (active cases and limit per broker id) equal `Caseload(path).caseload()`."""
+    rows (FTE, active cases, limit and utilisation per broker id) equal
+    `Caseload(path).caseload()`, every number a JSON number (the FTE too, not "1.00")."""
     store, _ = simulated
 
     result = run_cli("status", "--store", str(store), "--json", cwd=tmp_path)
@@ -185,12 +186,23 @@ def test_status_json_caseload_equals_the_library(
     }
     assert status["as_known_at"] is None
     with Caseload(store) as app:
-        expected = {str(r.broker_id): (r.active_cases, r.limit) for r in app.caseload()}
+        expected = {
+            str(r.broker_id): (float(r.fte), r.active_cases, r.limit, r.utilisation)
+            for r in app.caseload()
+        }
         coverage = app.role_coverage()
-    printed = {r["broker_id"]: (r["active_cases"], r["limit"]) for r in status["caseload"]}
+    printed = {
+        r["broker_id"]: (r["fte"], r["active_cases"], r["limit"], r["utilisation"])
+        for r in status["caseload"]
+    }
     assert printed == expected
     assert len(printed) == 2
     assert status["coverage"]["active_cases"] == coverage.active_cases
+    texts = ("broker_id", "name", "team")
+    numbers = [v for row in status["caseload"] for k, v in row.items() if k not in texts]
+    numbers += [*status["coverage"].values(), *status["outcomes"].values()]
+    numbers += status["attention"].values()
+    assert all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers), numbers
     assert set(status["outcomes"]) == {"placements", "closures"}
     assert set(status["attention"]) == {
         "no_contact",
@@ -416,20 +428,163 @@ def test_help_lists_the_options(tmp_path: Path, command: str, options: tuple[str
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ("status",),
-        ("rebuild", "--json"),
-        ("simulate", "--store", "x.db", "--citizens", "many"),
-        ("simulate", "--store", "x.db", "--months", "0"),
-        ("status", "--store", "x.db", "--frobnicate"),
+        (("status",), "caseload status needs --store (or set CASELOAD_STORE)"),
+        (("rebuild", "--json"), "caseload rebuild needs --store (or set CASELOAD_STORE)"),
+        (("status", "--store"), "--store needs a value"),
+        (
+            ("simulate", "--store", "x.db", "--citizens", "many"),
+            "--citizens must be a whole number",
+        ),
+        (
+            ("simulate", "--store", "x.db", "--citizens", "-5"),
+            "--citizens must be a whole number, at least 0",
+        ),
+        (
+            ("simulate", "--store", "x.db", "--months", "0"),
+            "--months must be a whole number, at least 1",
+        ),
+        (
+            ("status", "--store", "x.db", "--frobnicate"),
+            "caseload status has no option --frobnicate",
+        ),
+        (("frobnicate",), "caseload has no command 'frobnicate'"),
+        (("report", "weekly"), "caseload report has no command 'weekly'"),
     ],
 )
-def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
-    """A missing --store (and no CASELOAD_STORE), a value of the wrong kind or out of range,
-    or an unknown option is typer's usage error: exit 2, no traceback, nothing created."""
+def test_usage_errors_are_one_line_in_our_words(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """A missing --store (and no CASELOAD_STORE), an option without its value, a value of the
+    wrong kind or out of range, an unknown option or command: exit 2 with one
+    `caseload: error:` line that says what the option takes (no usage block, no boxed
+    panel, no pydantic wording), nothing on stdout, nothing created."""
     result = run_cli(*args, cwd=tmp_path, env={"CASELOAD_PSEUDONYM_KEY": KEY})
 
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert_one_line_error(result)
+    assert message in result.stderr
+    assert "Input should" not in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_still_exits_0(tmp_path: Path) -> None:
+    """`--help` is not a usage mistake: the help on stdout, exit 0, nothing on stderr."""
+    result = run_cli("status", "--help", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: caseload status")
+    assert result.stderr == ""
+
+
+COMMANDS = (
+    (),
+    ("demo",),
+    ("simulate",),
+    ("status",),
+    ("rebuild",),
+    ("export",),
+    ("verify",),
+    ("seal",),
+    ("report",),
+    ("report", "half-year"),
+    ("report", "monthly"),
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda words: " ".join(words) or "caseload")
+def test_help_is_plain_text_that_a_person_can_read(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Every `--help` is click's plain layout: no boxes, no `<str>`/`<bool>` placeholders,
+    no option help cut off with an ellipsis, paragraphs wrapped to the width, and the whole
+    store URL form."""
+    result = run_cli(*command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Usage: {' '.join(('caseload', *command))} ")
+    rest = result.stdout.split("\n", 1)[1]
+    for placeholder in ("<str>", "<bool>", "<int", "TEXT", "INTEGER", "╭", "…", "..."):
+        assert placeholder not in rest
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    if "--store" in result.stdout and command != ("demo",):
+        assert "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]" in result.stdout
+
+
+def test_help_lists_the_choices_of_an_option(tmp_path: Path) -> None:
+    """`--format` shows its formats, and `--programme` its programmes; a value outside them
+    is one line that names them."""
+    exported = run_cli("export", "--help", cwd=tmp_path)
+    simulated = run_cli("simulate", "--help", cwd=tmp_path)
+    wrong = run_cli("simulate", "--store", "x.db", "--programme", "other", cwd=tmp_path)
+
+    assert "--format <csv|parquet>" in exported.stdout
+    for programme in ("resource_pathway", "education", "all"):
+        assert programme in simulated.stdout
+    assert_one_line_error(wrong)
+    assert "--programme must be one of resource_pathway, education, all" in wrong.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def paragraph_lines(help_text: str) -> list[list[str]]:
+    """The lines of each paragraph of a help's description (between usage and options)."""
+    description = help_text.split("\n\n", 1)[1].split("Options:")[0]
+    return [block.splitlines() for block in description.strip("\n").split("\n\n")]
+
+
+@pytest.mark.parametrize("command", ["export", "verify", "rebuild", "simulate"])
+def test_a_hard_wrapped_docstring_is_wrapped_again_as_paragraphs(
+    tmp_path: Path, command: str
+) -> None:
+    """The docstring's own line breaks do not survive into the help: every line of a
+    paragraph but its last is filled to near the width, not broken after a word or two."""
+    result = run_cli(command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+
+    paragraphs = paragraph_lines(result.stdout)
+    assert paragraphs
+    for lines in paragraphs:
+        for line in lines[:-1]:
+            assert len(line) >= 60, lines
+
+
+READ_COMMANDS = (
+    ("status",),
+    ("rebuild",),
+    ("verify",),
+    ("seal",),
+    ("report", "monthly", "--month", "2022-03"),
+    ("export", "--out", "dataset", "--key", "an export key of at least 16 bytes"),
+)
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda words: words[0])
+def test_a_read_of_memory_says_it_is_empty_in_every_process(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A command that reads a store, given memory://, does not show empty tables with exit
+    0: one line says a memory store is new and empty in every process, exit 2."""
+    result = run_cli(*command, "--store", "memory://", cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert "empty in every process" in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda words: words[0])
+@pytest.mark.parametrize("url", ["{dir}/nonexistent/x.db", "sqlite:///{dir}/nonexistent/x.db"])
+def test_a_read_in_a_missing_directory_says_there_is_no_store(
+    tmp_path: Path, command: tuple[str, ...], url: str
+) -> None:
+    """A read command given a store in a directory that does not exist says there is no
+    store at that path (not that it cannot create one there), and creates nothing."""
+    store = url.format(dir=tmp_path)
+
+    result = run_cli(*command, "--store", store, cwd=tmp_path)
+
+    assert_one_line_error(result)
+    assert f"no store at {tmp_path}/nonexistent/x.db" in result.stderr
+    assert "no such directory" in result.stderr
+    assert "create" not in result.stderr
     assert list(tmp_path.iterdir()) == []

@@ -94,6 +94,9 @@ def test_opening_read_only_never_creates_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="no such file"):
         Caseload.open_readonly(str(missing))
     assert not missing.exists()
+    with pytest.raises(StoreUnavailable, match=r"no store at .*: there is no such directory"):
+        Caseload.open_readonly(str(tmp_path / "no-such-dir" / "missing.db"))
+    assert not (tmp_path / "no-such-dir").exists()
     with pytest.raises(ConfigurationError, match="in-memory store"):
         Caseload.open_readonly("memory://")
     with pytest.raises(InvalidValue, match="timezone-aware"):

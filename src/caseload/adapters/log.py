@@ -24,8 +24,9 @@ from eventsourcing.utils import resolve_topic
 
 from caseload.adapters.storage import Store
 from caseload.adapters.transcodings import EnumAsValue
+from caseload.domain.errors import LogAltered
 
-__all__ = ["EventDecoder", "LogReader", "Unread", "log_reader"]
+__all__ = ["EventDecoder", "LogReader", "Unread", "log_reader", "unreadable"]
 
 _CONTAINERS = (dict, list)
 
@@ -166,6 +167,24 @@ class EventDecoder:
         return event  # type: ignore[no-any-return]
 
 
+def _every_kind(kind: type[Any]) -> bool:
+    return True
+
+
+def unreadable(row: Any, error: Exception) -> LogAltered:
+    """The error for a stored row that does not decode into its event: its log position,
+    event type and aggregate (never its contents), so an auditor can find it."""
+    if row is None:
+        return LogAltered(f"the log cannot be read ({type(error).__name__})")
+    position, originator_id, _, topic, _ = row
+    kind = str(topic).rpartition(":")[2]
+    return LogAltered(
+        f"the event at log position {position} ({kind}, aggregate {originator_id}) "
+        f"cannot be read ({type(error).__name__}): the stored log was damaged or altered "
+        "outside the application"
+    )
+
+
 class LogReader:
     """The log read through the application's recorder (the memory store's way)."""
 
@@ -181,11 +200,11 @@ class LogReader:
 
     def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
         """Up to `limit` events from position `start` on, with their positions."""
-        decode = self._decoder.decode
-        return [
-            (n.id, decode(n.originator_id, n.originator_version, n.topic, n.state))
+        rows = [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
             for n in self._recorder.select_notifications(start=start, limit=limit)
         ]
+        return self._decode_kinds(rows, _every_kind)[1]
 
     def read_kinds(
         self, start: int, limit: int, wanted: Callable[[type[Any]], bool]
@@ -217,15 +236,20 @@ class LogReader:
         decoder = self._decoder
         accepted: dict[str, bool] = {}
         events: list[tuple[int, DomainEvent | Unread]] = []
-        for position, originator_id, version, topic, state in rows:
-            keep = accepted.get(topic)
-            if keep is None:
-                keep = accepted[topic] = wanted(decoder.kind(topic))
-            if keep:
-                event = decoder.decode(originator_id, version, topic, bytes(state))
-                events.append((int(position), event))
-            else:
-                events.append((int(position), decoder.unread(topic, bytes(state))))
+        row = None
+        try:
+            for row in rows:
+                position, originator_id, version, topic, state = row
+                keep = accepted.get(topic)
+                if keep is None:
+                    keep = accepted[topic] = wanted(decoder.kind(topic))
+                if keep:
+                    event = decoder.decode(originator_id, version, topic, bytes(state))
+                    events.append((int(position), event))
+                else:
+                    events.append((int(position), decoder.unread(topic, bytes(state))))
+        except Exception as error:
+            raise unreadable(row, error) from None
         return events
 
     def _decode_kinds(
@@ -234,14 +258,19 @@ class LogReader:
         decoder = self._decoder
         accepted: dict[str, bool] = {}
         events = []
-        for position, originator_id, version, topic, state in rows:
-            keep = accepted.get(topic)
-            if keep is None:
-                keep = accepted[topic] = wanted(decoder.kind(topic))
-            if keep:
-                events.append(
-                    (int(position), decoder.decode(originator_id, version, topic, bytes(state)))
-                )
+        row = None
+        try:
+            for row in rows:
+                position, originator_id, version, topic, state = row
+                keep = accepted.get(topic)
+                if keep is None:
+                    keep = accepted[topic] = wanted(decoder.kind(topic))
+                if keep:
+                    events.append(
+                        (int(position), decoder.decode(originator_id, version, topic, bytes(state)))
+                    )
+        except Exception as error:
+            raise unreadable(row, error) from None
         return (int(rows[-1][0]) if rows else 0), events
 
     def close(self) -> None:
@@ -277,8 +306,7 @@ class _SQLLogReader(LogReader):
     def read(self, start: int, limit: int) -> list[tuple[int, DomainEvent]]:
         with self._lock:
             rows = self._connection.execute(self._select, (start, limit)).fetchall()
-        decode = self._decoder.decode
-        return [(int(row[0]), decode(row[1], row[2], row[3], bytes(row[4]))) for row in rows]
+        return self._decode_kinds(rows, _every_kind)[1]
 
     def read_kinds(
         self, start: int, limit: int, wanted: Callable[[type[Any]], bool]

@@ -17,10 +17,15 @@ import attrs
 from caseload.domain.errors import InvalidStoreURL, MissingExtra, StoreUnavailable
 from caseload.domain.text import has_control_characters
 
-__all__ = ["DEFAULT_STORE", "Store", "parse_store_url"]
+__all__ = ["DEFAULT_STORE", "IN_MEMORY_IS_EMPTY", "Store", "parse_store_url"]
 
 DEFAULT_STORE = "sqlite:///caseload.db"
 """The embedded default: a SQLite file in the working directory."""
+IN_MEMORY_IS_EMPTY = (
+    "an in-memory store (memory://) is new and empty in every process: it lives only "
+    "inside the application that wrote it; read a SQLite file or a PostgreSQL store instead"
+)
+"""Why a read of an existing store cannot open memory://."""
 
 _SETUP_LOCK = 0x63_61_73_65_6C_6F_61_64  # "caseload"
 
@@ -152,13 +157,16 @@ class Store:
             connection.close()
 
 
-def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
+def parse_store_url(url: str | os.PathLike[str] | None, *, existing: bool = False) -> Store:
     """Parse a storage URL (or a bare SQLite path) into a `Store`.
 
     - `memory://` keeps events in this process only;
     - `sqlite:///relative.db`, `sqlite:////absolute/path.db`, or a bare path: a SQLite file;
     - `postgresql://user:password@host:port/database?schema=name`: PostgreSQL, optionally
       in its own schema so several stores share one database.
+
+    With `existing`, a SQLite file must be there already (`StoreUnavailable` names the
+    missing file or directory): a read opens a store, it never creates one.
     """
     if url is None:
         url = os.environ.get("CASELOAD_STORE") or DEFAULT_STORE
@@ -170,7 +178,7 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
     if not text:
         raise InvalidStoreURL("the store URL is empty; try memory://, sqlite:///caseload.db")
     if "://" not in text:
-        return _sqlite(text)
+        return _sqlite(text, existing=existing)
     if has_control_characters(text):
         # urlsplit would silently drop a line break or a tab, and open another schema
         # or database than the one written.
@@ -196,7 +204,7 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
             raise InvalidStoreURL(
                 "a sqlite URL needs a file: sqlite:///relative.db or sqlite:////absolute.db"
             )
-        return _sqlite(path)
+        return _sqlite(path, existing=existing)
     if scheme in ("postgresql", "postgres"):
         return _postgres(text)
     raise InvalidStoreURL(
@@ -205,9 +213,12 @@ def parse_store_url(url: str | os.PathLike[str] | None) -> Store:
     )
 
 
-def _sqlite(path: str) -> Store:
+def _sqlite(path: str, *, existing: bool) -> Store:
     if path != ":memory:":
         parent = Path(path).expanduser().resolve().parent
+        if existing and not Path(path).expanduser().exists():
+            missing = "file" if parent.is_dir() else f"directory {parent}"
+            raise StoreUnavailable(f"no store at {path}: there is no such {missing}")
         if not parent.is_dir():
             raise InvalidStoreURL(f"cannot create a SQLite store in {parent}: no such directory")
         path = str(Path(path).expanduser())

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from caseload.adapters.storage import parse_store_url
+from caseload.adapters.storage import IN_MEMORY_IS_EMPTY, parse_store_url
 from caseload.domain.errors import ConfigurationError, StoreUnavailable
 from caseload.domain.inputs import optional_moment
 from caseload.projections.runner import ProjectionSettings
@@ -29,14 +28,9 @@ def open_readonly(
 ) -> Caseload:
     """Open an existing store of class `cls` for replay only (see `Caseload.open_readonly`)."""
     moment = optional_moment(as_known_at)
-    parsed = parse_store_url(store)
+    parsed = parse_store_url(store, existing=True)
     if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
-        raise ConfigurationError(
-            "an in-memory store lives only inside the application that wrote it; "
-            "open a SQLite file or PostgreSQL store read-only"
-        )
-    if parsed.kind == "sqlite" and not Path(parsed.env["SQLITE_DBNAME"]).exists():
-        raise StoreUnavailable(f"no store at {parsed.env['SQLITE_DBNAME']}: there is no such file")
+        raise ConfigurationError(IN_MEMORY_IS_EMPTY)
     if parsed.missing_tables(parsed.events_table):
         raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
     app = cls.__new__(cls)

@@ -14,19 +14,25 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
+from enum import Enum
 from typing import Any
 
 import typer
 from rich.console import Console
 
+try:  # typer 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover  (older typer depends on click itself)
+    import click.exceptions as click_errors  # type: ignore[import-not-found,no-redef,unused-ignore]
+
 from caseload import __version__
-from caseload.adapters.storage import parse_store_url
+from caseload.adapters.storage import IN_MEMORY_IS_EMPTY, parse_store_url
 from caseload.application.caseload import Caseload
 from caseload.cli.render import say
-from caseload.domain.errors import CaseloadError, InvalidValue, StoreUnavailable
+from caseload.domain.errors import CaseloadError, InvalidValue, LogAltered, StoreUnavailable
 
 __all__ = [
+    "FAILED_CHECK",
     "INTERRUPTED",
     "KEY_VARIABLE",
     "STORE_HELP",
@@ -42,6 +48,7 @@ __all__ = [
     "parse_day",
     "parse_moment",
     "store_option",
+    "usage_message",
     "user_errors",
 ]
 
@@ -49,6 +56,7 @@ cli = typer.Typer(
     name="caseload",
     help="Run and audit caseload-capped employment programmes kept as an event log.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -62,6 +70,8 @@ err = Console(stderr=True)
 
 USAGE_ERROR = 2
 """The exit code of a user mistake."""
+FAILED_CHECK = 1
+"""The exit code when a check of the store fails (`verify`, or a damaged log)."""
 INTERRUPTED = 130
 """The exit code after Ctrl-C."""
 KEY_VARIABLE = "CASELOAD_PSEUDONYM_KEY"
@@ -75,7 +85,9 @@ STORE_HELP = (
 
 def store_option(help_text: str = STORE_HELP) -> Any:
     """The `--store` option (also read from CASELOAD_STORE), required."""
-    return typer.Option(..., "--store", envvar="CASELOAD_STORE", show_envvar=True, help=help_text)
+    return typer.Option(
+        ..., "--store", metavar="URL", envvar="CASELOAD_STORE", show_envvar=True, help=help_text
+    )
 
 
 def json_option() -> Any:
@@ -99,9 +111,14 @@ def interrupted(message: str) -> typer.Exit:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a rule or input error into one line on stderr and exit code 2, no traceback."""
+    """Turn a rule or input error into one line on stderr and exit code 2, no traceback; a
+    damaged or altered log into one line and exit code 1, as a failed check."""
     try:
         yield
+    except LogAltered as error:
+        # Not a mistake of the caller's: the store failed a check, as `verify` reports it.
+        say(err, f"caseload: error: {error}")
+        raise typer.Exit(FAILED_CHECK) from None
     except CaseloadError as error:
         say(err, f"caseload: error: {error}")
         raise typer.Exit(USAGE_ERROR) from None
@@ -153,17 +170,76 @@ def open_existing(store: str) -> Caseload:
     """Open a store that must exist already: commands that work on a store's log never
     create one (a missing file, an empty file or a schema without an event log is a user
     error)."""
-    parsed = parse_store_url(store)
-    if parsed.kind == "sqlite":
-        path = parsed.env["SQLITE_DBNAME"]
-        if path != ":memory:" and not Path(path).exists():
-            raise StoreUnavailable(f"no store at {path}: there is no such file")
-    in_memory = parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:"
-    if not in_memory and parsed.missing_tables(parsed.events_table):
+    parsed = parse_store_url(store, existing=True)
+    if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
+        raise StoreUnavailable(IN_MEMORY_IS_EMPTY)
+    if parsed.missing_tables(parsed.events_table):
         raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
     return Caseload(store)
 
 
+def _option_name(param: Any) -> str:
+    opts = getattr(param, "opts", None) or [str(getattr(param, "name", "a value"))]
+    return str(opts[0])
+
+
+def _expected(param: Any) -> str | None:
+    """What a parameter takes, in words, or None when its type says nothing useful."""
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(member.value) for member in annotation)
+    if annotation is int:
+        low, high = getattr(param, "min", None), getattr(param, "max", None)
+        bounds = [f"at least {low}"] if low is not None else []
+        bounds += [f"at most {high}"] if high is not None else []
+        return "a whole number" + (", " + " and ".join(bounds) if bounds else "")
+    return None
+
+
+def usage_message(error: click_errors.ClickException) -> str:
+    """A usage mistake in the project's words, one line: what was wrong and where to look.
+
+    Typer's own messages come from pydantic ("Input should be greater than or equal to 0")
+    and name click's parameter kinds; ours say what the option takes."""
+    ctx = getattr(error, "ctx", None)
+    command = ctx.command_path if ctx is not None else "caseload"
+    param = getattr(error, "param", None)
+    if isinstance(error, click_errors.MissingParameter) and param is not None:
+        envvar = getattr(param, "envvar", None)
+        alternative = f" (or set {envvar})" if isinstance(envvar, str) else ""
+        return f"{command} needs {_option_name(param)}{alternative}; see {command} --help"
+    if isinstance(error, click_errors.BadParameter) and param is not None:
+        expected = _expected(param)
+        if expected is not None:
+            return f"{_option_name(param)} must be {expected}"
+        return f"{_option_name(param)}: {error.message}"
+    missing_value = error.message.endswith("requires an argument.")
+    if isinstance(error, click_errors.BadOptionUsage) and missing_value:
+        return f"{error.option_name} needs a value; see {command} --help"
+    if isinstance(error, click_errors.NoSuchOption):
+        return f"{command} has no option {error.option_name}; see {command} --help"
+    if isinstance(error, click_errors.UsageError) and error.message.startswith("No such command"):
+        name = error.message.removeprefix("No such command").strip(" .'\"")
+        return f"{command} has no command {name!r}; see {command} --help"
+    return f"{error.format_message().rstrip('.')}; see {command} --help"
+
+
 def main() -> None:
-    """Entry point of the `caseload` console script."""
-    cli(prog_name="caseload")
+    """Entry point of the `caseload` console script.
+
+    Click's standalone mode would print a usage mistake as a usage block and a boxed panel;
+    here every mistake becomes one `caseload: error:` line and exit 2.
+    """
+    try:
+        code = cli(prog_name="caseload", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        # `caseload` alone (or `caseload report`): the help, as a usage mistake (click 8.2+).
+        out.print(error.format_message(), markup=False, highlight=False, end="")
+        code = USAGE_ERROR
+    except click_errors.ClickException as error:
+        say(err, f"caseload: error: {usage_message(error)}")
+        code = error.exit_code
+    except typer.Abort:
+        say(err, "caseload: aborted")
+        code = INTERRUPTED
+    sys.exit(code if isinstance(code, int) else 0)

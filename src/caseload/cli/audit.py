@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -16,6 +17,7 @@ from rich.progress import (
 
 from caseload.application.caseload import Caseload
 from caseload.cli.app import (
+    FAILED_CHECK,
     cli,
     emit_json,
     err,
@@ -36,14 +38,18 @@ from caseload.cli.render import (
     seal_json,
     verify_json,
 )
-from caseload.domain.errors import InvalidValue
-from caseload.export import FORMATS, MANIFEST_FILE, export_dataset, export_key
+from caseload.domain.errors import CaseloadError
+from caseload.export import MANIFEST_FILE, export_dataset, export_key
 from caseload.projections.runner import Progress as RebuildProgress
 
-__all__ = ["FAILED_CHECK", "export_command", "rebuild", "seal_command", "verify"]
+__all__ = ["FAILED_CHECK", "ExportFormat", "export_command", "rebuild", "seal_command", "verify"]
 
-FAILED_CHECK = 1
-"""The exit code of `verify` when a check fails."""
+
+class ExportFormat(StrEnum):
+    """What `caseload export --format` takes: the export's formats, so `--help` lists them."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
 
 
 @cli.command()
@@ -71,7 +77,11 @@ def rebuild(store: str = store_option(), as_json: bool = json_option()) -> None:
                     def report(step: RebuildProgress) -> None:
                         bar.update(task, completed=step.done, total=step.total, rate=step.rate)
 
-                    result = app.projections.rebuild(progress=report)
+                    try:
+                        result = app.projections.rebuild(progress=report)
+                    except CaseloadError:
+                        bar.live.transient = True  # the error's one line, not a stopped bar
+                        raise
                 description = app.store
         except KeyboardInterrupt:
             raise interrupted(
@@ -84,25 +94,27 @@ def rebuild(store: str = store_option(), as_json: bool = json_option()) -> None:
         print_rebuild(out, result, description)
 
 
-@cli.command("export")
+@cli.command("export", short_help="Export the pseudonymised dataset for evaluators.")
 def export_command(
     store: str = store_option(),
     out_dir: str = typer.Option(
-        ..., "--out", help="A new or empty directory to write the dataset into."
+        ..., "--out", metavar="DIR", help="A new or empty directory to write the dataset into."
     ),
-    file_format: str = typer.Option(
-        "csv",
+    file_format: ExportFormat = typer.Option(
+        ExportFormat.CSV,
         "--format",
-        help=f"{' or '.join(FORMATS)} (parquet needs pyarrow, the 'parquet' extra).",
+        help="The file format (parquet needs pyarrow, the 'parquet' extra).",
     ),
     as_known_at: str | None = typer.Option(
         None,
         "--as-known-at",
+        metavar="TIME",
         help="Export the log as recorded by this moment (ISO 8601 with a timezone, or Z).",
     ),
     key: str | None = typer.Option(
         None,
         "--key",
+        metavar="KEY",
         envvar="CASELOAD_EXPORT_KEY",
         show_envvar=True,
         show_default=False,
@@ -120,8 +132,6 @@ def export_command(
     """
     with user_errors():
         known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
-        if file_format not in FORMATS:
-            raise InvalidValue(f"--format must be one of {', '.join(FORMATS)}")
         raw_key = export_key(key)
         try:
             with Caseload.open_readonly(store, as_known_at=known) as app:
@@ -129,7 +139,7 @@ def export_command(
                     app,
                     Path(out_dir),
                     key=raw_key,
-                    format="parquet" if file_format == "parquet" else "csv",
+                    format="parquet" if file_format is ExportFormat.PARQUET else "csv",
                     as_known_at=known,
                 )
         except KeyboardInterrupt:
@@ -151,12 +161,13 @@ def export_command(
     )
 
 
-@cli.command()
+@cli.command(short_help="Prove the log unaltered, no rule broken, every read model true.")
 def verify(
     store: str = store_option(),
     seal: str | None = typer.Option(
         None,
         "--seal",
+        metavar="DIGEST",
         help="A seal digest kept outside the database (from `caseload seal`): it must be "
         "one of the store's seals and still match the log.",
     ),
@@ -196,7 +207,7 @@ def verify(
         raise typer.Exit(FAILED_CHECK)
 
 
-@cli.command("seal")
+@cli.command("seal", short_help="Seal the log: record its head, position and time.")
 def seal_command(store: str = store_option(), as_json: bool = json_option()) -> None:
     """Seal the log: record the hash chain's head, its position and the time.
 

@@ -8,6 +8,7 @@ import secrets
 import sys
 import tempfile
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -44,7 +45,15 @@ from caseload.programmes.resource_pathway.simulation import (
     simulate,
 )
 
-__all__ = ["demo", "print_series", "simulate_command", "status"]
+__all__ = ["Programme", "demo", "print_series", "simulate_command", "status"]
+
+
+class Programme(StrEnum):
+    """What `caseload simulate --programme` takes, so `--help` lists the choices."""
+
+    RESOURCE_PATHWAY = "resource_pathway"
+    EDUCATION = "education"
+    ALL = "all"
 
 
 def run_simulation(app: Caseload, config: SimulationConfig, *, transient: bool) -> SimulationReport:
@@ -95,17 +104,20 @@ def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
     say(out, f"{app.head()} events from {report.commands} commands in {store}")
 
 
-@cli.command()
+@cli.command(short_help="Simulate a small programme; print its caseload and role coverage.")
 def demo(
     store: str | None = typer.Option(
         None,
         "--store",
+        metavar="URL",
         help="Store URL or SQLite file for the demo (default: a new file in a temp dir).",
     ),
-    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
-    brokers: int = typer.Option(3, "--brokers", min=1, help="Number of brokers."),
-    citizens: int = typer.Option(70, "--citizens", min=0, help="Number of citizens."),
-    months: int = typer.Option(6, "--months", min=1, help="Months to simulate."),
+    seed: int = typer.Option(
+        1, "--seed", metavar="N", help="Random seed; the same seed gives the same run."
+    ),
+    brokers: int = typer.Option(3, "--brokers", metavar="N", min=1, help="Number of brokers."),
+    citizens: int = typer.Option(70, "--citizens", metavar="N", min=0, help="Number of citizens."),
+    months: int = typer.Option(6, "--months", metavar="N", min=1, help="Months to simulate."),
 ) -> None:
     """Simulate a small programme and print its caseload and four-role coverage."""
     with user_errors():
@@ -126,18 +138,24 @@ def demo(
 @cli.command("simulate")
 def simulate_command(
     store: str = store_option(),
-    citizens: int = typer.Option(70, "--citizens", min=0, help="Number of citizens."),
-    brokers: int = typer.Option(3, "--brokers", min=1, help="Number of brokers."),
-    months: int = typer.Option(6, "--months", min=1, help="Months to simulate."),
-    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed gives the same run."),
-    start: str = typer.Option(
-        SimulationConfig().start.isoformat(), "--start", help="First day (YYYY-MM-DD)."
+    citizens: int = typer.Option(70, "--citizens", metavar="N", min=0, help="Number of citizens."),
+    brokers: int = typer.Option(3, "--brokers", metavar="N", min=1, help="Number of brokers."),
+    months: int = typer.Option(6, "--months", metavar="N", min=1, help="Months to simulate."),
+    seed: int = typer.Option(
+        1, "--seed", metavar="N", help="Random seed; the same seed gives the same run."
     ),
-    programme: str = typer.Option(
-        "resource_pathway",
+    start: str = typer.Option(
+        SimulationConfig().start.isoformat(),
+        "--start",
+        metavar="DATE",
+        help="First day (YYYY-MM-DD).",
+    ),
+    programme: Programme = typer.Option(
+        Programme.RESOURCE_PATHWAY,
         "--programme",
-        help="resource_pathway, education (the education ambassador programme over its "
-        "seed period, April 2021 to December 2022) or all (both, into one store).",
+        metavar="PROGRAMME",
+        help="resource_pathway; education (the education ambassador programme over its "
+        "seed period, April 2021 to December 2022); or all (both, into one store).",
     ),
     as_json: bool = json_option(),
 ) -> None:
@@ -158,10 +176,10 @@ def simulate_command(
         config = SimulationConfig(
             brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
         )
-        if programme != "resource_pathway":
+        if programme is not Programme.RESOURCE_PATHWAY:
             from caseload.cli.reports import simulate_programmes
 
-            simulate_programmes(store, key, programme, config, as_json=as_json)
+            simulate_programmes(store, key, programme.value, config, as_json=as_json)
             return
         config.check_ends_by(date.today())  # before the store is created
         with Caseload(store, pseudonym_key=key) as app:
@@ -196,17 +214,19 @@ def simulate_command(
             )
 
 
-@cli.command()
+@cli.command(short_help="Caseload against the limit, role coverage, outcomes, attention.")
 def status(
     store: str = store_option(),
     as_known_at: str | None = typer.Option(
         None,
         "--as-known-at",
+        metavar="TIME",
         help="Show what the log knew at this moment (ISO 8601 with a timezone, or Z).",
     ),
     as_true_on: str | None = typer.Option(
         None,
         "--as-true-on",
+        metavar="DATE",
         help="Show things as they stood on this day (YYYY-MM-DD; default today), "
         "late registrations included.",
     ),

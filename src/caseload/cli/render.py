@@ -135,7 +135,8 @@ class StatusData:
 
 
 def status_json(data: StatusData) -> dict[str, Any]:
-    """The machine-readable status: ids and decimals as text, dates in ISO form."""
+    """The machine-readable status: ids as text, dates in ISO form, and numbers (the FTE
+    too, a decimal in the library) as JSON numbers, so a reader can compute with them."""
     return {
         "store": data.store,
         "as_true_on": data.as_true_on.isoformat(),
@@ -145,7 +146,7 @@ def status_json(data: StatusData) -> dict[str, Any]:
                 "broker_id": str(row.broker_id),
                 "name": row.name,
                 "team": row.team,
-                "fte": str(row.fte),
+                "fte": float(row.fte),
                 "active_cases": row.active_cases,
                 "limit": row.limit,
                 "utilisation": row.utilisation,

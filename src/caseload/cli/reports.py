@@ -54,14 +54,16 @@ report = typer.Typer(
     help="The education programme's status reports: half-year (for the national agency) "
     "and monthly (for management).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
-cli.add_typer(report, name="report")
+cli.add_typer(report, name="report", short_help="The education programme's status reports.")
 
 
 def _known_option() -> Any:
     return typer.Option(
         None,
         "--as-known-at",
+        metavar="TIME",
         help="Report what the log knew at this moment (ISO 8601 with a timezone, or Z).",
     )
 
@@ -70,6 +72,7 @@ def _true_option() -> Any:
     return typer.Option(
         None,
         "--as-true-on",
+        metavar="DATE",
         help="Count only what had happened by this day (YYYY-MM-DD), late registrations included.",
     )
 
@@ -88,10 +91,12 @@ def _moments(
     return known, day
 
 
-@report.command("half-year")
+@report.command("half-year", short_help="The half-year status for the national agency.")
 def half_year(
     store: str = store_option(),
-    period: str = typer.Option(..., "--period", help="The half-year: YYYYH1 or YYYYH2."),
+    period: str = typer.Option(
+        ..., "--period", metavar="YYYYH1|YYYYH2", help="The half-year: YYYYH1 or YYYYH2."
+    ),
     as_known_at: str | None = _known_option(),
     as_true_on: str | None = _true_option(),
     as_json: bool = json_option(),
@@ -115,10 +120,10 @@ def half_year(
         print_half_year(out, status)
 
 
-@report.command("monthly")
+@report.command("monthly", short_help="The monthly status for management.")
 def monthly(
     store: str = store_option(),
-    month: str = typer.Option(..., "--month", help="The month: YYYY-MM."),
+    month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="The month: YYYY-MM."),
     as_known_at: str | None = _known_option(),
     as_true_on: str | None = _true_option(),
     as_json: bool = json_option(),
