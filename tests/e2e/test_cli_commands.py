@@ -490,6 +490,7 @@ COMMANDS = (
     ("report",),
     ("report", "half-year"),
     ("report", "monthly"),
+    ("report", "html"),
 )
 
 

@@ -237,10 +237,16 @@ def status(
         help="Show the daily caseload per broker (with the limit in force) over a range instead.",
     ),
     first_day: str | None = typer.Option(
-        None, "--from", help="With --series: the first day (default the first registration)."
+        None,
+        "--from",
+        metavar="DATE",
+        help="With --series: the first day (default the first registration).",
     ),
     last_day: str | None = typer.Option(
-        None, "--to", help="With --series: the last day (default the --as-true-on day)."
+        None,
+        "--to",
+        metavar="DATE",
+        help="With --series: the last day (default the --as-true-on day).",
     ),
     as_csv: bool = typer.Option(False, "--csv", help="With --series: print CSV on stdout."),
 ) -> None:

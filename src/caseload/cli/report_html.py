@@ -27,26 +27,34 @@ from caseload.domain.errors import InvalidValue, StoreUnavailable
 __all__ = ["html"]
 
 
-@report.command("html")
+@report.command("html", short_help="One self-contained HTML page of charts and tables.")
 def html(
     store: str = store_option(),
     out_path: Path | None = typer.Option(
-        None, "--out", help="Write the HTML page to this file.", dir_okay=False
+        None, "--out", metavar="FILE", help="Write the HTML page to this file.", dir_okay=False
     ),
     first_day: str | None = typer.Option(
-        None, "--from", help="First day shown (YYYY-MM-DD; default the first registration)."
+        None,
+        "--from",
+        metavar="DATE",
+        help="First day shown (YYYY-MM-DD; default the first registration).",
     ),
     last_day: str | None = typer.Option(
-        None, "--to", help="Last day shown (YYYY-MM-DD; default the --as-true-on day)."
+        None,
+        "--to",
+        metavar="DATE",
+        help="Last day shown (YYYY-MM-DD; default the --as-true-on day).",
     ),
     as_known_at: str | None = typer.Option(
         None,
         "--as-known-at",
+        metavar="TIME",
         help="Report what the log knew at this moment (ISO 8601 with a timezone, or Z).",
     ),
     as_true_on: str | None = typer.Option(
         None,
         "--as-true-on",
+        metavar="DATE",
         help="Count only what had happened by this day (YYYY-MM-DD; default today).",
     ),
     as_json: bool = json_option(),

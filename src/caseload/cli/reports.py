@@ -51,8 +51,9 @@ PROGRAMME_CHOICES = ("resource_pathway", "education", "all")
 
 report = typer.Typer(
     name="report",
-    help="The education programme's status reports: half-year (for the national agency) "
-    "and monthly (for management).",
+    help="Reports: the education programme's half-year status (for the national agency) "
+    "and monthly status (for management), and the HTML management report of both "
+    "programmes.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
