@@ -10,10 +10,9 @@ import io
 import json
 import re
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -63,6 +62,7 @@ from caseload.testing import (
     run_history,
 )
 from tests.conftest import KEY, fixed_clock
+from tests.unit._support import recorded_by
 
 EXPORT_KEY = "an export key of at least 16 bytes"
 OTHER_KEY = "another export key, also long enough"
@@ -425,9 +425,7 @@ def test_as_known_at_leaves_out_what_was_recorded_later(tmp_path: Path) -> None:
         case = app.open_trajectory(cpr="0101901234", on=date(2025, 1, 6))
         app.assign(case, broker, on=date(2025, 1, 6))
         known_position = app.head()
-        time.sleep(0.002)
-        moment = datetime.now(UTC)
-        time.sleep(0.002)
+        moment = recorded_by(app)
         app.record_contact(
             case, on=date(2025, 1, 7), roles=Role.COACH, channel=Channel.PHONE, by=broker
         )
