@@ -17,7 +17,7 @@ from caseload.domain.errors import (
     ReadOnlySession,
     StoreUnavailable,
 )
-from tests.conftest import KEY, fixed_clock
+from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._support import START, give_cases, next_cpr, recorded_by
 
 
@@ -185,7 +185,9 @@ def _answers(app: Caseload, day: date) -> tuple[object, ...]:
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_a_pinned_session_answers_as_a_store_that_stopped_at_its_pin(

@@ -61,7 +61,7 @@ from caseload.testing import (
     histories,
     run_history,
 )
-from tests.conftest import KEY, fixed_clock
+from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._support import recorded_by
 
 EXPORT_KEY = "an export key of at least 16 bytes"
@@ -516,7 +516,7 @@ def _months(first: date, last: date) -> int:
 
 
 @given(histories(max_size=40))
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_row_counts_equal_the_accepted_commands(history: list[Any]) -> None:
     """For any command history, each table has one row per accepted command of its kind
     (one per indicator for progression, four per closure after exit, one per broker and
