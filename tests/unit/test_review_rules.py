@@ -23,6 +23,7 @@ from caseload import (
     ProgrammeAlreadyConfigured,
     Role,
 )
+from caseload.domain.trajectory import Trajectory
 from caseload.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, TODAY, fixed_clock
 
@@ -191,8 +192,10 @@ def test_a_failed_snapshot_does_not_fail_the_command(monkeypatch: pytest.MonkeyP
     with new_app() as app:
         broker = app.register_broker(name="B", team="T", on=START)
         assert app._app.snapshots is not None
+        refused: list[object] = []
 
         def refuse(*args: object, **kwargs: object) -> None:
+            refused.append(args)
             raise PersistenceError("disk full")
 
         monkeypatch.setattr(app._app.snapshots, "put", refuse)
@@ -200,7 +203,10 @@ def test_a_failed_snapshot_does_not_fail_the_command(monkeypatch: pytest.MonkeyP
         app.assign(case, broker, on=START)
         for _ in range(60):  # past the snapshot interval of 50 events
             app.record_contact(case, on=START, roles={Role.COACH}, channel=Channel.PHONE, by=broker)
+        assert refused, "no snapshot was attempted, so the failure was never tried"
         assert app.trajectory(case).broker_id == broker
+        contacts = [e for e in app.events() if isinstance(e, Trajectory.ContactRecorded)]
+        assert len(contacts) == 60
 
 
 def test_an_assignment_racing_a_policy_change_is_retried_on_the_new_limit(
