@@ -26,8 +26,17 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=50, deadline=None)
+DEV_EXAMPLES = 50
+settings.register_profile("dev", max_examples=DEV_EXAMPLES, deadline=None)
 settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def examples(under_dev: int) -> int:
+    """The number of examples for a test that runs `under_dev` of them under the dev
+    profile, scaled to the profile loaded: a slow test runs fewer than the profile's
+    default, but CI=true (300 examples) still runs six times as many as a developer."""
+    return max(1, round(under_dev * settings().max_examples / DEV_EXAMPLES))
+
 
 KEY = "test-pseudonym-key-not-secret"
 """The pseudonym key the tests use."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
 from caseload import Caseload
 from caseload.domain.errors import InvalidValue
-from tests.unit._support import START, give_cases
+from tests.unit._support import START, give_cases, recorded_by
 
 
 def test_history_is_the_whole_log_in_order(app: Caseload) -> None:
@@ -28,9 +27,7 @@ def test_history_as_known_at_stops_at_the_moment(app: Caseload) -> None:
     broker = app.register_broker(name="B", team="T", on=START)
     give_cases(app, broker, 2)
     known = app.head()
-    time.sleep(0.01)
-    moment = datetime.now(UTC)
-    time.sleep(0.01)
+    moment = recorded_by(app)
     give_cases(app, broker, 2)
     assert app.head() > known
     cut = list(app.history(as_known_at=moment))

@@ -35,6 +35,7 @@ from caseload.projections.base import is_true_on
 from caseload.projections.runner import Projections
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
+from tests.unit._support import recorded_by
 
 ROOT = Path(__file__).resolve().parents[2]
 START = date(2025, 1, 6)
@@ -92,17 +93,14 @@ def late_history(app: Caseload) -> dict[str, Any]:
     first = app.open_trajectory(cpr="0101901234", on=START)
     second = app.open_trajectory(cpr="0201901234", on=START)
     app.assign(first, broker, on=START)
-    moments = {"after_first_assignment": datetime.now(UTC)}
-    time.sleep(0.002)
+    moments = {"after_first_assignment": recorded_by(app)}
     app.assign(second, broker, on=START + timedelta(days=14))
-    moments["after_second_assignment"] = datetime.now(UTC)
-    time.sleep(0.002)
+    moments["after_second_assignment"] = recorded_by(app)
     # Recorded now, but it happened on day 4: a late registration.
     app.record_contact(
         first, on=START + timedelta(days=4), roles=set(Role), channel=Channel.MEETING, by=broker
     )
-    moments["after_late_contact"] = datetime.now(UTC)
-    time.sleep(0.002)
+    moments["after_late_contact"] = recorded_by(app)
     app.close_trajectory(first, on=START + timedelta(days=28), reason=ClosureReason.JOB)
     return {"broker": broker, "first": first, "second": second, **moments}
 

@@ -9,7 +9,7 @@ from hypothesis import settings
 
 from caseload import Caseload
 from caseload.testing import CaseloadMachine
-from tests.conftest import KEY, fixed_clock
+from tests.conftest import KEY, examples, fixed_clock
 
 
 class MemoryCaseloadMachine(CaseloadMachine):
@@ -40,5 +40,6 @@ def test_caseload_rules_hold_on_sqlite(sqlite_machine: type[CaseloadMachine]) ->
     from hypothesis.stateful import run_state_machine_as_test
 
     run_state_machine_as_test(
-        sqlite_machine, settings=settings(max_examples=15, stateful_step_count=30, deadline=None)
+        sqlite_machine,
+        settings=settings(max_examples=examples(15), stateful_step_count=30, deadline=None),
     )

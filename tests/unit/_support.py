@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +48,13 @@ def open_case(app: Caseload, on: date = START, pathway: PathwayKind | None = Non
     if pathway is None:
         return app.open_trajectory(cpr=next_cpr(), on=on)
     return app.open_trajectory(cpr=next_cpr(), on=on, pathway=pathway)
+
+
+def recorded_by(app: Caseload) -> datetime:
+    """The moment by which every event in the log so far had been recorded, taken from the
+    events themselves: asked `as_known_at` it gives exactly this prefix of the log, however
+    coarse the clock or short a sleep would have been (the next command is recorded later)."""
+    return max(event.timestamp for event in app.events())
 
 
 def give_cases(app: Caseload, broker: UUID, count: int, on: date = START) -> list[UUID]:

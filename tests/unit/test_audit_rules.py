@@ -32,7 +32,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
 from caseload.programmes.resource_pathway.rules import RULES
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.testing import CaseloadMachine, histories, run_history
-from tests.conftest import TODAY
+from tests.conftest import TODAY, examples
 from tests.unit._support import START, Office, give_cases, new_app, next_cpr, office, register
 
 D = timedelta(days=1)
@@ -93,7 +93,7 @@ class _CheckedMachine(CaseloadMachine):
 
 TestStateMachineLogsBreakNoRule = _CheckedMachine.TestCase
 TestStateMachineLogsBreakNoRule.settings = settings(
-    max_examples=15, stateful_step_count=30, deadline=None
+    max_examples=examples(15), stateful_step_count=30, deadline=None
 )
 
 
@@ -379,7 +379,7 @@ def _expected_breaches(
     }
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(steps=_log_steps)
 def test_breaches_match_the_definition_day_by_day(steps: list[tuple[Any, ...]]) -> None:
     """With back-dated and future policies and FTE changes anywhere, every run of days over
@@ -411,7 +411,7 @@ _office_steps = st.lists(
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(steps=_office_steps)
 def test_breaches_agree_with_the_caseload_report(steps: list[tuple[Any, ...]]) -> None:
     """On logs the commands wrote, with limits lowered, back-dated and raised again, the

@@ -64,11 +64,31 @@ def test_coverage_equals_the_roles_of_the_accepted_contacts(history: list[object
         for row in coverage.trajectories:
             assert row.exercised == frozenset(expected[row.trajectory_id])
             assert row.broker_id == app.trajectory(row.trajectory_id).broker_id
-        active = [r for r in coverage.trajectories if r.is_open and r.broker_id is not None]
+        # The shares, from the model and the aggregates alone: active cases are open
+        # trajectories with a broker; all four means every one of the four roles.
+        active = [
+            view
+            for view in map(app.trajectory, result.trajectories)
+            if view.closed_on is None and view.broker_id is not None
+        ]
+        every_role = {Role.AUTHORITY, Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE, Role.COACH}
+        all_four = [
+            view
+            for view in active
+            if {role for role, _ in expected[view.trajectory_id]} == every_role
+        ]
+        alone = [
+            view
+            for view in active
+            if {role for role, by in expected[view.trajectory_id] if by == view.broker_id}
+            == every_role
+        ]
         assert coverage.active_cases == len(active)
         if active:
-            share = sum(r.all_four for r in active) / len(active)
-            assert coverage.share_all_four == pytest.approx(share)
+            assert coverage.share_all_four == pytest.approx(len(all_four) / len(active))
+            assert coverage.share_all_four_by_assigned_broker == pytest.approx(
+                len(alone) / len(active)
+            )
 
 
 def test_caseload_on_a_past_date_counts_what_was_true_that_day() -> None:

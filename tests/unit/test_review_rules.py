@@ -24,6 +24,7 @@ from caseload import (
     Role,
 )
 from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, TODAY, fixed_clock
 
@@ -192,8 +193,10 @@ def test_a_failed_snapshot_does_not_fail_the_command(monkeypatch: pytest.MonkeyP
     with new_app() as app:
         broker = app.register_broker(name="B", team="T", on=START)
         assert app.wiring.events.snapshots is not None
+        refused: list[object] = []
 
         def refuse(*args: object, **kwargs: object) -> None:
+            refused.append(args)
             raise PersistenceError("disk full")
 
         monkeypatch.setattr(app.wiring.events.snapshots, "put", refuse)
@@ -201,7 +204,10 @@ def test_a_failed_snapshot_does_not_fail_the_command(monkeypatch: pytest.MonkeyP
         app.assign(case, broker, on=START)
         for _ in range(60):  # past the snapshot interval of 50 events
             app.record_contact(case, on=START, roles={Role.COACH}, channel=Channel.PHONE, by=broker)
+        assert refused, "no snapshot was attempted, so the failure was never tried"
         assert app.trajectory(case).broker_id == broker
+        contacts = [e for e in app.events() if isinstance(e, Trajectory.ContactRecorded)]
+        assert len(contacts) == 60
 
 
 def test_an_assignment_racing_a_policy_change_is_retried_on_the_new_limit(
