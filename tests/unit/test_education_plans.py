@@ -33,7 +33,7 @@ from caseload.programmes.education.read_models.sessions import SessionsModel
 from caseload.programmes.education.read_models.targets import EducationTargetsModel
 from caseload.programmes.education.reports import weekly_sessions
 from caseload.programmes.education.status import activity
-from tests.conftest import KEY, fixed_clock
+from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._education import (
     DECIDED,
     PERIOD,
@@ -87,7 +87,7 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(script=steps)
 def test_a_plan_runs_one_scheme_at_a_time_in_date_order(script: list[tuple[str, int]]) -> None:
     """Against a plain model: a start needs no running scheme and a day not before the
