@@ -196,7 +196,7 @@ def _caseload(
             rows.append((broker.name, day.isoformat(), count, limit, breach))
     return Section(
         key="caseload",
-        title="Caseload per broker",
+        title="Caseload per broker (sagsstamme pr. jobformidler)",
         caption=(
             "Active cases per broker on each day their caseload changed, against the limit in "
             "force that day (the line); days over the limit are marked as breaches."
@@ -224,7 +224,7 @@ def _staffing(
     )
     return Section(
         key="staffing",
-        title="Team totals against staffing need",
+        title="Team totals against staffing need (bemanding)",
         caption=(
             "Per month, the programme's active cases and the broker FTE needed to hold them at "
             "the limit in force, against the FTE available."
@@ -253,7 +253,7 @@ def _coverage(app: Reporting, known: datetime | None, true_on: date | None) -> S
         rows.append((broker.name, broker.active_cases, _share(by_broker), ""))
     return Section(
         key="coverage",
-        title="Four-role coverage",
+        title="Four-role coverage (de 4 roller)",
         caption=(
             "The share of active cases whose four roles were all exercised by the case's own "
             "broker, and by anyone (broker or colleague)."
@@ -280,7 +280,7 @@ def _outcomes(
     rows.sort(key=lambda row: (str(row[0]), str(row[1]), str(row[2])))
     return Section(
         key="outcomes",
-        title="Outcomes and closures by month",
+        title="Outcomes and closures by month (resultater og afslutninger)",
         caption="Placements by kind and closures by reason, per month.",
         columns=("month", "what", "kind or reason", "count"),
         rows=tuple(rows),
@@ -301,7 +301,7 @@ def _progression(app: Reporting, known: datetime | None, true_on: date | None) -
     )
     return Section(
         key="progression",
-        title="Progression by indicator",
+        title="Progression by indicator (progressionsmåling)",
         caption=(
             "Per indicator, the trajectories measured (twice or more), the mean change from "
             "first to latest score, and the share of those measured twice that improved."
@@ -319,7 +319,7 @@ def _attention(app: Reporting, first: date, last: date, known: datetime | None) 
         rows += [(end.isoformat(), reason.value, count) for reason, count in report.counts]
     return Section(
         key="attention",
-        title="Attention list",
+        title="Attention list (til sagssparring)",
         caption=(
             "At the end of each month, the open trajectories that need a case review, and how "
             "many for each reason (a trajectory may have several)."
@@ -359,7 +359,7 @@ def _education(
         sections.append(
             Section(
                 key="education_pace",
-                title=f"Education starts against targets, to the end of {status.month}",
+                title=f"Education starts against targets (måltal), to the end of {status.month}",
                 caption=(
                     f"Per target row, the starts of the year to the end of {status.month} "
                     "against the year's target and the linear pace (what the target asks "
@@ -373,7 +373,7 @@ def _education(
     sections.append(
         Section(
             key="education_history",
-            title="Education history line",
+            title="Education history line (uddannelsesløft de seneste år)",
             caption=(
                 "Starts per year and scheme: the baseline years before the programme, then "
                 "the programme's own years (a partial year is marked)."
