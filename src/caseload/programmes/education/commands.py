@@ -12,6 +12,7 @@ from uuid import UUID
 
 import attrs
 
+from caseload.domain.dates import check_date
 from caseload.domain.errors import (
     DateOutOfRange,
     InvalidEligibilityTable,
@@ -21,7 +22,7 @@ from caseload.domain.errors import (
     UnknownPlan,
     UnknownSession,
 )
-from caseload.domain.inputs import as_id, business_day, member, optional_business_day, text
+from caseload.domain.inputs import as_id, business_day, member, text
 from caseload.programmes.education.domain.eligibility import (
     DEFAULT_ELIGIBILITY,
     EligibilityTable,
@@ -130,6 +131,26 @@ def _reason(value: object) -> DropOutReason:
     return member(value, DropOutReason, "drop-out reason")
 
 
+def _period_start(value: object) -> date:
+    return check_date(value, "period_start")
+
+
+def _period_end(value: object) -> date:
+    return check_date(value, "period_end")
+
+
+def _planned_start(value: object) -> date:
+    return check_date(value, "planned_start")
+
+
+def _planned_end(value: object) -> date:
+    return check_date(value, "planned_end")
+
+
+def _first_contact_on(value: object) -> date | None:
+    return None if value is None else check_date(value, "first_contact_on")
+
+
 def _kind(value: object) -> SessionKind:
     return member(value, SessionKind, "session kind")
 
@@ -212,8 +233,8 @@ class ConfigureEducationProgramme:
 
     name: str = attrs.field(converter=_programme_name)
     on: date = attrs.field(converter=business_day)
-    period_start: date = attrs.field(converter=business_day)
-    period_end: date = attrs.field(converter=business_day)
+    period_start: date = attrs.field(converter=_period_start)
+    period_end: date = attrs.field(converter=_period_end)
     group_sizes: tuple[GroupSize, ...] = attrs.field(default=(), converter=_sizes)
     eligibility: EligibilityTable = attrs.field(default=None, converter=_table)
 
@@ -288,11 +309,11 @@ class DraftEducationPlan:
     job_prospect: str = attrs.field(converter=_job_prospect)
     education: str = attrs.field(converter=_education)
     on_positive_list: bool = attrs.field(converter=_flag)
-    planned_start: date = attrs.field(converter=business_day)
-    planned_end: date = attrs.field(converter=business_day)
+    planned_start: date = attrs.field(converter=_planned_start)
+    planned_end: date = attrs.field(converter=_planned_end)
     place: str = attrs.field(converter=_place)
     financing: Financing = attrs.field(converter=_financing)
-    first_contact_on: date | None = attrs.field(default=None, converter=optional_business_day)
+    first_contact_on: date | None = attrs.field(default=None, converter=_first_contact_on)
 
     def __attrs_post_init__(self) -> None:
         if self.planned_end < self.planned_start:

@@ -189,7 +189,7 @@ def parse_half_year(text: str) -> tuple[str, date, date]:
             return cleaned, date(year, 1, 1), date(year, 6, 30)
         return cleaned, date(year, 7, 1), date(year, 12, 31)
     raise InvalidValue(
-        "a half-year is written YYYYH1 or YYYYH2, e.g. 2021H2, for a year from "
+        "a half-year is written as its year's four digits and H1 or H2 (YYYYH1), for a year from "
         f"{EARLIEST_DATE.year} to {LATEST_DATE.year}"
     )
 
@@ -210,7 +210,8 @@ def parse_month(text: str) -> tuple[str, date, date]:
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return f"{first:%Y-%m}", first, following - timedelta(days=1)
     raise InvalidValue(
-        "a month is written YYYY-MM, e.g. 2022-03, for a year from "
+        "a month is written as its year's four digits, a hyphen and two digits (YYYY-MM), for a "
+        "year from "
         f"{EARLIEST_DATE.year} to {LATEST_DATE.year}"
     )
 

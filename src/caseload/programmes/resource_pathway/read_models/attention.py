@@ -75,13 +75,16 @@ def _days_from_zero(instance: object, attribute: attrs.Attribute[int], value: ob
     check_days(value, attribute.name, minimum=0, maximum=MAX_THRESHOLD_DAYS)
 
 
-def _roles(instance: object, attribute: object, value: object) -> None:
-    if not isinstance(value, frozenset) or not all(isinstance(role, Role) for role in value):
+def _roles(value: object) -> frozenset[Role]:
+    if not isinstance(value, set | frozenset | list | tuple) or not all(
+        isinstance(role, Role) for role in value
+    ):
         raise InvalidValue(
-            "intervention_roles must be a frozenset of Role "
+            "intervention_roles must be a set of Role "
             f"({', '.join(role.name for role in Role)}); got a {type(value).__name__}"
-            f"{' of other things' if isinstance(value, frozenset) else ''}"
+            f"{' of other things' if isinstance(value, set | frozenset | list | tuple) else ''}"
         )
+    return frozenset(value)
 
 
 @attrs.frozen
@@ -108,7 +111,7 @@ class AttentionThresholds:
     near_max_days: int = attrs.field(default=90, validator=_days_from_zero)
     """NEAR_MAX_LENGTH when open at least `max_pathway_days - near_max_days` days."""
     intervention_roles: frozenset[Role] = attrs.field(
-        default=frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE}), validator=_roles
+        default=frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE}), converter=_roles
     )
     """Roles whose contacts count as an intervention."""
     review_days: int = attrs.field(default=90, validator=_review_days)
