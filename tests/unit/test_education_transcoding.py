@@ -39,28 +39,49 @@ EDUCATION_VALUES = (
 )
 
 groups = st.frozensets(st.sampled_from(TargetGroup), min_size=1)
-eligibility_rules = st.builds(
-    EligibilityRule,
-    name=st.text(max_size=10),
-    scheme=st.sampled_from(Scheme),
-    groups=groups,
-    valid_from=st.dates(),
-    valid_to=st.none() | st.dates(),
-    min_age=st.none() | st.integers(0, 130),
-    max_age=st.none() | st.integers(0, 130),
-    positive_list=st.booleans(),
-    source=st.text(max_size=20),
-)
+one_line = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=10
+).filter(str.strip)
+"""Names the free-text rule accepts (a value class refuses any other when it is made)."""
+
+
+@st.composite
+def eligibility_rule(draw: st.DrawFn) -> EligibilityRule:
+    """Any rule that can be made: its dates run forwards and its ages do not cross."""
+    valid_from = draw(st.dates())
+    min_age = draw(st.none() | st.integers(0, 130))
+    return EligibilityRule(
+        name=draw(one_line),
+        scheme=draw(st.sampled_from(Scheme)),
+        groups=draw(groups),
+        valid_from=valid_from,
+        valid_to=draw(st.none() | st.dates(min_value=valid_from)),
+        min_age=min_age,
+        max_age=draw(st.none() | st.integers(min_age or 0, 130)),
+        positive_list=draw(st.booleans()),
+        source=draw(
+            st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=20)
+        ),
+    )
+
+
+eligibility_rules = eligibility_rule()
 values = st.one_of(
     st.sampled_from(DropOutReason),
     st.sampled_from(Financing),
     st.just(NOT_RELEVANT),
     st.sampled_from(SessionKind),
     st.builds(TargetRow, st.sampled_from(Scheme), groups),
-    st.builds(GroupSize, st.sampled_from(TargetGroup), st.integers(0, 10**6), st.text()),
-    st.builds(BaselineCount, st.integers(1900, 2200), st.sampled_from(Scheme), st.integers(0)),
+    st.builds(GroupSize, st.sampled_from(TargetGroup), st.integers(0, 10**6), one_line),
+    st.builds(
+        BaselineCount, st.integers(1900, 2200), st.sampled_from(Scheme), st.integers(0, 10**7)
+    ),
     eligibility_rules,
-    st.builds(EligibilityTable, st.text(), st.lists(eligibility_rules, max_size=3)),
+    st.builds(
+        EligibilityTable,
+        one_line,
+        st.lists(eligibility_rules, max_size=3, unique_by=lambda rule: rule.name),
+    ),
     st.builds(
         TargetDecision,
         st.builds(TargetRow, st.sampled_from(Scheme), groups),

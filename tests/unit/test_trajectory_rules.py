@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -245,13 +244,17 @@ def test_scores_on_known_indicators_within_the_scale_are_recorded(scores: dict[s
 
 @given(name=st.text(min_size=1).filter(lambda n: n not in DEFAULT_INDICATORS))
 def test_unknown_indicator_is_refused(name: str) -> None:
-    """A score on an indicator the programme does not measure is refused (InvalidScores)."""
+    """A score on an indicator the programme does not measure is refused (InvalidScores);
+    the message counts the unknown names and lists the measured ones, never the name given."""
     with new_app() as app:
         o = office(app)
         before = app.head()
-        with pytest.raises(InvalidScores, match="unknown indicator") as caught:
+        with pytest.raises(InvalidScores, match="1 of the 2 indicator name") as caught:
             app.record_progress(o.case, on=TODAY, scores={"job_search": 3, name: 3})
-        assert name in str(caught.value)
+        message = str(caught.value)
+        assert ", ".join(DEFAULT_INDICATORS) in message
+        if len(name) > 4 and name not in ", ".join(DEFAULT_INDICATORS):
+            assert name not in message
         assert app.head() == before
 
 
@@ -260,12 +263,14 @@ def test_unknown_indicator_is_refused(name: str) -> None:
     score=st.one_of(st.integers(max_value=0), st.integers(min_value=6)),
 )
 def test_score_outside_the_scale_is_refused(name: str, score: int) -> None:
-    """A score outside 1..5 is refused (InvalidScores) with the score and the scale."""
+    """A score outside 1..5 is refused (InvalidScores) naming the scale, not the score."""
     with new_app() as app:
         o = office(app)
         before = app.head()
-        with pytest.raises(InvalidScores, match=f"is {score}; the scale is 1 to 5"):
+        with pytest.raises(InvalidScores, match="scale, 1 to 5; got a number outside it") as caught:
             app.record_progress(o.case, on=TODAY, scores={name: score})
+        if len(str(score)) > 2:
+            assert str(score) not in str(caught.value)
         assert app.head() == before
 
 
@@ -306,12 +311,16 @@ def test_paid_placement_within_hours_is_recorded(kind: PlacementKind, hours: flo
     ),
 )
 def test_hours_outside_zero_to_37_are_refused(kind: PlacementKind, hours: float) -> None:
-    """Paid hours ≤ 0 or > 37 are refused for every kind (InvalidPlacement, naming the hours)."""
+    """Paid hours ≤ 0 or > 37 are refused for every kind (InvalidPlacement, naming the rule
+    and not the hours)."""
     with new_app() as app:
         o = office(app)
         before = app.head()
-        with pytest.raises(InvalidPlacement, match=re.escape(f"got {hours}")):
+        rule = "above 0 and at most 37" if kind is not PlacementKind.EDUCATION else "no paid hours"
+        with pytest.raises(InvalidPlacement, match=rule) as caught:
             app.record_job_placement(o.case, on=TODAY, kind=kind, hours_per_week=hours)
+        if len(str(hours)) > 4:
+            assert str(hours) not in str(caught.value)
         assert app.head() == before
 
 
@@ -320,7 +329,7 @@ def test_ordinary_job_needs_hours() -> None:
     with new_app() as app:
         o = office(app)
         before = app.head()
-        with pytest.raises(InvalidPlacement, match="above 0; got None"):
+        with pytest.raises(InvalidPlacement, match="above 0; got none"):
             app.record_job_placement(o.case, on=TODAY, kind=PlacementKind.ORDINARY_JOB)
         assert app.head() == before
 

@@ -94,20 +94,26 @@ finite_decimals = st.decimals(allow_nan=False, allow_infinity=False)
 enum_members = st.one_of(*(st.sampled_from(e) for e in ENUMS))
 role_sets = st.sets(st.sampled_from(Role))
 role_frozensets = st.frozensets(st.sampled_from(Role))
+one_line_texts = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40
+).filter(str.strip)
+"""Texts the free-text rule accepts (the value classes refuse any other on construction)."""
 policies = st.builds(
     CaseloadPolicy,
     effective_from=st.dates(),
     limit_per_fte=st.integers(1, 1000),
-    name=st.text(),
+    name=one_line_texts,
 )
 indicator_sets = st.builds(
-    IndicatorSet,
-    names=st.lists(st.text(), max_size=12),
-    min_score=st.integers(-10, 10),
-    max_score=st.integers(-10, 10),
+    lambda names, low, span: IndicatorSet(names=names, min_score=low, max_score=low + span),
+    st.lists(one_line_texts, min_size=1, max_size=12),
+    st.integers(-10, 10),
+    st.integers(0, 10),
 )
 placements = st.builds(
-    Placement, kind=st.sampled_from(PlacementKind), hours_per_week=st.none() | finite_decimals
+    Placement,
+    kind=st.sampled_from(PlacementKind),
+    hours_per_week=st.none() | st.decimals(0, 168, allow_nan=False, allow_infinity=False),
 )
 scores = st.builds(Scores, st.dictionaries(st.text(), st.integers(-100, 100)))
 domain_values = st.one_of(

@@ -85,7 +85,8 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
             raise ConfigurationError("clock must be a function returning a date")
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise InvalidValue(
-                f"max_attempts must be a whole number of at least 1; got {max_attempts!r}"
+                "max_attempts must be a whole number of at least 1; "
+                f"got a {type(max_attempts).__name__}"
             )
         if projection_settings is not None and not isinstance(
             projection_settings, ProjectionSettings

@@ -87,7 +87,7 @@ class EducationCommands:
                 on=on,
                 period_start=period_start,
                 period_end=period_end,
-                group_sizes=list(group_sizes),
+                group_sizes=list(group_sizes) if isinstance(group_sizes, Iterable) else group_sizes,
                 eligibility=eligibility,
             )
         )
@@ -110,7 +110,11 @@ class EducationCommands:
     ) -> None:
         """Decide on `on` the target for starts of `scheme` by `target_group` (one group or
         several) in `year`: a whole number, or `NOT_RELEVANT` (which is not 0)."""
-        groups = target_group if isinstance(target_group, TargetGroup) else list(target_group)
+        groups = (
+            list(target_group)
+            if isinstance(target_group, Iterable) and not isinstance(target_group, str)
+            else target_group
+        )
         self.handle(ed.SetTarget(scheme=scheme, target_group=groups, year=year, count=count, on=on))
 
     @command
@@ -122,7 +126,11 @@ class EducationCommands:
         source: str = "the programme's application",
     ) -> None:
         """Record yearly starts from before the programme, for the history line."""
-        given = counts if isinstance(counts, Mapping) else list(counts)
+        given = (
+            list(counts)
+            if isinstance(counts, Iterable) and not isinstance(counts, Mapping | str)
+            else counts
+        )
         self.handle(ed.RecordBaseline(counts=given, on=on, source=source))
 
     @command
@@ -326,7 +334,9 @@ class EducationQueries:
     ) -> TargetValue | None:
         """The target for a scheme, target group(s) and year as decided by `as_true_on`
         (today by default), as the log knew it at `as_known_at` (None: never decided)."""
-        from caseload.programmes.education.domain.values import TargetRow
+        from caseload.programmes.education.domain.values import TargetRow, check_year
 
+        row = TargetRow(scheme, target_group)
+        check_year(year)
         _plans, targets, _sessions, on = self._education(as_known_at, as_true_on)
-        return targets.target(TargetRow(scheme, target_group), year, on)
+        return targets.target(row, year, on)

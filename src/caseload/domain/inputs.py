@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from caseload.domain.dates import EARLIEST_DATE, LATEST_DATE
 from caseload.domain.errors import CaseloadError, DateOutOfRange, InvalidValue
 from caseload.domain.text import text_problem
 
@@ -77,10 +78,23 @@ def member(value: object, enum_class: type[E], what: str) -> E:
 
 
 def optional_moment(value: object) -> datetime | None:
-    """An `as_known_at` argument: None or a datetime (its time zone is checked where used)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    raise InvalidValue(f"as_known_at must be a timezone-aware datetime, not {type(value).__name__}")
+    """An `as_known_at` argument: None, or a timezone-aware datetime whose day lies from
+    `EARLIEST_DATE` to `LATEST_DATE`; `InvalidValue` (naming the rule, never the value)
+    else."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValue(
+            "as_known_at must be a timezone-aware datetime (e.g. in UTC); "
+            f"got a {type(value).__name__}"
+            f"{' without a time zone' if isinstance(value, datetime) else ''}"
+        )
+    if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        raise DateOutOfRange(
+            f"as_known_at must lie between {EARLIEST_DATE} and {LATEST_DATE}; "
+            f"got a moment in the year {value.year}"
+        )
+    return value
 
 
 def is_digest(value: object) -> bool:

@@ -27,6 +27,37 @@ __all__ = [
 ]
 
 
+MAX_LIMIT_PER_FTE = 1_000
+"""No caseload policy allows more cases per full-time broker than this."""
+
+
+def _check_limit_per_fte(limit_per_fte: object) -> None:
+    if (
+        isinstance(limit_per_fte, bool)
+        or not isinstance(limit_per_fte, int)
+        or not 1 <= limit_per_fte <= MAX_LIMIT_PER_FTE
+    ):
+        raise InvalidPolicy(
+            f"a caseload limit per FTE must be a whole number from 1 to {MAX_LIMIT_PER_FTE}; "
+            f"got a {type(limit_per_fte).__name__}"
+            f"{' outside that range' if type(limit_per_fte) is int else ''}"
+        )
+
+
+def _check_name(name: object) -> None:
+    problem = text_problem(name, "caseload policy's name")
+    if problem is not None:
+        raise InvalidPolicy(problem)
+
+
+def _check_effective_from(effective_from: object) -> None:
+    if isinstance(effective_from, datetime) or not isinstance(effective_from, date):
+        raise DateOutOfRange(
+            "a policy's effective_from must be a datetime.date, not "
+            f"{type(effective_from).__name__}"
+        )
+
+
 @attrs.frozen(order=True)
 class CaseloadPolicy:
     """The caseload limit per full-time broker, in force from a business date on.
@@ -34,9 +65,11 @@ class CaseloadPolicy:
     Stored in events under the transcoding name `CaseloadPolicy`: never rename the class.
     """
 
-    effective_from: date
-    limit_per_fte: int
-    name: str
+    effective_from: date = attrs.field(validator=lambda _i, _a, v: _check_effective_from(v))
+    limit_per_fte: int = attrs.field(validator=lambda _i, _a, v: _check_limit_per_fte(v))
+    """A whole number from 1 to `MAX_LIMIT_PER_FTE`; else `InvalidPolicy` on construction."""
+    name: str = attrs.field(validator=lambda _i, _a, v: _check_name(v))
+    """One line of free text (`caseload.domain.text`); else `InvalidPolicy` on construction."""
 
     def limit_for(self, fte: Decimal) -> int:
         """The number of cases a broker with this FTE may hold: floor(limit_per_fte × fte).
@@ -49,36 +82,19 @@ class CaseloadPolicy:
 DEFAULT_POLICY = CaseloadPolicy(effective_from=date.min, limit_per_fte=30, name="default")
 """At most 30 cases per full-time broker, in force from the beginning of time."""
 
-MAX_LIMIT_PER_FTE = 1_000
-"""No caseload policy allows more cases per full-time broker than this."""
-
 
 def validated_policy(limit_per_fte: object, effective_from: object, name: object) -> CaseloadPolicy:
     """Build a `CaseloadPolicy` or raise `InvalidPolicy` naming the bad part."""
-    if (
-        isinstance(limit_per_fte, bool)
-        or not isinstance(limit_per_fte, int)
-        or not 1 <= limit_per_fte <= MAX_LIMIT_PER_FTE
-    ):
-        shown = (
-            limit_per_fte if isinstance(limit_per_fte, int) and abs(limit_per_fte) < 10**9 else "?"
-        )
-        raise InvalidPolicy(
-            f"a caseload limit per FTE must be a whole number from 1 to {MAX_LIMIT_PER_FTE}; "
-            f"got {shown} ({type(limit_per_fte).__name__})"
-        )
-    problem = text_problem(name, "caseload policy's name")
-    if problem is not None:
-        raise InvalidPolicy(problem)
+    _check_limit_per_fte(limit_per_fte)
+    _check_name(name)
+    _check_effective_from(effective_from)
+    assert isinstance(limit_per_fte, int)
     assert isinstance(name, str)
-    if isinstance(effective_from, date) and not isinstance(effective_from, datetime):
-        return CaseloadPolicy(
-            effective_from=date(effective_from.year, effective_from.month, effective_from.day),
-            limit_per_fte=limit_per_fte,
-            name=name.strip(),
-        )
-    raise DateOutOfRange(
-        f"a policy's effective_from must be a datetime.date, not {type(effective_from).__name__}"
+    assert isinstance(effective_from, date)
+    return CaseloadPolicy(
+        effective_from=date(effective_from.year, effective_from.month, effective_from.day),
+        limit_per_fte=limit_per_fte,
+        name=name.strip(),
     )
 
 

@@ -127,7 +127,7 @@ def check_aware(moment: datetime) -> None:
     """Refuse an `as_known_at` without a timezone, or outside the years 1 to 9999 in UTC."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue(
-            f"as_known_at must be a timezone-aware datetime (e.g. in UTC); got {moment}"
+            "as_known_at must be a timezone-aware datetime (e.g. in UTC); got one without"
         )
     try:
         moment.astimezone(UTC)

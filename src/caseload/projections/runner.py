@@ -310,7 +310,9 @@ class Projections:
         names = [name] if name is not None else list(self._models)
         for chosen in names:
             if chosen not in self._models:
-                raise InvalidValue(f"no read model named {chosen!r}; there are {self.names}")
+                raise InvalidValue(
+                    f"no read model has the name given; there are {', '.join(self.names)}"
+                )
         markers = [n + _REBUILD for n in names]
         under_way = self._store.load(markers)
         fresh = [n for n in names if n + _REBUILD not in under_way]

@@ -6,12 +6,13 @@ today) is checked by the handlers in `caseload.programmes.education.handlers`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from uuid import UUID
 
 import attrs
 
+from caseload.domain.dates import check_date
 from caseload.domain.errors import (
     DateOutOfRange,
     InvalidEligibilityTable,
@@ -21,7 +22,7 @@ from caseload.domain.errors import (
     UnknownPlan,
     UnknownSession,
 )
-from caseload.domain.inputs import as_id, business_day, member, optional_business_day, text
+from caseload.domain.inputs import as_id, business_day, member, text
 from caseload.programmes.education.domain.eligibility import (
     DEFAULT_ELIGIBILITY,
     EligibilityTable,
@@ -38,6 +39,8 @@ from caseload.programmes.education.domain.values import (
     TargetGroup,
     TargetRow,
     TargetValue,
+    check_year,
+    groups_of,
 )
 
 __all__ = [
@@ -117,17 +120,7 @@ def _optional_group(value: object) -> TargetGroup | None:
 
 
 def _groups(value: object) -> frozenset[TargetGroup]:
-    members = [value] if isinstance(value, TargetGroup) else value
-    if (
-        not isinstance(members, set | frozenset | list | tuple)
-        or not members
-        or not all(isinstance(each, TargetGroup) for each in members)
-    ):
-        raise InvalidTarget(
-            "a target counts one or more target groups, as a TargetGroup or a set of them "
-            f"({', '.join(g.name for g in TargetGroup)})"
-        )
-    return frozenset(members)
+    return groups_of(value)  # type: ignore[arg-type]  # groups_of checks what it is given
 
 
 def _financing(value: object) -> Financing:
@@ -136,6 +129,26 @@ def _financing(value: object) -> Financing:
 
 def _reason(value: object) -> DropOutReason:
     return member(value, DropOutReason, "drop-out reason")
+
+
+def _period_start(value: object) -> date:
+    return check_date(value, "period_start")
+
+
+def _period_end(value: object) -> date:
+    return check_date(value, "period_end")
+
+
+def _planned_start(value: object) -> date:
+    return check_date(value, "planned_start")
+
+
+def _planned_end(value: object) -> date:
+    return check_date(value, "planned_end")
+
+
+def _first_contact_on(value: object) -> date | None:
+    return None if value is None else check_date(value, "first_contact_on")
 
 
 def _kind(value: object) -> SessionKind:
@@ -169,8 +182,8 @@ def _target_value(value: object) -> TargetValue:
 
 
 def _year(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
-        raise InvalidTarget("a year is a whole number such as 2021")
+    check_year(value)
+    assert isinstance(value, int)
     return value
 
 
@@ -180,51 +193,36 @@ def _table(value: object) -> EligibilityTable:
         raise InvalidEligibilityTable(
             f"an eligibility table is an EligibilityTable, not {type(table).__name__}"
         )
-    text(table.name, "eligibility table name")
-    names = [rule.name for rule in table.rules]
-    if len(set(names)) != len(names):
-        raise InvalidEligibilityTable("the rules of an eligibility table have different names")
-    for rule in table.rules:
-        if rule.valid_to is not None and rule.valid_to < rule.valid_from:
-            raise InvalidEligibilityTable(
-                f"rule {rule.name!r} ends on {rule.valid_to}, before it begins on {rule.valid_from}"
-            )
-        for limit in (rule.min_age, rule.max_age):
-            if limit is not None and (isinstance(limit, bool) or not 0 <= limit <= 130):
-                raise InvalidEligibilityTable(f"rule {rule.name!r} has an age limit out of 0-130")
-        if not rule.groups:
-            raise InvalidEligibilityTable(f"rule {rule.name!r} admits no target group")
     return table
 
 
 def _sizes(value: object) -> tuple[GroupSize, ...]:
+    # A GroupSize checks its own group, count and note when it is made.
     sizes = tuple(value) if isinstance(value, list | tuple) else None
-    if sizes is None or not all(
-        isinstance(s, GroupSize) and isinstance(s.count, int) and s.count >= 0 for s in sizes
-    ):
-        raise InvalidValue("gross target groups are GroupSize values with counts from 0 up")
-    for size in sizes:
-        text(size.note, "gross target group's note")
+    if sizes is None or not all(isinstance(size, GroupSize) for size in sizes):
+        raise InvalidValue(
+            "gross target groups are a list or tuple of GroupSize values; "
+            f"got a {type(value).__name__}{'' if sizes is None else ' of other things'}"
+        )
     return sizes
 
 
+_BASELINE_RULE = (
+    "historical figures are BaselineCount(year, scheme, count) values (or a dict from "
+    "(year, scheme) to count), at least one"
+)
+
+
 def _baseline(value: object) -> tuple[BaselineCount, ...]:
+    # A BaselineCount checks its own year, scheme and count when it is made.
     if isinstance(value, Mapping):
-        value = [BaselineCount(year, scheme, count) for (year, scheme), count in value.items()]
-    counts = tuple(value) if isinstance(value, Iterable) else ()
-    if not counts or not all(
-        isinstance(c, BaselineCount)
-        and isinstance(c.scheme, Scheme)
-        and not isinstance(c.count, bool)
-        and isinstance(c.count, int)
-        and c.count >= 0
-        and _year(c.year) == c.year
-        for c in counts
-    ):
-        raise InvalidValue(
-            "historical figures are BaselineCount(year, scheme, count) values (or a dict from "
-            "(year, scheme) to count), at least one, with counts from 0 up"
-        )
+        keys = list(value)
+        if not all(isinstance(key, tuple) and len(key) == 2 for key in keys):
+            raise InvalidValue(f"{_BASELINE_RULE}; got a dict with other keys")
+        value = [BaselineCount(year, scheme, value[year, scheme]) for year, scheme in keys]
+    counts = tuple(value) if isinstance(value, list | tuple) else ()
+    if not counts or not all(isinstance(count, BaselineCount) for count in counts):
+        raise InvalidValue(f"{_BASELINE_RULE}; got a {type(value).__name__} that is not that")
     return tuple(sorted(counts, key=lambda c: (c.year, c.scheme.value)))
 
 
@@ -235,8 +233,8 @@ class ConfigureEducationProgramme:
 
     name: str = attrs.field(converter=_programme_name)
     on: date = attrs.field(converter=business_day)
-    period_start: date = attrs.field(converter=business_day)
-    period_end: date = attrs.field(converter=business_day)
+    period_start: date = attrs.field(converter=_period_start)
+    period_end: date = attrs.field(converter=_period_end)
     group_sizes: tuple[GroupSize, ...] = attrs.field(default=(), converter=_sizes)
     eligibility: EligibilityTable = attrs.field(default=None, converter=_table)
 
@@ -311,11 +309,11 @@ class DraftEducationPlan:
     job_prospect: str = attrs.field(converter=_job_prospect)
     education: str = attrs.field(converter=_education)
     on_positive_list: bool = attrs.field(converter=_flag)
-    planned_start: date = attrs.field(converter=business_day)
-    planned_end: date = attrs.field(converter=business_day)
+    planned_start: date = attrs.field(converter=_planned_start)
+    planned_end: date = attrs.field(converter=_planned_end)
     place: str = attrs.field(converter=_place)
     financing: Financing = attrs.field(converter=_financing)
-    first_contact_on: date | None = attrs.field(default=None, converter=optional_business_day)
+    first_contact_on: date | None = attrs.field(default=None, converter=_first_contact_on)
 
     def __attrs_post_init__(self) -> None:
         if self.planned_end < self.planned_start:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import attrs
 
+from caseload.domain.dates import EARLIEST_DATE, LATEST_DATE
 from caseload.domain.errors import InvalidValue
 from caseload.programmes.education.domain.eligibility import group_label, scheme_label
 from caseload.programmes.education.domain.values import (
@@ -169,15 +170,28 @@ def year_status(
     return YearStatus(window.year, target, actual, window.elapsed(on), window.days, len(overrides))
 
 
+def _is_year(text: str) -> bool:
+    """Whether `text` is four ASCII digits of a year from EARLIEST_DATE's to LATEST_DATE's."""
+    return (
+        len(text) == 4
+        and text.isascii()
+        and text.isdigit()
+        and EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year
+    )
+
+
 def parse_half_year(text: str) -> tuple[str, date, date]:
     """ "2021H2" as its label, first and last day; `InvalidValue` for anything else."""
     cleaned = text.strip().upper() if isinstance(text, str) else ""
-    if len(cleaned) == 6 and cleaned[:4].isdigit() and cleaned[4:] in ("H1", "H2"):
+    if len(cleaned) == 6 and _is_year(cleaned[:4]) and cleaned[4:] in ("H1", "H2"):
         year = int(cleaned[:4])
         if cleaned[5] == "1":
             return cleaned, date(year, 1, 1), date(year, 6, 30)
         return cleaned, date(year, 7, 1), date(year, 12, 31)
-    raise InvalidValue("a half-year is written YYYYH1 or YYYYH2, e.g. 2021H2")
+    raise InvalidValue(
+        "a half-year is written as its year's four digits and H1 or H2 (YYYYH1), for a year from "
+        f"{EARLIEST_DATE.year} to {LATEST_DATE.year}"
+    )
 
 
 def parse_month(text: str) -> tuple[str, date, date]:
@@ -186,15 +200,20 @@ def parse_month(text: str) -> tuple[str, date, date]:
     parts = cleaned.split("-")
     if (
         len(parts) == 2
-        and len(parts[0]) == 4
+        and _is_year(parts[0])
         and len(parts[1]) == 2
-        and all(p.isdigit() for p in parts)
+        and parts[1].isascii()
+        and parts[1].isdigit()
         and 1 <= int(parts[1]) <= 12
     ):
         first = date(int(parts[0]), int(parts[1]), 1)
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return f"{first:%Y-%m}", first, following - timedelta(days=1)
-    raise InvalidValue("a month is written YYYY-MM, e.g. 2022-03")
+    raise InvalidValue(
+        "a month is written as its year's four digits, a hyphen and two digits (YYYY-MM), for a "
+        "year from "
+        f"{EARLIEST_DATE.year} to {LATEST_DATE.year}"
+    )
 
 
 def within_programme(targets: TargetsState, first: date, last: date, what: str) -> None:

@@ -11,11 +11,12 @@ replace it), so `verify` checks every start against the table that was in force.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 import attrs
 
-from caseload.domain.errors import NotEligible
+from caseload.domain.errors import InvalidEligibilityTable, InvalidTarget, NotEligible
+from caseload.domain.text import has_control_characters, text_problem
 from caseload.programmes.education.domain.values import (
     EMPLOYED,
     UNEMPLOYED,
@@ -26,6 +27,8 @@ from caseload.programmes.education.domain.values import (
 
 __all__ = [
     "DEFAULT_ELIGIBILITY",
+    "MAX_AGE",
+    "MAX_SOURCE_LENGTH",
     "EligibilityRule",
     "EligibilityTable",
     "age_on",
@@ -64,29 +67,122 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+MAX_AGE = 130
+"""No eligibility rule names an age above this."""
+MAX_SOURCE_LENGTH = 1000
+"""The longest citation an eligibility rule's `source` may give, in characters."""
+
+
 def _rules(value: Iterable[EligibilityRule]) -> tuple[EligibilityRule, ...]:
-    return tuple(value)
+    rules = tuple(value) if isinstance(value, list | tuple) else None
+    if rules is None or not all(isinstance(rule, EligibilityRule) for rule in rules):
+        raise InvalidEligibilityTable(
+            f"an eligibility table's rules are a list or tuple of EligibilityRule; "
+            f"got a {type(value).__name__}{'' if rules is None else ' of other things'}"
+        )
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        raise InvalidEligibilityTable("the rules of an eligibility table have different names")
+    return rules
+
+
+def _check_text(value: object, what: str) -> None:
+    problem = text_problem(value, what)
+    if problem is not None:
+        raise InvalidEligibilityTable(problem)
+
+
+def _check_scheme(value: object) -> None:
+    if not isinstance(value, Scheme):
+        raise InvalidEligibilityTable(
+            f"an eligibility rule's scheme is a Scheme; got a {type(value).__name__}"
+        )
+
+
+def _check_day(value: object, what: str) -> None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidEligibilityTable(
+            f"an eligibility rule's {what} is a datetime.date; got a {type(value).__name__}"
+        )
+
+
+def _rule_groups(value: TargetGroup | Iterable[TargetGroup]) -> frozenset[TargetGroup]:
+    try:
+        return groups_of(value)
+    except InvalidTarget:
+        raise InvalidEligibilityTable(
+            "an eligibility rule admits no target group, or names other things than "
+            "TargetGroup members"
+        ) from None
+
+
+def _check_optional_day(value: object, what: str) -> None:
+    if value is not None:
+        _check_day(value, what)
+
+
+def _check_source(value: object) -> None:
+    # A citation may be longer than a name; it is still one line of ordinary characters.
+    if not isinstance(value, str) or len(value) > MAX_SOURCE_LENGTH:
+        raise InvalidEligibilityTable(
+            f"an eligibility rule's source is a text of at most {MAX_SOURCE_LENGTH} "
+            f"characters; got a {type(value).__name__}"
+            f"{' that is longer' if isinstance(value, str) else ''}"
+        )
+    if has_control_characters(value):
+        raise InvalidEligibilityTable(
+            "an eligibility rule's source cannot contain control characters (line breaks, "
+            "tabs, line separators and the like) or lone surrogates"
+        )
+
+
+def _check_age(value: object, attribute: attrs.Attribute[int | None]) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AGE
+    ):
+        raise InvalidEligibilityTable(
+            f"an eligibility rule's {attribute.name} is None or a whole number from 0 to "
+            f"{MAX_AGE}; got a {type(value).__name__}"
+            f"{' outside that range' if type(value) is int else ''}"
+        )
+
+
+def _check_flag(value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidEligibilityTable(
+            f"an eligibility rule's positive_list is True or False; got a {type(value).__name__}"
+        )
 
 
 @attrs.frozen
 class EligibilityRule:
     """One dated rule: the groups it admits to a scheme, the ages, the positive list."""
 
-    name: str
+    name: str = attrs.field(validator=lambda _i, _a, v: _check_text(v, "rule name"))
     """Stable name, given in refusals and recorded with every start it admits."""
-    scheme: Scheme
-    groups: frozenset[TargetGroup] = attrs.field(converter=groups_of)
-    valid_from: date
-    valid_to: date | None = None
+    scheme: Scheme = attrs.field(validator=lambda _i, _a, v: _check_scheme(v))
+    groups: frozenset[TargetGroup] = attrs.field(converter=_rule_groups)
+    valid_from: date = attrs.field(validator=lambda _i, _a, v: _check_day(v, "valid_from"))
+    valid_to: date | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: _check_optional_day(v, "valid_to")
+    )
     """The last day the rule held (None while it holds)."""
-    min_age: int | None = None
+    min_age: int | None = attrs.field(default=None, validator=lambda _i, a, v: _check_age(v, a))
     """The age a citizen must have reached on the start date (e.g. "fyldt 30 år")."""
-    max_age: int | None = None
+    max_age: int | None = attrs.field(default=None, validator=lambda _i, a, v: _check_age(v, a))
     """The highest age on the start date (None: no upper limit)."""
-    positive_list: bool = False
+    positive_list: bool = attrs.field(default=False, validator=lambda _i, _a, v: _check_flag(v))
     """Whether the education must be on the shortage-area positive list (positivlisten)."""
-    source: str = ""
+    source: str = attrs.field(default="", validator=lambda _i, _a, v: _check_source(v))
     """Where the rule comes from: a law or a public page."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise InvalidEligibilityTable(
+                "an eligibility rule cannot end (valid_to) before it begins (valid_from)"
+            )
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise InvalidEligibilityTable("an eligibility rule's min_age is at most its max_age")
 
     def in_force(self, on: date) -> bool:
         """Whether the rule held on `on`."""
@@ -133,7 +229,7 @@ class EligibilityRule:
 class EligibilityTable:
     """The rules a programme checks starts against, under a name that says its version."""
 
-    name: str
+    name: str = attrs.field(validator=lambda _i, _a, v: _check_text(v, "eligibility table name"))
     rules: tuple[EligibilityRule, ...] = attrs.field(converter=_rules)
 
     def rule(self, name: str) -> EligibilityRule | None:

@@ -8,8 +8,14 @@ from datetime import date
 
 import attrs
 
+from caseload.domain.errors import InvalidTarget, InvalidValue
+from caseload.domain.text import text_problem
+
 __all__ = [
     "EMPLOYED",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_COUNT",
     "NOT_RELEVANT",
     "UNEMPLOYED",
     "BaselineCount",
@@ -25,8 +31,17 @@ __all__ = [
     "TargetGroup",
     "TargetRow",
     "TargetValue",
+    "check_count",
+    "check_member",
+    "check_year",
     "groups_of",
 ]
+
+
+def _check_text(value: object, what: str) -> None:
+    problem = text_problem(value, what)
+    if problem is not None:
+        raise InvalidValue(problem)
 
 
 class TargetGroup(enum.Enum):
@@ -112,11 +127,61 @@ TargetValue = int | NotRelevant
 """A yearly target: a number of starts, or `NOT_RELEVANT`."""
 
 
+MAX_COUNT = 10_000_000
+"""The largest count of citizens or starts a value of the programme holds."""
+FIRST_YEAR = 1900
+"""The earliest year a yearly figure (a baseline count, a target) may be for."""
+LAST_YEAR = 2200
+"""The latest year a yearly figure may be for."""
+
+
 def groups_of(value: TargetGroup | Iterable[TargetGroup]) -> frozenset[TargetGroup]:
-    """One target group, or several, as a frozenset."""
-    if isinstance(value, TargetGroup):
-        return frozenset({value})
-    return frozenset(value)
+    """One target group, or several, as a frozenset; `InvalidTarget` unless every member
+    is a `TargetGroup` and there is at least one."""
+    members = [value] if isinstance(value, TargetGroup) else value
+    if (
+        not isinstance(members, set | frozenset | list | tuple)
+        or not members
+        or not all(isinstance(each, TargetGroup) for each in members)
+    ):
+        raise InvalidTarget(
+            "target groups are a TargetGroup or a set of them "
+            f"({', '.join(g.name for g in TargetGroup)}), at least one; "
+            f"got a {type(value).__name__}"
+        )
+    return frozenset(members)
+
+
+def check_member(value: object, enum_class: type[enum.Enum], what: str) -> None:
+    """`InvalidValue` unless `value` is a member of `enum_class` (the message lists them)."""
+    if not isinstance(value, enum_class):
+        options = ", ".join(m.name for m in enum_class)
+        raise InvalidValue(
+            f"a {what} must be one of {enum_class.__name__}.{{{options}}}; "
+            f"got a {type(value).__name__}"
+        )
+
+
+def check_count(value: object, what: str) -> None:
+    """`InvalidValue` unless `value` is a whole number from 0 to `MAX_COUNT`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidValue(
+            f"{what} is a whole number from 0 to {MAX_COUNT}; got a {type(value).__name__}"
+            f"{' outside that range' if type(value) is int else ''}"
+        )
+
+
+def check_year(value: object) -> None:
+    """`InvalidTarget` unless `value` is a whole year from `FIRST_YEAR` to `LAST_YEAR`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not FIRST_YEAR <= value <= LAST_YEAR
+    ):
+        raise InvalidTarget(
+            f"a year is a whole number from {FIRST_YEAR} to {LAST_YEAR}, such as 2021; "
+            f"got a {type(value).__name__}{' outside that range' if type(value) is int else ''}"
+        )
 
 
 UNEMPLOYED: frozenset[TargetGroup] = frozenset(
@@ -131,7 +196,7 @@ EMPLOYED: frozenset[TargetGroup] = frozenset({TargetGroup.EMPLOYED_UNSKILLED})
 class TargetRow:
     """What a target counts: starts of one scheme by citizens of some target groups."""
 
-    scheme: Scheme
+    scheme: Scheme = attrs.field(validator=lambda _i, _a, v: check_member(v, Scheme, "scheme"))
     groups: frozenset[TargetGroup] = attrs.field(converter=groups_of)
 
     @property
@@ -149,9 +214,11 @@ class GroupSize:
     """A gross target group the programme serves, as its configuration gives it
     (bruttomålgruppe): how many citizens of a group, per year."""
 
-    target_group: TargetGroup
-    count: int
-    note: str
+    target_group: TargetGroup = attrs.field(
+        validator=lambda _i, _a, v: check_member(v, TargetGroup, "target group")
+    )
+    count: int = attrs.field(validator=lambda _i, _a, v: check_count(v, "a group's size"))
+    note: str = attrs.field(validator=lambda _i, _a, v: _check_text(v, "gross target group's note"))
     """What the count is of, e.g. "unskilled insured unemployed"."""
 
 
@@ -159,9 +226,9 @@ class GroupSize:
 class BaselineCount:
     """How many starts of a scheme a year before the programme saw (historical figures)."""
 
-    year: int
-    scheme: Scheme
-    count: int
+    year: int = attrs.field(validator=lambda _i, _a, v: check_year(v))
+    scheme: Scheme = attrs.field(validator=lambda _i, _a, v: check_member(v, Scheme, "scheme"))
+    count: int = attrs.field(validator=lambda _i, _a, v: check_count(v, "a baseline count"))
 
 
 def _sizes(sizes: Iterable[GroupSize]) -> tuple[GroupSize, ...]:

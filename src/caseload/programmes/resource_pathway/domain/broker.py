@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -24,28 +24,34 @@ from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, P
 __all__ = ["Broker", "validated_fte"]
 
 
+_FTE_RULE = "an FTE is a number more than 0 and at most 1 (a full-time post), in hundredths"
+_LONGEST_FTE_TEXT = 20
+"""An FTE written as text is at most this many characters ("0.50", " 1 "); a longer one
+is refused before it is read as a number, so no exponent can make it costly."""
+
+
 def validated_fte(fte: object) -> Decimal:
-    """An FTE as a `Decimal` with 0 < fte ≤ 1 in hundredths, or `InvalidFte`."""
+    """An FTE as a `Decimal` with 0 < fte ≤ 1 in hundredths, or `InvalidFte`.
+
+    The message names the rule and the type given, never the value: a value passed in the
+    wrong place may be a CPR number."""
     if isinstance(fte, bool) or not isinstance(fte, int | float | Decimal | str):
-        raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5, not {type(fte).__name__}")
+        raise InvalidFte(f"{_FTE_RULE}; got a {type(fte).__name__}")
+    if isinstance(fte, int) and not 0 < fte <= 1:
+        raise InvalidFte(f"{_FTE_RULE}; got a {type(fte).__name__} outside that range")
+    if isinstance(fte, str) and len(fte) > _LONGEST_FTE_TEXT:
+        raise InvalidFte(f"{_FTE_RULE}; got a text of {len(fte)} characters")
     try:
-        value = Decimal(str(fte))
-    except (InvalidOperation, ValueError):
-        shown = repr(fte) if isinstance(fte, str) and len(fte) <= 20 else type(fte).__name__
-        raise InvalidFte(f"an FTE must be a number such as 1.0 or 0.5; got {shown}") from None
-    if not value.is_finite() or not Decimal(0) < value <= Decimal(1):
-        raise InvalidFte(
-            f"an FTE must be more than 0 and at most 1 (a full-time post); got {_shown(value)}"
-        )
+        value = Decimal(fte) if isinstance(fte, Decimal) else Decimal(str(fte))
+        in_range = value.is_finite() and Decimal(0) < value <= Decimal(1)
+    except (ArithmeticError, ValueError):
+        # decimal's signals (Overflow, InvalidOperation) are ArithmeticErrors.
+        raise InvalidFte(f"{_FTE_RULE}; got a {type(fte).__name__} that is not one") from None
+    if not in_range:
+        raise InvalidFte(f"{_FTE_RULE}; got a {type(fte).__name__} outside that range")
     if value != value.quantize(Decimal("0.01")):
-        raise InvalidFte(f"an FTE is kept in hundredths of a post; got {_shown(value)}")
+        raise InvalidFte(f"{_FTE_RULE}; got a {type(fte).__name__} finer than hundredths")
     return value.quantize(Decimal("0.01"))
-
-
-def _shown(value: Decimal) -> str:
-    if value.is_nan():
-        return "nan"
-    return str(value) if value.is_finite() and abs(value) < 10**6 else "a number out of range"
 
 
 class Broker(ImmutableMembers, Aggregate):

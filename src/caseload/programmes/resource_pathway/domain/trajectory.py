@@ -32,48 +32,59 @@ from caseload.programmes.resource_pathway.domain.values import (
     Scores,
 )
 
-__all__ = ["Trajectory", "validated_placement", "validated_scores"]
+__all__ = ["MAX_HOURS_PER_WEEK", "Trajectory", "validated_placement", "validated_scores"]
+
+
+MAX_HOURS_PER_WEEK = 37
+"""Full time: no placement has more paid hours per week."""
 
 
 def validated_placement(kind: object, hours_per_week: object) -> Placement:
-    """A `Placement`, or `InvalidPlacement` when the hours do not fit the kind."""
+    """A `Placement`, or `InvalidPlacement` when the hours do not fit the kind. The message
+    names the rule and the type given, never the value."""
     if not isinstance(kind, PlacementKind):
-        raise InvalidPlacement(f"a placement kind must be a PlacementKind, not {kind!r}")
+        raise InvalidPlacement(
+            f"a placement kind must be one of PlacementKind."
+            f"{{{', '.join(k.name for k in PlacementKind)}}}; got a {type(kind).__name__}"
+        )
     if hours_per_week is not None and (
         isinstance(hours_per_week, bool) or not isinstance(hours_per_week, int | float)
     ):
-        raise InvalidPlacement(f"paid hours per week must be a number; got {hours_per_week!r}")
-    if kind is PlacementKind.ORDINARY_JOB and (hours_per_week is None or hours_per_week <= 0):
         raise InvalidPlacement(
-            f"an ordinary job needs paid hours per week above 0; got {hours_per_week}"
+            f"paid hours per week must be a number (int or float); "
+            f"got a {type(hours_per_week).__name__}"
         )
+    if kind is PlacementKind.ORDINARY_JOB and hours_per_week is None:
+        raise InvalidPlacement("an ordinary job needs paid hours per week above 0; got none")
     if kind is PlacementKind.EDUCATION and hours_per_week is not None:
-        raise InvalidPlacement(f"an education placement has no paid hours; got {hours_per_week}")
-    if hours_per_week is not None and not 0 < hours_per_week <= 37:
+        raise InvalidPlacement("an education placement has no paid hours; got a number")
+    if hours_per_week is not None and not 0 < hours_per_week <= MAX_HOURS_PER_WEEK:
         raise InvalidPlacement(
-            f"paid hours per week must be above 0 and at most 37 (full time); got {hours_per_week}"
+            f"paid hours per week must be above 0 and at most {MAX_HOURS_PER_WEEK} (full "
+            "time); got a number outside that range"
         )
     return Placement(kind=kind, hours_per_week=hours_per_week)
 
 
 def validated_scores(scores: object, indicators: IndicatorSet) -> Scores:
-    """`Scores` on known indicators within the scale, or `InvalidScores`."""
+    """`Scores` on known indicators within the scale, or `InvalidScores`. The message names
+    the programme's indicators and scale, never a name or score it was given."""
     if not isinstance(scores, dict) or not scores:
         raise InvalidScores("progression needs at least one indicator score, as a dict")
-    unknown = sorted(str(name) for name in scores if name not in indicators.names)
+    unknown = sum(1 for name in scores if name not in indicators.names)
     if unknown:
         raise InvalidScores(
-            f"unknown indicator(s) {', '.join(unknown)}; "
-            f"the programme measures {', '.join(indicators.names)}"
+            f"{unknown} of the {len(scores)} indicator name(s) given is not measured by the "
+            f"programme, which measures {', '.join(indicators.names)}"
         )
-    for name, score in scores.items():
+    scale = (
+        f"a whole number on the programme's scale, {indicators.min_score} to {indicators.max_score}"
+    )
+    for score in scores.values():
         if isinstance(score, bool) or not isinstance(score, int):
-            raise InvalidScores(f"the score for {name} must be a whole number; got {score!r}")
+            raise InvalidScores(f"each score is {scale}; got a {type(score).__name__}")
         if not indicators.min_score <= score <= indicators.max_score:
-            raise InvalidScores(
-                f"the score for {name} is {score}; the scale is "
-                f"{indicators.min_score} to {indicators.max_score}"
-            )
+            raise InvalidScores(f"each score is {scale}; got a number outside it")
     return Scores(scores)
 
 
@@ -240,13 +251,13 @@ class Trajectory(ImmutableMembers, Aggregate):
         if not roles or not all(isinstance(role, Role) for role in roles):
             raise InvalidContact(
                 f"a contact names one or more of the four roles "
-                f"({', '.join(r.name for r in Role)}); got {sorted(map(str, roles))}"
+                f"({', '.join(r.name for r in Role)}); got other things"
             )
         if not isinstance(channel, Channel) or channel is Channel.UNKNOWN:
             raise InvalidContact(
                 "a new contact's channel is one of "
                 f"{', '.join(c.name for c in Channel if c is not Channel.UNKNOWN)}; "
-                f"got {channel!r}"
+                f"got a {type(channel).__name__}"
             )
         self._contact_recorded(roles=frozenset(roles), channel=channel, by=by, occurred_on=on)
 
@@ -278,7 +289,9 @@ class Trajectory(ImmutableMembers, Aggregate):
         """The outcome of a management case review (sagssparring)."""
         self._check_fact_date(on, "record a case review")
         if not isinstance(outcome, ReviewOutcome):
-            raise InvalidValue(f"a review outcome must be a ReviewOutcome, not {outcome!r}")
+            raise InvalidValue(
+                f"a review outcome must be a ReviewOutcome, not a {type(outcome).__name__}"
+            )
         self._reviewed(outcome=outcome, occurred_on=on)
 
     @event(Reviewed)
@@ -313,7 +326,9 @@ class Trajectory(ImmutableMembers, Aggregate):
         """Close the trajectory; returns the broker whose case it was, if any."""
         self._check_open(on, "close")
         if not isinstance(reason, ClosureReason):
-            raise InvalidValue(f"a closure reason must be a ClosureReason, not {reason!r}")
+            raise InvalidValue(
+                f"a closure reason must be a ClosureReason, not a {type(reason).__name__}"
+            )
         if on < self.latest_on:
             raise DateOutOfRange(
                 f"cannot close trajectory {self.id} on {on}: it has events up to "

@@ -13,12 +13,14 @@ from typing import Any
 
 import attrs
 
+from caseload.domain.errors import InvalidPlacement, InvalidValue
 from caseload.domain.policy import CaseloadPolicy
-from caseload.domain.text import has_control_characters
+from caseload.domain.text import has_control_characters, text_problem
 
 __all__ = [
     "ALL_ROLES",
     "DEFAULT_INDICATORS",
+    "MAX_SCORE_MAGNITUDE",
     "CaseloadPolicy",
     "Channel",
     "ClosureReason",
@@ -116,7 +118,23 @@ class EmployerActivityKind(enum.Enum):
 
 
 def _hours(value: Decimal | int | float | str | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    if value is None:
+        return None
+    try:
+        hours = Decimal(value) if isinstance(value, Decimal) else Decimal(str(value))
+        plausible = hours.is_finite() and 0 <= hours <= _MOST_HOURS
+    except (ArithmeticError, ValueError):
+        plausible = False
+    if not plausible:
+        raise InvalidPlacement(
+            f"a placement's paid hours per week are a number from 0 to {_MOST_HOURS}; "
+            f"got a {type(value).__name__} that is not one"
+        )
+    return hours
+
+
+_MOST_HOURS = 168
+"""The hours in a week: no stored placement has more (commands allow at most 37)."""
 
 
 @attrs.frozen
@@ -165,14 +183,50 @@ DEFAULT_INDICATORS: tuple[str, ...] = (
 )
 
 
+MAX_SCORE_MAGNITUDE = 1_000
+"""A score scale lies within -1000 to 1000."""
+
+
 def _names(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted({str(name) for name in value}))
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValue(
+            f"indicator names are a collection of texts; got a {type(value).__name__}"
+        )
+    names = tuple(value)
+    if not names:
+        raise InvalidValue("an IndicatorSet names at least one indicator")
+    for name in names:
+        problem = text_problem(name, "indicator name")
+        if problem is not None:
+            raise InvalidValue(problem)
+    return tuple(sorted(set(names)))
+
+
+def _score(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not -MAX_SCORE_MAGNITUDE <= value <= MAX_SCORE_MAGNITUDE
+    ):
+        raise InvalidValue(
+            f"an IndicatorSet's {attribute.name} is a whole number from "
+            f"{-MAX_SCORE_MAGNITUDE} to {MAX_SCORE_MAGNITUDE}; got a {type(value).__name__}"
+            f"{' outside that range' if type(value) is int else ''}"
+        )
 
 
 @attrs.frozen
 class IndicatorSet:
-    """The progression indicators a programme measures, and their score scale."""
+    """The progression indicators a programme measures, and their score scale.
+
+    Each name follows the free-text rule (`caseload.domain.text`); the scores are whole
+    numbers within ±`MAX_SCORE_MAGNITUDE`, min_score ≤ max_score; else `InvalidValue` on
+    construction."""
 
     names: tuple[str, ...] = attrs.field(default=DEFAULT_INDICATORS, converter=_names)
-    min_score: int = 1
-    max_score: int = 5
+    min_score: int = attrs.field(default=1, validator=_score)
+    max_score: int = attrs.field(default=5, validator=_score)
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_score > self.max_score:
+            raise InvalidValue("an IndicatorSet's min_score must not exceed its max_score")

@@ -12,12 +12,14 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.dates import check_days
+from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 
 __all__ = [
     "MAX_REVIEW_DAYS",
+    "MAX_THRESHOLD_DAYS",
     "AttentionItem",
     "AttentionModel",
     "AttentionReason",
@@ -57,8 +59,32 @@ MAX_REVIEW_DAYS = 1826
 length (5 years); a longer cadence could never flag a trajectory."""
 
 
+MAX_THRESHOLD_DAYS = 3653
+"""The longest interval (ten years) the other fields of `AttentionThresholds` accept."""
+
+
 def _review_days(instance: object, attribute: object, value: object) -> None:
     check_days(value, "review_days", maximum=MAX_REVIEW_DAYS)
+
+
+def _days(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_days(value, attribute.name, maximum=MAX_THRESHOLD_DAYS)
+
+
+def _days_from_zero(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_days(value, attribute.name, minimum=0, maximum=MAX_THRESHOLD_DAYS)
+
+
+def _roles(value: object) -> frozenset[Role]:
+    if not isinstance(value, set | frozenset | list | tuple) or not all(
+        isinstance(role, Role) for role in value
+    ):
+        raise InvalidValue(
+            "intervention_roles must be a set of Role "
+            f"({', '.join(role.name for role in Role)}); got a {type(value).__name__}"
+            f"{' of other things' if isinstance(value, set | frozenset | list | tuple) else ''}"
+        )
+    return frozenset(value)
 
 
 @attrs.frozen
@@ -66,22 +92,27 @@ class AttentionThresholds:
     """The intervals behind the attention reasons, in days.
 
     A trajectory opened fewer days ago than an interval is not flagged for a missing contact,
-    progression or intervention: it has not had the chance yet.
+    progression or intervention: it has not had the chance yet. Every interval is a whole
+    number of days from 1 to `MAX_THRESHOLD_DAYS` (`roles_after_days` and `near_max_days`
+    from 0, `review_days` to
+    `MAX_REVIEW_DAYS`), else `InvalidThreshold` on construction.
     """
 
-    contact_days: int = 30
+    contact_days: int = attrs.field(default=30, validator=_days)
     """NO_CONTACT when no contact is dated within this many days before the reference date."""
-    progression_days: int = 91
+    progression_days: int = attrs.field(default=91, validator=_days)
     """NO_PROGRESSION when no measurement is dated within this many days."""
-    roles_after_days: int = 60
+    roles_after_days: int = attrs.field(default=60, validator=_days_from_zero)
     """ROLES_MISSING when open at least this long without all four roles exercised."""
-    intervention_days: int = 182
+    intervention_days: int = attrs.field(default=182, validator=_days)
     """NO_INTERVENTION when no placement or intervention contact is dated within this many days."""
-    max_pathway_days: int = 1826
+    max_pathway_days: int = attrs.field(default=1826, validator=_days)
     """The longest pathway (a resource pathway: 5 years)."""
-    near_max_days: int = 90
+    near_max_days: int = attrs.field(default=90, validator=_days_from_zero)
     """NEAR_MAX_LENGTH when open at least `max_pathway_days - near_max_days` days."""
-    intervention_roles: frozenset[Role] = frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE})
+    intervention_roles: frozenset[Role] = attrs.field(
+        default=frozenset({Role.EMPLOYER_LIAISON, Role.MENTOR_LIKE}), converter=_roles
+    )
     """Roles whose contacts count as an intervention."""
     review_days: int = attrs.field(default=90, validator=_review_days)
     """NOT_REVIEWED when no case review is dated within this many days: the cadence of case
