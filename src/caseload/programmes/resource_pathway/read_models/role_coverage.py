@@ -263,17 +263,45 @@ _ALL_FOUR = (1 << len(_ROLE_BITS)) - 1
 """The bit mask of all four roles."""
 
 
-def _trajectory_row(
-    trajectory_id: UUID, t: _TrajectoryRoles, colleagues: Mapping[UUID, str]
-) -> TrajectoryCoverage:
-    pairs = t.pairs()
-    return TrajectoryCoverage(
-        trajectory_id=trajectory_id,
-        broker_id=t.broker_id,
-        is_open=t.is_open,
-        exercised=pairs,
-        by_colleagues=frozenset(pair for pair in pairs if pair[1] in colleagues),
-    )
+_NONE: frozenset[tuple[Role, UUID]] = frozenset()
+
+
+class _Pairs:
+    """The (role, who) pairs of each (who, roles mask), made once per report: most people
+    exercise the same few role sets in many trajectories, and a union of ready-made sets
+    reuses their elements' hashes instead of hashing every pair again."""
+
+    def __init__(self, colleagues: Mapping[UUID, str]) -> None:
+        self._colleagues = colleagues
+        self._made: dict[tuple[UUID, int], frozenset[tuple[Role, UUID]]] = {}
+
+    def of(self, by: UUID, mask: int) -> frozenset[tuple[Role, UUID]]:
+        key = (by, mask)
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = frozenset((role, by) for role in _ROLES_OF[mask])
+        return found
+
+    def row(self, trajectory_id: UUID, t: _TrajectoryRoles) -> TrajectoryCoverage:
+        everyone = [self.of(by, mask) for by, mask in t.exercised.items()]
+        colleagues = [
+            self.of(by, mask) for by, mask in t.exercised.items() if by in self._colleagues
+        ]
+        return TrajectoryCoverage(
+            trajectory_id=trajectory_id,
+            broker_id=t.broker_id,
+            is_open=t.is_open,
+            exercised=_union(everyone),
+            by_colleagues=_union(colleagues),
+        )
+
+
+def _union(sets: list[frozenset[tuple[Role, UUID]]]) -> frozenset[tuple[Role, UUID]]:
+    if not sets:
+        return _NONE
+    if len(sets) == 1:
+        return sets[0]
+    return sets[0].union(*sets[1:])
 
 
 def role_coverage(state: CoverageState) -> RoleCoverage:
@@ -285,7 +313,8 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
     """
     colleagues = state.colleague_names
     ordered = sorted(state.trajectories.items(), key=lambda item: str(item[0]))
-    rows = tuple(_trajectory_row(trajectory_id, t, colleagues) for trajectory_id, t in ordered)
+    pairs = _Pairs(colleagues)
+    rows = tuple(pairs.row(trajectory_id, t) for trajectory_id, t in ordered)
     masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
     masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
     active_by_broker: dict[UUID, int] = {}
