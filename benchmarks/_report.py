@@ -31,6 +31,17 @@ def machine() -> str:
     )
 
 
+def load() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes, for the record: on a shared
+    machine they say how far the absolute figures are from an idle one's (the ratios,
+    measured side by side, suffer less)."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def write_section(name: str, body: str, doc: Path | None = None) -> None:
     """Replace (or add) the section `## name` of docs/benchmarks.md (or of `doc`) with
     `body`, leaving every other section as it is."""

@@ -5,6 +5,7 @@ in a running application, and the catch-up of one new event."""
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,13 +26,15 @@ def status_commands(day: date, moment: datetime) -> dict[str, list[str]]:
     }
 
 
-def command_seconds(path: Path, arguments: list[str], runs: int) -> float:
-    """The median wall time of `runs` runs of `caseload status --store PATH ARGUMENTS` as a
-    subprocess, output discarded: start-up, imports, loading, the reports and printing."""
+def command_seconds(path: Path, arguments: list[str], runs: int) -> tuple[float, float]:
+    """The median wall time and CPU time (user and system) of `runs` runs of `caseload
+    status --store PATH ARGUMENTS` as a subprocess, output discarded: start-up, imports,
+    loading, the reports and printing."""
     env = {**os.environ, "CASELOAD_PSEUDONYM_KEY": KEY}
     env.pop("CASELOAD_STORE", None)
-    timings = []
+    timings, cpus = [], []
     for _ in range(runs):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "caseload", "status", "--store", str(path), *arguments],
@@ -42,7 +45,9 @@ def command_seconds(path: Path, arguments: list[str], runs: int) -> float:
             check=True,
         )
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
+    return statistics.median(timings), statistics.median(cpus)
 
 
 def in_process_seconds(path: Path, day: date, moment: datetime) -> dict[str, float]:

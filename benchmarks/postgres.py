@@ -33,7 +33,7 @@ import psycopg
 from psycopg import sql
 
 from benchmarks import logs, worker
-from benchmarks._report import machine, write_section
+from benchmarks._report import load, machine, write_section
 from benchmarks.commands import _cpr as cpr
 from benchmarks.logs import KEY, LogSize, generate
 from caseload import Caseload, Channel, Role
@@ -231,7 +231,8 @@ fresh process. Goal: the same rebuild / floor ratio as on SQLite (≥ 0.5).
 
 Reproduce:
 {reproduce}.
-Machine: {machine()}; PostgreSQL on the same machine.
+Machine: {machine()}; PostgreSQL on the same machine; load average at the end of the
+run {load()} (1 / 5 / 15 minutes).
 
 {_table("rebuild", rebuild_rows)}
 

@@ -47,7 +47,7 @@ def measure(
     tag = f"c{size.citizens}"
     print(f"{size.label}: {source}", flush=True)
     copy = logs.working_copy(source, work, f"{tag}-rebuilt.db")
-    events, floor_seconds = logs.floor(copy)
+    events, floor_seconds, floor_cpu = logs.floor(copy)
     rebuilt = worker.run("rebuild", f"sqlite:///{copy}")
     print(f"  floor {floor_seconds:.1f} s, rebuild {rebuilt['seconds']:.1f} s", flush=True)
     day, moment = logs.middle(copy)
@@ -55,7 +55,7 @@ def measure(
         label: latency.command_seconds(copy, arguments, runs)
         for label, arguments in latency.status_commands(day, moment).items()
     }
-    print(f"  status commands {commands}", flush=True)
+    print(f"  status commands (wall, CPU seconds): {commands}", flush=True)
     in_process = latency.in_process_seconds(copy, day, moment)
     topics = folded_topics(sqlite_topics(copy), model_named(model))
     peer = worker.run(
@@ -70,6 +70,7 @@ def measure(
         size=size,
         events=events,
         floor_seconds=floor_seconds,
+        floor_cpu=floor_cpu,
         trajectories=logs.trajectories(copy),
         rebuild=rebuilt,
         commands=commands,

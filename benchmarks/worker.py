@@ -66,13 +66,16 @@ def rebuild(url: str) -> dict[str, Any]:
 
     with Caseload(url, clock=lambda: TODAY) as app:
         before = _reset_peak_kib()
+        cpu = time.process_time()
         started = time.perf_counter()
         result = app.projections.rebuild()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         peak = _peak_kib()
     return {
         "events": result.events,
         "seconds": seconds,
+        "cpu": cpu,
         "rss_before_kib": before,
         "rss_peak_kib": peak,
         "digests": dict(result.digests),
