@@ -21,6 +21,7 @@ def status_commands(day: date, moment: datetime) -> dict[str, list[str]]:
     """The `caseload status` commands measured, by label, as their extra arguments."""
     return {
         "`caseload status`": [],
+        "`caseload status --json`": ["--json"],
         f"`caseload status --as-true-on {day}`": ["--as-true-on", day.isoformat()],
         "`caseload status --as-known-at T`": ["--as-known-at", moment.isoformat()],
     }

@@ -5,13 +5,15 @@ trajectories)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseload import Role
+from caseload import Caseload, Role
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
@@ -20,8 +22,12 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     RoleCoverage,
     RoleCoverageModel,
     TrajectoryCoverage,
+    coverage_summary,
+    project_coverage,
     role_coverage,
 )
+from caseload.testing import Plan, histories, run_history
+from tests.conftest import KEY, fixed_clock
 
 PEOPLE = [UUID(int=n).hex for n in range(1, 9)]
 """Ids shared by brokers, colleagues and people who are neither (contacts by anyone)."""
@@ -142,3 +148,20 @@ def test_a_contact_without_roles_adds_no_broker_row() -> None:
     assert report == reference(state)
     assert [row.name for row in report.brokers] == ["Anna"]
     assert report.brokers[0].active_cases == 1
+
+
+@settings(max_examples=300)
+@given(data=encoded_states())
+def test_the_summary_is_the_report_without_its_rows(data: Any) -> None:
+    """What `caseload status` shows: the same report, without the rows per trajectory."""
+    state = RoleCoverageModel().decode(data)
+    assert coverage_summary(state) == attrs.evolve(role_coverage(state), trajectories=())
+
+
+@given(history=histories(min_size=10, max_size=40))
+def test_the_report_of_a_generated_history_equals_the_reference(history: list[Plan]) -> None:
+    """On histories of accepted and refused commands run through the application."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        run_history(app, history, start=date(2024, 1, 1))
+        state = project_coverage(list(app.events()))
+    assert role_coverage(state) == reference(state)

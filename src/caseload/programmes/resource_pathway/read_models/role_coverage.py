@@ -28,6 +28,7 @@ __all__ = [
     "RoleCoverage",
     "RoleCoverageModel",
     "TrajectoryCoverage",
+    "coverage_summary",
     "project_coverage",
     "role_coverage",
 ]
@@ -311,10 +312,17 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
     the roles' bit masks), so the report grows with the trajectories plus the brokers,
     never with their product.
     """
-    colleagues = state.colleague_names
+    pairs = _Pairs(state.colleague_names)
     ordered = sorted(state.trajectories.items(), key=lambda item: str(item[0]))
-    pairs = _Pairs(colleagues)
     rows = tuple(pairs.row(trajectory_id, t) for trajectory_id, t in ordered)
+    return attrs.evolve(coverage_summary(state), trajectories=rows)
+
+
+def coverage_summary(state: CoverageState) -> RoleCoverage:
+    """The coverage report without its rows per trajectory (`trajectories` is empty): per
+    broker, per colleague and the programme's shares, as in `role_coverage`."""
+    colleagues = state.colleague_names
+    ordered = state.trajectories.items()
     masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
     masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
     active_by_broker: dict[UUID, int] = {}
@@ -372,7 +380,7 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
         )
     )
     return RoleCoverage(
-        trajectories=rows,
+        trajectories=(),
         brokers=brokers,
         active_cases=active,
         share_all_four=_share(all_four, active),
