@@ -239,7 +239,12 @@ run {load()} (1 / 5 / 15 minutes).
 Command throughput: each writer process records {args.calls} contacts on {CASES_PER_WRITER}
 cases of its own broker (no two writers touch the same aggregate), all processes started
 at the same moment; commands per second over the wall time from the first start to the
-last finish, against one writer's rate in the same run.
+last finish, against one writer's rate in the same run. Every write takes PostgreSQL's
+EXCLUSIVE lock on the events table (eventsourcing takes it so that notification ids follow
+commit order, and the library writes each event's hash-chain link under it), so writers
+queue for the log whatever aggregates they touch: more processes add throughput only as far
+as their work outside that lock (loading, deciding, the round trips) runs in parallel, and
+no further than the machine's cores.
 
 {_table("writers", writer_rows)}
 """
