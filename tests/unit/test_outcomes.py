@@ -19,6 +19,7 @@ from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesModel,
     OutcomesReport,
     add_months,
+    outcome_totals,
     outcomes_report,
     project_outcomes,
 )
@@ -308,3 +309,20 @@ def test_encode_decode_round_trip(history: list[Plan]) -> None:
         run_history(app, history, start=START)
         state = project_outcomes(list(app.events()))
     assert_round_trip(model, state, outcomes_report, TODAY)
+
+
+@given(history=HISTORIES, extra=st.integers(-60, 540))
+def test_the_totals_equal_the_reports_placements_and_closures(
+    history: list[Plan], extra: int
+) -> None:
+    """`outcome_totals` (what `caseload status` shows) counts what the report's monthly
+    placements and closures add up to, for any reference day."""
+    with new_app() as app:
+        run_history(app, history, start=START)
+        state = project_outcomes(list(app.events()))
+    on = min(START + timedelta(days=max(0, len(history) + extra)), TODAY)
+    report = outcomes_report(state, on)
+    assert outcome_totals(state, on) == (
+        sum(p.count for p in report.placements),
+        sum(c.count for c in report.closures),
+    )

@@ -39,6 +39,14 @@ from caseload.cli.render import (
     status_json,
 )
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
+from caseload.programmes.resource_pathway.read_models.outcomes import (
+    OutcomesModel,
+    outcome_totals,
+)
+from caseload.programmes.resource_pathway.read_models.role_coverage import (
+    RoleCoverageModel,
+    coverage_summary,
+)
 from caseload.programmes.resource_pathway.simulation import (
     SimulationConfig,
     SimulationReport,
@@ -260,13 +268,20 @@ def status(
             print_series(store, first, last, known, day, as_json=as_json, as_csv=as_csv)
             return
         with open_existing(store) as app:
+            on = app.today() if day is None else day
+            # Only what is shown is computed: the coverage per broker without the rows per
+            # trajectory, and the outcome totals without the monthly shares.
+            coverage = app.read_model(RoleCoverageModel, as_known_at=known, as_true_on=day)
+            outcomes = app.read_model(OutcomesModel, as_known_at=known, as_true_on=day)
+            placements, closures = outcome_totals(outcomes, on)
             data = StatusData(
                 store=app.store,
-                as_true_on=app.today() if day is None else day,
+                as_true_on=on,
                 as_known_at=known,
                 caseload=app.caseload(as_known_at=known, as_true_on=day),
-                coverage=app.role_coverage(as_known_at=known, as_true_on=day),
-                outcomes=app.outcomes(as_known_at=known, as_true_on=day),
+                coverage=coverage_summary(coverage),
+                placements=placements,
+                closures=closures,
                 attention=app.attention_list(as_known_at=known, as_true_on=day),
             )
         if as_json:

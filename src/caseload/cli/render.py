@@ -19,7 +19,6 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionThresholds,
 )
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
-from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesReport
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
 from caseload.projections.runner import RebuildResult
 
@@ -120,18 +119,12 @@ class StatusData:
     as_known_at: datetime | None
     caseload: tuple[CaseloadRow, ...]
     coverage: RoleCoverage
-    outcomes: OutcomesReport
+    """Per broker, per colleague and the shares (the rows per trajectory are not shown)."""
+    placements: int
+    """Job, flex-job and education placements recorded up to the reference month."""
+    closures: int
+    """Trajectories closed up to the reference month, for any reason."""
     attention: AttentionReport
-
-    @property
-    def placements(self) -> int:
-        """Job, flex-job and education placements recorded up to the reference month."""
-        return sum(count.count for count in self.outcomes.placements)
-
-    @property
-    def closures(self) -> int:
-        """Trajectories closed up to the reference month, for any reason."""
-        return sum(count.count for count in self.outcomes.closures)
 
 
 def status_json(data: StatusData) -> dict[str, Any]:

@@ -35,6 +35,7 @@ __all__ = [
     "TrajectoryOutcome",
     "add_months",
     "month_of",
+    "outcome_totals",
     "outcomes_report",
     "project_outcomes",
 ]
@@ -356,4 +357,14 @@ def outcomes_report(state: OutcomesState, on: date) -> OutcomesReport:
         ),
         monthly=_monthly(state, on),
         after_exit=_after_exit(state, on),
+    )
+
+
+def outcome_totals(state: OutcomesState, on: date) -> tuple[int, int]:
+    """Placements and closures counted up to `on`'s month, in full: the totals of the
+    report's `placements` and `closures`, without its monthly shares and after-exit checks."""
+    month = month_of(on)
+    return (
+        sum(count for (m, _), count in state.placements.items() if m <= month),
+        sum(count for (m, _), count in state.closures.items() if m <= month),
     )

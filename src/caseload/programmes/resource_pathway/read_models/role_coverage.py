@@ -28,6 +28,7 @@ __all__ = [
     "RoleCoverage",
     "RoleCoverageModel",
     "TrajectoryCoverage",
+    "coverage_summary",
     "project_coverage",
     "role_coverage",
 ]
@@ -259,47 +260,111 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def _trajectory_row(
-    trajectory_id: UUID, t: _TrajectoryRoles, colleagues: Mapping[UUID, str]
-) -> TrajectoryCoverage:
-    pairs = t.pairs()
-    return TrajectoryCoverage(
-        trajectory_id=trajectory_id,
-        broker_id=t.broker_id,
-        is_open=t.is_open,
-        exercised=pairs,
-        by_colleagues=frozenset(pair for pair in pairs if pair[1] in colleagues),
-    )
+_ALL_FOUR = (1 << len(_ROLE_BITS)) - 1
+"""The bit mask of all four roles."""
+
+
+_NONE: frozenset[tuple[Role, UUID]] = frozenset()
+
+
+class _Pairs:
+    """The (role, who) pairs of each (who, roles mask), made once per report: most people
+    exercise the same few role sets in many trajectories, and a union of ready-made sets
+    reuses their elements' hashes instead of hashing every pair again."""
+
+    def __init__(self, colleagues: Mapping[UUID, str]) -> None:
+        self._colleagues = colleagues
+        self._made: dict[tuple[UUID, int], frozenset[tuple[Role, UUID]]] = {}
+
+    def of(self, by: UUID, mask: int) -> frozenset[tuple[Role, UUID]]:
+        key = (by, mask)
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = frozenset((role, by) for role in _ROLES_OF[mask])
+        return found
+
+    def row(self, trajectory_id: UUID, t: _TrajectoryRoles) -> TrajectoryCoverage:
+        everyone = [self.of(by, mask) for by, mask in t.exercised.items()]
+        colleagues = [
+            self.of(by, mask) for by, mask in t.exercised.items() if by in self._colleagues
+        ]
+        return TrajectoryCoverage(
+            trajectory_id=trajectory_id,
+            broker_id=t.broker_id,
+            is_open=t.is_open,
+            exercised=_union(everyone),
+            by_colleagues=_union(colleagues),
+        )
+
+
+def _union(sets: list[frozenset[tuple[Role, UUID]]]) -> frozenset[tuple[Role, UUID]]:
+    if not sets:
+        return _NONE
+    if len(sets) == 1:
+        return sets[0]
+    return sets[0].union(*sets[1:])
 
 
 def role_coverage(state: CoverageState) -> RoleCoverage:
-    """The frozen coverage report for a coverage state."""
+    """The frozen coverage report for a coverage state.
+
+    One pass over the trajectories gathers every count by broker and by colleague (from
+    the roles' bit masks), so the report grows with the trajectories plus the brokers,
+    never with their product.
+    """
+    pairs = _Pairs(state.colleague_names)
+    ordered = sorted(state.trajectories.items(), key=lambda item: str(item[0]))
+    rows = tuple(pairs.row(trajectory_id, t) for trajectory_id, t in ordered)
+    return attrs.evolve(coverage_summary(state), trajectories=rows)
+
+
+def coverage_summary(state: CoverageState) -> RoleCoverage:
+    """The coverage report without its rows per trajectory (`trajectories` is empty): per
+    broker, per colleague and the programme's shares, as in `role_coverage`."""
     colleagues = state.colleague_names
-    rows = tuple(
-        _trajectory_row(trajectory_id, t, colleagues)
-        for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0]))
-    )
-    active = [row for row in rows if row.is_open and row.broker_id is not None]
-    roles_by_broker: dict[UUID, set[Role]] = {b: set() for b in state.broker_names}
-    roles_by_colleague: dict[UUID, set[Role]] = {c: set() for c in colleagues}
-    for row in rows:
-        for role, by in row.exercised:
-            found = roles_by_colleague if by in colleagues else roles_by_broker
-            found.setdefault(by, set()).add(role)
+    ordered = state.trajectories.items()
+    masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
+    masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
+    active_by_broker: dict[UUID, int] = {}
+    alone_by_broker: dict[UUID, int] = {}
+    active_by_colleague: dict[UUID, int] = {}
+    active = all_four = all_four_alone = with_colleagues = 0
+    for _, t in ordered:
+        anyone = 0
+        by_colleague = False
+        for by, mask in t.exercised.items():
+            if not mask:
+                continue
+            anyone |= mask
+            if by in colleagues:
+                masks_by_colleague[by] |= mask
+                by_colleague = True
+            else:
+                masks_by_broker[by] = masks_by_broker.get(by, 0) | mask
+        if not t.is_open or t.broker_id is None:
+            continue
+        broker = t.broker_id
+        active += 1
+        active_by_broker[broker] = active_by_broker.get(broker, 0) + 1
+        all_four += anyone == _ALL_FOUR
+        if t.exercised.get(broker, 0) == _ALL_FOUR:
+            all_four_alone += 1
+            alone_by_broker[broker] = alone_by_broker.get(broker, 0) + 1
+        if by_colleague:
+            with_colleagues += 1
+            for by, mask in t.exercised.items():
+                if mask and by in colleagues:
+                    active_by_colleague[by] = active_by_colleague.get(by, 0) + 1
     brokers = tuple(
         BrokerCoverage(
             broker_id=broker_id,
             name=state.broker_names.get(broker_id, "?"),
-            roles_covered=frozenset(roles),
-            active_cases=sum(1 for row in active if row.broker_id == broker_id),
-            cases_with_all_four_by_broker=sum(
-                1
-                for row in active
-                if row.broker_id == broker_id and row.all_four_by_assigned_broker
-            ),
+            roles_covered=frozenset(_ROLES_OF[mask]),
+            active_cases=active_by_broker.get(broker_id, 0),
+            cases_with_all_four_by_broker=alone_by_broker.get(broker_id, 0),
         )
-        for broker_id, roles in sorted(
-            roles_by_broker.items(),
+        for broker_id, mask in sorted(
+            masks_by_broker.items(),
             key=lambda item: (state.broker_names.get(item[0], ""), str(item[0])),
         )
     )
@@ -307,25 +372,19 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
         ColleagueCoverage(
             colleague_id=colleague_id,
             name=colleagues[colleague_id],
-            roles_covered=frozenset(roles),
-            active_cases_with_contact=sum(
-                1 for row in active if any(by == colleague_id for _, by in row.by_colleagues)
-            ),
+            roles_covered=frozenset(_ROLES_OF[mask]),
+            active_cases_with_contact=active_by_colleague.get(colleague_id, 0),
         )
-        for colleague_id, roles in sorted(
-            roles_by_colleague.items(), key=lambda item: (colleagues[item[0]], str(item[0]))
+        for colleague_id, mask in sorted(
+            masks_by_colleague.items(), key=lambda item: (colleagues[item[0]], str(item[0]))
         )
     )
     return RoleCoverage(
-        trajectories=rows,
+        trajectories=(),
         brokers=brokers,
-        active_cases=len(active),
-        share_all_four=_share(sum(row.all_four for row in active), len(active)),
-        share_all_four_by_assigned_broker=_share(
-            sum(row.all_four_by_assigned_broker for row in active), len(active)
-        ),
+        active_cases=active,
+        share_all_four=_share(all_four, active),
+        share_all_four_by_assigned_broker=_share(all_four_alone, active),
         colleagues=colleague_rows,
-        share_with_colleague_roles=_share(
-            sum(bool(row.by_colleagues) for row in active), len(active)
-        ),
+        share_with_colleague_roles=_share(with_colleagues, active),
     )

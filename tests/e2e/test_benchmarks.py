@@ -1,0 +1,109 @@
+"""The benchmark harness at a tiny size, as CI runs it: every table is written with its
+columns, the other sections of the document stay as they were, and the peer's state
+equals the library's. No timing is judged here; the figures come from the documented
+commands at full size."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks import postgres, rebuild_report
+
+ROOT = Path(__file__).resolve().parents[2]
+OTHER = "## Simulation\n\nA section another benchmark writes; it must stay as it is.\n"
+
+
+def run_benchmark(module: str, *arguments: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "CASELOAD_STORE"}
+    subprocess.run(
+        [sys.executable, "-m", module, *arguments], cwd=ROOT, env=env, check=True, timeout=900
+    )
+
+
+def section(doc: Path, name: str) -> str:
+    text = doc.read_text(encoding="utf-8")
+    found = re.search(rf"^## {re.escape(name)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert found is not None, f"no section {name!r} in {text[:500]}"
+    return found.group(1)
+
+
+def tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Each markdown table of `text`: its header cells and its body rows' cells."""
+    found = []
+    for block in re.findall(r"(?:^\|.*\|\n)+", text, re.M):
+        lines = block.strip().splitlines()
+        cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+        found.append((cells[0], cells[2:]))
+    return found
+
+
+def table_with(text: str, columns: tuple[str, ...]) -> list[list[str]]:
+    for header, rows in tables(text):
+        if tuple(header) == columns:
+            return rows
+    raise AssertionError(f"no table with columns {columns}")
+
+
+@pytest.mark.slow
+def test_the_rebuild_benchmark_writes_every_table(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n" + OTHER, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.rebuild",
+        "--sizes=40:3,70:4",
+        "--months=3",
+        "--catch-ups=4",
+        f"--cache={tmp_path / 'cache'}",
+        f"--doc={doc}",
+    )
+    assert OTHER in doc.read_text(encoding="utf-8")
+    text = section(doc, "Rebuilding read models")
+    assert "--sizes 40:3,70:4 --months 3" in text
+    rebuilt = table_with(text, rebuild_report.COLUMNS["rebuild"])
+    assert len(rebuilt) == 2
+    model = table_with(text, rebuild_report.COLUMNS["model"])
+    assert [row[-1] for row in model] == ["yes", "yes"]
+    commands = table_with(text, rebuild_report.COLUMNS["commands"])
+    assert {row[1] for row in commands} >= {
+        "`caseload status`",
+        "`caseload status --as-known-at T`",
+    }
+    assert any("--as-true-on" in row[1] for row in commands)
+    catch_up = table_with(text, rebuild_report.COLUMNS["catch-up"])
+    assert sorted(row[1] for row in catch_up) == [
+        "in memory",
+        "in memory",
+        "persisted",
+        "persisted",
+    ]
+    assert "### Where a rebuild's time goes" in text
+    assert "### 10 M events" in text
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_postgres_benchmark_writes_both_tables(
+    tmp_path: Path, postgres_available: None
+) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n" + OTHER, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.postgres",
+        "--size=40:3",
+        "--months=3",
+        "--writers=1,2",
+        "--calls=10",
+        f"--cache={tmp_path / 'cache'}",
+        f"--doc={doc}",
+    )
+    assert OTHER in doc.read_text(encoding="utf-8")
+    text = section(doc, "Read models and writers on PostgreSQL")
+    assert len(table_with(text, postgres.COLUMNS["rebuild"])) == 1
+    writers = table_with(text, postgres.COLUMNS["writers"])
+    assert [row[0] for row in writers] == ["1", "2"]
+    assert [row[1] for row in writers] == ["10", "20"]
