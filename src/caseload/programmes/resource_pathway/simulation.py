@@ -21,7 +21,7 @@ from uuid import UUID
 import attrs
 
 from caseload.application.caseload import Caseload
-from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError
+from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError, InvalidValue
 from caseload.programmes.resource_pathway.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
@@ -75,6 +75,13 @@ class SimulationConfig:
     teams: int = 2
     """Teams the brokers and colleagues are spread over in turn (a national run makes
     each municipality a team)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.teams < 1 or self.brokers < 1:
+            raise InvalidValue(
+                f"a simulation needs at least 1 broker and 1 team; got {self.brokers} "
+                f"broker(s) and {self.teams} team(s)"
+            )
 
     @property
     def weeks(self) -> int:
