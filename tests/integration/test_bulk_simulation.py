@@ -16,9 +16,10 @@ from caseload.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, fixed_clock
 from tests.logs import normalised_log
 
-CONFIG = SimulationConfig(brokers=2, citizens=75, months=4, seed=12, start=date(2024, 9, 2))
+CONFIG = SimulationConfig(brokers=3, citizens=80, months=4, seed=12, start=date(2024, 9, 2))
 """Small enough for every run, with the first broker full so that the caseload rule
-refuses one assignment inside the batch."""
+refuses one assignment inside the batch, and a broker who hands over several cases and
+leaves at the end."""
 
 
 def _simulated(url: str, *, bulk: bool) -> Caseload:
@@ -45,6 +46,7 @@ def test_the_same_seed_gives_the_same_log_in_bulk_and_per_command(
     per_command, bulk = both
     expected = normalised_log(per_command)
     assert len(expected) > 500
+    assert any(topic.endswith("Broker.Left") for _, _, topic, _ in expected)
     assert normalised_log(bulk) == expected
 
 

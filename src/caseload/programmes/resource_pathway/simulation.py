@@ -52,10 +52,11 @@ __all__ = [
     "synthetic_cpr",
 ]
 
-SIMULATION_VERSION = 3
+SIMULATION_VERSION = 4
 """Bumped whenever the same configuration would issue different commands (caches of
 simulated logs are keyed by it). 3: colleagues, employer-directed activities and case
-reviews at a cadence."""
+reviews at a cadence. 4: the leaving broker hands over their cases in the order they got
+them (before, in the order of their random ids, so differently in every run)."""
 
 
 @attrs.frozen
@@ -222,8 +223,8 @@ def _simulate(
             trajectories.append(trajectory)
             opened[trajectory] = day
             commands += 1
-            room = [b for b in brokers if staff.has_room(b)]
-            if not room:
+            to = staff.first_with_room()
+            if to is None:
                 continue
             first = brokers[0]
             if not tried_over_limit and not staff.has_room(first):
@@ -233,16 +234,18 @@ def _simulate(
                     app.assign(trajectory, first, on=day)
                 except CaseloadLimitExceeded as refusal:
                     refused.append(str(refusal))
-            assign(trajectory, room[0], day)
+            assign(trajectory, to, day)
             commands += 1
         # Case work for every open, assigned trajectory.
-        for trajectory in [t for t in trajectories if t in staff.holder]:
-            broker = staff.holder[trajectory]
+        holder = staff.holder
+        for trajectory, broker in [(t, holder[t]) for t in trajectories if t in holder]:
+            # Looked up once: ids hash slowly, and this loop runs for every case every week.
+            opened_on = opened[trajectory]
             if rng.random() < 0.6:
                 day = monday + timedelta(days=rng.randrange(5))
                 if rng.random() < 0.15:  # registered late: it happened last week
                     day -= timedelta(days=rng.randrange(3, 8))
-                day = max(day, opened[trajectory])
+                day = max(day, opened_on)
                 by = broker if rng.random() < 0.85 else rng.choice(brokers)
                 roles = set(pick(rng, ROLE_WEIGHTS) + pick(rng, ROLE_WEIGHTS))
                 app.record_contact(
@@ -257,9 +260,9 @@ def _simulate(
                 commands += 1
             # While the roles are split, colleagues cover authority in a trajectory's first
             # eight weeks; ever less often as the roles gather with the broker.
-            weeks_open = (monday - opened[trajectory]).days // 7
+            weeks_open = (monday - opened_on).days // 7
             if in_service and weeks_open < 8 and rng.random() < 0.4 * (1 - week / weeks):
-                day = max(monday + timedelta(days=rng.randrange(5)), opened[trajectory])
+                day = max(monday + timedelta(days=rng.randrange(5)), opened_on)
                 colleague_contact(app, rng, trajectory, day, in_service)
                 commands += 1
             if (
@@ -273,17 +276,17 @@ def _simulate(
                     app, rng, trajectory, day, activity
                 )
                 commands += 1
-            if (monday - opened[trajectory]).days % 91 < 7:
+            if (monday - opened_on).days % 91 < 7:
                 scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
-                app.record_progress(trajectory, on=max(monday, opened[trajectory]), scores=scores)
+                app.record_progress(trajectory, on=max(monday, opened_on), scores=scores)
                 commands += 1
             # Case reviews (sagssparring): a first one some five weeks in, then about
             # quarterly; a busy week sometimes pushes one past the 90-day cadence.
             due = 35 if trajectory not in reviewed else 77
-            since = reviewed.get(trajectory, opened[trajectory])
+            since = reviewed.get(trajectory, opened_on)
             if (monday - since).days >= due and rng.random() < 0.5:
                 outcome = rng.choice(list(ReviewOutcome))
-                day = max(monday, opened[trajectory])
+                day = max(monday, opened_on)
                 app.record_review(trajectory, on=day, outcome=outcome)
                 reviewed[trajectory] = day
                 commands += 1

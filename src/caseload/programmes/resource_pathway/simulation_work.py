@@ -82,26 +82,50 @@ class Staff:
     brokers: list[UUID]
     limits: dict[UUID, int]
     written: Callable[[], object]
-    held: dict[UUID, set[UUID]] = attrs.field(init=False)
+    held: dict[UUID, dict[UUID, None]] = attrs.field(init=False)
+    """Each broker's cases in the order they got them (ids are random: a set would order
+    them differently in every run)."""
     holder: dict[UUID, UUID] = attrs.Factory(dict)
+    _index: dict[UUID, int] = attrs.field(init=False)
+    _roomy: list[bool] = attrs.field(init=False)
+    """Per broker, in order, whether they have room: the first with room is found by a
+    scan of this list rather than a count of every broker's cases for every intake."""
 
     def __attrs_post_init__(self) -> None:
-        self.held = {broker: set() for broker in self.brokers}
+        self.held = {broker: {} for broker in self.brokers}
+        self._index = {broker: n for n, broker in enumerate(self.brokers)}
+        self._roomy = [True] * len(self.brokers)
+        self._recount()
 
     def has_room(self, broker: UUID) -> bool:
         return len(self.held[broker]) < self.limits[broker]
+
+    def first_with_room(self) -> UUID | None:
+        """The first broker, in order, with room for another case (None when all are full)."""
+        try:
+            return self.brokers[self._roomy.index(True)]
+        except ValueError:
+            return None
+
+    def _recount(self, *brokers: UUID) -> None:
+        for broker in brokers or self.brokers:
+            self._roomy[self._index[broker]] = self.has_room(broker)
 
     def take(self, trajectory: UUID, broker: UUID) -> None:
         """`broker` now holds `trajectory` (assigned, or moved from its holder)."""
         giver = self.holder.get(trajectory)
         if giver is not None:
-            self.held[giver].discard(trajectory)
-        self.held[broker].add(trajectory)
+            del self.held[giver][trajectory]
+            self._recount(giver)
+        self.held[broker][trajectory] = None
         self.holder[trajectory] = broker
+        self._recount(broker)
 
     def release(self, trajectory: UUID) -> None:
         """The trajectory closed: nobody holds it."""
-        self.held[self.holder.pop(trajectory)].discard(trajectory)
+        giver = self.holder.pop(trajectory)
+        del self.held[giver][trajectory]
+        self._recount(giver)
 
     def staffing_decisions(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
         """On a Monday, before the week's work: midway the last broker goes down to 0.8
@@ -113,6 +137,7 @@ class Staff:
             app.change_fte(last, fte=0.8, on=monday)
             self.written()
             self.limits[last] = app.broker(last).limit
+            self._recount(last)
             commands += 1
         if week == (2 * weeks) // 3:
             self.written()
@@ -122,6 +147,7 @@ class Staff:
             )
             self.written()
             self.limits.update({b: app.broker(b).limit for b in self.brokers})
+            self._recount()
             commands += 1
         return commands
 
@@ -135,7 +161,7 @@ class Staff:
         if sum(self.limits[b] - len(self.held[b]) for b in others) < len(self.held[last]):
             return 0
         commands = 0
-        for trajectory in sorted(self.held[last]):
+        for trajectory in list(self.held[last]):
             to = next(b for b in others if self.has_room(b))
             app.transfer(trajectory, to_broker=to, on=sunday)
             self.take(trajectory, to)
