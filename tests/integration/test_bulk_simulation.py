@@ -55,6 +55,8 @@ def test_the_bulk_written_store_verifies(both: tuple[Caseload, Caseload]) -> Non
     report = bulk.verify()
     assert report.ok, [check for check in report.checks if not check.ok]
     assert report.position == bulk.head()
+    # The batch took snapshots of the long-lived aggregates, and verify checked them.
+    assert bulk.wiring.chain().snapshot_rows()
 
 
 def test_a_different_seed_gives_a_different_log(tmp_path: Path) -> None:

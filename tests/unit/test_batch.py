@@ -162,3 +162,17 @@ def test_batches_do_not_nest_and_need_a_size() -> None:
                 inner.__enter__()
         with pytest.raises(InvalidValue, match="at least 1"):
             app.batch(size=0).__enter__()
+
+
+def test_the_education_programme_in_a_batch_leaves_the_same_log() -> None:
+    """The second programme kind's commands batch the same way (its sample run)."""
+    from caseload.programmes.education.simulation import SAMPLE, simulate_education
+
+    with _app() as one_by_one:
+        simulate_education(one_by_one, SAMPLE)
+        expected = normalised_log(one_by_one)
+    with _app() as batched:
+        with batched.batch():
+            simulate_education(batched, SAMPLE)
+        assert normalised_log(batched) == expected
+    assert len(expected) > 100
