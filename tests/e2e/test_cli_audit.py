@@ -17,7 +17,18 @@ from tests.conftest import KEY, fixed_clock
 from tests.e2e._cli import run_cli
 from tests.unit._support import START, give_cases
 
-SMALL = ("--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4")
+SMALL = (
+    "--citizens",
+    "12",
+    "--brokers",
+    "2",
+    "--months",
+    "2",
+    "--seed",
+    "4",
+    "--start",
+    "2024-01-01",
+)
 
 
 @pytest.fixture

@@ -19,7 +19,18 @@ from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from tests.e2e._cli import run_cli
 
 KEY = "test-pseudonym-key-not-secret"
-SMALL = ("--citizens", "20", "--brokers", "2", "--months", "2", "--seed", "5")
+SMALL = (
+    "--citizens",
+    "20",
+    "--brokers",
+    "2",
+    "--months",
+    "2",
+    "--seed",
+    "5",
+    "--start",
+    "2024-01-01",
+)
 READ_MODELS = {
     "caseload",
     "role_coverage",

@@ -10,7 +10,18 @@ from pathlib import Path
 from tests.e2e._cli import run_cli
 
 KEY = "test-pseudonym-key-not-secret"
-SMALL = ("--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4")
+SMALL = (
+    "--citizens",
+    "12",
+    "--brokers",
+    "2",
+    "--months",
+    "2",
+    "--seed",
+    "4",
+    "--start",
+    "2024-01-01",
+)
 
 
 def test_csv_and_json_give_the_same_days_one_row_per_broker(tmp_path: Path) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import PersistenceError
 
+from caseload.application.batch import DEFAULT_BATCH_SIZE, Batch, BatchUnitOfWork, checked_size
 from caseload.application.bootstrap import Wiring, bootstrap
 from caseload.application.education import EducationCommands
 from caseload.application.reporting import Reporting
@@ -103,6 +105,7 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
         self._pin: int | None = None
         self._lock = threading.RLock()
         self._projections: Projections | None = None
+        self._batches = threading.local()
         self._wiring = self._open(store)
 
     _opening_read_only = False
@@ -215,6 +218,9 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
             raise UnknownCommand(
                 f"{type(command).__name__} is not a command of any registered programme"
             )
+        batch: BatchUnitOfWork | None = getattr(self._batches, "open", None)
+        if batch is not None:
+            return batch.run(handler, command)
         uow = self._unit_of_work()
         return run_with_retries(
             lambda: handler(command, uow),
@@ -222,6 +228,44 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
             store=self.store,
             rng=self._random,
         )
+
+    @contextmanager
+    def batch(self, *, size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+        """Run the commands of this thread inside the block as a batch: the same handlers
+        and checks, the same events and hash chain, but written together in one
+        transaction per `size` accepted commands (and on `Batch.flush()` and at the end
+        of the block) instead of one per command.
+
+        A command the rules refuse raises as always and leaves nothing behind; the batch
+        keeps the commands accepted before it. Queries read the store, so they see a
+        batch's commands once written: flush before asking. A batch suits one writer (an
+        import, a simulation): if another writer changes an aggregate the batch changed,
+        the next write raises `ConcurrencyConflict` and nothing since the last write is
+        kept. If the block ends with an exception, the unwritten commands are dropped.
+
+        >>> from datetime import date
+        >>> app = Caseload("memory://", pseudonym_key="a key of at least 16 bytes")
+        >>> with app.batch() as batch:
+        ...     broker = app.register_broker(name="Broker 1", team="Team A", on=date(2024, 1, 8))
+        ...     batch.unwritten_events
+        3
+        >>> app.head()
+        3
+        """
+        self._writable()
+        size = checked_size(size)
+        if getattr(self._batches, "open", None) is not None:
+            raise ConfigurationError("a batch is already open in this thread; batches do not nest")
+        uow = BatchUnitOfWork(self._wiring, clock=self._clock, pseudonym_key=self._key, size=size)
+        self._batches.open = uow
+        try:
+            yield Batch(uow)
+            uow.flush()
+        except BaseException:
+            uow.discard()
+            raise
+        finally:
+            self._batches.open = None
 
     # ----------------------------------------------------------------- audit
 

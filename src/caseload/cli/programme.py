@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from caseload.adapters.storage import parse_store_url
 from caseload.application.caseload import Caseload
 from caseload.cli.app import (
     KEY_VARIABLE,
@@ -50,10 +51,32 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
 from caseload.programmes.resource_pathway.simulation import (
     SimulationConfig,
     SimulationReport,
+    default_start,
     simulate,
 )
+from caseload.simulation.presets import simulation_config
 
-__all__ = ["Programme", "demo", "print_series", "simulate_command", "status"]
+__all__ = ["PresetName", "Programme", "demo", "print_series", "simulate_command", "status"]
+
+
+class PresetName(StrEnum):
+    """What `caseload simulate --preset` takes (the names of `PRESETS`), so `--help` lists
+    the choices."""
+
+    VIBORG = "viborg"
+    NATIONAL = "national"
+
+
+MEMORY_STORE_WARNING = (
+    "warning: memory:// is empty in every new process: what this command writes is gone "
+    "when it ends; give a SQLite file or a PostgreSQL URL to keep it"
+)
+
+
+def warn_if_memory(store: str) -> None:
+    """Say on stderr that a memory store does not outlive this process."""
+    if parse_store_url(store).kind == "memory":
+        say(err, MEMORY_STORE_WARNING)
 
 
 class Programme(StrEnum):
@@ -131,6 +154,7 @@ def demo(
     with user_errors():
         if store is None:
             store = str(Path(tempfile.mkdtemp(prefix="caseload-demo-")) / "demo.db")
+        warn_if_memory(store)
         key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or secrets.token_hex(32)
         with Caseload(store, pseudonym_key=key) as app:
             if app.head():
@@ -138,7 +162,13 @@ def demo(
                     f"{app.store} already holds {app.head()} events; "
                     "the demo needs an empty store (--store)"
                 )
-            config = SimulationConfig(brokers=brokers, citizens=citizens, months=months, seed=seed)
+            config = SimulationConfig(
+                brokers=brokers,
+                citizens=citizens,
+                months=months,
+                seed=seed,
+                start=default_start(months, app.today()),
+            )
             report = run_simulation(app, config, transient=True)
             _print_demo(app, report, app.store)
 
@@ -146,17 +176,35 @@ def demo(
 @cli.command("simulate")
 def simulate_command(
     store: str = store_option(),
-    citizens: int = typer.Option(70, "--citizens", metavar="N", min=0, help="Number of citizens."),
-    brokers: int = typer.Option(3, "--brokers", metavar="N", min=1, help="Number of brokers."),
-    months: int = typer.Option(6, "--months", metavar="N", min=1, help="Months to simulate."),
+    citizens: int | None = typer.Option(
+        None, "--citizens", metavar="N", min=0, help="Number of citizens (default 70)."
+    ),
+    brokers: int | None = typer.Option(
+        None, "--brokers", metavar="N", min=1, help="Number of brokers (default 3)."
+    ),
+    months: int | None = typer.Option(
+        None, "--months", metavar="N", min=1, help="Months to simulate (default 6)."
+    ),
+    teams: int | None = typer.Option(
+        None, "--teams", metavar="N", min=1, help="Teams the brokers work in (default 2)."
+    ),
+    preset: PresetName | None = typer.Option(
+        None,
+        "--preset",
+        metavar="PRESET",
+        help="A named size: viborg (300 citizens, 10 brokers, 36 months) or national "
+        "(18,000 citizens, 600 brokers in 98 teams, 36 months); see docs/simulation.md. "
+        "Options given explicitly override the preset's values.",
+    ),
     seed: int = typer.Option(
         1, "--seed", metavar="N", help="Random seed; the same seed gives the same run."
     ),
-    start: str = typer.Option(
-        SimulationConfig().start.isoformat(),
+    start: str | None = typer.Option(
+        None,
         "--start",
         metavar="DATE",
-        help="First day (YYYY-MM-DD).",
+        help="First day (YYYY-MM-DD); default the first day of the month --months months "
+        "before today, so the run ends by today.",
     ),
     programme: Programme = typer.Option(
         Programme.RESOURCE_PATHWAY,
@@ -171,19 +219,28 @@ def simulate_command(
 
     Citizens are pseudonymised with the key in CASELOAD_PSEUDONYM_KEY (at least 16 bytes),
     which must stay the same for the store: every later command that takes a CPR number
-    needs the same key. The simulation must end by today.
+    needs the same key. The simulation must end by today. Its commands run through the
+    same checks as any other, and are written in batches of a few thousand per transaction.
     """
     with user_errors():
-        first = parse_day(start, "--start")
+        first = None if start is None else parse_day(start, "--start")
         key = os.environ.get(KEY_VARIABLE)
         if not key:
             raise MissingPseudonymKey(
                 f"set {KEY_VARIABLE} to the store's pseudonym key (at least 16 bytes, kept "
                 "secret and the same for every command on this store) before simulating"
             )
-        config = SimulationConfig(
-            brokers=brokers, citizens=citizens, months=months, seed=seed, start=first
+        config = simulation_config(
+            today=date.today(),
+            preset=None if preset is None else str(preset.value),
+            citizens=citizens,
+            brokers=brokers,
+            months=months,
+            teams=teams,
+            seed=seed,
+            start=first,
         )
+        warn_if_memory(store)
         if programme is not Programme.RESOURCE_PATHWAY:
             from caseload.cli.reports import simulate_programmes
 

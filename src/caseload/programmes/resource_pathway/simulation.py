@@ -21,15 +21,25 @@ from uuid import UUID
 import attrs
 
 from caseload.application.caseload import Caseload
-from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError
+from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError, InvalidValue
 from caseload.programmes.resource_pathway.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
-    ClosureReason,
     EmployerActivityKind,
     PlacementKind,
     ReviewOutcome,
     Role,
+)
+from caseload.programmes.resource_pathway.simulation_work import (
+    CHANNEL_WEIGHTS,
+    OTHER_CLOSURES,
+    PLACEMENT_CLOSURE,
+    ROLE_WEIGHTS,
+    Staff,
+    colleague_contact,
+    employer_activity,
+    pick,
+    team_names,
 )
 
 __all__ = [
@@ -37,39 +47,16 @@ __all__ = [
     "SIMULATION_VERSION",
     "SimulationConfig",
     "SimulationReport",
+    "default_start",
     "simulate",
     "synthetic_cpr",
 ]
 
-SIMULATION_VERSION = 3
+SIMULATION_VERSION = 4
 """Bumped whenever the same configuration would issue different commands (caches of
 simulated logs are keyed by it). 3: colleagues, employer-directed activities and case
-reviews at a cadence."""
-
-_ROLE_WEIGHTS = {
-    Role.COACH: 5,
-    Role.MENTOR_LIKE: 4,
-    Role.AUTHORITY: 3,
-    Role.EMPLOYER_LIAISON: 2,
-}
-_CHANNEL_WEIGHTS = {
-    Channel.MEETING: 5,
-    Channel.PHONE: 4,
-    Channel.DIGITAL: 3,
-    Channel.COMPANY_VISIT: 2,
-    Channel.DROP_IN: 1,
-}
-_PLACEMENT_CLOSURE = {
-    PlacementKind.ORDINARY_JOB: ClosureReason.JOB,
-    PlacementKind.FLEX_JOB: ClosureReason.FLEX_JOB,
-    PlacementKind.EDUCATION: ClosureReason.EDUCATION,
-}
-_OTHER_CLOSURES = (
-    ClosureReason.DISABILITY_PENSION,
-    ClosureReason.FLEX_JOB_WAITING_BENEFIT,
-    ClosureReason.MOVED,
-    ClosureReason.OTHER,
-)
+reviews at a cadence. 4: the leaving broker hands over their cases in the order they got
+them (before, in the order of their random ids, so differently in every run)."""
 
 
 @attrs.frozen
@@ -86,6 +73,16 @@ class SimulationConfig:
     colleagues: int = 2
     """Colleagues without a caseload (employment caseworkers) who cover the authority role
     early in trajectories; with two or more, the last one leaves three quarters in."""
+    teams: int = 2
+    """Teams the brokers and colleagues are spread over in turn (a national run makes
+    each municipality a team)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.teams < 1 or self.brokers < 1:
+            raise InvalidValue(
+                f"a simulation needs at least 1 broker and 1 team; got {self.brokers} "
+                f"broker(s) and {self.teams} team(s)"
+            )
 
     @property
     def weeks(self) -> int:
@@ -104,6 +101,18 @@ class SimulationConfig:
                 f"a simulation of {self.months} months from {self.start} would run to "
                 f"{self.end}, after today ({today}); simulate fewer months"
             )
+
+
+def default_start(months: int, today: date) -> date:
+    """The first day of the month `months` months before `today`: a simulation of
+    `months` months from there ends by today (a month earlier in the rare case where the
+    weeks of `months` months would not)."""
+    months_back = today.year * 12 + today.month - 1 - months
+    start = date(months_back // 12, months_back % 12 + 1, 1)
+    while SimulationConfig(months=months, start=start).end > today:
+        months_back -= 1
+        start = date(months_back // 12, months_back % 12 + 1, 1)
+    return start
 
 
 SAMPLE = SimulationConfig(brokers=3, citizens=40, months=3)
@@ -134,120 +143,41 @@ def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
             return cpr
 
 
-@attrs.define
-class _Staff:
-    """Who holds which case, and each broker's limit, as the simulation tracks them."""
-
-    brokers: list[UUID]
-    limits: dict[UUID, int]
-    held: dict[UUID, set[UUID]] = attrs.field(init=False)
-    holder: dict[UUID, UUID] = attrs.Factory(dict)
-
-    def __attrs_post_init__(self) -> None:
-        self.held = {broker: set() for broker in self.brokers}
-
-    def has_room(self, broker: UUID) -> bool:
-        return len(self.held[broker]) < self.limits[broker]
-
-    def take(self, trajectory: UUID, broker: UUID) -> None:
-        """`broker` now holds `trajectory` (assigned, or moved from its holder)."""
-        giver = self.holder.get(trajectory)
-        if giver is not None:
-            self.held[giver].discard(trajectory)
-        self.held[broker].add(trajectory)
-        self.holder[trajectory] = broker
-
-    def release(self, trajectory: UUID) -> None:
-        """The trajectory closed: nobody holds it."""
-        self.held[self.holder.pop(trajectory)].discard(trajectory)
-
-    def staffing_decisions(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
-        """On a Monday, before the week's work: midway the last broker goes down to 0.8
-        FTE; two thirds in, management decides the limit again (28 per FTE if every
-        caseload fits, else 30). Returns the number of commands."""
-        last = self.brokers[-1]
-        commands = 0
-        if week == weeks // 2 and len(self.held[last]) <= 24:
-            app.change_fte(last, fte=0.8, on=monday)
-            self.limits[last] = app.broker(last).limit
-            commands += 1
-        if week == (2 * weeks) // 3:
-            fits = all(len(self.held[b]) <= app.broker(b).fte * 28 for b in self.brokers)
-            app.set_caseload_policy(
-                limit_per_fte=28 if fits else 30, effective_from=monday, on=monday
-            )
-            self.limits.update({b: app.broker(b).limit for b in self.brokers})
-            commands += 1
-        return commands
-
-    def handover(self, app: Caseload, week: int, weeks: int, monday: date) -> int:
-        """On the last Sunday, the last broker hands their cases to the other brokers with
-        room and leaves (if they have room for all). Returns the number of commands."""
-        last, others = self.brokers[-1], self.brokers[:-1]
-        sunday = monday + timedelta(days=6)
-        if week != weeks - 1 or not others:
-            return 0
-        if sum(self.limits[b] - len(self.held[b]) for b in others) < len(self.held[last]):
-            return 0
-        commands = 0
-        for trajectory in sorted(self.held[last]):
-            to = next(b for b in others if self.has_room(b))
-            app.transfer(trajectory, to_broker=to, on=sunday)
-            self.take(trajectory, to)
-            commands += 1
-        app.broker_left(last, on=sunday)
-        return commands + 1
-
-
-def _pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
-    return rng.choices(list(weights), weights=list(weights.values()))
-
-
-_ACTIVITY_WEEKS: dict[EmployerActivityKind, tuple[int | None, ...]] = {
-    EmployerActivityKind.COMPANY_INTERNSHIP: (4, 8, 13),
-    EmployerActivityKind.WAGE_SUBSIDY_JOB: (13, 26),
-    EmployerActivityKind.OTHER_COMPANY_BASED: (6, None),
-}
-"""Planned lengths of each kind of employer-directed activity, in weeks (None: open-ended)."""
-
-
-def _colleague_contact(
-    app: Caseload, rng: random.Random, trajectory: UUID, on: date, colleagues: list[UUID]
-) -> None:
-    """A colleague exercises the authority role (now and then coaching too) for a citizen."""
-    roles = {Role.AUTHORITY} | ({Role.COACH} if rng.random() < 0.3 else set())
-    channel = Channel.MEETING if rng.random() < 0.6 else Channel.PHONE
-    app.record_contact(trajectory, on=on, roles=roles, channel=channel, by=rng.choice(colleagues))
-
-
-def _employer_activity(
-    app: Caseload, rng: random.Random, trajectory: UUID, on: date, kind: EmployerActivityKind
-) -> date:
-    """Start an employer-directed activity of `kind` on `on`; returns its last day (the
-    far future when open-ended)."""
-    weeks = rng.choice(_ACTIVITY_WEEKS[kind])
-    ends_on = None if weeks is None else on + timedelta(weeks=weeks, days=-1)
-    app.record_employer_activity(trajectory, on=on, kind=kind, ends_on=ends_on)
-    return date.max if ends_on is None else ends_on
-
-
 def simulate(
     app: Caseload,
     config: SimulationConfig = SimulationConfig(),
     *,
     progress: Callable[[int, int], None] | None = None,
+    bulk: bool = True,
 ) -> SimulationReport:
     """Run a programme week by week: intake, contacts, progression, placements, closures.
 
     The first broker is filled to their limit, and one more assignment to them is tried
     and refused by the caseload rule, as happens when a team leader over-allocates.
+
+    With `bulk` (the default) the commands run in a batch (`Caseload.batch`), written
+    in one transaction per few thousand commands; without it, in one write per command.
+    Either way the same commands meet the same checks and leave the same events.
     """
+    config.check_ends_by(app.today())
+    if not bulk:
+        return _simulate(app, config, progress, written=lambda: 0)
+    with app.batch() as batch:
+        return _simulate(app, config, progress, written=batch.flush)
+
+
+def _simulate(
+    app: Caseload,
+    config: SimulationConfig,
+    progress: Callable[[int, int], None] | None,
+    *,
+    written: Callable[[], int],
+) -> SimulationReport:
     rng = random.Random(config.seed)
     weeks, end = config.weeks, config.end
-    config.check_ends_by(app.today())
     commands = 0
     refused: list[str] = []
-    teams = ("Team A", "Team B")
+    teams = team_names(config.teams)
     brokers = [
         app.register_broker(
             name=f"Broker {n + 1}", team=teams[n % len(teams)], fte=1.0, on=config.start
@@ -263,7 +193,8 @@ def simulate(
     ]
     commands += len(colleagues)
     in_service = list(colleagues)
-    staff = _Staff(brokers, {b: app.broker(b).limit for b in brokers})
+    written()
+    staff = Staff(brokers, {b: app.broker(b).limit for b in brokers}, written)
     placed: dict[UUID, PlacementKind] = {}
     opened: dict[UUID, date] = {}
     reviewed: dict[UUID, date] = {}
@@ -274,7 +205,7 @@ def simulate(
     intake = sorted(rng.randrange(config.intake_weeks) for _ in range(config.citizens))
     # Rotations rather than draws, so that even a short run meets every kind.
     placement_kinds = itertools.cycle(PlacementKind)
-    other_closures = itertools.cycle(_OTHER_CLOSURES)
+    other_closures = itertools.cycle(OTHER_CLOSURES)
     activity_kinds = itertools.cycle(EmployerActivityKind)
 
     def assign(trajectory: UUID, broker: UUID, day: date) -> None:
@@ -292,8 +223,8 @@ def simulate(
             trajectories.append(trajectory)
             opened[trajectory] = day
             commands += 1
-            room = [b for b in brokers if staff.has_room(b)]
-            if not room:
+            to = staff.first_with_room()
+            if to is None:
                 continue
             first = brokers[0]
             if not tried_over_limit and not staff.has_room(first):
@@ -303,34 +234,36 @@ def simulate(
                     app.assign(trajectory, first, on=day)
                 except CaseloadLimitExceeded as refusal:
                     refused.append(str(refusal))
-            assign(trajectory, room[0], day)
+            assign(trajectory, to, day)
             commands += 1
         # Case work for every open, assigned trajectory.
-        for trajectory in [t for t in trajectories if t in staff.holder]:
-            broker = staff.holder[trajectory]
+        holder = staff.holder
+        for trajectory, broker in [(t, holder[t]) for t in trajectories if t in holder]:
+            # Looked up once: ids hash slowly, and this loop runs for every case every week.
+            opened_on = opened[trajectory]
             if rng.random() < 0.6:
                 day = monday + timedelta(days=rng.randrange(5))
                 if rng.random() < 0.15:  # registered late: it happened last week
                     day -= timedelta(days=rng.randrange(3, 8))
-                day = max(day, opened[trajectory])
+                day = max(day, opened_on)
                 by = broker if rng.random() < 0.85 else rng.choice(brokers)
-                roles = set(_pick(rng, _ROLE_WEIGHTS) + _pick(rng, _ROLE_WEIGHTS))
+                roles = set(pick(rng, ROLE_WEIGHTS) + pick(rng, ROLE_WEIGHTS))
                 app.record_contact(
                     trajectory,
                     on=day,
                     roles={r for r in roles if isinstance(r, Role)},
                     channel=Channel.COMPANY_VISIT
                     if Role.EMPLOYER_LIAISON in roles
-                    else next(c for c in _pick(rng, _CHANNEL_WEIGHTS) if isinstance(c, Channel)),
+                    else next(c for c in pick(rng, CHANNEL_WEIGHTS) if isinstance(c, Channel)),
                     by=by,
                 )
                 commands += 1
             # While the roles are split, colleagues cover authority in a trajectory's first
             # eight weeks; ever less often as the roles gather with the broker.
-            weeks_open = (monday - opened[trajectory]).days // 7
+            weeks_open = (monday - opened_on).days // 7
             if in_service and weeks_open < 8 and rng.random() < 0.4 * (1 - week / weeks):
-                day = max(monday + timedelta(days=rng.randrange(5)), opened[trajectory])
-                _colleague_contact(app, rng, trajectory, day, in_service)
+                day = max(monday + timedelta(days=rng.randrange(5)), opened_on)
+                colleague_contact(app, rng, trajectory, day, in_service)
                 commands += 1
             if (
                 weeks_open >= 4
@@ -339,21 +272,21 @@ def simulate(
             ):
                 day = monday + timedelta(days=rng.randrange(5))
                 activity = next(activity_kinds)
-                in_activity_until[trajectory] = _employer_activity(
+                in_activity_until[trajectory] = employer_activity(
                     app, rng, trajectory, day, activity
                 )
                 commands += 1
-            if (monday - opened[trajectory]).days % 91 < 7:
+            if (monday - opened_on).days % 91 < 7:
                 scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
-                app.record_progress(trajectory, on=max(monday, opened[trajectory]), scores=scores)
+                app.record_progress(trajectory, on=max(monday, opened_on), scores=scores)
                 commands += 1
             # Case reviews (sagssparring): a first one some five weeks in, then about
             # quarterly; a busy week sometimes pushes one past the 90-day cadence.
             due = 35 if trajectory not in reviewed else 77
-            since = reviewed.get(trajectory, opened[trajectory])
+            since = reviewed.get(trajectory, opened_on)
             if (monday - since).days >= due and rng.random() < 0.5:
                 outcome = rng.choice(list(ReviewOutcome))
-                day = max(monday, opened[trajectory])
+                day = max(monday, opened_on)
                 app.record_review(trajectory, on=day, outcome=outcome)
                 reviewed[trajectory] = day
                 commands += 1
@@ -367,7 +300,7 @@ def simulate(
                 commands += 1
             close_day = monday + timedelta(days=6)
             if trajectory in placed and rng.random() < 0.3:
-                reason = _PLACEMENT_CLOSURE[placed[trajectory]]
+                reason = PLACEMENT_CLOSURE[placed[trajectory]]
             elif rng.random() < 0.012:
                 reason = next(other_closures)
             else:

@@ -1,0 +1,279 @@
+"""Running many commands as one write: the batch's unit of work and the `Batch` handle.
+
+Inside `with app.batch():` every command runs its usual handler with the usual checks, but
+its events are kept in memory and the aggregates it changed stay loaded, so the next
+command of the batch sees them without a round trip to the store. The accepted commands'
+events are written together, in one transaction of the chained recorder (the same events,
+in the same order, with the same hash chain as one write per command would give), when the
+batch is flushed: every `size` commands, on `flush()`, and when the block ends.
+
+A command the rules refuse raises as always and leaves nothing of itself behind: the
+aggregates it touched are dropped from memory and rebuilt, when next needed, from the
+store and the batch's accepted events. The batch keeps the commands accepted before it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, DomainEvent
+from eventsourcing.persistence import PersistenceError, RecordConflictError
+
+from caseload.application.bootstrap import Wiring
+from caseload.application.unit_of_work import StoreUnitOfWork, kind_of_aggregate
+from caseload.domain.errors import ConcurrencyConflict, InvalidValue, StoreUnavailable
+from caseload.programmes import PROGRAMMES
+from caseload.programmes.kind import Handler
+
+__all__ = ["DEFAULT_BATCH_SIZE", "Batch", "BatchUnitOfWork"]
+
+DEFAULT_BATCH_SIZE = 5000
+"""Accepted commands after which a batch writes what it holds, bounding its memory."""
+
+logger = logging.getLogger("caseload.commands")
+
+_PROGRAMME_KINDS = {kind.programme_aggregate: kind.key for kind in PROGRAMMES}
+
+
+class BatchUnitOfWork(StoreUnitOfWork):
+    """The unit of work of a batch: aggregates kept in memory across commands, events
+    held until the batch writes them in one transaction."""
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        *,
+        clock: Callable[[], date],
+        pseudonym_key: bytes | None,
+        size: int,
+    ) -> None:
+        super().__init__(wiring, clock=clock, pseudonym_key=pseudonym_key)
+        self.size = size
+        self._aggregates: dict[UUID, Aggregate] = {}
+        self._unwritten: list[DomainEvent] = []
+        self._accepted = 0
+        self._written_events = 0
+        self._written_commands = 0
+        self._programmes: dict[str, UUID] = {}
+        self._dropped: set[UUID] = set()
+        # What the command now running has loaded and saved.
+        self._handed_out: set[UUID] = set()
+        self._staged: dict[UUID, Aggregate] = {}
+        self._staged_events: list[DomainEvent] = []
+
+    # ------------------------------------------------------------ what handlers use
+
+    def find(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate as the batch's accepted commands left it."""
+        self._handed_out.add(aggregate_id)
+        found = self._staged.get(aggregate_id)
+        if found is None:
+            found = self._aggregates.get(aggregate_id)
+        if found is not None:
+            return found
+        found = super().find(aggregate_id)
+        if aggregate_id in self._dropped:
+            # Dropped after a refused command: the store, then the batch's accepted events.
+            for event in self._unwritten:
+                if event.originator_id == aggregate_id:
+                    found = event.mutate(found)  # type: ignore[attr-defined]
+            self._dropped.discard(aggregate_id)
+        if found is not None:
+            self._aggregates[aggregate_id] = found
+        return found
+
+    def programme_id(self, programme_class: type[Aggregate]) -> UUID | None:
+        """The programme's id, including one configured earlier in the batch."""
+        found = self._programmes.get(kind_of_aggregate(programme_class).key)
+        return found if found is not None else super().programme_id(programme_class)
+
+    def events_containing(
+        self, event_class: type[DomainEvent], needle: str
+    ) -> Sequence[DomainEvent]:
+        """Stored events, then the batch's unwritten ones, of a class, containing `needle`."""
+        stored = list(super().events_containing(event_class, needle))
+        mapper = self._wiring.events.mapper
+        found = needle.encode()
+        return stored + [
+            event
+            for event in self._unwritten
+            if type(event) is event_class and found in mapper.to_stored_event(event).state
+        ]
+
+    def save(self, *aggregates: Aggregate) -> None:
+        """Hold the aggregates' new events until the command is accepted and written."""
+        for aggregate in aggregates:
+            self._staged_events.extend(aggregate.collect_events())  # type: ignore[arg-type]
+            self._staged[aggregate.id] = aggregate
+
+    # ------------------------------------------------------------ running commands
+
+    def run(self, handler: Handler, command: object) -> Any:
+        """Run one command's handler in the batch; keep its events if it is accepted."""
+        try:
+            result = handler(command, self)
+        except PersistenceError as error:
+            self._refused()
+            raise StoreUnavailable(
+                f"{self.store} failed: {str(error).strip() or type(error).__name__}"
+            ) from None
+        except BaseException:
+            self._refused()
+            raise
+        self._accept()
+        if self._accepted >= self.size:
+            self.flush()
+        return result
+
+    def _accept(self) -> None:
+        for aggregate_id, aggregate in self._staged.items():
+            self._aggregates[aggregate_id] = aggregate
+            kind = _PROGRAMME_KINDS.get(type(aggregate))
+            if kind is not None:
+                self._programmes.setdefault(kind, aggregate_id)
+        self._unwritten.extend(self._staged_events)
+        self._accepted += 1
+        self._next_command()
+
+    def _refused(self) -> None:
+        # Whatever the command touched may hold its half-made changes: drop it, to be
+        # rebuilt from the store and the accepted events when next needed.
+        for aggregate_id in self._handed_out | self._staged.keys():
+            self._aggregates.pop(aggregate_id, None)
+            self._dropped.add(aggregate_id)
+        self._next_command()
+
+    def _next_command(self) -> None:
+        self._handed_out = set()
+        self._staged = {}
+        self._staged_events = []
+
+    # ------------------------------------------------------------ writing
+
+    @property
+    def unwritten_events(self) -> int:
+        """Events of accepted commands not yet written."""
+        return len(self._unwritten)
+
+    @property
+    def unwritten_commands(self) -> int:
+        """Accepted commands whose events are not yet written."""
+        return self._accepted
+
+    @property
+    def written(self) -> tuple[int, int]:
+        """(commands, events) the batch has written so far."""
+        return self._written_commands, self._written_events
+
+    def flush(self) -> int:
+        """Write the accepted commands' events in one transaction; returns how many.
+
+        When the write fails (another writer changed an aggregate the batch changed, or
+        the store failed), nothing since the last write is kept, and the error says so.
+        """
+        events = self._unwritten
+        if not events:
+            return 0
+        commands = self._accepted
+        try:
+            self._wiring.events.events.put(events)
+        except RecordConflictError:
+            self.discard()
+            logger.warning("a batch of %d commands lost a write race", commands)
+            raise ConcurrencyConflict(
+                f"another writer changed a broker or trajectory this batch changed: none of "
+                f"its {commands} commands since the last write ({len(events)} events) "
+                "were written; run them again"
+            ) from None
+        except PersistenceError as error:
+            self.discard()
+            raise StoreUnavailable(
+                f"{self.store} failed: {str(error).strip() or type(error).__name__}; none "
+                f"of the batch's {commands} commands since the last write were written"
+            ) from None
+        self._written_events += len(events)
+        self._written_commands += commands
+        self._unwritten = []
+        self._accepted = 0
+        self._dropped.clear()
+        self._take_snapshots(events)
+        return len(events)
+
+    def discard(self) -> None:
+        """Forget every accepted command not yet written, and every loaded aggregate."""
+        self._aggregates.clear()
+        self._programmes.clear()
+        self._dropped.clear()
+        self._unwritten = []
+        self._accepted = 0
+        self._next_command()
+
+    def _take_snapshots(self, events: Sequence[DomainEvent]) -> None:
+        # The per-command path snapshots an aggregate whenever a save reaches a multiple of
+        # its interval; here the aggregate in memory, which the write just made current,
+        # is snapshotted once for every such crossing in the batch.
+        application = self._wiring.events
+        snapshots = application.snapshots
+        if snapshots is None:
+            return
+        due: dict[UUID, Aggregate] = {}
+        for event in events:
+            aggregate = self._aggregates.get(event.originator_id)
+            interval = (
+                None
+                if aggregate is None
+                else application.snapshotting_intervals.get(type(aggregate))
+            )
+            if aggregate is not None and interval and event.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        if not due:
+            return
+        try:
+            snapshots.put([type(a).Snapshot.take(a) for a in due.values()])
+        except Exception as error:
+            logger.warning(
+                "snapshots were not taken (%s); loads replay the events instead",
+                type(error).__name__,
+            )
+
+
+class Batch:
+    """An open batch of commands (see `Caseload.batch`): write it now, or ask what it holds."""
+
+    def __init__(self, unit_of_work: BatchUnitOfWork) -> None:
+        self._uow = unit_of_work
+
+    def flush(self) -> int:
+        """Write the accepted commands now, in one transaction; returns the events written."""
+        return self._uow.flush()
+
+    @property
+    def unwritten_commands(self) -> int:
+        """Accepted commands not yet written."""
+        return self._uow.unwritten_commands
+
+    @property
+    def unwritten_events(self) -> int:
+        """Events of accepted commands not yet written."""
+        return self._uow.unwritten_events
+
+    @property
+    def written_events(self) -> int:
+        """Events this batch has written so far."""
+        return self._uow.written[1]
+
+    @property
+    def written_commands(self) -> int:
+        """Commands whose events this batch has written so far."""
+        return self._uow.written[0]
+
+
+def checked_size(size: object) -> int:
+    """A batch size: a whole number of at least 1."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InvalidValue("a batch size is a whole number of commands, at least 1")
+    return size
