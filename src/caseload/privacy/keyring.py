@@ -1,0 +1,103 @@
+"""A store's citizens' data keys, used under one master key: seal, open, forget, rotate.
+
+The first personal field of a citizen makes their data key: random, wrapped by the master
+key, stored in the key table. Sealing and opening unwrap it; forgetting deletes it, after
+which nothing the store holds decrypts that citizen's fields. Rotation re-wraps every data
+key under a new master key in one transaction and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caseload.adapters.data_keys import DataKeyTable, WrappedKey
+from caseload.domain.errors import ConcurrencyConflict, MissingMasterKey, WrongMasterKey
+from caseload.domain.personal import Hidden, Sealed
+from caseload.privacy import crypto
+
+__all__ = ["Keyring"]
+
+
+class Keyring:
+    """The data keys of one store, under the master key a service holds (or none)."""
+
+    def __init__(self, table: DataKeyTable, master: bytes | None) -> None:
+        self._table = table
+        self._master = master
+        self._check = None if master is None else crypto.master_key_check(master)
+
+    @property
+    def holds_master_key(self) -> bool:
+        """Whether a master key was given (without one, fields read as withheld)."""
+        return self._master is not None
+
+    def _require_master(self) -> bytes:
+        if self._master is None:
+            raise MissingMasterKey(
+                "personal data is encrypted under a master key: pass master_key=... to "
+                "Caseload or set CASELOAD_MASTER_KEY (see docs/privacy.md)"
+            )
+        return self._master
+
+    def _data_key(self, stored: WrappedKey) -> bytes:
+        master = self._require_master()
+        if stored.master_check != self._check:
+            raise WrongMasterKey(
+                "the master key is not the one this store's data keys are wrapped with; "
+                "use that key, or rotate the store to a new one with it"
+            )
+        return crypto.unwrap(master, stored.pseudonym, stored.wrapped)
+
+    def seal(self, pseudonym: str, field: str, value: Any) -> Sealed:
+        """`value` sealed under the citizen's data key, made first if they have none."""
+        master = self._require_master()
+        stored = self._table.get(pseudonym)
+        if stored is None:
+            assert self._check is not None
+            made = WrappedKey(
+                pseudonym, crypto.wrap(master, pseudonym, crypto.new_data_key()), self._check
+            )
+            stored = self._table.add(made)
+            if stored is None:
+                raise WrongMasterKey(
+                    "the master key is not the one this store's data keys are wrapped "
+                    "with; no data key was made under it"
+                )
+        return crypto.seal(self._data_key(stored), pseudonym, field, value)
+
+    def open(self, pseudonym: str, field: str, sealed: Sealed) -> Any:
+        """The value of a sealed field, `Hidden.WITHHELD` without a master key, or
+        `Hidden.ERASED` when the citizen's data key is gone."""
+        if self._master is None:
+            return Hidden.WITHHELD
+        stored = self._table.get(pseudonym)
+        if stored is None:
+            return Hidden.ERASED
+        return crypto.unseal(self._data_key(stored), pseudonym, field, sealed)
+
+    def forget(self, pseudonym: str) -> None:
+        """Delete the citizen's data key (needs no master key)."""
+        self._table.delete(pseudonym)
+
+    def rotate(self, new_master: bytes) -> int:
+        """Re-wrap every data key under `new_master` in one transaction, and use it from
+        now on; returns how many keys were re-wrapped."""
+        self._require_master()
+        stored = self._table.all()
+        keys = [
+            WrappedKey(
+                key.pseudonym,
+                crypto.wrap(new_master, key.pseudonym, self._data_key(key)),
+                crypto.master_key_check(new_master),
+            )
+            for key in stored
+        ]
+        expected = {self._check} if stored else set()
+        if not self._table.replace(keys, {c for c in expected if c is not None}):
+            raise ConcurrencyConflict(
+                "the key table changed while its keys were re-wrapped; nothing was "
+                "written: rotate again"
+            )
+        self._master = new_master
+        self._check = crypto.master_key_check(new_master)
+        return len(keys)
