@@ -16,12 +16,14 @@ import itertools
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import attrs
 
 from caseload.application.caseload import Caseload
 from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError
+from caseload.domain.personal import ErasureReason
 from caseload.programmes.resource_pathway.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
@@ -30,6 +32,10 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
     ReviewOutcome,
     Role,
+)
+from caseload.programmes.resource_pathway.simulated_people import (
+    synthetic_note,
+    synthetic_person,
 )
 
 __all__ = [
@@ -86,6 +92,11 @@ class SimulationConfig:
     colleagues: int = 2
     """Colleagues without a caseload (employment caseworkers) who cover the authority role
     early in trajectories; with two or more, the last one leaves three quarters in."""
+    personal: bool = False
+    """Attach invented personal data: name, phone and address at each opening, a note
+    with about a third of the contacts (the application needs a master key)."""
+    erasures: int = 0
+    """At the end, erase this many citizens whose trajectories closed (`forget_citizen`)."""
 
     @property
     def weeks(self) -> int:
@@ -121,6 +132,8 @@ class SimulationReport:
     """The messages of commands the rules refused (the deliberate 31st assignment)."""
     end: date
     colleagues: tuple[UUID, ...] = ()
+    erased: tuple[UUID, ...] = ()
+    """The trajectories whose citizens were erased at the end."""
 
 
 def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
@@ -243,6 +256,10 @@ def simulate(
     and refused by the caseload rule, as happens when a team leader over-allocates.
     """
     rng = random.Random(config.seed)
+    # Personal data draws from its own generator: the commands stay the same without it.
+    people = random.Random(f"personal {config.seed}") if config.personal else None
+    cprs: dict[UUID, str] = {}
+    closed: list[UUID] = []
     weeks, end = config.weeks, config.end
     config.check_ends_by(app.today())
     commands = 0
@@ -288,7 +305,14 @@ def simulate(
         for day in sorted(
             monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
         ):
-            trajectory = app.open_trajectory(cpr=synthetic_cpr(rng, taken), on=day)
+            cpr = synthetic_cpr(rng, taken)
+            # Personal arguments only when asked for, so that an application wrapped
+            # around the named methods without them still runs the simulation.
+            personal: dict[str, Any] = (
+                {} if people is None else {"personal": synthetic_person(people)}
+            )
+            trajectory = app.open_trajectory(cpr=cpr, on=day, **personal)
+            cprs[trajectory] = cpr
             trajectories.append(trajectory)
             opened[trajectory] = day
             commands += 1
@@ -323,6 +347,11 @@ def simulate(
                     if Role.EMPLOYER_LIAISON in roles
                     else next(c for c in _pick(rng, _CHANNEL_WEIGHTS) if isinstance(c, Channel)),
                     by=by,
+                    **(
+                        {"note": synthetic_note(people)}
+                        if people is not None and people.random() < 0.3
+                        else {}
+                    ),
                 )
                 commands += 1
             # While the roles are split, colleagues cover authority in a trajectory's first
@@ -375,6 +404,7 @@ def simulate(
             if reason is not None:
                 app.close_trajectory(trajectory, on=close_day, reason=reason)
                 staff.release(trajectory)
+                closed.append(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
                 others = [b for b in brokers if b != broker and staff.has_room(b)]
@@ -390,6 +420,10 @@ def simulate(
             commands += 1
         if progress is not None:
             progress(week + 1, weeks)
+    erased = tuple(closed[: config.erasures])
+    for trajectory in erased:
+        app.forget_citizen(cpr=cprs[trajectory], on=end, reason=ErasureReason.CITIZEN_REQUEST)
+        commands += 1
     return SimulationReport(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
@@ -397,4 +431,5 @@ def simulate(
         refused=tuple(refused),
         end=end,
         colleagues=tuple(colleagues),
+        erased=erased,
     )
