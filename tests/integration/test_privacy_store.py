@@ -171,6 +171,11 @@ def test_erasing_one_citizen_of_a_simulated_store(simulated: Recording) -> None:
     app.projections.rebuild()
     digests, caseload, outcomes = app.projections.digests(), app.caseload(), app.outcomes()
     head = app.head()
+    pseudonym = app.wiring.events.repository.get(case).citizen
+    wrapped = app.wiring.data_keys().get(pseudonym)
+    assert wrapped is not None
+    path = Path(app.wiring.store.env["SQLITE_DBNAME"])
+    assert wrapped.wrapped in b"".join(p.read_bytes() for p in path.parent.glob("store.db*"))
 
     app.forget_citizen(cpr=app.cprs[case], on=app.today(), reason=ErasureReason.CITIZEN_REQUEST)
 
@@ -185,9 +190,10 @@ def test_erasing_one_citizen_of_a_simulated_store(simulated: Recording) -> None:
     record = app.personal_data(case)
     assert record.name is Hidden.ERASED
     assert all(note.text is Hidden.ERASED for note in record.notes)
+    # The wrapped key is gone from the file and its write-ahead log, not just unlinked.
+    assert wrapped.wrapped not in b"".join(p.read_bytes() for p in path.parent.glob("store.db*"))
     # No data key left in the store opens any of the erased fields, whichever citizen
     # it is bound to.
-    pseudonym = app.wiring.events.repository.get(case).citizen
     remaining = app.wiring.data_keys().all()
     assert remaining
     assert pseudonym not in {stored.pseudonym for stored in remaining}

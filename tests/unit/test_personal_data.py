@@ -158,7 +158,8 @@ def test_erasure_hides_every_field_of_the_erased_and_none_of_the_others(
     erased: set[int],
 ) -> None:
     """After `forget_citizen`, each erased citizen's fields read `Hidden.ERASED`, each other
-    citizen's read their text; one event per erasure, no personal data in it."""
+    citizen's read their text; one event per erasure, no personal data in it; only the
+    erased citizens are refused a new trajectory."""
     with Caseload("memory://", pseudonym_key=KEY, master_key=MASTER, clock=fixed_clock) as app:
         broker = app.register_broker(name="Broker", team="Team", on=DAY)
         cases = {n: _open_and_close(app, n, broker) for n in range(5)}
@@ -178,6 +179,13 @@ def test_erasure_hides_every_field_of_the_erased_and_none_of_the_others(
                 assert (record.name, record.address) == (f"Citizen {n}", f"Vej {n}")
                 assert [note.text for note in record.notes] == [f"note {n}"]
         assert len(app.wiring.data_keys().all()) == 5 - len(erased)
+        # The erased citizens' pseudonyms are retired; the others may come back.
+        for n in range(5):
+            if n in erased:
+                with pytest.raises(CitizenErased):
+                    app.open_trajectory(cpr=cpr(n), on=DAY + timedelta(days=1))
+            else:
+                app.open_trajectory(cpr=cpr(n), on=DAY + timedelta(days=1))
 
 
 def test_erasure_retires_the_pseudonym(app: Caseload) -> None:
@@ -236,3 +244,20 @@ def test_rotation_re_wraps_every_key_and_changes_no_event(app: Caseload) -> None
         crypto.unwrap(new_master, stored.pseudonym, stored.wrapped)
         with pytest.raises(WrongMasterKey):
             crypto.unwrap(MASTER, stored.pseudonym, stored.wrapped)
+
+
+def test_an_erasure_racing_a_note_leaves_no_new_key(app: Caseload) -> None:
+    """Another process erases the citizen after this one checked them (their key is now a
+    tombstone): sealing the note is refused, no key is made, and nothing is written."""
+    broker = app.register_broker(name="Broker", team="Team", on=DAY)
+    case = app.open_trajectory(cpr=cpr(8), on=DAY, personal=PersonalData(name="Jens"))
+    pseudonym = app.wiring.events.repository.get(case).citizen
+    app.wiring.data_keys().erase(pseudonym)
+    head = app.head()
+    with pytest.raises(CitizenErased):
+        app.record_contact(
+            case, on=DAY, roles=Role.COACH, channel=Channel.PHONE, by=broker, note="late"
+        )
+    assert app.head() == head
+    assert app.wiring.data_keys().all() == []
+    assert app.personal_data(case).name is Hidden.ERASED

@@ -2,9 +2,10 @@
 
 One row per citizen pseudonym: the wrapped data key and the check value of the master key
 that wrapped it. The table lives in the store's own database (the SQLite file, the
-PostgreSQL schema; a dict for `memory://`), so a backup of the store holds both, and
-deleting a row erases every personal field sealed under that key. Rotation rewrites every
-row in one transaction.
+PostgreSQL schema; a dict for `memory://`), so a backup of the store holds both. Erasing
+a citizen overwrites their row with a tombstone (no key, no check value), which erases
+every personal field sealed under the key and keeps a writer that raced the erasure from
+making the citizen a new key. Rotation rewrites every live row in one transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "SQLDataKeys",
     "WrappedKey",
     "data_key_table",
+    "tombstone",
 ]
 
 DATA_KEYS_TABLE = "caseload_data_keys"
@@ -36,11 +38,21 @@ DATA_KEYS_TABLE = "caseload_data_keys"
 @attrs.frozen
 class WrappedKey:
     """A citizen's data key as stored: wrapped by the master key whose check value it
-    keeps."""
+    keeps; or the tombstone of an erased citizen (empty `wrapped` and `master_check`)."""
 
     pseudonym: str
     wrapped: bytes = attrs.field(repr=False)
     master_check: str
+
+    @property
+    def erased(self) -> bool:
+        """Whether this is an erased citizen's tombstone."""
+        return not self.wrapped
+
+
+def tombstone(pseudonym: str) -> WrappedKey:
+    """The row that replaces an erased citizen's key."""
+    return WrappedKey(pseudonym, b"", "")
 
 
 class DataKeyTable(ABC):
@@ -48,31 +60,31 @@ class DataKeyTable(ABC):
 
     @abstractmethod
     def get(self, pseudonym: str) -> WrappedKey | None:
-        """The wrapped key of a citizen, or None."""
+        """The wrapped key (or tombstone) of a citizen, or None."""
 
     @abstractmethod
     def add(self, key: WrappedKey) -> WrappedKey | None:
-        """Store a new key unless the citizen has one; returns the key the table holds
-        for the citizen afterwards, or None when the table holds keys wrapped by another
-        master key (nothing is written then)."""
+        """Store a new key unless the citizen has a row; returns the row the table holds
+        for the citizen afterwards (a tombstone when they were erased meanwhile), or None
+        when the table holds keys wrapped by another master key (nothing is written)."""
 
     @abstractmethod
     def master_checks(self) -> set[str]:
-        """The check values of the master keys the table's keys are wrapped with."""
+        """The check values of the master keys the table's live keys are wrapped with."""
 
     @abstractmethod
-    def delete(self, pseudonym: str) -> None:
-        """Delete a citizen's key (nothing happens when there is none)."""
+    def erase(self, pseudonym: str) -> None:
+        """Replace a citizen's key by a tombstone (one is written when they had none)."""
 
     @abstractmethod
     def all(self) -> list[WrappedKey]:
-        """Every key in the table."""
+        """Every live key in the table (tombstones left out)."""
 
     @abstractmethod
     def replace(self, keys: Sequence[WrappedKey], expected: set[str]) -> bool:
-        """In one transaction: unless the table's master checks are no longer
-        `expected`, or the set of pseudonyms changed, write `keys` over the rows of the
-        same pseudonyms. Returns whether it wrote."""
+        """In one transaction: unless the live keys' master checks are no longer
+        `expected`, or the set of live pseudonyms changed, write `keys` over the rows of
+        the same pseudonyms. Returns whether it wrote."""
 
     def close(self) -> None:  # noqa: B027  (a dict has nothing to release)
         """Release the table's connection."""
@@ -90,27 +102,27 @@ class MemoryDataKeys(DataKeyTable):
 
     def add(self, key: WrappedKey) -> WrappedKey | None:
         with self._lock:
-            if any(k.master_check != key.master_check for k in self._keys.values()):
+            if self.master_checks() - {key.master_check}:
                 return None
             return self._keys.setdefault(key.pseudonym, key)
 
     def master_checks(self) -> set[str]:
-        return {key.master_check for key in self._keys.values()}
+        return {key.master_check for key in self.all()}
 
-    def delete(self, pseudonym: str) -> None:
+    def erase(self, pseudonym: str) -> None:
         with self._lock:
-            self._keys.pop(pseudonym, None)
+            self._keys[pseudonym] = tombstone(pseudonym)
 
     def all(self) -> list[WrappedKey]:
-        return list(self._keys.values())
+        return [key for key in self._keys.values() if not key.erased]
 
     def replace(self, keys: Sequence[WrappedKey], expected: set[str]) -> bool:
         with self._lock:
-            if {k.master_check for k in self._keys.values()} != expected or set(self._keys) != {
-                k.pseudonym for k in keys
-            }:
+            live = self.all()
+            same_citizens = {k.pseudonym for k in live} == {k.pseudonym for k in keys}
+            if {k.master_check for k in live} != expected or not same_citizens:
                 return False
-            self._keys = {key.pseudonym: key for key in keys}
+            self._keys.update({key.pseudonym: key for key in keys})
             return True
 
 
@@ -190,7 +202,7 @@ class SQLDataKeys(DataKeyTable):
     def add(self, key: WrappedKey) -> WrappedKey | None:
         with self._transaction() as cursor:
             cursor.execute(
-                self._sql("SELECT 1 FROM {t} WHERE master_check <> ? LIMIT 1"),
+                self._sql("SELECT 1 FROM {t} WHERE master_check NOT IN (?, '') LIMIT 1"),
                 (key.master_check,),
             )
             if cursor.fetchone() is not None:
@@ -210,11 +222,18 @@ class SQLDataKeys(DataKeyTable):
         return WrappedKey(row[0], bytes(row[1]), row[2])
 
     def master_checks(self) -> set[str]:
-        return {row[0] for row in self._query("SELECT DISTINCT master_check FROM {t}")}
+        rows = self._query("SELECT DISTINCT master_check FROM {t} WHERE master_check <> ''")
+        return {row[0] for row in rows}
 
-    def delete(self, pseudonym: str) -> None:
+    def erase(self, pseudonym: str) -> None:
         with self._transaction() as cursor:
+            # Deleted, then written anew: the key's bytes go with the deleted row, which
+            # SQLite's secure_delete overwrites.
             cursor.execute(self._sql("DELETE FROM {t} WHERE pseudonym = ?"), (pseudonym,))
+            cursor.execute(
+                self._sql("INSERT INTO {t} (pseudonym, wrapped, master_check) VALUES (?, ?, '')"),
+                (pseudonym, b""),
+            )
         if self._kind == "sqlite":
             # The write-ahead log still holds the page as it was before: copy the zeroed
             # page into the file and empty the log (as far as no reader holds it).
@@ -222,12 +241,17 @@ class SQLDataKeys(DataKeyTable):
                 self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def all(self) -> list[WrappedKey]:
-        rows = self._query("SELECT pseudonym, wrapped, master_check FROM {t} ORDER BY pseudonym")
+        rows = self._query(
+            "SELECT pseudonym, wrapped, master_check FROM {t} WHERE master_check <> '' "
+            "ORDER BY pseudonym"
+        )
         return [WrappedKey(p, bytes(w), c) for p, w, c in rows]
 
     def replace(self, keys: Sequence[WrappedKey], expected: set[str]) -> bool:
         with self._transaction() as cursor:
-            cursor.execute(self._sql("SELECT pseudonym, master_check FROM {t}"))
+            cursor.execute(
+                self._sql("SELECT pseudonym, master_check FROM {t} WHERE master_check <> ''")
+            )
             rows = cursor.fetchall()
             if {c for _, c in rows} != expected or {p for p, _ in rows} != {
                 k.pseudonym for k in keys

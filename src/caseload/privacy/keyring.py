@@ -1,8 +1,9 @@
 """A store's citizens' data keys, used under one master key: seal, open, forget, rotate.
 
 The first personal field of a citizen makes their data key: random, wrapped by the master
-key, stored in the key table. Sealing and opening unwrap it; forgetting deletes it, after
-which nothing the store holds decrypts that citizen's fields. Rotation re-wraps every data
+key, stored in the key table. Sealing and opening unwrap it; forgetting replaces it by a
+tombstone, after which nothing the store holds decrypts that citizen's fields and no new
+key is made for them. Rotation re-wraps every data
 key under a new master key in one transaction and changes nothing else.
 """
 
@@ -11,7 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from caseload.adapters.data_keys import DataKeyTable, WrappedKey
-from caseload.domain.errors import ConcurrencyConflict, MissingMasterKey, WrongMasterKey
+from caseload.domain.errors import (
+    CitizenErased,
+    ConcurrencyConflict,
+    MissingMasterKey,
+    WrongMasterKey,
+)
 from caseload.domain.personal import Hidden, Sealed
 from caseload.privacy import crypto
 
@@ -63,6 +69,11 @@ class Keyring:
                     "the master key is not the one this store's data keys are wrapped "
                     "with; no data key was made under it"
                 )
+        if stored.erased:
+            raise CitizenErased(
+                "this citizen's personal data was erased: their data key is destroyed, and "
+                "no personal data is recorded for them any more"
+            )
         return crypto.seal(self._data_key(stored), pseudonym, field, value)
 
     def open(self, pseudonym: str, field: str, sealed: Sealed) -> Any:
@@ -71,13 +82,13 @@ class Keyring:
         if self._master is None:
             return Hidden.WITHHELD
         stored = self._table.get(pseudonym)
-        if stored is None:
+        if stored is None or stored.erased:
             return Hidden.ERASED
         return crypto.unseal(self._data_key(stored), pseudonym, field, sealed)
 
     def forget(self, pseudonym: str) -> None:
-        """Delete the citizen's data key (needs no master key)."""
-        self._table.delete(pseudonym)
+        """Replace the citizen's data key by a tombstone (needs no master key)."""
+        self._table.erase(pseudonym)
 
     def rotate(self, new_master: bytes) -> int:
         """Re-wrap every data key under `new_master` in one transaction, and use it from
