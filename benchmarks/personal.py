@@ -142,8 +142,8 @@ def rebuilds(directory: Path, citizens: int, months: int, runs: int) -> tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--citizens", type=int, default=600)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--citizens", type=int, default=300)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()

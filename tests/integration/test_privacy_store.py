@@ -9,6 +9,7 @@ hash chain and every read model stay as they were.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import subprocess
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -29,6 +30,7 @@ from caseload import (
     WrongMasterKey,
 )
 from caseload.adapters.chain import iter_links
+from caseload.adapters.storage import parse_store_url
 from caseload.application.privacy import SEALED_FIELDS
 from caseload.domain.personal import Sealed
 from caseload.export import export_dataset
@@ -291,3 +293,25 @@ def test_nothing_personal_is_in_a_pg_dump_of_the_store(postgres_url: str) -> Non
     assert leaks(dump, [pseudonym]) == [pseudonym]
     assert len(app.secrets) > 8
     assert leaks(dump, app.secrets) == []
+
+
+def test_replay_verify_reports_and_export_never_open_the_key_table(
+    simulated: Recording, tmp_path: Path
+) -> None:
+    """With the key table moved away, a new application replays, verifies, reports and
+    exports, and never opens (or re-creates) the table: an auditor's role needs no access
+    to it."""
+    path = Path(simulated.wiring.store.env["SQLITE_DBNAME"])
+    simulated.close()
+    connection = sqlite3.connect(path)
+    connection.execute("ALTER TABLE caseload_data_keys RENAME TO moved_away")
+    connection.commit()
+    connection.close()
+    with Caseload(f"sqlite:///{path}", pseudonym_key=KEY, clock=fixed_clock) as auditor:
+        assert auditor.verify().ok
+        assert auditor.caseload()
+        assert sum(1 for _ in auditor.history()) == auditor.head()
+        export_dataset(auditor, tmp_path / "export", key="an export key of 16 bytes or more")
+    assert parse_store_url(f"sqlite:///{path}").missing_tables("caseload_data_keys") == [
+        "caseload_data_keys"
+    ]

@@ -202,7 +202,7 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
     def _keys(self) -> Keyring:
         with self._lock:
             if self._keyring is None:
-                self._keyring = Keyring(self._wiring.data_keys(), self._master)
+                self._keyring = Keyring(self._wiring.data_keys, self._master)
             return self._keyring
 
     def _unit_of_work(self) -> StoreUnitOfWork:

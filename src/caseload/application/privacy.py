@@ -7,6 +7,7 @@ data key and recording that it did; `rotate_master_key` re-wraps every data key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -101,10 +102,15 @@ class PrivacyCommands:
         pseudonym = found.citizen
         citizen = uow.find(Citizen.create_id(pseudonym))
         erased = isinstance(citizen, Citizen) and citizen.erased_on is not None
-        keys = self._keys()
+        opener: Callable[[str, Sealed], Any] | None = None
 
         def read(sealed: Sealed, field: str) -> Any:
-            return Hidden.ERASED if erased else keys.open(pseudonym, field, sealed)
+            nonlocal opener
+            if erased:
+                return Hidden.ERASED
+            if opener is None:
+                opener = self._keys().opener(pseudonym)
+            return opener(field, sealed)
 
         personal: Any = None
         notes: list[Note] = []

@@ -134,7 +134,7 @@ class StoreUnitOfWork:
 
     def _keys(self) -> Keyring:
         if self._keyring is None:
-            self._keyring = Keyring(self._wiring.data_keys(), None)
+            self._keyring = Keyring(self._wiring.data_keys, None)
         return self._keyring
 
     def seal_personal(self, pseudonym: str, field: str, value: object) -> Sealed:

@@ -9,6 +9,7 @@ key under a new master key in one transaction and changes nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from caseload.adapters.data_keys import DataKeyTable, WrappedKey
@@ -27,10 +28,19 @@ __all__ = ["Keyring"]
 class Keyring:
     """The data keys of one store, under the master key a service holds (or none)."""
 
-    def __init__(self, table: DataKeyTable, master: bytes | None) -> None:
-        self._table = table
+    def __init__(self, table: Callable[[], DataKeyTable], master: bytes | None) -> None:
+        """`table` opens the store's key table; it is called on first use, so that an
+        application that never touches personal data never opens (or creates) it."""
+        self._open_table = table
+        self._opened: DataKeyTable | None = None
         self._master = master
         self._check = None if master is None else crypto.master_key_check(master)
+
+    @property
+    def _table(self) -> DataKeyTable:
+        if self._opened is None:
+            self._opened = self._open_table()
+        return self._opened
 
     @property
     def holds_master_key(self) -> bool:
@@ -79,12 +89,17 @@ class Keyring:
     def open(self, pseudonym: str, field: str, sealed: Sealed) -> Any:
         """The value of a sealed field, `Hidden.WITHHELD` without a master key, or
         `Hidden.ERASED` when the citizen's data key is gone."""
+        return self.opener(pseudonym)(field, sealed)
+
+    def opener(self, pseudonym: str) -> Callable[[str, Sealed], Any]:
+        """`open` for one citizen's fields, with their data key read and unwrapped once."""
         if self._master is None:
-            return Hidden.WITHHELD
+            return lambda field, sealed: Hidden.WITHHELD
         stored = self._table.get(pseudonym)
         if stored is None or stored.erased:
-            return Hidden.ERASED
-        return crypto.unseal(self._data_key(stored), pseudonym, field, sealed)
+            return lambda field, sealed: Hidden.ERASED
+        data_key = self._data_key(stored)
+        return lambda field, sealed: crypto.unseal(data_key, pseudonym, field, sealed)
 
     def forget(self, pseudonym: str) -> None:
         """Replace the citizen's data key by a tombstone (needs no master key)."""
