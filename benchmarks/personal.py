@@ -12,7 +12,8 @@ same run:
 - a full rebuild of every read model over a simulated programme with personal data (a
   sealed value in every opening and in about a third of the contacts) against the same
   simulation without it (the same commands, so the same number of events);
-- `personal_data(trajectory)` against `trajectory(trajectory)`, the plain query of one case.
+- `personal_data(trajectory)` against `trajectory(trajectory)`, the plain query of one
+  case, and against reading the trajectory's events (which `personal_data` does first).
 
 Each cell is the median of `--runs` runs, the two sides interleaved (the order alternates).
 """
@@ -108,6 +109,15 @@ def commands(directory: Path, calls: int, runs: int) -> list[tuple[str, float, f
                 calls,
             ),
         ),
+        (
+            "personal_data / reading the trajectory's events",
+            *_paired(
+                runs,
+                lambda n: app.personal_data(cases[n % len(cases)]),
+                lambda n: list(app.wiring.events.events.get(cases[n % len(cases)])),
+                calls,
+            ),
+        ),
     ]
     app.close()
     return results
@@ -166,7 +176,8 @@ def main() -> None:
 Commands and a rebuild with personal data against the same without it, SQLite files, in
 one run: `record_contact` with a note (on 100 warm trajectories) against the same
 contacts without one; `open_trajectory` with name, phone and address against one
-without; `personal_data` of a trajectory against the plain `trajectory` query; and a
+without; `personal_data` of a trajectory against the plain `trajectory` query and
+against reading the trajectory's events, which it does first; and a
 rebuild over a simulated programme ({args.citizens} citizens, {args.months} months) with
 invented personal data against the same simulation without it. Each rate is the median of
 {args.runs} runs of {args.calls} calls, the two sides interleaved.
