@@ -60,7 +60,7 @@ def test_a_version_1_contact_reads_as_a_contact_on_an_unknown_channel(sqlite_url
             json.loads(app.wiring.events.recorder.select_notifications(app.head(), 1)[0].state)[
                 "class_version"
             ]
-            == 2
+            == Trajectory.ContactRecorded.class_version
         )
 
 

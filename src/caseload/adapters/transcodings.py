@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from caseload.domain.personal import ErasureReason, Sealed
 from caseload.domain.policy import CaseloadPolicy, PolicyHistory
 from caseload.programmes.education.domain.eligibility import EligibilityRule, EligibilityTable
 from caseload.programmes.education.domain.values import (
@@ -150,6 +151,8 @@ ENUMS: tuple[type[enum.Enum], ...] = (
     Scheme,
     SessionKind,
     TargetGroup,
+    # Personal data and erasure.
+    ErasureReason,
 )
 VALUES: tuple[type[Any], ...] = (
     CaseloadPolicy,
@@ -165,6 +168,8 @@ VALUES: tuple[type[Any], ...] = (
     GroupSizes,
     TargetDecision,
     TargetRow,
+    # Personal data, sealed.
+    Sealed,
 )
 
 

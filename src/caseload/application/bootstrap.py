@@ -21,6 +21,7 @@ from eventsourcing.persistence import JSONTranscoder, PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from caseload.adapters.chain import ChainSource, chain_source
+from caseload.adapters.data_keys import DataKeyTable, data_key_table
 from caseload.adapters.log import EventDecoder, LogReader, log_reader
 from caseload.adapters.read_model_store import ProjectionStore, projection_store
 from caseload.adapters.storage import Store, parse_store_url
@@ -93,6 +94,7 @@ class Wiring:
         self._reader: LogReader | None = None
         self._read_models: ProjectionStore | None = None
         self._chain: ChainSource | None = None
+        self._data_keys: DataKeyTable | None = None
         self._programmes: dict[str, UUID] = {}
         self._programmes_seen_to = 0
 
@@ -135,6 +137,13 @@ class Wiring:
                 )
             return self._chain
 
+    def data_keys(self) -> DataKeyTable:
+        """The store's table of wrapped per-citizen data keys (opened on first use)."""
+        with self._lock:
+            if self._data_keys is None:
+                self._data_keys = data_key_table(self.store, read_only=self.read_only)
+            return self._data_keys
+
     def head(self) -> int:
         """The position of the latest event in the log (0 when empty)."""
         return self.events.recorder.max_notification_id() or 0
@@ -168,7 +177,7 @@ class Wiring:
 
     def close(self) -> None:
         """Release every connection."""
-        for part in (self._read_models, self._reader, self._chain):
+        for part in (self._read_models, self._reader, self._chain, self._data_keys):
             if part is not None:
                 part.close()
         self.events.close()

@@ -22,6 +22,7 @@ from eventsourcing.persistence import PersistenceError
 from caseload.application.batch import DEFAULT_BATCH_SIZE, Batch, BatchUnitOfWork, checked_size
 from caseload.application.bootstrap import Wiring, bootstrap
 from caseload.application.education import EducationCommands
+from caseload.application.privacy import PrivacyCommands
 from caseload.application.reporting import Reporting
 from caseload.application.resource_pathway import ResourcePathwayCommands
 from caseload.application.unit_of_work import StoreUnitOfWork, run_with_retries
@@ -34,6 +35,8 @@ from caseload.domain.errors import (
 )
 from caseload.domain.identity import key_bytes
 from caseload.domain.inputs import is_digest
+from caseload.privacy.crypto import master_key_bytes
+from caseload.privacy.keyring import Keyring
 from caseload.programmes import PROGRAMMES, default_read_models
 from caseload.programmes.kind import Handler
 from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
@@ -51,7 +54,7 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 
-class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
+class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Reporting):
     """A store of caseload-capped programmes, event-sourced in the store the URL names.
 
     >>> from datetime import date, datetime
@@ -66,6 +69,7 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
         store: str | os.PathLike[str] | None = None,
         *,
         pseudonym_key: str | bytes | None = None,
+        master_key: str | bytes | None = None,
         clock: Callable[[], date] = date.today,
         max_attempts: int = 8,
         projection_settings: ProjectionSettings | None = None,
@@ -75,7 +79,11 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
         `store` is `memory://`, `sqlite:///FILE` (or a bare path), or
         `postgresql://USER@HOST:PORT/DB[?schema=NAME]`; without it, `CASELOAD_STORE` or
         `sqlite:///caseload.db`. `pseudonym_key` (or `CASELOAD_PSEUDONYM_KEY`) keys the
-        citizen pseudonyms; only commands that take a CPR number need it. `clock` gives
+        citizen pseudonyms; only commands that take a CPR number need it. `master_key` (or
+        `CASELOAD_MASTER_KEY`) wraps the per-citizen keys that personal data is encrypted
+        under: 32 bytes, 64 hexadecimal characters, or a passphrase of at least 16
+        characters (see docs/privacy.md); without it, personal data is refused on writes
+        and reads as withheld. `clock` gives
         today's date, the latest business date a command accepts. A command that loses an
         optimistic-concurrency race is retried on fresh state, `max_attempts` tries in all.
         `projection_settings` tunes how the read models are kept (see `ProjectionSettings`).
@@ -83,6 +91,9 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
         if pseudonym_key is None:
             pseudonym_key = os.environ.get("CASELOAD_PSEUDONYM_KEY") or None
         key = None if pseudonym_key is None else key_bytes(pseudonym_key)
+        if master_key is None:
+            master_key = os.environ.get("CASELOAD_MASTER_KEY") or None
+        master = None if master_key is None else master_key_bytes(master_key)
         if not callable(clock):
             raise ConfigurationError("clock must be a function returning a date")
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
@@ -98,6 +109,8 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
                 f"not {type(projection_settings).__name__}"
             )
         self._key = key
+        self._master = master
+        self._keyring: Keyring | None = None
         self._clock = clock
         self._max_attempts = max_attempts
         self._random = random.Random()
@@ -190,9 +203,19 @@ class Caseload(ResourcePathwayCommands, EducationCommands, Reporting):
             )
         return self._projections
 
+    def _keys(self) -> Keyring:
+        with self._lock:
+            if self._keyring is None:
+                self._keyring = Keyring(self._wiring.data_keys, self._master)
+            return self._keyring
+
     def _unit_of_work(self) -> StoreUnitOfWork:
         return StoreUnitOfWork(
-            self._wiring, clock=self._clock, pseudonym_key=self._key, pin=self._pin
+            self._wiring,
+            clock=self._clock,
+            pseudonym_key=self._key,
+            pin=self._pin,
+            keyring=self._keys() if self._pin is None else None,
         )
 
     def today(self) -> date:

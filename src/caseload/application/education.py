@@ -160,9 +160,11 @@ class EducationCommands:
         place: str,
         financing: Financing,
         first_contact_on: date | None = None,
+        note: str | None = None,
     ) -> UUID:
         """Draft the education plan of the citizen with CPR number `cpr` (only a keyed
-        pseudonym is stored); returns the plan's id. A citizen has one plan."""
+        pseudonym is stored); returns the plan's id. A citizen has one plan. `note`, the
+        plan's free text, is stored encrypted under the citizen's data key."""
         plan_id: UUID = self.handle(
             ed.DraftEducationPlan(
                 cpr=cpr,
@@ -177,6 +179,7 @@ class EducationCommands:
                 place=place,
                 financing=financing,
                 first_contact_on=first_contact_on,
+                note=note,
             )
         )
         return plan_id

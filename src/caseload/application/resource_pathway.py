@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from caseload.application.guard import command
+from caseload.domain.personal import PersonalData
 from caseload.programmes.resource_pathway import commands as rp
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
@@ -95,14 +96,22 @@ class ResourcePathwayCommands:
 
     @command
     def open_trajectory(
-        self, *, cpr: str, on: date, pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
+        self,
+        *,
+        cpr: str,
+        on: date,
+        pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY,
+        personal: PersonalData | None = None,
     ) -> UUID:
         """Open a trajectory for the citizen with CPR number `cpr`; returns its id.
 
         Only a keyed pseudonym of the CPR number is stored. A citizen has at most one open
-        trajectory at a time.
+        trajectory at a time. `personal` (name, phone, address) is stored encrypted under
+        the citizen's data key; it needs the application's master key.
         """
-        trajectory_id: UUID = self.handle(rp.OpenTrajectory(cpr=cpr, on=on, pathway=pathway))
+        trajectory_id: UUID = self.handle(
+            rp.OpenTrajectory(cpr=cpr, on=on, pathway=pathway, personal=personal)
+        )
         return trajectory_id
 
     @command
@@ -129,10 +138,14 @@ class ResourcePathwayCommands:
         roles: Role | Iterable[Role],
         channel: Channel,
         by: UUID,
+        note: str | None = None,
     ) -> None:
-        """Record a contact: the roles exercised (one or more), the channel, and by whom."""
+        """Record a contact: the roles exercised (one or more), the channel, and by whom;
+        `note` is stored encrypted under the citizen's data key (it needs the master key)."""
         self.handle(
-            rp.RecordContact(trajectory=trajectory, on=on, roles=roles, channel=channel, by=by)
+            rp.RecordContact(
+                trajectory=trajectory, on=on, roles=roles, channel=channel, by=by, note=note
+            )
         )
 
     @command

@@ -28,6 +28,8 @@ from caseload.domain.errors import (
     StoreUnavailable,
 )
 from caseload.domain.identity import key_bytes
+from caseload.domain.personal import Sealed
+from caseload.privacy.keyring import Keyring
 from caseload.programmes import PROGRAMMES, ProgrammeKind
 
 __all__ = ["StoreUnitOfWork", "kind_of_aggregate", "run_with_retries"]
@@ -56,8 +58,10 @@ class StoreUnitOfWork:
         clock: Callable[[], date],
         pseudonym_key: bytes | None,
         pin: int | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self._wiring = wiring
+        self._keyring = keyring
         self._clock = clock
         self._key = pseudonym_key
         self._pin = pin
@@ -127,6 +131,19 @@ class StoreUnitOfWork:
     def save(self, *aggregates: Aggregate) -> None:
         """Write every pending event of `aggregates` in one atomic write."""
         self._wiring.events.save(*aggregates)
+
+    def _keys(self) -> Keyring:
+        if self._keyring is None:
+            self._keyring = Keyring(self._wiring.data_keys, None)
+        return self._keyring
+
+    def seal_personal(self, pseudonym: str, field: str, value: object) -> Sealed:
+        """`value` encrypted under the citizen's data key."""
+        return self._keys().seal(pseudonym, field, value)
+
+    def forget_personal(self, pseudonym: str) -> None:
+        """Delete the citizen's data key."""
+        self._keys().forget(pseudonym)
 
 
 def run_with_retries(

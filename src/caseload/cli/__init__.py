@@ -7,6 +7,7 @@ from caseload.cli import programme  # noqa: F401
 # isort: split
 from caseload.cli import (
     audit,  # noqa: F401
+    privacy,  # noqa: F401  (registers `caseload forget`, `caseload rotate-master-key`)
     reports,  # noqa: F401  (registers `caseload report`)
 )
 

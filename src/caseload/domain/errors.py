@@ -16,11 +16,13 @@ __all__ = [
     "BrokerHoldsCases",
     "CaseloadError",
     "CaseloadLimitExceeded",
+    "CitizenErased",
     "ColleagueHasLeft",
     "ColleagueNotYetRegistered",
     "ConcurrencyConflict",
     "ConfigurationError",
     "DateOutOfRange",
+    "ErasureRefused",
     "ExportTargetNotEmpty",
     "InvalidCitizenId",
     "InvalidContact",
@@ -36,11 +38,13 @@ __all__ = [
     "InvalidValue",
     "LogAltered",
     "MissingExtra",
+    "MissingMasterKey",
     "MissingPseudonymKey",
     "NoSchemeRunning",
     "NotAssigned",
     "NotEligible",
     "NotInProgramme",
+    "PersonalDataUnreadable",
     "PlanAlreadyDrafted",
     "ProgrammeAlreadyConfigured",
     "ReadOnlySession",
@@ -56,6 +60,7 @@ __all__ = [
     "UnknownPlan",
     "UnknownSession",
     "UnknownTrajectory",
+    "WrongMasterKey",
 ]
 
 
@@ -295,3 +300,28 @@ class InvalidTarget(CaseloadError, ValueError):
 
 class InvalidEligibilityTable(CaseloadError, ValueError):
     """An eligibility table must name its rules uniquely and give each a valid range."""
+
+
+# Personal data and erasure (`caseload.privacy`).
+
+
+class MissingMasterKey(ConfigurationError):
+    """Personal data was given to a store opened without a master key to encrypt it."""
+
+
+class WrongMasterKey(ConfigurationError):
+    """The master key is not the one the store's data keys are wrapped with."""
+
+
+class PersonalDataUnreadable(CaseloadError):
+    """A sealed personal field does not decrypt: altered, or bound to another citizen or
+    field than the one it is read for."""
+
+
+class CitizenErased(CaseloadError):
+    """The citizen's personal data was erased: their pseudonym is retired, so no new
+    trajectory, plan or personal data is recorded for them."""
+
+
+class ErasureRefused(CaseloadError):
+    """A citizen cannot be erased yet (a trajectory of theirs is still open)."""

@@ -17,6 +17,7 @@ import attrs
 from eventsourcing.domain import Aggregate, DomainEvent
 
 from caseload.domain.errors import CaseloadError
+from caseload.domain.personal import Sealed
 from caseload.projections.base import ReadModel
 
 if TYPE_CHECKING:
@@ -68,6 +69,13 @@ class UnitOfWork(Protocol):
 
     def save(self, *aggregates: Aggregate) -> None:
         """Write every pending event of `aggregates` in one atomic write."""
+
+    def seal_personal(self, pseudonym: str, field: str, value: object) -> Sealed:
+        """`value` (JSON-able) encrypted under the citizen's data key, for an event's
+        personal field (`MissingMasterKey` when the application holds no master key)."""
+
+    def forget_personal(self, pseudonym: str) -> None:
+        """Delete the citizen's data key: every field sealed under it becomes unreadable."""
 
 
 Handler = Callable[[Any, UnitOfWork], Any]

@@ -23,6 +23,7 @@ from caseload.domain.errors import (
     UnknownSession,
 )
 from caseload.domain.inputs import as_id, business_day, member, text
+from caseload.domain.personal import optional_note
 from caseload.programmes.education.domain.eligibility import (
     DEFAULT_ELIGIBILITY,
     EligibilityTable,
@@ -314,6 +315,8 @@ class DraftEducationPlan:
     place: str = attrs.field(converter=_place)
     financing: Financing = attrs.field(converter=_financing)
     first_contact_on: date | None = attrs.field(default=None, converter=_first_contact_on)
+    note: str | None = attrs.field(default=None, converter=optional_note, repr=False)
+    """The plan's free text, stored encrypted under the citizen's data key."""
 
     def __attrs_post_init__(self) -> None:
         if self.planned_end < self.planned_start:

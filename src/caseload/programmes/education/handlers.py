@@ -20,6 +20,7 @@ from caseload.domain.errors import (
     UnknownSession,
 )
 from caseload.domain.identity import birth_date, normalise_cpr, pseudonym_key_check, pseudonymise
+from caseload.domain.personal import PLAN_NOTE
 from caseload.programmes.education.commands import (
     AmbassadorLeaves,
     CompleteScheme,
@@ -41,6 +42,7 @@ from caseload.programmes.education.domain.programme import EducationProgramme
 from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import GroupSizes
 from caseload.programmes.kind import Handler, UnitOfWork
+from caseload.programmes.resource_pathway.domain.citizen import Citizen
 from caseload.programmes.resource_pathway.domain.programme import Programme
 
 __all__ = ["HANDLERS", "education_programme_of"]
@@ -182,6 +184,10 @@ def draft_plan(command: DraftEducationPlan, uow: UnitOfWork) -> UUID:
             f"this citizen has education plan {existing.id} already; a citizen has 1 plan in "
             "the programme"
         )
+    citizen = uow.find(Citizen.create_id(pseudonym))
+    if isinstance(citizen, Citizen):
+        citizen.check_retired()
+    note = None if command.note is None else uow.seal_personal(pseudonym, PLAN_NOTE, command.note)
     plan = EducationPlan(
         citizen=pseudonym,
         ambassador_id=ambassador.id,
@@ -194,6 +200,7 @@ def draft_plan(command: DraftEducationPlan, uow: UnitOfWork) -> UUID:
         place=command.place,
         financing=command.financing,
         first_contact_on=command.first_contact_on or day,
+        note=note,
         occurred_on=day,
     )
     uow.save(programme, plan)

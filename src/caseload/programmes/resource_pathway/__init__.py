@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.citizen import Citizen
@@ -51,7 +53,8 @@ def _simulation(app: Caseload) -> object:
     # Imported here: the simulation drives the application, which imports this registry.
     from caseload.programmes.resource_pathway.simulation import SAMPLE, simulate
 
-    return simulate(app, SAMPLE)
+    # One erasure at the end, so that the small run holds every kind of event.
+    return simulate(app, attrs.evolve(SAMPLE, erasures=1))
 
 
 RESOURCE_PATHWAY = ProgrammeKind(

@@ -27,6 +27,7 @@ from caseload.domain.errors import (
     UnknownTrajectory,
 )
 from caseload.domain.inputs import as_id, business_day, member, optional_business_day, text
+from caseload.domain.personal import ErasureReason, PersonalData, optional_note
 from caseload.domain.text import MAX_TEXT_LENGTH, text_problem
 from caseload.programmes.resource_pathway.domain.broker import validated_fte
 from caseload.programmes.resource_pathway.domain.programme import (
@@ -54,6 +55,7 @@ __all__ = [
     "CloseTrajectory",
     "ColleagueLeaves",
     "ConfigureProgramme",
+    "ForgetCitizen",
     "OpenTrajectory",
     "RecordContact",
     "RecordEmployerActivity",
@@ -151,6 +153,19 @@ def _pathway(value: object) -> PathwayKind:
     return member(value, PathwayKind, "pathway")
 
 
+def _personal(value: object) -> PersonalData | None:
+    if value is None or isinstance(value, PersonalData):
+        return value
+    raise InvalidValue(
+        f"personal data is given as a PersonalData(name=..., phone=..., address=...), "
+        f"not a {type(value).__name__}"
+    )
+
+
+def _erasure_reason(value: object) -> ErasureReason:
+    return member(value, ErasureReason, "reason for erasure")
+
+
 def _closure_reason(value: object) -> ClosureReason:
     return member(value, ClosureReason, "closure reason")
 
@@ -233,6 +248,8 @@ class OpenTrajectory:
     cpr: str = attrs.field(repr=False)
     on: date = attrs.field(converter=business_day)
     pathway: PathwayKind = attrs.field(default=PathwayKind.RESOURCE_PATHWAY, converter=_pathway)
+    personal: PersonalData | None = attrs.field(default=None, converter=_personal, repr=False)
+    """The citizen's name, phone and address, stored encrypted under their data key."""
 
 
 @attrs.frozen
@@ -272,6 +289,8 @@ class RecordContact:
     channel: Channel = attrs.field()
     """Checked by the trajectory, which knows the channels a new contact may name."""
     by: UUID = attrs.field(converter=_broker)
+    note: str | None = attrs.field(default=None, converter=optional_note, repr=False)
+    """The caseworker's note, stored encrypted under the citizen's data key."""
 
 
 @attrs.frozen
@@ -340,3 +359,14 @@ class RecordEmployerActivity:
     on: date = attrs.field(converter=business_day)
     kind: EmployerActivityKind = attrs.field(converter=_activity_kind)
     ends_on: date | None = attrs.field(default=None, converter=_ends_on)
+
+
+@attrs.frozen
+class ForgetCitizen:
+    """Erase the personal data of the citizen with CPR number `cpr`: their data key is
+    deleted and an erasure event (with no personal data) is recorded; their pseudonym is
+    retired. Refused while a trajectory of theirs is open."""
+
+    cpr: str = attrs.field(repr=False)
+    on: date = attrs.field(converter=business_day)
+    reason: ErasureReason = attrs.field(converter=_erasure_reason)

@@ -56,6 +56,9 @@ EXPORTED: Mapping[type[DomainEvent], tuple[str, ...]] = types.MappingProxyType(
         Citizen.Registered: (),
         Citizen.TrajectoryStarted: (),
         Citizen.TrajectoryEnded: (),
+        # An erasure is the auditor's business, not the evaluator's: the evaluator's
+        # tables hold no personal data to erase.
+        Citizen.Erased: (),
     }
 )
 """Per event class, the dataset tables it is read into; `()` means explicitly not exported."""

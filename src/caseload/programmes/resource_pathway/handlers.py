@@ -16,12 +16,14 @@ from caseload.domain.errors import (
     ConfigurationError,
     DateOutOfRange,
     InvalidCitizenId,
+    NotInProgramme,
     ProgrammeAlreadyConfigured,
     UnknownBroker,
     UnknownColleague,
     UnknownTrajectory,
 )
 from caseload.domain.identity import birth_date, normalise_cpr, pseudonym_key_check, pseudonymise
+from caseload.domain.personal import CONTACT_NOTE, PERSONAL
 from caseload.programmes.kind import Handler, UnitOfWork
 from caseload.programmes.resource_pathway.commands import (
     Assign,
@@ -30,6 +32,7 @@ from caseload.programmes.resource_pathway.commands import (
     CloseTrajectory,
     ColleagueLeaves,
     ConfigureProgramme,
+    ForgetCitizen,
     OpenTrajectory,
     RecordContact,
     RecordEmployerActivity,
@@ -189,7 +192,16 @@ def open_trajectory(command: OpenTrajectory, uow: UnitOfWork) -> UUID:
     citizen = uow.find(Citizen.create_id(pseudonym))
     if not isinstance(citizen, Citizen):
         citizen = Citizen(pseudonym=pseudonym, occurred_on=day)
-    trajectory = Trajectory(citizen=pseudonym, pathway=command.pathway, occurred_on=day)
+    # Checked before anything is sealed: a refused opening makes no data key.
+    citizen.check_can_start(day)
+    personal = (
+        None
+        if command.personal is None
+        else uow.seal_personal(pseudonym, PERSONAL, command.personal.as_json())
+    )
+    trajectory = Trajectory(
+        citizen=pseudonym, pathway=command.pathway, personal=personal, occurred_on=day
+    )
     citizen.start_trajectory(trajectory.id, day)
     uow.save(programme, citizen, trajectory)
     return trajectory.id
@@ -249,7 +261,14 @@ def record_contact(command: RecordContact, uow: UnitOfWork) -> None:
         raise UnknownBroker(
             f"{command.by} is a {type(actor).__name__.lower()}, not a broker or a colleague"
         )
-    case.record_contact(command.roles, command.channel, actor.id, day)
+    case.check_contact(command.roles, command.channel, day)
+    note = None
+    if command.note is not None:
+        citizen = uow.find(Citizen.create_id(case.citizen))
+        if isinstance(citizen, Citizen):
+            citizen.check_retired()
+        note = uow.seal_personal(case.citizen, CONTACT_NOTE, command.note)
+    case.record_contact(command.roles, command.channel, actor.id, day, note)
     uow.save(case)
 
 
@@ -309,6 +328,48 @@ def record_review(command: RecordReview, uow: UnitOfWork) -> None:
     uow.save(case)
 
 
+def forget_citizen(command: ForgetCitizen, uow: UnitOfWork) -> None:
+    """Erase a citizen's personal data: record the erasure, then delete their data key.
+
+    Asked again for an erased citizen, it deletes the key (should an earlier run have
+    stopped between the two) and records nothing.
+    """
+    day = uow.business_date(command.on)
+    key = uow.pseudonym_key
+    pseudonym = pseudonymise(command.cpr, key)
+    programme_id = uow.programme_id(Programme)
+    if programme_id is not None:
+        programme = uow.load(Programme, programme_id, ConfigurationError)
+        if programme.key_check is not None and not hmac.compare_digest(
+            programme.key_check, pseudonym_key_check(key)
+        ):
+            raise ConfigurationError(
+                f"the pseudonym key differs from the one {uow.store} made its pseudonyms "
+                "with; with it, no citizen of the store can be found"
+            )
+    citizen = uow.find(Citizen.create_id(pseudonym))
+    if isinstance(citizen, Citizen) and citizen.erased_on is not None:
+        uow.forget_personal(pseudonym)
+        return
+    if not isinstance(citizen, Citizen):
+        if not _has_education_plan(uow, pseudonym):
+            raise NotInProgramme(
+                f"no citizen with this CPR number in {uow.store}: nothing to erase (a "
+                "CPR number mistyped here would retire another citizen's pseudonym)"
+            )
+        citizen = Citizen(pseudonym=pseudonym, occurred_on=day)
+    citizen.erase(command.reason, day)
+    uow.save(citizen)
+    uow.forget_personal(pseudonym)
+
+
+def _has_education_plan(uow: UnitOfWork, pseudonym: str) -> bool:
+    # Imported here: the education programme builds on this one, not the other way round.
+    from caseload.programmes.education.domain.plan import EducationPlan
+
+    return uow.find(EducationPlan.create_id(pseudonym)) is not None
+
+
 HANDLERS: dict[type, Handler] = {
     ConfigureProgramme: configure_programme,
     SetCaseloadPolicy: set_caseload_policy,
@@ -326,5 +387,6 @@ HANDLERS: dict[type, Handler] = {
     RegisterColleague: register_colleague,
     ColleagueLeaves: colleague_leaves,
     RecordEmployerActivity: record_employer_activity,
+    ForgetCitizen: forget_citizen,
 }
 """Every resource-pathway command class, with the function that runs it."""

@@ -16,12 +16,14 @@ import itertools
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import attrs
 
 from caseload.application.caseload import Caseload
 from caseload.domain.errors import CaseloadLimitExceeded, ConfigurationError, InvalidValue
+from caseload.domain.personal import ErasureReason
 from caseload.programmes.resource_pathway.domain.values import (
     DEFAULT_INDICATORS,
     Channel,
@@ -29,6 +31,10 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
     ReviewOutcome,
     Role,
+)
+from caseload.programmes.resource_pathway.simulated_people import (
+    synthetic_note,
+    synthetic_person,
 )
 from caseload.programmes.resource_pathway.simulation_work import (
     CHANNEL_WEIGHTS,
@@ -76,6 +82,11 @@ class SimulationConfig:
     teams: int = 2
     """Teams the brokers and colleagues are spread over in turn (a national run makes
     each municipality a team)."""
+    personal: bool = False
+    """Attach invented personal data: name, phone and address at each opening, a note
+    with about a third of the contacts (the application needs a master key)."""
+    erasures: int = 0
+    """At the end, erase this many citizens whose trajectories closed (`forget_citizen`)."""
 
     def __attrs_post_init__(self) -> None:
         if self.teams < 1 or self.brokers < 1:
@@ -130,6 +141,8 @@ class SimulationReport:
     """The messages of commands the rules refused (the deliberate 31st assignment)."""
     end: date
     colleagues: tuple[UUID, ...] = ()
+    erased: tuple[UUID, ...] = ()
+    """The trajectories whose citizens were erased at the end."""
 
 
 def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
@@ -174,6 +187,10 @@ def _simulate(
     written: Callable[[], int],
 ) -> SimulationReport:
     rng = random.Random(config.seed)
+    # Personal data draws from its own generator: the commands stay the same without it.
+    people = random.Random(f"personal {config.seed}") if config.personal else None
+    cprs: dict[UUID, str] = {}
+    closed: list[UUID] = []
     weeks, end = config.weeks, config.end
     commands = 0
     refused: list[str] = []
@@ -219,7 +236,14 @@ def _simulate(
         for day in sorted(
             monday + timedelta(days=rng.randrange(5)) for _ in range(intake.count(week))
         ):
-            trajectory = app.open_trajectory(cpr=synthetic_cpr(rng, taken), on=day)
+            cpr = synthetic_cpr(rng, taken)
+            # Personal arguments only when asked for, so that an application wrapped
+            # around the named methods without them still runs the simulation.
+            personal: dict[str, Any] = (
+                {} if people is None else {"personal": synthetic_person(people)}
+            )
+            trajectory = app.open_trajectory(cpr=cpr, on=day, **personal)
+            cprs[trajectory] = cpr
             trajectories.append(trajectory)
             opened[trajectory] = day
             commands += 1
@@ -256,6 +280,11 @@ def _simulate(
                     if Role.EMPLOYER_LIAISON in roles
                     else next(c for c in pick(rng, CHANNEL_WEIGHTS) if isinstance(c, Channel)),
                     by=by,
+                    **(
+                        {"note": synthetic_note(people)}
+                        if people is not None and people.random() < 0.3
+                        else {}
+                    ),
                 )
                 commands += 1
             # While the roles are split, colleagues cover authority in a trajectory's first
@@ -308,6 +337,7 @@ def _simulate(
             if reason is not None:
                 app.close_trajectory(trajectory, on=close_day, reason=reason)
                 staff.release(trajectory)
+                closed.append(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
                 others = [b for b in brokers if b != broker and staff.has_room(b)]
@@ -323,6 +353,10 @@ def _simulate(
             commands += 1
         if progress is not None:
             progress(week + 1, weeks)
+    erased = tuple(closed[: config.erasures])
+    for trajectory in erased:
+        app.forget_citizen(cpr=cprs[trajectory], on=end, reason=ErasureReason.CITIZEN_REQUEST)
+        commands += 1
     return SimulationReport(
         brokers=tuple(brokers),
         trajectories=tuple(trajectories),
@@ -330,4 +364,5 @@ def _simulate(
         refused=tuple(refused),
         end=end,
         colleagues=tuple(colleagues),
+        erased=erased,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -15,6 +16,7 @@ from caseload.domain.errors import (
     NotEligible,
     SchemeAlreadyRunning,
 )
+from caseload.domain.personal import Sealed
 from caseload.programmes.education.domain.eligibility import EligibilityTable, scheme_label
 from caseload.programmes.education.domain.values import (
     DropOutReason,
@@ -45,7 +47,13 @@ class EducationPlan(ImmutableMembers, Aggregate):
 
     class Drafted(Event, Aggregate.Created):
         """The plan was drafted with the citizen: job prospect, education, dates, place and
-        financing, by an ambassador, after a first contact on `first_contact_on`."""
+        financing, by an ambassador, after a first contact on `first_contact_on`.
+
+        Version 2 added `note`, the plan's free text sealed under the citizen's data key
+        (None when none was given, and in every version-1 event).
+        """
+
+        class_version = 2
 
         citizen: str
         ambassador_id: UUID
@@ -58,6 +66,12 @@ class EducationPlan(ImmutableMembers, Aggregate):
         place: str
         financing: Financing
         first_contact_on: date
+        note: Sealed | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A version-1 plan carried no note."""
+            state["note"] = None
 
     class SchemeStarted(Event):
         """The citizen started a scheme, admitted by eligibility rule `rule`, or by an
@@ -109,6 +123,7 @@ class EducationPlan(ImmutableMembers, Aggregate):
         financing: Financing,
         first_contact_on: date,
         occurred_on: date,
+        note: Sealed | None = None,
     ) -> None:
         self.citizen = citizen
         self.ambassador_id = ambassador_id

@@ -8,7 +8,13 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from caseload.domain.copying import ImmutableMembers
-from caseload.domain.errors import DateOutOfRange, TrajectoryAlreadyOpen
+from caseload.domain.errors import (
+    CitizenErased,
+    DateOutOfRange,
+    ErasureRefused,
+    TrajectoryAlreadyOpen,
+)
+from caseload.domain.personal import ErasureReason
 
 __all__ = ["Citizen"]
 
@@ -42,6 +48,17 @@ class Citizen(ImmutableMembers, Aggregate):
 
         trajectory_id: UUID
 
+    class Erased(Event):
+        """The citizen's personal data was erased: their data key was deleted, so every
+        personal field sealed under it is unreadable, and their pseudonym is retired. The
+        event holds no personal data: the reason is one of a closed list."""
+
+        reason: ErasureReason
+
+    erased_on: date | None = None
+    """The day the citizen's personal data was erased (None while it is kept); a class
+    default, so that snapshots taken before erasure existed read as not erased."""
+
     @staticmethod
     def create_id(pseudonym: str) -> UUID:
         """The citizen's aggregate id, derived from the pseudonym."""
@@ -56,6 +73,20 @@ class Citizen(ImmutableMembers, Aggregate):
 
     def start_trajectory(self, trajectory_id: UUID, on: date) -> None:
         """Take a new trajectory, unless one is still open."""
+        self.check_can_start(on)
+        self._trajectory_started(trajectory_id=trajectory_id, occurred_on=on)
+
+    def check_retired(self) -> None:
+        """Refuse anything new for a citizen whose personal data was erased."""
+        if self.erased_on is not None:
+            raise CitizenErased(
+                f"this citizen's personal data was erased on {self.erased_on}: their "
+                "pseudonym is retired, and nothing new is recorded for them"
+            )
+
+    def check_can_start(self, on: date) -> None:
+        """Refuse a new trajectory on `on` (checked before any personal data is sealed)."""
+        self.check_retired()
         if self.open_trajectory is not None:
             raise TrajectoryAlreadyOpen(
                 f"this citizen already has open trajectory {self.open_trajectory}; "
@@ -66,7 +97,6 @@ class Citizen(ImmutableMembers, Aggregate):
                 f"cannot open a trajectory on {on}: this citizen's previous trajectory closed "
                 f"on {self.last_closed_on}, and trajectories of one citizen may not overlap"
             )
-        self._trajectory_started(trajectory_id=trajectory_id, occurred_on=on)
 
     @event(TrajectoryStarted)
     def _trajectory_started(self, trajectory_id: UUID, occurred_on: date) -> None:
@@ -82,3 +112,23 @@ class Citizen(ImmutableMembers, Aggregate):
         if self.open_trajectory == trajectory_id:
             self.open_trajectory = None
         self.last_closed_on = occurred_on
+
+    def erase(self, reason: ErasureReason, on: date) -> None:
+        """Record the erasure of the citizen's personal data; refused while a trajectory
+        of theirs is open, and before their last trajectory closed."""
+        self.check_retired()
+        if self.open_trajectory is not None:
+            raise ErasureRefused(
+                f"this citizen's trajectory {self.open_trajectory} is open: close it "
+                "before erasing the citizen's personal data"
+            )
+        if self.last_closed_on is not None and on < self.last_closed_on:
+            raise DateOutOfRange(
+                f"cannot erase on {on}: this citizen's last trajectory closed later, on "
+                f"{self.last_closed_on}"
+            )
+        self._erased(reason=reason, occurred_on=on)
+
+    @event(Erased)
+    def _erased(self, reason: ErasureReason, occurred_on: date) -> None:
+        self.erased_on = occurred_on

@@ -19,6 +19,7 @@ from caseload.domain.errors import (
     NotAssigned,
     TrajectoryClosed,
 )
+from caseload.domain.personal import Sealed
 from caseload.programmes.resource_pathway.domain.values import (
     Channel,
     ClosureReason,
@@ -101,10 +102,22 @@ class Trajectory(ImmutableMembers, Aggregate):
         occurred_on: date
 
     class Opened(Event, Aggregate.Created):
-        """The trajectory opened for a citizen (pseudonym) on a pathway."""
+        """The trajectory opened for a citizen (pseudonym) on a pathway.
+
+        Version 2 added `personal`: the citizen's name, phone and address sealed under
+        their data key (None when none was given, and in every version-1 event).
+        """
+
+        class_version = 2
 
         citizen: str
         pathway: PathwayKind
+        personal: Sealed | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A version-1 opening carried no personal data."""
+            state["personal"] = None
 
     class Assigned(Event):
         """The trajectory got its broker."""
@@ -121,18 +134,26 @@ class Trajectory(ImmutableMembers, Aggregate):
         """A contact took place, exercising one or more roles.
 
         Version 2 added `channel`; contacts stored in version 1 read as `Channel.UNKNOWN`.
+        Version 3 added `note`, the caseworker's note sealed under the citizen's data key
+        (None when none was given, and in earlier versions).
         """
 
-        class_version = 2
+        class_version = 3
 
         roles: frozenset[Role]
         channel: Channel
         by: UUID
+        note: Sealed | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """A version-1 contact had no channel: it is read as unknown."""
             state["channel"] = Channel.UNKNOWN
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """A version-2 contact carried no note."""
+            state["note"] = None
 
     class ProgressMeasured(Event):
         """Progression indicators were scored."""
@@ -164,7 +185,13 @@ class Trajectory(ImmutableMembers, Aggregate):
         reason: ClosureReason
 
     @event(Opened)
-    def __init__(self, citizen: str, pathway: PathwayKind, occurred_on: date) -> None:
+    def __init__(
+        self,
+        citizen: str,
+        pathway: PathwayKind,
+        occurred_on: date,
+        personal: Sealed | None = None,
+    ) -> None:
         self.citizen = citizen
         self.pathway = pathway
         self.opened_on = occurred_on
@@ -245,8 +272,23 @@ class Trajectory(ImmutableMembers, Aggregate):
         self.latest_assignment_on = occurred_on
         self.latest_on = max(self.latest_on, occurred_on)
 
-    def record_contact(self, roles: frozenset[Role], channel: Channel, by: UUID, on: date) -> None:
-        """A contact with the citizen, naming the roles exercised and who exercised them."""
+    def record_contact(
+        self,
+        roles: frozenset[Role],
+        channel: Channel,
+        by: UUID,
+        on: date,
+        note: Sealed | None = None,
+    ) -> None:
+        """A contact with the citizen, naming the roles exercised and who exercised them,
+        with the caseworker's sealed note (if any)."""
+        self.check_contact(roles, channel, on)
+        self._contact_recorded(
+            roles=frozenset(roles), channel=channel, by=by, note=note, occurred_on=on
+        )
+
+    def check_contact(self, roles: frozenset[Role], channel: Channel, on: date) -> None:
+        """Refuse a contact this trajectory cannot take (before a note is sealed for it)."""
         self._check_fact_date(on, "record a contact")
         if not roles or not all(isinstance(role, Role) for role in roles):
             raise InvalidContact(
@@ -259,11 +301,15 @@ class Trajectory(ImmutableMembers, Aggregate):
                 f"{', '.join(c.name for c in Channel if c is not Channel.UNKNOWN)}; "
                 f"got a {type(channel).__name__}"
             )
-        self._contact_recorded(roles=frozenset(roles), channel=channel, by=by, occurred_on=on)
 
     @event(ContactRecorded)
     def _contact_recorded(
-        self, roles: frozenset[Role], channel: Channel, by: UUID, occurred_on: date
+        self,
+        roles: frozenset[Role],
+        channel: Channel,
+        by: UUID,
+        occurred_on: date,
+        note: Sealed | None = None,
     ) -> None:
         self.latest_on = max(self.latest_on, occurred_on)
 

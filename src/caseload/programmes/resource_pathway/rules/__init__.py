@@ -59,6 +59,9 @@ NO_RULE: frozenset[type] = frozenset(
         Citizen.Registered,
         Citizen.TrajectoryStarted,
         Citizen.TrajectoryEnded,
+        # Erasure deletes a key outside the log and retires a pseudonym; no business rule
+        # of the programme speaks of it (the application refuses what follows it).
+        Citizen.Erased,
     }
 )
 """The resource pathway's event classes to which, explicitly, no rule applies."""
