@@ -261,3 +261,26 @@ def test_an_erasure_racing_a_note_leaves_no_new_key(app: Caseload) -> None:
     assert app.head() == head
     assert app.wiring.data_keys().all() == []
     assert app.personal_data(case).name is Hidden.ERASED
+
+
+def test_in_a_batch_a_key_is_deleted_only_once_its_erasure_is_written(app: Caseload) -> None:
+    """An erasure in a batch keeps the order of one write per command: the erasure event is
+    written first, then the key goes. A batch dropped before its write deletes no key, so
+    no citizen's data is lost without an erasure in the log."""
+    broker = app.register_broker(name="Broker", team="Team", on=DAY)
+    first, second = _open_and_close(app, 1, broker), _open_and_close(app, 2, broker)
+    head = app.head()
+    with pytest.raises(KeyboardInterrupt), app.batch():  # noqa: PT012
+        app.forget_citizen(cpr=cpr(1), on=DAY, reason=ErasureReason.CITIZEN_REQUEST)
+        assert len(app.wiring.data_keys().all()) == 2
+        raise KeyboardInterrupt
+    assert app.head() == head
+    assert app.personal_data(first).name == "Citizen 1"
+    with app.batch() as batch:
+        app.forget_citizen(cpr=cpr(2), on=DAY, reason=ErasureReason.CITIZEN_REQUEST)
+        assert len(app.wiring.data_keys().all()) == 2
+        batch.flush()
+        assert len(app.wiring.data_keys().all()) == 1
+    assert app.head() == head + 1
+    assert app.personal_data(second).name == Hidden.ERASED
+    assert app.personal_data(first).name == "Citizen 1"

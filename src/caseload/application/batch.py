@@ -64,6 +64,10 @@ class BatchUnitOfWork(StoreUnitOfWork):
         self._handed_out: set[UUID] = set()
         self._staged: dict[UUID, Aggregate] = {}
         self._staged_events: list[DomainEvent] = []
+        # Citizens whose data keys go once their erasure events are written: an erasure
+        # is recorded before its key is deleted, in a batch as in one write per command.
+        self._staged_forgets: list[str] = []
+        self._forgets: list[str] = []
 
     # ------------------------------------------------------------ what handlers use
 
@@ -110,6 +114,10 @@ class BatchUnitOfWork(StoreUnitOfWork):
             self._staged_events.extend(aggregate.collect_events())  # type: ignore[arg-type]
             self._staged[aggregate.id] = aggregate
 
+    def forget_personal(self, pseudonym: str) -> None:
+        """Delete the citizen's data key once the command's events are written."""
+        self._staged_forgets.append(pseudonym)
+
     # ------------------------------------------------------------ running commands
 
     def run(self, handler: Handler, command: object) -> Any:
@@ -136,6 +144,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
             if kind is not None:
                 self._programmes.setdefault(kind, aggregate_id)
         self._unwritten.extend(self._staged_events)
+        self._forgets.extend(self._staged_forgets)
         self._accepted += 1
         self._next_command()
 
@@ -151,6 +160,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
         self._handed_out = set()
         self._staged = {}
         self._staged_events = []
+        self._staged_forgets = []
 
     # ------------------------------------------------------------ writing
 
@@ -177,6 +187,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
         """
         events = self._unwritten
         if not events:
+            self._forget_keys()
             return 0
         commands = self._accepted
         try:
@@ -201,7 +212,13 @@ class BatchUnitOfWork(StoreUnitOfWork):
         self._accepted = 0
         self._dropped.clear()
         self._take_snapshots(events)
+        self._forget_keys()
         return len(events)
+
+    def _forget_keys(self) -> None:
+        forgets, self._forgets = self._forgets, []
+        for pseudonym in forgets:
+            super().forget_personal(pseudonym)
 
     def discard(self) -> None:
         """Forget every accepted command not yet written, and every loaded aggregate."""
@@ -209,6 +226,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
         self._programmes.clear()
         self._dropped.clear()
         self._unwritten = []
+        self._forgets = []
         self._accepted = 0
         self._next_command()
 
