@@ -388,6 +388,15 @@ class Projections:
             start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
             batch = read_to_fold(self._source, start, batch_size, self._handled)
             if not batch:
+                # The head fell on a batch's end: what that batch folded is still unwritten.
+                if self._reached(live) > saved:
+                    if not self._persist(live):
+                        live = self._load()
+                        continue
+                    saved = self._reached(live, stored=True)
+                    if progress is not None:
+                        elapsed = time.perf_counter() - started
+                        progress(Progress(done, total, elapsed, first, saved, saved))
                 break
             self._fold(live, batch)
             done += len(batch)
