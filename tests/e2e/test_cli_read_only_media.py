@@ -28,7 +28,7 @@ KEY = "test-pseudonym-key-not-secret"
 EXPORT_KEY = "an export key of at least 16 bytes"
 SMALL = ("--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4")
 NOBODY = 65534
-NOTE = "is on read-only media (its directory cannot be written), so it is read as immutable"
+NOTE = "is on read-only media (it or its directory cannot be written), so it is read as immutable"
 
 
 def _as_root() -> bool:
@@ -175,3 +175,20 @@ def test_unmerged_write_ahead_log_is_refused(read_only_store: Path, place: Path)
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("caseload: error: sqlite file ")
     assert f"its write-ahead log programme.db-wal holds {wal_size} bytes not merged" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["rebuild"], ["seal"]], ids=" ".join)
+def test_commands_that_write_say_what_reads_instead(
+    args: list[str], read_only_store: Path, place: Path
+) -> None:
+    """`rebuild` and `seal` write: on read-only media they refuse with one line that
+    names the options that only read."""
+    result = run_unprivileged(*args, "--store", str(read_only_store), cwd=place)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"caseload: error: sqlite file {read_only_store} is on read-only media (it or its "
+        "directory cannot be written) and this command writes; `rebuild --dry` and "
+        "`seal --check` read it without writing"
+    ]
+    assert sorted(path.name for path in read_only_store.parent.iterdir()) == ["programme.db"]

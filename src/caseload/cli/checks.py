@@ -56,6 +56,6 @@ def note_read_only_media(app: Caseload) -> None:
     if store.immutable:
         say(
             err,
-            f"caseload: note: {store.description} is on read-only media (its directory "
-            "cannot be written), so it is read as immutable; nothing is written",
+            f"caseload: note: {store.description} is on read-only media (it or its "
+            "directory cannot be written), so it is read as immutable; nothing is written",
         )
