@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import Caseload
-from caseload.export import Manifest, export_dataset
+from caseload.export import Manifest, export_dataset, to_pandas
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, examples, fixed_clock
+from tests.unit.test_export import needs
 
 EXPORT_KEY = "an export key of at least 16 bytes"
 CONFIG = SimulationConfig(brokers=2, citizens=16, months=3, seed=5)
@@ -81,3 +82,18 @@ def test_a_cut_after_the_last_fact_is_the_whole_export(programme: tuple[Caseload
     with scratch:
         for table in manifest.tables:
             assert (cut / table.file).read_bytes() == (whole / table.file).read_bytes()
+
+
+def test_to_pandas_takes_the_same_cut(programme: tuple[Caseload, Path]) -> None:
+    """`to_pandas(as_true_on=D)` gives the rows of the export as true on D."""
+    needs("pandas")
+    app, _ = programme
+    day = CONFIG.start + timedelta(days=40)
+    manifest, cut, scratch = cut_on(app, day)
+    with scratch:
+        frames = to_pandas(app, key=EXPORT_KEY, as_true_on=day)
+        for table in manifest.tables:
+            assert len(frames[table.name]) == table.rows, table.name
+        assert list(frames["contacts"]["trajectory_id"]) == [
+            row["trajectory_id"] for row in rows(cut, "contacts")
+        ]

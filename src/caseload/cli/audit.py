@@ -113,6 +113,8 @@ def rebuild(
         emit_json(rebuild_json(result))
     else:
         print_rebuild(out, result, description)
+    if dry:
+        say(err, "caseload: dry run: the read models were folded in memory; nothing was written")
 
 
 @cli.command("export", short_help="Export the pseudonymised dataset for evaluators.")

@@ -305,17 +305,22 @@ def export_dataset(
 
 
 def to_pandas(
-    app: Caseload, *, key: str | bytes | None = None, as_known_at: datetime | None = None
+    app: Caseload,
+    *,
+    key: str | bytes | None = None,
+    as_known_at: datetime | None = None,
+    as_true_on: date | None = None,
 ) -> dict[str, Any]:
     """The evaluator dataset as pandas DataFrames, one per table, in the files' row order.
 
     Needs the `pandas` extra. Columns are typed: ids and text as pandas strings, dates as
     datetime64, integers as int64, decimals as float64, booleans as bool; empty cells are
-    missing values.
+    missing values. `as_known_at` and `as_true_on` cut the log as `export_dataset` does.
     """
     pandas = _optional("pandas", "pandas", "to_pandas")
     raw_key = export_key(key)
-    dataset = _collect(app, raw_key, _moment(as_known_at), None)
+    day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
+    dataset = _collect(app, raw_key, _moment(as_known_at), day)
     frames = {}
     for table in ALL_TABLES:
         rows = sorted_rows(dataset.rows[table.name])
