@@ -208,8 +208,11 @@ def require_unaltered(app: Caseload) -> None:
     where it breaks."""
     check = app.check_chain()
     if not check.ok:
-        where = check.finding.message if check.finding is not None else check.summary
-        position = None if check.finding is None else check.finding.position
+        finding = check.finding
+        where = check.summary if finding is None else finding.message
+        if finding is not None and finding.event_type is not None:
+            where += f" (type {finding.event_type})"
+        position = None if finding is None else finding.position
         logger.debug("refused: the hash chain breaks at position %s", position)
         raise LogAltered(
             f"the log's hash chain is broken, so nothing is computed from it: {where}; "
