@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 import venv
 from pathlib import Path
 
@@ -26,8 +27,30 @@ def _run(*args: str | Path) -> int:
     return subprocess.call([str(a) for a in args], cwd=ROOT)
 
 
+def dev_group() -> list[str]:
+    """The requirements of the `dev` dependency group (PEP 735) in pyproject.toml.
+
+    Read here and handed to pip as plain requirements, because `pip install --group`
+    needs pip 25.1, newer than the pip a fresh python3 may bring."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    table: dict[str, list[object]] = groups.get("dependency-groups", {})
+
+    def expand(name: str, seen: tuple[str, ...]) -> list[str]:
+        if name in seen:
+            sys.exit(f"dev.py: dependency group {name!r} includes itself")
+        found: list[str] = []
+        for entry in table.get(name, []):
+            if isinstance(entry, str):
+                found.append(entry)
+            elif isinstance(entry, dict) and "include-group" in entry:
+                found += expand(str(entry["include-group"]), (*seen, name))
+        return found
+
+    return expand("dev", ())
+
+
 def ensure_venv() -> None:
-    """Create `.venv` and install the project with its dev extras when needed."""
+    """Create `.venv` and install the project with its dev dependency group when needed."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not (BIN / "python").exists():
         print(f"creating {VENV}", flush=True)
@@ -37,7 +60,7 @@ def ensure_venv() -> None:
     python = BIN / "python"
     steps = [
         (python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
-        (python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
+        (python, "-m", "pip", "install", "--quiet", "-e", str(ROOT), *dev_group()),
     ]
     for step in steps:
         if _run(*step) != 0:

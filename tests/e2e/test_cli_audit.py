@@ -238,6 +238,9 @@ def damaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
         ("status", "--json"),
         ("export", "--out", "dataset"),
         ("report", "monthly", "--month", "2022-03"),
+        ("status", "--unverified"),
+        ("export", "--out", "dataset", "--unverified"),
+        ("report", "monthly", "--month", "2022-03", "--unverified"),
     ],
     ids=" ".join,
 )
@@ -246,7 +249,10 @@ def test_an_undecodable_event_is_one_line_naming_its_position(
 ) -> None:
     """An event whose stored bytes no longer decode ends every command that reads it with
     one `caseload: error:` line naming its log position and type, exit 1 (a failed check,
-    as verify reports it), never a traceback, and nothing on stdout."""
+    as verify reports it), never a traceback, and nothing on stdout. The commands that
+    check the hash chain first (status, export, the reports) find the event there, as a
+    break of the chain; told not to (--unverified), they warn so, and stop where the
+    event cannot be decoded."""
     original, position, kind = damaged
     store = tmp_path / "damaged.db"
     shutil.copy(original, store)
@@ -258,9 +264,18 @@ def test_an_undecodable_event_is_one_line_naming_its_position(
 
     assert "Traceback" not in result.stderr
     assert result.returncode == 1, result.stderr
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"caseload: error: the event at log position {position} ({kind},")
-    assert "cannot be read" in line
+    lines = result.stderr.strip().splitlines()
+    if "--unverified" in command:
+        assert lines[0].startswith("caseload: warning: --unverified: the log's hash chain")
+        lines = lines[1:]
+    (line,) = lines
+    if command[0] == "rebuild" or "--unverified" in command:
+        assert line.startswith(f"caseload: error: the event at log position {position} ({kind},")
+        assert "cannot be read" in line
+    else:
+        assert line.startswith("caseload: error: the log's hash chain is broken")
+        assert f"the event at position {position} does not match its chain link" in line
+        assert f"(type {kind})" in line
     assert result.stdout == ""
 
 

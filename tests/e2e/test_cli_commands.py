@@ -357,7 +357,8 @@ def test_rebuild_json_matches_the_store(
 
     assert result.returncode == 0, result.stderr
     rebuilt = json.loads(result.stdout)
-    assert set(rebuilt) == {"events", "seconds", "events_per_second", "digests"}
+    assert set(rebuilt) == {"events", "resumed_from", "seconds", "events_per_second", "digests"}
+    assert rebuilt["resumed_from"] == 0  # a finished rebuild leaves nothing to resume
     assert set(rebuilt["digests"]) == READ_MODELS
     with Caseload(store) as app:
         assert rebuilt["events"] == app.head()

@@ -118,8 +118,17 @@ def test_installed_wheel_imports_and_runs_outside_the_source_tree(tmp_path: Path
         top_level = {name.split("/")[0] for name in archive.namelist()}
         # The HTML report's Jinja2 template is package data, not code.
         assert "caseload/reports/templates/report.html.j2" in archive.namelist()
+        metadata = archive.read(f"caseload-{wheel.name.split('-')[1]}.dist-info/METADATA")
     version = wheel.name.split("-")[1]
     assert top_level == {"caseload", f"caseload-{version}.dist-info"}
+    # Where to read more, and no developers' tools among the extras users can ask for.
+    fields = metadata.decode("utf-8").splitlines()
+    urls = {
+        line.split(": ", 1)[1].split(",")[0] for line in fields if line.startswith("Project-URL")
+    }
+    assert urls == {"Homepage", "Documentation", "Changelog", "Issues"}
+    extras = {line.split(": ", 1)[1] for line in fields if line.startswith("Provides-Extra")}
+    assert extras == {"postgres", "testing", "parquet", "pandas", "report"}
 
     # caseload.testing is written alongside this test; probe it only once it exists.
     has_testing = (ROOT / "src" / "caseload" / "testing" / "__init__.py").is_file()

@@ -82,7 +82,7 @@ def needs(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as missing:
-        reason = f"{module} is not installed ({missing}); install caseload[dev]"
+        reason = f"{module} is not installed ({missing}); `python3 dev.py` installs it"
         if IN_CI:
             pytest.fail(f"{reason}: under CI=true the export tests that need it must run")
         pytest.skip(reason)

@@ -44,6 +44,9 @@ class Store:
     env: dict[str, str]
     description: str
     schema: str | None = None
+    immutable: bool = False
+    """A SQLite file on read-only media, read with SQLite's `immutable=1` (see
+    `for_reading`): no lock, no write-ahead log, nothing written."""
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
@@ -94,13 +97,14 @@ class Store:
         transaction read-only. A database that cannot be reached is `StoreUnavailable`."""
         if self.kind == "sqlite":
             path = self.env["SQLITE_DBNAME"]
+            uri = read_only or self.immutable
             try:
                 connection = sqlite3.connect(
-                    f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else path,
+                    self.sqlite_uri() if uri else path,
                     timeout=30,
                     isolation_level=None,
                     check_same_thread=False,
-                    uri=read_only,
+                    uri=uri,
                 )
                 connection.execute("PRAGMA busy_timeout = 30000")
             except sqlite3.Error as error:
@@ -116,6 +120,36 @@ class Store:
             raise StoreUnavailable(
                 f"cannot reach {self.description}: {str(error).strip().splitlines()[0]}"
             ) from None
+
+    def sqlite_uri(self) -> str:
+        """The SQLite file as a read-only URI (`immutable=1` on read-only media)."""
+        uri = f"{Path(self.env['SQLITE_DBNAME']).resolve().as_uri()}?mode=ro"
+        return uri + "&immutable=1" if self.immutable else uri
+
+    def for_reading(self) -> Store:
+        """This store as a read-only command should open it.
+
+        A SQLite file whose directory (or the file itself) cannot be written is on
+        read-only media: SQLite could not make the `-wal` and `-shm` files a read of a
+        WAL database needs, so it is read as immutable instead. That is safe only when
+        no `-wal` file beside it holds changes not yet merged into the database, which
+        would be ignored: such a store is refused (`StoreUnavailable`).
+        """
+        path = Path(self.env.get("SQLITE_DBNAME", ":memory:"))
+        if self.kind != "sqlite" or str(path) == ":memory:" or not path.is_file():
+            return self
+        if os.access(path.resolve().parent, os.W_OK) and os.access(path, os.W_OK):
+            return self
+        wal = path.with_name(path.name + "-wal")
+        unmerged = wal.stat().st_size if wal.is_file() else 0
+        if unmerged:
+            raise StoreUnavailable(
+                f"{self.description} is on read-only media, and its write-ahead log "
+                f"{wal.name} holds {unmerged} bytes not merged into the database, which a "
+                "read-only open would miss: open the store once where it can be written "
+                "(that merges the log), or read a copy made with sqlite3's .backup"
+            )
+        return attrs.evolve(self, immutable=True)
 
     def table(self, name: str) -> str:
         """A table of the store as SQL names it (schema-qualified on PostgreSQL)."""

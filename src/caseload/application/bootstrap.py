@@ -78,6 +78,8 @@ class Wiring:
         self.store = store
         self.read_only = read_only
         env = {**store.env, "AGGREGATE_CACHE_MAXSIZE": "10000"}
+        if store.immutable:
+            env["SQLITE_DBNAME"] = store.sqlite_uri()
         try:
             if read_only:
                 # Replay only: create nothing, and rebuild aggregates from their events,
@@ -185,4 +187,6 @@ class Wiring:
 
 def bootstrap(store: str | os.PathLike[str] | None, *, read_only: bool = False) -> Wiring:
     """Open the store a URL names (`memory://`, a SQLite file, PostgreSQL) and wire it up."""
-    return Wiring(parse_store_url(store), read_only=read_only)
+    parsed = parse_store_url(store)
+    # A read-only wiring reads a SQLite file on read-only media as immutable.
+    return Wiring(parsed.for_reading() if read_only else parsed, read_only=read_only)

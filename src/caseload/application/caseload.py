@@ -9,6 +9,7 @@ hand it over. Queries live in `caseload.application.queries`, read-only sessions
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
@@ -27,6 +28,7 @@ from caseload.application.reporting import Reporting
 from caseload.application.resource_pathway import ResourcePathwayCommands
 from caseload.application.unit_of_work import StoreUnitOfWork, run_with_retries
 from caseload.domain.errors import (
+    CaseloadError,
     ConfigurationError,
     InvalidValue,
     ReadOnlySession,
@@ -40,14 +42,17 @@ from caseload.privacy.keyring import Keyring
 from caseload.programmes import PROGRAMMES, default_read_models
 from caseload.programmes.kind import Handler
 from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
-from caseload.projections.runner import Projections, ProjectionSettings
+from caseload.projections.runner import Progress as RebuildProgress
+from caseload.projections.runner import Projections, ProjectionSettings, RebuildResult
 from caseload.projections.source import EventSource
 
 if TYPE_CHECKING:
     from caseload.adapters.seals import Seal
-    from caseload.audit.verify import VerifyReport
+    from caseload.audit.verify import Check, VerifyReport
 
 __all__ = ["Caseload"]
+
+logger = logging.getLogger("caseload.commands")
 
 _HANDLERS: dict[type, Handler] = {
     command: handler for kind in PROGRAMMES for command, handler in kind.handlers.items()
@@ -209,6 +214,25 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
                 self._keyring = Keyring(self._wiring.data_keys, self._master)
             return self._keyring
 
+    def rebuild_in_memory(
+        self,
+        *,
+        progress: Callable[[RebuildProgress], None] | None = None,
+        batch_size: int = 5_000,
+    ) -> RebuildResult:
+        """Fold every read model from the start of the log (up to a session's pin) in
+        memory and return their digests, writing nothing: a rebuild's dry run, which a
+        read-only session and a store on read-only media allow."""
+        from caseload.adapters.read_model_store import MemoryProjectionStore
+
+        source: EventSource = self._wiring.log_reader()
+        if self._pin is not None:
+            source = PinnedSource(source, self._pin)
+        scratch = Projections(
+            source, MemoryProjectionStore(), default_read_models(), self._projection_settings
+        )
+        return scratch.rebuild(progress=progress, batch_size=batch_size)
+
     def _unit_of_work(self) -> StoreUnitOfWork:
         return StoreUnitOfWork(
             self._wiring,
@@ -242,15 +266,20 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
                 f"{type(command).__name__} is not a command of any registered programme"
             )
         batch: BatchUnitOfWork | None = getattr(self._batches, "open", None)
-        if batch is not None:
-            return batch.run(handler, command)
-        uow = self._unit_of_work()
-        return run_with_retries(
-            lambda: handler(command, uow),
-            max_attempts=self._max_attempts,
-            store=self.store,
-            rng=self._random,
-        )
+        try:
+            if batch is not None:
+                return batch.run(handler, command)
+            uow = self._unit_of_work()
+            return run_with_retries(
+                lambda: handler(command, uow),
+                max_attempts=self._max_attempts,
+                store=self.store,
+                rng=self._random,
+            )
+        except CaseloadError as refusal:
+            # The classes only: a message may name a broker, and a command may hold a CPR.
+            logger.debug("%s refused: %s", type(command).__name__, type(refusal).__name__)
+            raise
 
     @contextmanager
     def batch(self, *, size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
@@ -306,6 +335,28 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
             return self._wiring.chain().seal(datetime.now(UTC))
         except (PersistenceError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.store} failed: {error}") from None
+
+    def check_chain(self, *, progress: Callable[[int], None] | None = None) -> Check:
+        """Recompute the hash chain and every seal up to the session's pin (or the head),
+        in one pass over the stored rows; the first check of `verify`, on its own.
+
+        Commands that hand numbers to someone else run it first, so an altered log is
+        refused before anything is computed from it. `progress(position)` hears how far
+        the pass has come. Reads only.
+        """
+        from caseload.audit.verify import CHAIN, Check, Finding, check_chain
+
+        source = self._wiring.chain()
+        seals = source.seals()
+        head = source.head()
+        last = head if self._pin is None else self._pin
+        try:
+            return check_chain(source, last, head=max(head, last), seals=seals, progress=progress)
+        except CaseloadError:
+            raise
+        except Exception as error:  # rows altered into nonsense: a finding, not a crash
+            finding = Finding(f"the chain could not be checked ({type(error).__name__})")
+            return Check(CHAIN, False, finding.message, finding)
 
     def verify(
         self,

@@ -28,7 +28,7 @@ def open_readonly(
 ) -> Caseload:
     """Open an existing store of class `cls` for replay only (see `Caseload.open_readonly`)."""
     moment = optional_moment(as_known_at)
-    parsed = parse_store_url(store, existing=True)
+    parsed = parse_store_url(store, existing=True).for_reading()
     if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
         raise ConfigurationError(IN_MEMORY_IS_EMPTY)
     if parsed.missing_tables(parsed.events_table):

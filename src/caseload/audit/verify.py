@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     # the log adapter (with the programmes' transcodings) from here would be circular.
     from caseload.adapters.log import EventDecoder
 
-__all__ = ["Check", "Finding", "VerifyReport", "verify_store"]
+__all__ = ["Check", "Finding", "VerifyReport", "check_chain", "verify_store"]
 
 CHAIN = "log unaltered (hash chain and seals)"
 RULES = "no rule broken on any date"

@@ -173,6 +173,12 @@ def open_existing(store: str) -> Caseload:
     parsed = parse_store_url(store, existing=True)
     if parsed.kind == "memory" or parsed.env.get("SQLITE_DBNAME") == ":memory:":
         raise StoreUnavailable(IN_MEMORY_IS_EMPTY)
+    if parsed.for_reading().immutable:
+        raise StoreUnavailable(
+            f"{parsed.description} is on read-only media (it or its directory cannot be "
+            "written) and this command writes; `rebuild --dry` and `seal --check` read it "
+            "without writing"
+        )
     if parsed.missing_tables(parsed.events_table):
         raise StoreUnavailable(f"{parsed.description} holds no caseload event log")
     return Caseload(store)

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
@@ -16,6 +15,7 @@ from rich.progress import (
 )
 
 from caseload.application.caseload import Caseload
+from caseload.audit.verify import VerifyReport
 from caseload.cli.app import (
     FAILED_CHECK,
     cli,
@@ -25,10 +25,14 @@ from caseload.cli.app import (
     json_option,
     open_existing,
     out,
+    parse_day,
     parse_moment,
     store_option,
     user_errors,
 )
+from caseload.cli.checks import check_log, note_read_only_media, unverified_option
+from caseload.cli.export_notes import held_tables, warn_empty_tables
+from caseload.cli.rebuilding import run_rebuild
 from caseload.cli.render import (
     print_rebuild,
     print_seal,
@@ -38,9 +42,7 @@ from caseload.cli.render import (
     seal_json,
     verify_json,
 )
-from caseload.domain.errors import CaseloadError
 from caseload.export import MANIFEST_FILE, export_dataset, export_key
-from caseload.projections.runner import Progress as RebuildProgress
 
 __all__ = ["FAILED_CHECK", "ExportFormat", "export_command", "rebuild", "seal_command", "verify"]
 
@@ -53,45 +55,66 @@ class ExportFormat(StrEnum):
 
 
 @cli.command()
-def rebuild(store: str = store_option(), as_json: bool = json_option()) -> None:
+def rebuild(
+    store: str = store_option(),
+    as_json: bool = json_option(),
+    dry: bool = typer.Option(
+        False,
+        "--dry",
+        help="Fold every read model in memory and print the digests, writing nothing "
+        "(works on a read-only store).",
+    ),
+    batch: int = typer.Option(
+        5_000,
+        "--batch",
+        metavar="N",
+        min=1,
+        help="Events folded at a time, between progress reports and checks for Ctrl-C.",
+    ),
+    save_every: int | None = typer.Option(
+        None,
+        "--save-every",
+        metavar="N",
+        min=1,
+        show_default=False,
+        help="Write the work at least every N events (it is also written every few "
+        "seconds, on Ctrl-C and at the end).",
+    ),
+) -> None:
     """Rebuild every read model from the start of the log.
 
-    Resumable: after Ctrl-C or a kill, run the same command again and it goes on from the
-    last batch it wrote. Readers stay correct meanwhile.
+    Resumable: progress is written every few seconds of work, and at once on Ctrl-C; run
+    the same command again and it goes on from there (it says from which position).
+    Readers stay correct meanwhile. When standard error is not a terminal, one line per
+    batch says how far it has come and up to which position the work is written.
     """
     with user_errors():
         try:
-            with open_existing(store) as app:
-                with Progress(
-                    TextColumn("rebuilding"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TextColumn("events"),
-                    TextColumn("{task.fields[rate]:>10,.0f} events/s"),
-                    TimeRemainingColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                ) as bar:
-                    task = bar.add_task("rebuild", total=None, rate=0.0)
-
-                    def report(step: RebuildProgress) -> None:
-                        bar.update(task, completed=step.done, total=step.total, rate=step.rate)
-
-                    try:
-                        result = app.projections.rebuild(progress=report)
-                    except CaseloadError:
-                        bar.live.transient = True  # the error's one line, not a stopped bar
-                        raise
-                description = app.store
+            if dry:
+                with Caseload.open_readonly(store) as app:
+                    note_read_only_media(app)
+                    result = run_rebuild(app, dry=True, batch_size=batch)
+                    description = app.store
+            else:
+                with open_existing(store) as app:
+                    result = run_rebuild(app, dry=False, batch_size=batch, save_every=save_every)
+                    description = app.store
         except KeyboardInterrupt:
             raise interrupted(
                 "rebuild interrupted; run the same `caseload rebuild` command again to "
-                "resume from where it stopped"
+                "resume from its last written position"
             ) from None
+    if not result.complete:
+        raise interrupted(
+            f"rebuild interrupted; its progress is written up to position {result.saved}: "
+            "run the same `caseload rebuild` command again to resume from there"
+        )
     if as_json:
         emit_json(rebuild_json(result))
     else:
         print_rebuild(out, result, description)
+    if dry:
+        say(err, "caseload: dry run: the read models were folded in memory; nothing was written")
 
 
 @cli.command("export", short_help="Export the pseudonymised dataset for evaluators.")
@@ -111,6 +134,12 @@ def export_command(
         metavar="TIME",
         help="Export the log as recorded by this moment (ISO 8601 with a timezone, or Z).",
     ),
+    as_true_on: str | None = typer.Option(
+        None,
+        "--as-true-on",
+        metavar="DATE",
+        help="Export only what had happened by this day (YYYY-MM-DD), late registrations included.",
+    ),
     key: str | None = typer.Option(
         None,
         "--key",
@@ -123,36 +152,49 @@ def export_command(
         "environment variable: a command line is visible to other users.",
     ),
     as_json: bool = json_option(),
+    unverified: bool = unverified_option(),
 ) -> None:
     """Export the pseudonymised dataset for evaluators: one file per table, a data
     dictionary and a manifest with row counts and sha256 of every file.
 
     The same log and options always give byte-identical files. No CPR number, stored
-    pseudonym, stored id or broker name is exported.
+    pseudonym, stored id or broker name is exported. The log's hash chain is checked
+    first: an altered log is refused with exit 1 (--unverified goes on, and the manifest
+    says so).
     """
     with user_errors():
         known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
+        day = None if as_true_on is None else parse_day(as_true_on, "--as-true-on")
         raw_key = export_key(key)
         try:
             with Caseload.open_readonly(store, as_known_at=known) as app:
+                if unverified:
+                    check_log(app, unverified=True)  # the warning; export skips the check
+                else:
+                    note_read_only_media(app)  # export_dataset checks the chain itself
                 manifest = export_dataset(
                     app,
                     Path(out_dir),
                     key=raw_key,
                     format="parquet" if file_format is ExportFormat.PARQUET else "csv",
                     as_known_at=known,
+                    as_true_on=day,
+                    check_chain=not unverified,
                 )
+                held = held_tables(app)
         except KeyboardInterrupt:
             raise interrupted(
                 f"export interrupted; {out_dir} has no {MANIFEST_FILE}, so it is not a "
                 "complete export: remove it and run the command again"
             ) from None
+    warn_empty_tables(manifest, held)
     if as_json:
         emit_json({"out": str(out_dir), **manifest.as_dict()})
         return
     for table in manifest.tables:
         say(out, f"{table.file:<28} {table.rows:>9,} rows")
     known_text = "" if manifest.as_known_at is None else f" as known at {manifest.as_known_at}"
+    known_text += "" if manifest.as_true_on is None else f" as true on {manifest.as_true_on}"
     say(
         out,
         f"Exported the log up to position {manifest.log_position}{known_text} "
@@ -183,6 +225,7 @@ def verify(
     every check passes, 1 when one fails, 2 on a usage error. Writes nothing.
     """
     with user_errors(), Caseload.open_readonly(store) as app:
+        note_read_only_media(app)
         description = app.store
         with Progress(
             TextColumn("verifying"),
@@ -208,13 +251,34 @@ def verify(
 
 
 @cli.command("seal", short_help="Seal the log: record its head, position and time.")
-def seal_command(store: str = store_option(), as_json: bool = json_option()) -> None:
+def seal_command(
+    store: str = store_option(),
+    as_json: bool = json_option(),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Only check the hash chain and the seals already recorded, writing nothing "
+        "(works on a read-only store); exit 1 when they do not hold.",
+    ),
+) -> None:
     """Seal the log: record the hash chain's head, its position and the time.
 
     The seal is itself chained. Keep the printed digest outside the database (a ticket, a
     letter, a second system): `caseload verify --seal DIGEST` then detects even a rewrite of
     the whole chain.
     """
+    if check:
+        with user_errors(), Caseload.open_readonly(store) as app:
+            note_read_only_media(app)
+            report = VerifyReport(app.head(), (app.check_chain(),))
+            description = app.store
+        if as_json:
+            emit_json(verify_json(report, description))
+        else:
+            print_verify(out, report, description)
+        if not report.ok:
+            raise typer.Exit(FAILED_CHECK)
+        return
     with user_errors(), open_existing(store) as app:
         sealed = app.seal()
         description = app.store

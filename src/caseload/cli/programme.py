@@ -24,22 +24,24 @@ from caseload.cli.app import (
     err,
     interrupted,
     json_option,
-    open_existing,
     out,
     parse_day,
     parse_moment,
     store_option,
     user_errors,
 )
+from caseload.cli.checks import check_log, unverified_option
 from caseload.cli.render import (
     StatusData,
     caseload_table,
     coverage_table,
+    limit_note,
     print_status,
     say,
     status_json,
 )
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesModel,
     outcome_totals,
@@ -122,7 +124,10 @@ def _print_refused(report: SimulationReport) -> None:
 
 
 def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
-    out.print(caseload_table(app.caseload(as_true_on=report.end), f"Caseload on {report.end}"))
+    policy = app.read_model(CaseloadCounts, as_true_on=report.end).policy_on(report.end)
+    rows = app.caseload(as_true_on=report.end)
+    out.print(caseload_table(rows, f"Caseload on {report.end}"))
+    say(out, limit_note(policy, report.end))
     coverage = app.role_coverage()
     out.print(coverage_table(coverage))
     say(
@@ -314,17 +319,32 @@ def status(
         help="With --series: the last day (default the --as-true-on day).",
     ),
     as_csv: bool = typer.Option(False, "--csv", help="With --series: print CSV on stdout."),
+    unverified: bool = unverified_option(),
 ) -> None:
-    """Show caseload per broker against the limit, role coverage, outcomes and attention."""
+    """Show caseload per broker against the limit, role coverage, outcomes and attention.
+
+    Reads the log as it stands when the command starts (or as known at --as-known-at),
+    after checking its hash chain: an altered log is refused with exit 1.
+    """
     with user_errors():
         known = None if as_known_at is None else parse_moment(as_known_at, "--as-known-at")
         day = None if as_true_on is None else parse_day(as_true_on, "--as-true-on")
         if series or as_csv or first_day is not None or last_day is not None:
             first = None if first_day is None else parse_day(first_day, "--from")
             last = None if last_day is None else parse_day(last_day, "--to")
-            print_series(store, first, last, known, day, as_json=as_json, as_csv=as_csv)
+            print_series(
+                store,
+                first,
+                last,
+                known,
+                day,
+                as_json=as_json,
+                as_csv=as_csv,
+                unverified=unverified,
+            )
             return
-        with open_existing(store) as app:
+        with Caseload.open_readonly(store, as_known_at=known) as app:
+            check_log(app, unverified=unverified)
             on = app.today() if day is None else day
             # Only what is shown is computed: the coverage per broker without the rows per
             # trajectory, and the outcome totals without the monthly shares.
@@ -356,11 +376,13 @@ def print_series(
     *,
     as_json: bool,
     as_csv: bool,
+    unverified: bool = False,
 ) -> None:
     """`caseload status --series`: the daily caseload per broker as a table, CSV or JSON."""
     if as_json and as_csv:
         raise InvalidValue("--json and --csv exclude each other: choose one")
-    with open_existing(store) as app:
+    with Caseload.open_readonly(store, as_known_at=known) as app:
+        check_log(app, unverified=unverified)
         rows = app.caseload_series(
             first_day=first, last_day=last, as_known_at=known, as_true_on=day
         )

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from caseload.adapters.seals import Seal
 from caseload.audit.verify import VerifyReport
+from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionReason,
@@ -27,6 +28,7 @@ __all__ = [
     "attention_table",
     "caseload_table",
     "coverage_table",
+    "limit_note",
     "print_rebuild",
     "print_seal",
     "print_status",
@@ -64,10 +66,25 @@ def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
     return table
 
 
+def limit_note(policy: CaseloadPolicy, on: date) -> str:
+    """Where the Limit column comes from: the policy in force on the day shown."""
+    decided = (
+        "the default policy"
+        if policy.effective_from == date.min
+        else f"policy {policy.name!r}, in force from {policy.effective_from}"
+    )
+    return (
+        f"Limit: the cases a broker may hold on {on}: {policy.limit_per_fte} per full-time "
+        f"post × the broker's FTE (rounded down), under {decided}"
+    )
+
+
 def coverage_table(coverage: RoleCoverage) -> Table:
-    """Roles each broker has exercised, and their cases covered in all four roles alone;
-    then each colleague (no caseload), with the active cases they made a contact in."""
+    """Roles each broker has exercised, and their cases covered in all four roles alone
+    (– for a broker with no active case); then each colleague (no caseload), with the
+    active cases they made a contact in."""
     table = Table(title="Four-role coverage by broker")
+    table.caption = "✓ role exercised, · not exercised, – no active case"
     table.add_column("Broker")
     for role in Role:
         table.add_column(role.name.replace("_", " ").capitalize(), justify="center")
@@ -75,6 +92,8 @@ def coverage_table(coverage: RoleCoverage) -> Table:
     table.add_column("All four by broker", justify="right")
     for broker in coverage.brokers:
         marks = ["✓" if role in broker.roles_covered else "·" for role in Role]
+        if not broker.active_cases:
+            marks = ["–" for _ in Role]  # no case to cover a role for
         table.add_row(
             Text(broker.name),
             *marks,
@@ -183,6 +202,7 @@ def rebuild_json(result: RebuildResult) -> dict[str, Any]:
     """The machine-readable result of a rebuild."""
     return {
         "events": result.events,
+        "resumed_from": result.resumed_from,
         "seconds": result.seconds,
         "events_per_second": result.events_per_second,
         "digests": dict(result.digests),
@@ -200,7 +220,8 @@ def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
     say(
         out,
         f"Folded {result.events} events of {store} in {result.seconds:.2f} s "
-        f"({result.events_per_second:,.0f} events/s)",
+        f"({result.events_per_second:,.0f} events/s)"
+        + (f", resuming from position {result.resumed_from}" if result.resumed_from else ""),
     )
 
 

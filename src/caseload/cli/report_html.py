@@ -20,6 +20,7 @@ from caseload.cli.app import (
     store_option,
     user_errors,
 )
+from caseload.cli.checks import check_log, unverified_option
 from caseload.cli.render import say
 from caseload.cli.reports import report
 from caseload.domain.errors import InvalidValue, StoreUnavailable
@@ -58,6 +59,7 @@ def html(
         help="Count only what had happened by this day (YYYY-MM-DD; default today).",
     ),
     as_json: bool = json_option(),
+    unverified: bool = unverified_option(),
 ) -> None:
     """Charts and tables of the resource-pathway programme in one self-contained HTML file:
     caseload per broker against the limit, staffing need, four-role coverage, outcomes,
@@ -76,6 +78,7 @@ def html(
         first = None if first_day is None else parse_day(first_day, "--from")
         last = None if last_day is None else parse_day(last_day, "--to")
         with Caseload.open_readonly(store, as_known_at=known) as app:
+            check_log(app, unverified=unverified)
             data = gather(app, first_day=first, last_day=last, as_known_at=known, as_true_on=day)
         if out_path is not None:
             page = render_html(data)

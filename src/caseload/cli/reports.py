@@ -27,6 +27,7 @@ from caseload.cli.app import (
     store_option,
     user_errors,
 )
+from caseload.cli.checks import check_log, unverified_option
 from caseload.cli.education_render import (
     half_year_csv,
     half_year_json,
@@ -102,6 +103,7 @@ def half_year(
     as_true_on: str | None = _true_option(),
     as_json: bool = json_option(),
     as_csv: bool = _csv_option(),
+    unverified: bool = unverified_option(),
 ) -> None:
     """The half-year status for the national agency, in the application's table layout.
 
@@ -112,6 +114,7 @@ def half_year(
     with user_errors():
         known, day = _moments(as_known_at, as_true_on, as_json, as_csv)
         with Caseload.open_readonly(store, as_known_at=known) as app:
+            check_log(app, unverified=unverified)
             status = app.education_half_year(period, as_known_at=known, as_true_on=day)
     if as_json:
         emit_json(half_year_json(status))
@@ -129,6 +132,7 @@ def monthly(
     as_true_on: str | None = _true_option(),
     as_json: bool = json_option(),
     as_csv: bool = _csv_option(),
+    unverified: bool = unverified_option(),
 ) -> None:
     """The monthly status for jobcentre and unemployment-fund management.
 
@@ -138,6 +142,7 @@ def monthly(
     with user_errors():
         known, day = _moments(as_known_at, as_true_on, as_json, as_csv)
         with Caseload.open_readonly(store, as_known_at=known) as app:
+            check_log(app, unverified=unverified)
             status = app.education_monthly(month, as_known_at=known, as_true_on=day)
     if as_json:
         emit_json(monthly_json(status))

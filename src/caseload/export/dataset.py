@@ -12,6 +12,7 @@ import errno
 import hashlib
 import importlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -23,13 +24,16 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.application.caseload import Caseload
+from caseload.domain.dates import check_date
 from caseload.domain.errors import (
     ConfigurationError,
     ExportTargetNotEmpty,
     InvalidExportKey,
     InvalidValue,
+    LogAltered,
     MissingExtra,
 )
+from caseload.domain.events import is_true_on
 from caseload.domain.keys import MIN_KEY_BYTES, export_key_check, secret_bytes
 from caseload.export.files import (
     check_target,
@@ -58,6 +62,8 @@ __all__ = [
     "key_check",
     "to_pandas",
 ]
+
+logger = logging.getLogger("caseload.export")
 
 EXPORT_KEY_VARIABLE = "CASELOAD_EXPORT_KEY"
 """The environment variable an export key is read from when none is passed."""
@@ -105,6 +111,11 @@ class Manifest:
     dictionary_sha256: str
     writer: str = "csv"
     """What wrote the files: Parquet bytes are the same only for the same pyarrow version."""
+    as_true_on: date | None = None
+    """The `as_true_on` option (only events that had happened by this day), or None."""
+    log_chain: str = "verified"
+    """`verified` when the log's hash chain was checked intact before the export,
+    `unverified` when the export was asked to skip that check."""
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as JSON-able data, as written to `manifest.json`."""
@@ -114,6 +125,8 @@ class Manifest:
             "format": self.format,
             "log_position": self.log_position,
             "as_known_at": None if self.as_known_at is None else self.as_known_at.isoformat(),
+            "as_true_on": None if self.as_true_on is None else self.as_true_on.isoformat(),
+            "log_chain": self.log_chain,
             "reference_date": None
             if self.reference_date is None
             else self.reference_date.isoformat(),
@@ -175,17 +188,36 @@ def _moment(as_known_at: object) -> datetime | None:
         ) from None
 
 
-def _collect(app: Caseload, key: bytes, moment: datetime | None) -> Dataset:
+def _collect(app: Caseload, key: bytes, moment: datetime | None, day: date | None) -> Dataset:
     # One pass over the log feeds both programmes' folds.
     logbook = education.EducationFold(key)
 
     def events() -> Iterator[tuple[int, DomainEvent]]:
         for position, event in app.history(as_known_at=moment):
+            if day is not None and not is_true_on(event, day):
+                continue
             logbook(position, event)
             yield position, event
 
     dataset = fold_dataset(events(), key)
     return attrs.evolve(dataset, rows={**dataset.rows, **logbook.rows()})
+
+
+def require_unaltered(app: Caseload) -> None:
+    """Check the hash chain of `app`'s log (up to a session's pin); `LogAltered` names
+    where it breaks."""
+    check = app.check_chain()
+    if not check.ok:
+        finding = check.finding
+        where = check.summary if finding is None else finding.message
+        if finding is not None and finding.event_type is not None:
+            where += f" (type {finding.event_type})"
+        position = None if finding is None else finding.position
+        logger.debug("refused: the hash chain breaks at position %s", position)
+        raise LogAltered(
+            f"the log's hash chain is broken, so nothing is computed from it: {where}; "
+            "`caseload verify` reports every check, and --unverified proceeds knowingly"
+        )
 
 
 def export_dataset(
@@ -195,6 +227,8 @@ def export_dataset(
     key: str | bytes | None = None,
     format: Format = "csv",
     as_known_at: datetime | None = None,
+    as_true_on: date | None = None,
+    check_chain: bool = True,
 ) -> Manifest:
     """Write the evaluator dataset of `app`'s log into the new or empty directory `out`.
 
@@ -203,18 +237,27 @@ def export_dataset(
     `parquet` extra), `data_dictionary.md`, and `manifest.json` last, so a directory
     with a manifest holds every file it lists. `key` (or `CASELOAD_EXPORT_KEY`, at least
     16 bytes) re-keys every identifier. With `as_known_at`, only the log as recorded by
-    that moment is exported.
+    that moment is exported; with `as_true_on`, only the events that had happened by that
+    day (a business-date cut: late registrations of earlier facts included, and the
+    decisions that hold on every day).
+
+    First the log's hash chain is checked up to what is exported, and an altered log is
+    refused with `LogAltered` naming where it breaks; `check_chain=False` skips the check,
+    and the manifest's `log_chain` then says `unverified`.
     """
     if format not in FORMATS:
         raise InvalidValue(f"the export format is one of {', '.join(FORMATS)}")
     raw_key = export_key(key)
     moment = _moment(as_known_at)
+    day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
     writer: Callable[[Table, Sequence[tuple[Value, ...]]], bytes] = csv_bytes
     if format == "parquet":
         writer = parquet_writer(_optional("pyarrow", "parquet", "a Parquet export"))
     target = Path(out)
     check_target(target)
-    dataset = _collect(app, raw_key, moment)
+    if check_chain:
+        require_unaltered(app)
+    dataset = _collect(app, raw_key, moment, day)
     files: list[tuple[str, bytes]] = []
     tables = []
     for table in ALL_TABLES:
@@ -237,6 +280,8 @@ def export_dataset(
         format=format,
         log_position=dataset.log_position,
         as_known_at=moment,
+        as_true_on=day,
+        log_chain="verified" if check_chain else "unverified",
         reference_date=dataset.reference_date,
         key_check=key_check(raw_key),
         tables=tuple(tables),
@@ -263,17 +308,22 @@ def export_dataset(
 
 
 def to_pandas(
-    app: Caseload, *, key: str | bytes | None = None, as_known_at: datetime | None = None
+    app: Caseload,
+    *,
+    key: str | bytes | None = None,
+    as_known_at: datetime | None = None,
+    as_true_on: date | None = None,
 ) -> dict[str, Any]:
     """The evaluator dataset as pandas DataFrames, one per table, in the files' row order.
 
     Needs the `pandas` extra. Columns are typed: ids and text as pandas strings, dates as
     datetime64, integers as int64, decimals as float64, booleans as bool; empty cells are
-    missing values.
+    missing values. `as_known_at` and `as_true_on` cut the log as `export_dataset` does.
     """
     pandas = _optional("pandas", "pandas", "to_pandas")
     raw_key = export_key(key)
-    dataset = _collect(app, raw_key, _moment(as_known_at))
+    day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
+    dataset = _collect(app, raw_key, _moment(as_known_at), day)
     frames = {}
     for table in ALL_TABLES:
         rows = sorted_rows(dataset.rows[table.name])

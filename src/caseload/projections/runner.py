@@ -12,6 +12,7 @@ replay.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,8 @@ from caseload.projections.time_index import INDEX, TimeIndex
 __all__ = ["Progress", "ProjectionSettings", "Projections", "RebuildResult"]
 
 _REBUILD = "#rebuild"
+
+logger = logging.getLogger("caseload.projections")
 
 
 @attrs.frozen
@@ -63,6 +66,13 @@ class Progress:
     done: int
     total: int
     seconds: float
+    resumed_from: int = 0
+    """The log position the rebuild went on from (0 when it started over)."""
+    saved: int = 0
+    """The log position up to which the rebuilt states are written (a rerun after a
+    kill resumes from at least here)."""
+    position: int = 0
+    """The log position folded up to."""
 
     @property
     def rate(self) -> float:
@@ -77,6 +87,13 @@ class RebuildResult:
     events: int
     seconds: float
     digests: tuple[tuple[str, str], ...]
+    resumed_from: int = 0
+    """The log position the rebuild went on from (0 when it started over)."""
+    complete: bool = True
+    """False when `stop` asked the rebuild to stop: its progress is written, and the
+    next `rebuild()` goes on from `saved`; `digests` is then empty."""
+    saved: int = 0
+    """The log position up to which the rebuilt states are written."""
 
     @property
     def events_per_second(self) -> float:
@@ -294,6 +311,7 @@ class Projections:
         progress: Callable[[Progress], None] | None = None,
         batch_size: int = 5_000,
         persist_every: int | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> RebuildResult:
         """Rebuild read models from the start of the log, resumably.
 
@@ -301,9 +319,12 @@ class Projections:
         batches of `batch_size` events (larger batches are no faster, and a batch of
         decoded events is most of a rebuild's memory besides the states), writing state and
         position every `persist_every` events (by default at each checkpoint, whose
-        encoding the write reuses) and at the end. A rebuild
-        killed at any point resumes from its last write when called again: a marker says a
-        rebuild is under way, so the next call goes on instead of starting over.
+        encoding the write reuses), whenever `persist_seconds` of work went by since the
+        last write, and at the end. A rebuild killed at any point resumes from its last
+        write when called again (so it loses at most a few seconds of work): a marker says
+        a rebuild is under way, so the next call goes on instead of starting over.
+        `stop()`, asked after every batch, ends the rebuild early with its progress
+        written (a Ctrl-C handler sets it): the result is then not `complete`.
         Meanwhile readers stay correct: a stored state at position p is the fold of the log
         up to p, and they catch up from there.
         """
@@ -324,13 +345,26 @@ class Projections:
         started = time.perf_counter()
         every = self._checkpoint_every if persist_every is None else persist_every
         with collector_paused():
-            done = self._fold_to_head(batch_size, every, progress, started)
+            done, resumed_from, saved, stopped = self._fold_to_head(
+                batch_size, every, progress, started, stop
+            )
+        if stopped:
+            return RebuildResult(
+                events=done,
+                seconds=time.perf_counter() - started,
+                digests=(),
+                resumed_from=resumed_from,
+                complete=False,
+                saved=saved,
+            )
         self._store.delete(markers)
         digests = self.digests()
         return RebuildResult(
             events=done,
             seconds=time.perf_counter() - started,
             digests=tuple((n, digests[n]) for n in names),
+            resumed_from=resumed_from,
+            saved=saved,
         )
 
     def _fold_to_head(
@@ -339,29 +373,62 @@ class Projections:
         persist_every: int,
         progress: Callable[[Progress], None] | None,
         started: float,
-    ) -> int:
-        """Fold batch by batch up to the head, persisting every `persist_every` events and
-        at the end, and reporting progress after every batch."""
+        stop: Callable[[], bool] | None = None,
+    ) -> tuple[int, int, int, bool]:
+        """Fold batch by batch up to the head, persisting every `persist_every` events,
+        every `persist_seconds` and at the end, and reporting progress after every batch.
+        Returns the events folded, the position resumed from, the position saved, and
+        whether `stop` ended it early."""
         live = self._load()
-        first = min([entry.position for entry in live.values()] + [self._index.position])
+        first = saved = self._reached(live)
+        if first:
+            logger.info("rebuild resumed from position %d", first)
+        self._persisted_at = time.monotonic()
         total = max(0, self._source.head() - first)
         done = 0
         while True:
             start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
             batch = read_to_fold(self._source, start, batch_size, self._handled)
             if not batch:
+                # The head fell on a batch's end: what that batch folded is still unwritten.
+                if self._reached(live) > saved:
+                    if not self._persist(live):
+                        live = self._load()
+                        continue
+                    saved = self._reached(live, stored=True)
+                    if progress is not None:
+                        elapsed = time.perf_counter() - started
+                        progress(Progress(done, total, elapsed, first, saved, saved))
                 break
             self._fold(live, batch)
             done += len(batch)
-            unsaved = self._index.position - self._index.stored_position
+            # The models' positions, not the index's: a rebuild starts the models over
+            # while the time index, still valid, may already stand at the head.
+            unsaved = self._reached(live) - saved
             at_head = len(batch) < batch_size
-            if (unsaved >= persist_every or at_head) and not self._persist(live):
-                live = self._load()
-                continue
+            stopping = stop is not None and stop()
+            late = time.monotonic() - self._persisted_at >= self._persist_seconds
+            if unsaved >= persist_every or at_head or late or stopping:
+                if not self._persist(live):
+                    live = self._load()
+                    continue
+                saved = self._reached(live, stored=True)
+                logger.debug("rebuild: read models written up to position %d", saved)
             total = max(total, done + self._source.head() - batch[-1][0])
             if progress is not None:
-                progress(Progress(done, total, time.perf_counter() - started))
-        return done
+                elapsed = time.perf_counter() - started
+                reached = self._reached(live)
+                progress(Progress(done, total, elapsed, first, saved, reached))
+            if stopping:
+                logger.info("rebuild stopped at position %d; its progress is written", saved)
+                return done, first, saved, True
+        return done, first, saved, False
+
+    def _reached(self, live: dict[str, Live], *, stored: bool = False) -> int:
+        """The position every state (and the time index) has folded, or written, up to."""
+        if stored:
+            return min([e.stored_position for e in live.values()] + [self._index.stored_position])
+        return min([e.position for e in live.values()] + [self._index.position])
 
     # --------------------------------------------------------------- as of
 
