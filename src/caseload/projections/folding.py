@@ -17,6 +17,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.adapters.read_model_store import StoredState
 from caseload.projections import stored_state
 from caseload.projections.base import Handler, ReadModel
+from caseload.projections.entities import folding
 from caseload.projections.time_index import TimeIndex
 
 __all__ = ["Live", "collector_paused", "fold", "fold_sparse", "handled_by"]
@@ -139,6 +140,9 @@ def fold_sparse(
     state that has not seen them, then move every state on to `reached`. A checkpoint
     falls on a multiple of `checkpoint_every` whether or not an event is there: the state
     at a position with no event of interest is the state after the last one before it."""
+    if entries and all(entry.position == entries[0].position for entry in entries):
+        _fold_sparse_together(entries, events, reached, checkpoints, checkpoint_every)
+        return
     for position, event in events:
         for entry in entries:
             if position > entry.position:
@@ -155,6 +159,52 @@ def fold_sparse(
     for entry in entries:
         if reached > entry.position:
             _advance(entry, reached, checkpoints, checkpoint_every)
+
+
+def _fold_sparse_together(
+    entries: Sequence[Live],
+    events: Sequence[tuple[int, DomainEvent]],
+    reached: int,
+    checkpoints: list[tuple[str, StoredState]],
+    every: int,
+) -> None:
+    """`fold_sparse` for models at one position (a rebuild): each event goes only to the
+    models with a handler for its class, found once per class."""
+    due = (entries[0].position // every + 1) * every
+    routes: dict[type[Any], list[tuple[Handler, Any]]] = {}
+    entries = list(entries)
+    for position, event in events:
+        while due < position:
+            _checkpoint(entries, due, checkpoints)
+            due += every
+        kind = type(event)
+        route = routes.get(kind)
+        if route is None:
+            route = routes[kind] = _route(entries, kind)
+        for handle, state in route:
+            handle(state, event)
+        if position == due:
+            _checkpoint(entries, due, checkpoints)
+            due += every
+    while due <= reached:
+        _checkpoint(entries, due, checkpoints)
+        due += every
+    touched = {id(state) for route in routes.values() for _, state in route}
+    for entry in entries:
+        entry.position = max(entry.position, reached)
+        if entry.decoded and id(entry.state) in touched:
+            entry.dirty = True
+            entry.stored = None
+
+
+def _checkpoint(
+    entries: list[Live], position: int, checkpoints: list[tuple[str, StoredState]]
+) -> None:
+    """Every state, as a checkpoint at `position`."""
+    for entry in entries:
+        checkpoints.append(
+            (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
+        )
 
 
 def _concerns(entry: Live, event: Any) -> bool:
@@ -243,7 +293,8 @@ def collector_paused() -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        with folding():
+            yield
     finally:
         if enabled:
             gc.enable()
