@@ -117,7 +117,7 @@ class Projections:
     def _lagging(self, live: dict[str, Live]) -> list[Live]:
         """The read models behind the time index (being rebuilt, or of a new version):
         up to where the index stands they need only the rows of the classes they fold.
-        (None when a model folds every event in its own `apply`.)"""
+        Empty when a model folds every event in its own `apply`."""
         if self._handled is None:
             return []
         return [entry for entry in live.values() if entry.position < self._index.position]
