@@ -10,7 +10,7 @@ a test checks that for every event of a simulated programme.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -186,13 +186,48 @@ def unreadable(row: Any, error: Exception) -> LogAltered:
 
 
 class LogReader:
-    """The log read through the application's recorder (the memory store's way)."""
+    """The log read through the application's recorder (the memory store's way).
 
-    def __init__(self, app: Application[UUID]) -> None:
+    `topics` names the event classes the log may hold by their stored topics; with it, a
+    reader that can filter rows by topic in the database reads only the rows of wanted
+    classes (a row of a topic not named there is read and decoded, so nothing is missed).
+    """
+
+    def __init__(
+        self, app: Application[UUID], topics: Mapping[str, type[Any]] | None = None
+    ) -> None:
         self._recorder = app.recorder
         transcoder = app.mapper.transcoder
         assert isinstance(transcoder, JSONTranscoder)
         self._decoder = EventDecoder(transcoder)
+        self._topics: dict[str, type[Any]] = dict(topics or {})
+
+    def topics_wanted(self, wanted: Callable[[type[Any]], bool]) -> tuple[str, ...]:
+        """The known topics whose classes `wanted` accepts, sorted."""
+        return tuple(sorted(topic for topic, kind in self._topics.items() if wanted(kind)))
+
+    def read_topics(
+        self, start: int, last: int, limit: int, wanted: Callable[[type[Any]], bool]
+    ) -> tuple[int, list[tuple[int, DomainEvent]]]:
+        """The events at positions `start` to `last` whose class `wanted` accepts, at
+        most `limit` of them: the position up to which the log has been searched (`last`
+        when fewer than `limit` were found), and the events. Rows of other classes are
+        skipped undecoded, in the database where it can."""
+        events: list[tuple[int, DomainEvent]] = []
+        position = start
+        while position <= last and len(events) < limit:
+            rows = [
+                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in self._recorder.select_notifications(start=position, limit=limit, stop=last)
+            ]
+            if not rows:
+                break
+            reached, found = self._decode_kinds(rows, wanted)
+            events.extend(found)
+            position = reached + 1
+        if len(events) >= limit:
+            return events[limit - 1][0], events[:limit]
+        return max(last, start - 1), events
 
     def head(self) -> int:
         """The latest position in the log (0 when empty)."""
@@ -280,16 +315,24 @@ class LogReader:
 class _SQLLogReader(LogReader):
     """The log read straight from the events table of a SQLite file or PostgreSQL."""
 
-    def __init__(self, app: Application[UUID], store: Store) -> None:
-        super().__init__(app)
+    def __init__(
+        self,
+        app: Application[UUID],
+        store: Store,
+        topics: Mapping[str, type[Any]] | None = None,
+    ) -> None:
+        super().__init__(app, topics)
         self._lock = threading.Lock()
         self._connection: Any = store.connect()
-        if store.kind == "sqlite":
+        self._sqlite = store.kind == "sqlite"
+        if self._sqlite:
             self._select = (
                 "SELECT rowid, originator_id, originator_version, topic, state"
                 " FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?"
             )
             self._head = "SELECT MAX(rowid) FROM stored_events"
+            self._columns = "rowid, originator_id, originator_version, topic, state"
+            self._table, self._position = "stored_events", "rowid"
         else:
             table = store.table("caseload_events")
             self._select = (
@@ -297,6 +340,46 @@ class _SQLLogReader(LogReader):
                 f" FROM {table} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
             )
             self._head = f"SELECT MAX(notification_id) FROM {table}"
+            self._columns = "notification_id, originator_id, originator_version, topic, state"
+            self._table, self._position = table, "notification_id"
+        self._by_topics: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+
+    def _select_topics(self, topics: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+        """The statement (and its fixed parameters) that selects the rows of `topics` in
+        a range of positions, and those of any topic the reader does not know."""
+        found = self._by_topics.get(topics)
+        if found is not None:
+            return found
+        known = tuple(sorted(self._topics))
+        head = f"SELECT {self._columns} FROM {self._table} WHERE {self._position} >= "
+        order = f" ORDER BY {self._position} LIMIT "
+        if self._sqlite:
+            wanted = ",".join("?" * len(topics))
+            others = ",".join("?" * len(known))
+            statement = (
+                f"{head}? AND {self._position} <= ? AND"
+                f" (topic IN ({wanted}) OR topic NOT IN ({others})){order}?"
+            )
+            found = (statement, (*topics, *known))
+        else:
+            statement = (
+                f"{head}%s AND {self._position} <= %s AND"
+                f" (topic = ANY(%s) OR NOT topic = ANY(%s)){order}%s"
+            )
+            found = (statement, (list(topics), list(known)))
+        self._by_topics[topics] = found
+        return found
+
+    def read_topics(
+        self, start: int, last: int, limit: int, wanted: Callable[[type[Any]], bool]
+    ) -> tuple[int, list[tuple[int, DomainEvent]]]:
+        if start > last:
+            return last, []
+        statement, fixed = self._select_topics(self.topics_wanted(wanted))
+        with self._lock:
+            rows = self._connection.execute(statement, (start, last, *fixed, limit)).fetchall()
+        reached, events = self._decode_kinds(rows, wanted)
+        return (reached if len(rows) >= limit else last), events
 
     def head(self) -> int:
         with self._lock:
@@ -327,8 +410,11 @@ class _SQLLogReader(LogReader):
             self._connection.close()
 
 
-def log_reader(app: Application[UUID], store: Store) -> LogReader:
-    """The fastest reader of a store's log."""
+def log_reader(
+    app: Application[UUID], store: Store, topics: Mapping[str, type[Any]] | None = None
+) -> LogReader:
+    """The fastest reader of a store's log (`topics`: the event classes by stored topic,
+    so that reads of a few classes select only their rows)."""
     if store.kind == "memory" or store.env.get("SQLITE_DBNAME") == ":memory:":
-        return LogReader(app)
-    return _SQLLogReader(app, store)
+        return LogReader(app, topics)
+    return _SQLLogReader(app, store, topics)

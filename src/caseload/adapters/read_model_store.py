@@ -54,8 +54,18 @@ def compress(data: bytes) -> bytes:
 
 
 def decompress(data: bytes) -> bytes:
-    """Inflate a stored state."""
-    return zlib.decompress(data)
+    """Inflate a stored state: one zlib stream, or several one after another (a state
+    whose unchanged chunks kept their compressed form)."""
+    parts = []
+    while True:
+        inflater = zlib.decompressobj()
+        parts.append(inflater.decompress(data))
+        parts.append(inflater.flush())
+        if not inflater.eof:
+            raise zlib.error("the stored state ends inside a compressed stream")
+        data = inflater.unused_data
+        if not data:
+            return b"".join(parts)
 
 
 @attrs.frozen

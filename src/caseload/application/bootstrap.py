@@ -27,7 +27,7 @@ from caseload.adapters.read_model_store import ProjectionStore, projection_store
 from caseload.adapters.storage import Store, parse_store_url
 from caseload.adapters.transcodings import register_transcodings
 from caseload.domain.errors import StoreUnavailable
-from caseload.programmes import PROGRAMMES, ProgrammeKind
+from caseload.programmes import PROGRAMMES, ProgrammeKind, event_topics
 
 __all__ = ["EventStore", "Wiring", "bootstrap"]
 
@@ -115,7 +115,7 @@ class Wiring:
         """The fast reader of the event log (opened on first use)."""
         with self._lock:
             if self._reader is None:
-                self._reader = log_reader(self.events, self.store)
+                self._reader = log_reader(self.events, self.store, event_topics())
             return self._reader
 
     def read_models(self) -> ProjectionStore:

@@ -15,7 +15,7 @@ from caseload.programmes.kind import ProgrammeKind
 from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.projections.base import ReadModel
 
-__all__ = ["PROGRAMMES", "ProgrammeKind", "default_read_models"]
+__all__ = ["PROGRAMMES", "ProgrammeKind", "default_read_models", "event_topics"]
 
 PROGRAMMES: tuple[ProgrammeKind, ...] = (RESOURCE_PATHWAY, EDUCATION)
 """Every programme kind this version knows, in a fixed order."""
@@ -24,6 +24,12 @@ PROGRAMMES: tuple[ProgrammeKind, ...] = (RESOURCE_PATHWAY, EDUCATION)
 def default_read_models() -> tuple[ReadModel[Any], ...]:
     """One instance of every read model of every programme kind."""
     return tuple(model for kind in PROGRAMMES for model in kind.read_models())
+
+
+def event_topics() -> dict[str, type[Any]]:
+    """Every topic under which the events of every programme kind may be stored, with
+    the class each names (what lets the log be read by topic in the database)."""
+    return {topic: cls for kind in PROGRAMMES for topic, cls in kind.event_topics().items()}
 
 
 def _register_moved_topics() -> None:

@@ -128,3 +128,13 @@ class ProgrammeKind:
             ):
                 topics.append(old + name[len(parent) :])
         return tuple(topics)
+
+    def event_topics(self) -> dict[str, type[DomainEvent]]:
+        """Every topic the kind's events may be stored under, with the class it names:
+        the event classes nested in its aggregates, under today's and earlier topics."""
+        found: dict[str, type[DomainEvent]] = {}
+        for aggregate in self.aggregates:
+            for member in vars(aggregate).values():
+                if isinstance(member, type) and issubclass(member, DomainEvent):
+                    found.update(dict.fromkeys(self.topics_of(member), member))
+        return found

@@ -23,7 +23,9 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEvent
 
+from caseload.adapters.read_model_store import COMPRESSION_LEVEL
 from caseload.domain.events import is_true_on
+from caseload.projections.entities import EntityMap
 
 __all__ = [
     "Entries",
@@ -31,6 +33,7 @@ __all__ = [
     "ReadModel",
     "canonical_bytes",
     "canonical_chunks",
+    "canonical_pieces",
     "day",
     "digest_of",
     "hex_of",
@@ -128,9 +131,31 @@ class Entries(Generic[K, V]):
         key, value = self._key, self._value
         return {key(k): value(v) for k, v in self._items.items()}
 
+    def pieces(self) -> Iterator[tuple[bytes, bytes | None]]:
+        """The canonical JSON of the object in pieces, each with its compressed form where
+        one is kept (an `EntityMap` keeps its chunks encoded and re-encodes only those
+        with changed entries), or None."""
+        items = self._items
+        if not isinstance(items, EntityMap):
+            for chunk in self.chunks():
+                yield chunk, None
+            return
+        cached = items.chunks(self._key, self._value, COMPRESSION_LEVEL)
+        if not cached:
+            yield b"{}", None
+            return
+        yield b"{", None
+        yield cached[0][0][1:], None
+        yield from cached[1:]
+        yield b"}", None
+
     def chunks(self, entries_per_chunk: int = 2_000) -> Iterator[bytes]:
         """The canonical JSON of the object, in pieces: runs of entries in key order, each
         written by one orjson call over a dict of the run (then stripped of its braces)."""
+        if isinstance(self._items, EntityMap):
+            for text, _ in self.pieces():
+                yield text
+            return
         key, value = self._key, self._value
         keyed = sorted(((key(k), v) for k, v in self._items.items()), key=itemgetter(0))
         separator = b"{"
@@ -143,17 +168,24 @@ class Entries(Generic[K, V]):
 
 def canonical_chunks(data: Any) -> Iterator[bytes]:
     """The canonical JSON of `data` in pieces (`Entries` written entry by entry)."""
+    for text, _ in canonical_pieces(data):
+        yield text
+
+
+def canonical_pieces(data: Any) -> Iterator[tuple[bytes, bytes | None]]:
+    """The canonical JSON of `data` in pieces, each with its compressed form where an
+    `Entries` keeps one (else None)."""
     if isinstance(data, Entries):
-        yield from data.chunks()
+        yield from data.pieces()
     elif type(data) is dict and any(isinstance(item, Entries) for item in data.values()):
         separator = b"{"
         for key in sorted(data):
-            yield separator + orjson.dumps(key) + b":"
-            yield from canonical_chunks(data[key])
+            yield separator + orjson.dumps(key) + b":", None
+            yield from canonical_pieces(data[key])
             separator = b","
-        yield b"}"
+        yield b"}", None
     else:
-        yield canonical_bytes(data)
+        yield canonical_bytes(data), None
 
 
 def _default(value: object) -> object:

@@ -17,28 +17,69 @@ from eventsourcing.domain import DomainEvent
 from caseload.adapters.read_model_store import StoredState
 from caseload.projections import stored_state
 from caseload.projections.base import Handler, ReadModel
+from caseload.projections.entities import folding
 from caseload.projections.time_index import TimeIndex
 
-__all__ = ["Live", "collector_paused", "fold", "handled_by"]
+__all__ = ["Live", "collector_paused", "fold", "fold_sparse", "handled_by"]
 
 
-@attrs.define
 class Live:
     """A read model's state in memory, the log position it has reached, and how it stands
-    to the stored one."""
+    to the stored one.
 
-    model: ReadModel[Any]
-    state: Any
-    position: int
-    stored_position: int
-    dirty: bool = False
-    """The state differs from the stored one (new events, or a stored state of another version)."""
-    digest: str | None = None
-    """The digest of the state as this process last wrote it (valid while not dirty)."""
-    stored: StoredState | None = None
-    """The state as this process last wrote it, kept while the state is unchanged: a write
-    that only moves the position (no event for this model since) reuses it. (A state
-    loaded from the store is encoded afresh on its first write, not trusted as read.)"""
+    A state loaded from the store is decoded when it is first asked for: a query, a
+    catch-up that brings an event it folds, or a rebuild of other models never pays for
+    decoding the states it does not touch.
+    """
+
+    __slots__ = (
+        "_state",
+        "_unread",
+        "digest",
+        "dirty",
+        "model",
+        "position",
+        "stored",
+        "stored_position",
+    )
+
+    def __init__(
+        self,
+        model: ReadModel[Any],
+        state: Any,
+        position: int,
+        stored_position: int,
+        *,
+        dirty: bool = False,
+        stored: StoredState | None = None,
+    ) -> None:
+        self.model = model
+        self._state = state
+        self._unread: StoredState | None = None
+        self.position = position
+        self.stored_position = stored_position
+        self.dirty = dirty
+        """The state differs from the stored one (new events, or a stored state of
+        another version)."""
+        self.stored = stored
+        """The state as last written or read, kept while the state is unchanged: a write
+        that only moves the position (no event for this model since) reuses it."""
+        self.digest: str | None = None if stored is None else stored.digest
+        """The digest of the state as stored (valid while not dirty)."""
+
+    @property
+    def state(self) -> Any:
+        """The state, decoded from the stored one on first use."""
+        unread = self._unread
+        if unread is not None:
+            self._state = self.model.decode(stored_state.thaw(unread.state))
+            self._unread = None
+        return self._state
+
+    @property
+    def decoded(self) -> bool:
+        """Whether the state is in memory (not waiting to be decoded)."""
+        return self._unread is None
 
     @classmethod
     def from_stored(cls, model: ReadModel[Any], stored: StoredState | None) -> Live:
@@ -48,8 +89,9 @@ class Live:
         if stored.version != model.version:
             # Another version's state: fold this one from the beginning of the log.
             return cls(model, model.initial(), 0, stored.position, dirty=True)
-        state = model.decode(stored_state.thaw(stored.state))
-        return cls(model, state, stored.position, stored.position)
+        entry = cls(model, None, stored.position, stored.position, stored=stored)
+        entry._unread = stored
+        return entry
 
 
 def fold(
@@ -74,14 +116,116 @@ def fold(
             index.see(position, event, index_every)
         for entry in entries:
             if position > entry.position:
-                entry.model.apply(entry.state, event)
+                if _concerns(entry, event):
+                    entry.model.apply(entry.state, event)
+                    entry.dirty = True
+                    entry.stored = None
                 entry.position = position
-                entry.dirty = True
-                entry.stored = None
                 if position % checkpoint_every == 0:
                     checkpoints.append(
                         (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
                     )
+
+
+def fold_sparse(
+    entries: Sequence[Live],
+    events: Sequence[tuple[int, DomainEvent]],
+    reached: int,
+    checkpoints: list[tuple[str, StoredState]],
+    *,
+    checkpoint_every: int,
+) -> None:
+    """Fold the events of a stretch of the log up to `reached` that these models have a
+    handler for (the others were never read: they change none of these states) into every
+    state that has not seen them, then move every state on to `reached`. A checkpoint
+    falls on a multiple of `checkpoint_every` whether or not an event is there: the state
+    at a position with no event of interest is the state after the last one before it."""
+    if entries and all(entry.position == entries[0].position for entry in entries):
+        _fold_sparse_together(entries, events, reached, checkpoints, checkpoint_every)
+        return
+    for position, event in events:
+        for entry in entries:
+            if position > entry.position:
+                _advance(entry, position - 1, checkpoints, checkpoint_every)
+                if _concerns(entry, event):
+                    entry.model.apply(entry.state, event)
+                    entry.dirty = True
+                    entry.stored = None
+                entry.position = position
+                if position % checkpoint_every == 0:
+                    checkpoints.append(
+                        (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
+                    )
+    for entry in entries:
+        if reached > entry.position:
+            _advance(entry, reached, checkpoints, checkpoint_every)
+
+
+def _fold_sparse_together(
+    entries: Sequence[Live],
+    events: Sequence[tuple[int, DomainEvent]],
+    reached: int,
+    checkpoints: list[tuple[str, StoredState]],
+    every: int,
+) -> None:
+    """`fold_sparse` for models at one position (a rebuild): each event goes only to the
+    models with a handler for its class, found once per class."""
+    due = (entries[0].position // every + 1) * every
+    routes: dict[type[Any], list[tuple[Handler, Any]]] = {}
+    entries = list(entries)
+    for position, event in events:
+        while due < position:
+            _checkpoint(entries, due, checkpoints)
+            due += every
+        kind = type(event)
+        route = routes.get(kind)
+        if route is None:
+            route = routes[kind] = _route(entries, kind)
+        for handle, state in route:
+            handle(state, event)
+        if position == due:
+            _checkpoint(entries, due, checkpoints)
+            due += every
+    while due <= reached:
+        _checkpoint(entries, due, checkpoints)
+        due += every
+    touched = {id(state) for route in routes.values() for _, state in route}
+    for entry in entries:
+        entry.position = max(entry.position, reached)
+        if entry.decoded and id(entry.state) in touched:
+            entry.dirty = True
+            entry.stored = None
+
+
+def _checkpoint(
+    entries: list[Live], position: int, checkpoints: list[tuple[str, StoredState]]
+) -> None:
+    """Every state, as a checkpoint at `position`."""
+    for entry in entries:
+        checkpoints.append(
+            (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
+        )
+
+
+def _concerns(entry: Live, event: Any) -> bool:
+    """Whether an event may change a model's state (a state not yet decoded is left so
+    by the events it has no handler for)."""
+    model = entry.model
+    return type(model).apply is not ReadModel.apply or model.handler(type(event)) is not None
+
+
+def _advance(
+    entry: Live, to: int, checkpoints: list[tuple[str, StoredState]], checkpoint_every: int
+) -> None:
+    """Move a state on to position `to` with no event in between, taking the checkpoints
+    that fall in that stretch (one encoding serves them all)."""
+    first = (entry.position // checkpoint_every + 1) * checkpoint_every
+    frozen: StoredState | None = None
+    for at in range(first, to + 1, checkpoint_every):
+        if frozen is None:
+            frozen = stored_state.freeze(entry.model, entry.state, at)
+        checkpoints.append((entry.model.name, attrs.evolve(frozen, position=at)))
+    entry.position = max(entry.position, to)
 
 
 def _fold_all(
@@ -113,7 +257,7 @@ def _fold_all(
     touched = {id(state) for route in routes.values() for _, state in route}
     for entry in entries:
         entry.position = last
-        if id(entry.state) in touched:
+        if entry.decoded and id(entry.state) in touched:
             entry.dirty = True
             entry.stored = None
 
@@ -149,7 +293,8 @@ def collector_paused() -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        with folding():
+            yield
     finally:
         if enabled:
             gc.enable()

@@ -23,7 +23,7 @@ from caseload.adapters.read_model_store import (
 )
 from caseload.domain.errors import ReadOnlySession
 from caseload.projections.base import canonical_bytes
-from caseload.projections.source import EventSource
+from caseload.projections.source import EventSource, read_wanted
 
 __all__ = ["PinnedProjectionStore", "PinnedSource"]
 
@@ -60,6 +60,11 @@ class PinnedSource:
         clipped = min(limit, self.last - start + 1)
         batch = read_for(start, clipped, wanted) if read_for else self._source.read(start, clipped)
         return [item for item in batch if item[0] <= self.last]
+
+    def read_topics(
+        self, start: int, last: int, limit: int, wanted: Callable[[type[Any]], bool]
+    ) -> tuple[int, list[tuple[int, DomainEvent]]]:
+        return read_wanted(self._source, start, min(last, self.last), limit, wanted)
 
     def read_kinds(
         self, start: int, limit: int, wanted: Callable[[type[Any]], bool]

@@ -27,8 +27,9 @@ from caseload.domain.errors import InvalidValue
 from caseload.projections import stored_state
 from caseload.projections.as_of import AsOf, check_aware
 from caseload.projections.base import ReadModel
-from caseload.projections.folding import Live, collector_paused, fold
-from caseload.projections.source import EventSource, read_range, read_to_fold
+from caseload.projections.folding import Live, collector_paused, fold, fold_sparse
+from caseload.projections.settings import Progress, ProjectionSettings, RebuildResult
+from caseload.projections.source import EventSource, read_range, read_to_fold, read_wanted
 from caseload.projections.time_index import INDEX, TimeIndex
 
 __all__ = ["Progress", "ProjectionSettings", "Projections", "RebuildResult"]
@@ -36,69 +37,6 @@ __all__ = ["Progress", "ProjectionSettings", "Projections", "RebuildResult"]
 _REBUILD = "#rebuild"
 
 logger = logging.getLogger("caseload.projections")
-
-
-@attrs.frozen
-class ProjectionSettings:
-    """How the runner reads, persists and checkpoints.
-
-    Larger `persist_every` writes states less often (a query still sees every event: the
-    state in memory runs ahead of the stored one). Smaller `checkpoint_every` makes as-of
-    queries replay less, at the cost of one stored state per read model per checkpoint.
-    """
-
-    batch_size: int = 5_000
-    """Events read from the log at a time."""
-    persist_every: int = 1_000
-    """Events folded in memory before the states are written (catch_up() always writes)."""
-    checkpoint_every: int = 100_000
-    """Every this many log positions, each read model's state is kept as a checkpoint."""
-    index_every: int = 256
-    """Every this many log positions, the time indexes get a row."""
-    persist_seconds: float = 5.0
-    """A catch-up also writes the states when the last write is this old."""
-
-
-@attrs.frozen
-class Progress:
-    """How far a rebuild has come."""
-
-    done: int
-    total: int
-    seconds: float
-    resumed_from: int = 0
-    """The log position the rebuild went on from (0 when it started over)."""
-    saved: int = 0
-    """The log position up to which the rebuilt states are written (a rerun after a
-    kill resumes from at least here)."""
-    position: int = 0
-    """The log position folded up to."""
-
-    @property
-    def rate(self) -> float:
-        """Events per second so far."""
-        return self.done / self.seconds if self.seconds > 0 else 0.0
-
-
-@attrs.frozen
-class RebuildResult:
-    """What a rebuild did."""
-
-    events: int
-    seconds: float
-    digests: tuple[tuple[str, str], ...]
-    resumed_from: int = 0
-    """The log position the rebuild went on from (0 when it started over)."""
-    complete: bool = True
-    """False when `stop` asked the rebuild to stop: its progress is written, and the
-    next `rebuild()` goes on from `saved`; `digests` is then empty."""
-    saved: int = 0
-    """The log position up to which the rebuilt states are written."""
-
-    @property
-    def events_per_second(self) -> float:
-        """Events folded per second."""
-        return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
 P = ParamSpec("P")
@@ -179,6 +117,41 @@ class Projections:
             checkpoint_every=self._checkpoint_every,
         )
 
+    def _lagging(self, live: dict[str, Live]) -> list[Live]:
+        """The read models behind the time index (being rebuilt, or of a new version):
+        up to where the index stands they need only the rows of the classes they fold.
+        Empty when a model folds every event in its own `apply`."""
+        if self._handled is None:
+            return []
+        return [entry for entry in live.values() if entry.position < self._index.position]
+
+    def _fold_lagging(self, lagging: list[Live], batch_size: int) -> int:
+        """Fold the next stretch of the log into the lagging read models, reading only the
+        rows of the classes they fold; return the position they reached."""
+        start = min(entry.position for entry in lagging) + 1
+        models = [entry.model for entry in lagging]
+        reached, events = read_wanted(
+            self._source,
+            start,
+            self._index.position,
+            batch_size,
+            lambda kind: any(model.handler(kind) is not None for model in models),
+        )
+        fold_sparse(
+            lagging,
+            events,
+            reached,
+            self._pending_checkpoints,
+            checkpoint_every=self._checkpoint_every,
+        )
+        return reached
+
+    def _unsaved(self, live: dict[str, Live]) -> int:
+        """How far the furthest state (or the index) has run ahead of its stored one."""
+        index = self._index
+        ahead = [entry.position - entry.stored_position for entry in live.values()]
+        return max([index.position - index.stored_position, *ahead])
+
     def _persist(self, live: dict[str, Live]) -> bool:
         # A checkpoint taken at the position being persisted is the same state: reuse it.
         frozen = {(name, c.position): c for name, c in self._pending_checkpoints}
@@ -235,22 +208,31 @@ class Projections:
         live = self._live if self._live is not None else self._load()
         applied = 0
         while True:
+            lagging = self._lagging(live)
+            if lagging:
+                start = min(entry.position for entry in lagging)
+                reached = self._fold_lagging(lagging, self._batch_size)
+                applied += max(0, reached - start)
+                if persist is not False and self._due(live) and not self._persist(live):
+                    live = self._load()
+                if reached > start:
+                    continue
             start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
             batch = read_to_fold(self._source, start, self._batch_size, self._handled)
             if not batch:
                 break
             self._fold(live, batch)
             applied += len(batch)
-            if persist is not False and self._due() and not self._persist(live):
+            if persist is not False and self._due(live) and not self._persist(live):
                 live = self._load()
-        if (persist or (persist is None and self._due())) and not self._persist(live):
+        if (persist or (persist is None and self._due(live))) and not self._persist(live):
             self._load()
             return applied + self._catch_up(persist)
         return applied
 
-    def _due(self) -> bool:
-        unsaved = self._index.position - self._index.stored_position
-        if unsaved == 0:
+    def _due(self, live: dict[str, Live]) -> bool:
+        unsaved = self._unsaved(live)
+        if unsaved <= 0:
             return False
         late = time.monotonic() - self._persisted_at >= self._persist_seconds
         return unsaved >= self._persist_every or late
@@ -292,13 +274,17 @@ class Projections:
     @_serialised
     def digests(self) -> dict[str, str]:
         """The digest of every read model's current state."""
+        return self._digests(list(self._models))
+
+    def _digests(self, names: Sequence[str]) -> dict[str, str]:
         self.catch_up()
         assert self._live is not None
+        chosen = {name: self._live[name] for name in names}
         return {
             name: entry.digest
             if entry.digest is not None and not entry.dirty
             else entry.model.digest(entry.state)
-            for name, entry in self._live.items()
+            for name, entry in chosen.items()
         }
 
     # --------------------------------------------------------------- rebuild
@@ -358,7 +344,7 @@ class Projections:
                 saved=saved,
             )
         self._store.delete(markers)
-        digests = self.digests()
+        digests = self._digests(names)
         return RebuildResult(
             events=done,
             seconds=time.perf_counter() - started,
@@ -387,25 +373,34 @@ class Projections:
         total = max(0, self._source.head() - first)
         done = 0
         while True:
-            start = min([entry.position for entry in live.values()] + [self._index.position]) + 1
-            batch = read_to_fold(self._source, start, batch_size, self._handled)
-            if not batch:
-                # The head fell on a batch's end: what that batch folded is still unwritten.
-                if self._reached(live) > saved:
-                    if not self._persist(live):
-                        live = self._load()
-                        continue
-                    saved = self._reached(live, stored=True)
-                    if progress is not None:
-                        elapsed = time.perf_counter() - started
-                        progress(Progress(done, total, elapsed, first, saved, saved))
-                break
-            self._fold(live, batch)
-            done += len(batch)
+            lagging = self._lagging(live)
+            at_head = False
+            if lagging:
+                # The models being rebuilt read only their own rows up to the index.
+                start = min(entry.position for entry in lagging)
+                reached = self._fold_lagging(lagging, batch_size)
+                done += max(0, reached - start)
+            if not lagging or reached <= start:
+                start = min([e.position for e in live.values()] + [self._index.position]) + 1
+                batch = read_to_fold(self._source, start, batch_size, self._handled)
+                if not batch:
+                    # The head fell on a batch's end: what that batch folded is unwritten.
+                    if self._unsaved(live) > 0:
+                        if not self._persist(live):
+                            live = self._load()
+                            continue
+                        saved = self._reached(live, stored=True)
+                        if progress is not None:
+                            elapsed = time.perf_counter() - started
+                            progress(Progress(done, total, elapsed, first, saved, saved))
+                    break
+                self._fold(live, batch)
+                done += len(batch)
+                at_head = len(batch) < batch_size
+                reached = batch[-1][0]
             # The models' positions, not the index's: a rebuild starts the models over
             # while the time index, still valid, may already stand at the head.
             unsaved = self._reached(live) - saved
-            at_head = len(batch) < batch_size
             stopping = stop is not None and stop()
             late = time.monotonic() - self._persisted_at >= self._persist_seconds
             if unsaved >= persist_every or at_head or late or stopping:
@@ -414,7 +409,7 @@ class Projections:
                     continue
                 saved = self._reached(live, stored=True)
                 logger.debug("rebuild: read models written up to position %d", saved)
-            total = max(total, done + self._source.head() - batch[-1][0])
+            total = max(total, done + self._source.head() - reached)
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 reached = self._reached(live)

@@ -10,21 +10,33 @@ from typing import Any
 import orjson
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL, StoredState, decompress
-from caseload.projections.base import ReadModel, canonical_chunks
+from caseload.projections.base import ReadModel, canonical_pieces
 
 __all__ = ["freeze", "thaw"]
 
 
 def freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
     """The state as stored: compressed canonical JSON and its digest, written piece by
-    piece so the whole text is never in memory at once."""
+    piece so the whole text is never in memory at once.
+
+    The compressed form is a run of zlib streams: pieces whose compressed form a map of
+    entities keeps are taken as they are, the pieces between them compressed afresh."""
     hasher = hashlib.sha256()
-    packer = zlib.compressobj(COMPRESSION_LEVEL)
+    packer: Any = None
     packed = []
-    for chunk in canonical_chunks(model.encode(state)):
-        hasher.update(chunk)
-        packed.append(packer.compress(chunk))
-    packed.append(packer.flush())
+    for text, kept in canonical_pieces(model.encode(state)):
+        hasher.update(text)
+        if kept is None:
+            if packer is None:
+                packer = zlib.compressobj(COMPRESSION_LEVEL)
+            packed.append(packer.compress(text))
+        else:
+            if packer is not None:
+                packed.append(packer.flush())
+                packer = None
+            packed.append(kept)
+    if packer is not None:
+        packed.append(packer.flush())
     return StoredState(model.version, position, b"".join(packed), hasher.hexdigest())
 
 

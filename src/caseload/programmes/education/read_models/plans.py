@@ -14,6 +14,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.plan import EducationPlan
 from caseload.programmes.education.domain.values import DropOutReason, Scheme, TargetGroup
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "EducationPlansModel",
@@ -64,7 +65,7 @@ class PlanRecord:
 class PlansState:
     """Every plan by id."""
 
-    plans: dict[UUID, PlanRecord] = attrs.Factory(dict)
+    plans: dict[UUID, PlanRecord] = attrs.field(factory=EntityMap, converter=as_entity_map)
 
     def starts(self) -> Iterable[tuple[UUID, PlanRecord, StartRecord]]:
         """Every start with its plan, in plan id order then start order."""

@@ -13,6 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import SessionKind
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = ["SessionRecord", "SessionsModel", "SessionsState", "project_sessions", "week_of"]
 
@@ -38,7 +39,7 @@ class SessionRecord:
 class SessionsState:
     """Every session by id."""
 
-    sessions: dict[UUID, SessionRecord] = attrs.Factory(dict)
+    sessions: dict[UUID, SessionRecord] = attrs.field(factory=EntityMap, converter=as_entity_map)
 
 
 def _held(state: SessionsState, event: GuidanceSession.Held) -> None:

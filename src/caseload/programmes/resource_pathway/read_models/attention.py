@@ -16,6 +16,7 @@ from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "MAX_REVIEW_DAYS",
@@ -182,7 +183,9 @@ class AttentionState:
     """Per trajectory, its opening, broker, closure and latest contact, progression,
     placement and review dates."""
 
-    trajectories: dict[UUID, CaseAttention] = attrs.Factory(dict)
+    trajectories: dict[UUID, CaseAttention] = attrs.field(
+        factory=EntityMap, converter=as_entity_map
+    )
 
 
 def _later(current: date | None, on: date) -> date:

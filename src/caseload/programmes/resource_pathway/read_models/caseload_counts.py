@@ -20,6 +20,7 @@ from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistor
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "BROKER_HANDLERS",
@@ -157,7 +158,7 @@ class BrokerCases:
 class CaseloadState:
     """Brokers with their cases and change points, and the dated policies."""
 
-    brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
+    brokers: dict[UUID, BrokerCases] = attrs.field(factory=EntityMap, converter=as_entity_map)
     policies: PolicyHistory = DEFAULT_HISTORY
 
     def policy_on(self, on: date) -> CaseloadPolicy:

@@ -17,6 +17,7 @@ from caseload.programmes.resource_pathway.domain.values import EmployerActivityK
 from caseload.programmes.resource_pathway.read_models.flow import month_spans
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "DEFAULT_WITHIN_DAYS",
@@ -99,7 +100,9 @@ class TrajectoryActivities:
 class EmployerActivityState:
     """Per trajectory, its opening and closure dates and its employer-directed activities."""
 
-    trajectories: dict[UUID, TrajectoryActivities] = attrs.Factory(dict)
+    trajectories: dict[UUID, TrajectoryActivities] = attrs.field(
+        factory=EntityMap, converter=as_entity_map
+    )
 
 
 def _opened(state: EmployerActivityState, event: Trajectory.Opened) -> None:

@@ -15,6 +15,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.outcomes import add_months, month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "FirstPlacement",
@@ -94,7 +95,9 @@ class TrajectoryFlow:
 class FlowState:
     """Per trajectory, its opening, closure and first placement dates."""
 
-    trajectories: dict[UUID, TrajectoryFlow] = attrs.Factory(dict)
+    trajectories: dict[UUID, TrajectoryFlow] = attrs.field(
+        factory=EntityMap, converter=as_entity_map
+    )
 
 
 def _opened(state: FlowState, event: Trajectory.Opened) -> None:

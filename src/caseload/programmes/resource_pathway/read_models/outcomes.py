@@ -20,6 +20,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -153,7 +154,9 @@ class TrajectoryOutcome:
 class OutcomesState:
     """Trajectories with their dates, and placement and closure counts by month."""
 
-    trajectories: dict[UUID, TrajectoryOutcome] = attrs.Factory(dict)
+    trajectories: dict[UUID, TrajectoryOutcome] = attrs.field(
+        factory=EntityMap, converter=as_entity_map
+    )
     placements: dict[tuple[str, PlacementKind], int] = attrs.Factory(dict)
     closures: dict[tuple[str, ClosureReason], int] = attrs.Factory(dict)
 

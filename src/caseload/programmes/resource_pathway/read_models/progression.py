@@ -14,6 +14,7 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "IndicatorProgress",
@@ -176,7 +177,7 @@ class ProgressionState:
     and count. That is a third of the memory of a dict of `Measure` objects, and already
     the values the canonical form writes."""
 
-    trajectories: dict[UUID, list[Any]] = attrs.Factory(dict)
+    trajectories: dict[UUID, list[Any]] = attrs.field(factory=EntityMap, converter=as_entity_map)
     indicators: IndicatorSet | None = None
     """The programme's indicator set, None until a `Programme.Configured` is seen."""
 

@@ -21,6 +21,7 @@ from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ReviewOutcome
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "CaseReviews",
@@ -92,7 +93,7 @@ class CaseReviews:
 class ReviewsState:
     """Per trajectory, its opening date, broker spells and reviews."""
 
-    trajectories: dict[UUID, CaseReviews] = attrs.Factory(dict)
+    trajectories: dict[UUID, CaseReviews] = attrs.field(factory=EntityMap, converter=as_entity_map)
 
 
 def _opened(state: ReviewsState, event: Trajectory.Opened) -> None:

@@ -20,6 +20,7 @@ from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "BrokerCoverage",
@@ -154,7 +155,9 @@ class CoverageState:
     """What the coverage projection keeps: per trajectory its broker and the roles each
     broker exercised."""
 
-    trajectories: dict[UUID, _TrajectoryRoles] = attrs.Factory(dict)
+    trajectories: dict[UUID, _TrajectoryRoles] = attrs.field(
+        factory=EntityMap, converter=as_entity_map
+    )
     broker_names: dict[UUID, str] = attrs.Factory(dict)
     colleague_names: dict[UUID, str] = attrs.Factory(dict)
 

@@ -26,6 +26,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     fold_policy_event,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map
 
 __all__ = [
     "OpenSpan",
@@ -115,8 +116,8 @@ class OpenSpan:
 class StaffingState:
     """Brokers with FTE and caseload change points, trajectory spans, and dated policies."""
 
-    brokers: dict[UUID, BrokerCases] = attrs.Factory(dict)
-    trajectories: dict[UUID, OpenSpan] = attrs.Factory(dict)
+    brokers: dict[UUID, BrokerCases] = attrs.field(factory=EntityMap, converter=as_entity_map)
+    trajectories: dict[UUID, OpenSpan] = attrs.field(factory=EntityMap, converter=as_entity_map)
     policies: PolicyHistory = DEFAULT_HISTORY
     pathway: PathwayKind = PathwayKind.RESOURCE_PATHWAY
     """The programme's pathway kind: only such trajectories need one of its brokers."""

@@ -1,0 +1,178 @@
+"""Maps of entities whose canonical encoding is kept in chunks, re-encoded only where changed.
+
+A read model keeps one entry per trajectory or broker; a catch-up of one event changes one
+or two of them. An `EntityMap` notes the keys a fold looks up or changes, and keeps the
+canonical JSON of its entries in chunks by the first characters of their key text (so the
+chunks, in order, are the entries in key order); encoding the map again re-encodes only
+the chunks with a noted key, and reuses each other chunk's text and compressed form.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+__all__ = ["Chunk", "EntityMap", "as_entity_map", "folding"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+Chunk = tuple[bytes, bytes]
+"""A chunk's entries as canonical JSON after a comma, and that text compressed."""
+
+_folding = [0]
+
+
+@contextmanager
+def folding() -> Iterator[None]:
+    """While events are folded, walking a map's entries notes them all as changed (a
+    handler might change what it walks over); a query's walk notes nothing."""
+    _folding[0] += 1
+    try:
+        yield
+    finally:
+        _folding[0] -= 1
+
+
+class EntityMap(dict[K, V]):
+    """A dict that notes which entries may have changed since its chunks were encoded.
+
+    Every way a fold can reach an entry to change it (looking it up, setting, removing,
+    walking the map while folding) notes its key; the cached chunks of noted keys are
+    encoded again on the next `chunks` call, the others reused.
+    """
+
+    __slots__ = ("_cache", "_members", "_noted", "_order", "_owner", "_prefix", "_whole")
+
+    chunk_entries = 256
+    """Entries whose key texts share their first characters form a chunk; as many first
+    characters as keep a chunk of hex ids (whose first characters spread evenly) at
+    about this many entries."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._noted: set[Any] = set()
+        self._whole = True
+        self._owner: tuple[Any, Any] | None = None
+        self._members: dict[str, set[Any]] = {}
+        self._cache: dict[str, Chunk] = {}
+        self._order: list[str] | None = None
+        self._prefix = 0
+
+    # Every route to an entry that may change it notes the key.
+
+    def __getitem__(self, key: K) -> V:
+        self._noted.add(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: K, default: Any = None) -> Any:
+        self._noted.add(key)
+        return dict.get(self, key, default)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._noted.add(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: K) -> None:
+        self._noted.add(key)
+        dict.__delitem__(self, key)
+
+    def setdefault(self, key: K, default: Any = None) -> Any:
+        self._noted.add(key)
+        return dict.setdefault(self, key, default)
+
+    def pop(self, key: K, *default: Any) -> Any:
+        self._noted.add(key)
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[K, V]:
+        self._whole = True
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._whole = True
+        dict.clear(self)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._whole = True
+        dict.update(self, *args, **kwargs)
+
+    def __ior__(self, other: Any) -> EntityMap[K, V]:  # type: ignore[override,misc]
+        self._whole = True
+        dict.update(self, other)
+        return self
+
+    def values(self) -> Any:
+        if _folding[0]:
+            self._whole = True
+        return dict.values(self)
+
+    def items(self) -> Any:
+        if _folding[0]:
+            self._whole = True
+        return dict.items(self)
+
+    def __iter__(self) -> Iterator[K]:
+        if _folding[0]:
+            self._whole = True
+        return dict.__iter__(self)
+
+    def __reduce__(self) -> Any:
+        return (EntityMap, (dict(dict.items(self)),))
+
+    # The cached encoding.
+
+    def chunks(self, key: Callable[[K], str], value: Callable[[V], Any], level: int) -> list[Chunk]:
+        """The map's entries as canonical JSON in chunks, in key order: each chunk's text
+        after a comma (`,"key":value,...`) and that text compressed at zlib `level`.
+        Only the chunks with entries noted since the last call (with the same `key` and
+        `value`) are encoded again."""
+        from caseload.projections.base import canonical_bytes
+
+        get = dict.__getitem__
+        size = self.chunk_entries
+        if self._whole or self._owner != (key, value) or len(self) > size * 16**self._prefix:
+            # Chunks of a few hundred entries at most: short to encode again, few to join.
+            self._prefix = 0
+            while len(self) > size * 16**self._prefix:
+                self._prefix += 1
+            members: dict[str, set[Any]] = {}
+            for item in dict.__iter__(self):
+                members.setdefault(key(item)[: self._prefix], set()).add(item)
+            self._members, self._cache, self._order = members, {}, None
+            dirty: set[str] = set(members)
+            self._owner, self._whole = (key, value), False
+        else:
+            members, dirty = self._members, set()
+            for item in self._noted:
+                prefix = key(item)[: self._prefix]
+                dirty.add(prefix)
+                if dict.__contains__(self, item):
+                    members.setdefault(prefix, set()).add(item)
+                elif prefix in members:
+                    members[prefix].discard(item)
+        self._noted.clear()
+        cache = self._cache
+        for prefix in dirty:
+            keys = members.get(prefix)
+            if not keys:
+                members.pop(prefix, None)
+                if cache.pop(prefix, None) is not None:
+                    self._order = None
+                continue
+            if prefix not in cache:
+                self._order = None
+            run = canonical_bytes({key(item): value(get(self, item)) for item in keys})
+            text = b"," + run[1:-1]
+            cache[prefix] = (text, zlib.compress(text, level))
+        if self._order is None:
+            self._order = sorted(cache)
+        return [cache[prefix] for prefix in self._order]
+
+
+def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:
+    """`items` as an `EntityMap` (itself if it is one): the converter of a read model's
+    field that holds a map of entities."""
+    return items if isinstance(items, EntityMap) else EntityMap(items)

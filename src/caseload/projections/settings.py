@@ -1,0 +1,71 @@
+"""What the projection runner is told (how often it reads, writes and checkpoints) and
+what it reports (a rebuild's progress and result)."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["Progress", "ProjectionSettings", "RebuildResult"]
+
+
+@attrs.frozen
+class ProjectionSettings:
+    """How the runner reads, persists and checkpoints.
+
+    Larger `persist_every` writes states less often (a query still sees every event: the
+    state in memory runs ahead of the stored one). Smaller `checkpoint_every` makes as-of
+    queries replay less, at the cost of one stored state per read model per checkpoint.
+    """
+
+    batch_size: int = 5_000
+    """Events read from the log at a time."""
+    persist_every: int = 1_000
+    """Events folded in memory before the states are written (catch_up() always writes)."""
+    checkpoint_every: int = 100_000
+    """Every this many log positions, each read model's state is kept as a checkpoint."""
+    index_every: int = 256
+    """Every this many log positions, the time indexes get a row."""
+    persist_seconds: float = 5.0
+    """A catch-up also writes the states when the last write is this old."""
+
+
+@attrs.frozen
+class Progress:
+    """How far a rebuild has come."""
+
+    done: int
+    total: int
+    seconds: float
+    resumed_from: int = 0
+    """The log position the rebuild went on from (0 when it started over)."""
+    saved: int = 0
+    """The log position up to which the rebuilt states are written (a rerun after a
+    kill resumes from at least here)."""
+    position: int = 0
+    """The log position folded up to."""
+
+    @property
+    def rate(self) -> float:
+        """Events per second so far."""
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+
+@attrs.frozen
+class RebuildResult:
+    """What a rebuild did."""
+
+    events: int
+    seconds: float
+    digests: tuple[tuple[str, str], ...]
+    resumed_from: int = 0
+    """The log position the rebuild went on from (0 when it started over)."""
+    complete: bool = True
+    """False when `stop` asked the rebuild to stop: its progress is written, and the
+    next `rebuild()` goes on from `saved`; `digests` is then empty."""
+    saved: int = 0
+    """The log position up to which the rebuilt states are written."""
+
+    @property
+    def events_per_second(self) -> float:
+        """Events folded per second."""
+        return self.events / self.seconds if self.seconds > 0 else 0.0

@@ -1,0 +1,181 @@
+"""Reading the log by topic: a read model that folds a few classes reads only their rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseload import Caseload
+from caseload.adapters.log import LogReader, log_reader
+from caseload.adapters.read_model_store import MemoryProjectionStore
+from caseload.programmes import default_read_models, event_topics
+from caseload.programmes.resource_pathway.domain.broker import Broker
+from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
+from caseload.projections.base import ReadModel
+from caseload.projections.runner import Projections
+from caseload.testing import histories, run_history
+from tests.conftest import KEY, fixed_clock
+from tests.integration.test_projection_runner import START, folded_digests
+
+WANTED_SETS: list[tuple[str, Any]] = [
+    ("broker events", lambda kind: issubclass(kind, Broker.Event)),
+    ("contacts", lambda kind: issubclass(kind, Trajectory.ContactRecorded)),
+    ("nothing", lambda kind: False),
+    ("everything", lambda kind: True),
+]
+
+
+@pytest.mark.parametrize(("label", "wanted"), WANTED_SETS)
+def test_reading_by_topic_gives_exactly_the_wanted_events(
+    store_url: str, label: str, wanted: Any
+) -> None:
+    """Events of the wanted classes in a range, at most `limit` of them, and how far the
+    search went: the same events, in order and equal, as filtering a full read."""
+    with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=12, months=1, seed=3))
+        head = app.head()
+        reader = log_reader(app.wiring.events, app.wiring.store, event_topics())
+        try:
+            everything = reader.read(1, head)
+            for start, last, limit in [(1, head, head), (1, head, 5), (7, head - 3, 2), (4, 3, 9)]:
+                reached, some = reader.read_topics(start, last, limit, wanted)
+                expected = [(p, e) for p, e in everything if start <= p <= last and wanted(type(e))]
+                if len(expected) >= limit:
+                    assert reached == expected[limit - 1][0], label
+                    expected = expected[:limit]
+                else:
+                    assert reached == max(last, start - 1), label
+                assert [p for p, _ in some] == [p for p, _ in expected]
+                assert [e.__dict__ for _, e in some] == [e.__dict__ for _, e in expected]
+        finally:
+            reader.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_database_selects_the_rows_by_topic(kind: str, request: pytest.FixtureRequest) -> None:
+    """The choice is made in the database, by topic: rows whose topic the catalogue names
+    for a class nobody wants are not read at all, and rows of a topic it does not know
+    are read and decoded, so an incomplete catalogue loses nothing."""
+    url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
+
+    def brokers(kind: type[Any]) -> bool:
+        return issubclass(kind, Broker.Event)
+
+    with Caseload(url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=12, months=1, seed=3))
+        head = app.head()
+        full = [p for p, e in LogReader(app.wiring.events).read(1, head) if brokers(type(e))]
+        topics = event_topics()
+        assigned = next(t for t, c in topics.items() if c is Broker.CaseAssigned)
+        misnamed = {**topics, assigned: Trajectory.ContactRecorded}
+        reader = log_reader(app.wiring.events, app.wiring.store, misnamed)
+        _, some = reader.read_topics(1, head, head, brokers)
+        reader.close()
+        assert some
+        assert all(type(e) is not Broker.CaseAssigned for _, e in some)
+        assert len(some) < len(full)
+        unknown = {t: c for t, c in topics.items() if not issubclass(c, Broker.Event)}
+        reader = log_reader(app.wiring.events, app.wiring.store, unknown)
+        _, every = reader.read_topics(1, head, head, brokers)
+        reader.close()
+        assert [p for p, _ in every] == full
+
+
+class CountingSource:
+    """A log source that notes the class of every decoded event it hands out."""
+
+    def __init__(self, reader: LogReader) -> None:
+        self._reader = reader
+        self.seen: list[type[Any]] = []
+
+    def head(self) -> int:
+        return self._reader.head()
+
+    def read(self, start: int, limit: int) -> list[tuple[int, Any]]:
+        batch = self._reader.read(start, limit)
+        self.seen.extend(type(event) for _, event in batch)
+        return batch
+
+    def read_topics(
+        self, start: int, last: int, limit: int, wanted: Any
+    ) -> tuple[int, list[tuple[int, Any]]]:
+        reached, batch = self._reader.read_topics(start, last, limit, wanted)
+        self.seen.extend(type(event) for _, event in batch)
+        return reached, batch
+
+
+def test_a_rebuild_of_one_model_reads_only_the_events_it_folds(store_url: str) -> None:
+    """Rebuilding one read model decodes only events of classes it has a handler for,
+    reaches the digest of a direct fold, and leaves the other models' stored states as
+    they were."""
+    with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=12, months=1, seed=4))
+        reader = log_reader(app.wiring.events, app.wiring.store, event_topics())
+        source = CountingSource(reader)
+        store = MemoryProjectionStore()
+        projections = Projections(source, store, default_read_models())  # type: ignore[arg-type]
+        projections.catch_up(persist=True)
+        names = [model.name for model in default_read_models()]
+        before = store.load(names)
+        source.seen.clear()
+        result = projections.rebuild("caseload")
+        model = next(m for m in default_read_models() if m.name == "caseload")
+        assert source.seen
+        assert all(model.handler(kind) is not None for kind in source.seen)
+        assert result.events == app.head()
+        expected = folded_digests(list(app.events()))
+        assert dict(result.digests) == {"caseload": expected["caseload"]}
+        after = store.load(names)
+        assert {n: after[n] for n in names if n != "caseload"} == {
+            n: before[n] for n in names if n != "caseload"
+        }
+        reader.close()
+
+
+@settings(max_examples=25)
+@given(
+    history=histories(max_size=30),
+    every=st.integers(1, 6),
+    batch=st.integers(1, 12),
+    cut=st.integers(0, 30),
+)
+def test_models_that_lag_take_the_checkpoints_a_full_fold_takes(
+    history: list[Any], every: int, batch: int, cut: int
+) -> None:
+    """Read models folded on their own rows only (they lag behind the others, as in a
+    rebuild or after a version change; here one from the start and one from part way)
+    end with the same states, and checkpoints at the same positions with the same
+    digests, as when they are folded with every event."""
+    lagging_models = ("caseload", "role_coverage")
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        models: list[ReadModel[Any]] = list(default_read_models())
+        together, alone = MemoryProjectionStore(), MemoryProjectionStore()
+        options = {"checkpoint_every": every, "batch_size": batch}
+
+        def folded(store: MemoryProjectionStore, chosen: list[ReadModel[Any]]) -> None:
+            Projections(LogReader(app.wiring.events), store, chosen, **options).catch_up(
+                persist=True
+            )
+
+        run_history(app, history[:cut], start=START + timedelta(days=1))
+        folded(alone, [m for m in models if m.name == "role_coverage"])
+        run_history(app, history[cut:], start=START + timedelta(days=1 + cut))
+        folded(together, models)
+        folded(alone, [m for m in models if m.name not in lagging_models])
+        lagging = Projections(LogReader(app.wiring.events), alone, models, **options)
+        lagging.catch_up(persist=True)
+        assert lagging.digests() == folded_digests(list(app.events()))
+        for name in lagging_models:
+            version = next(m.version for m in models if m.name == name)
+            for at in range(every, app.head() + 1, every):
+                kept = together.checkpoint(name, version, at)
+                found = alone.checkpoint(name, version, at)
+                assert kept is not None
+                assert found is not None
+                assert kept.position == at
+                assert (found.position, found.digest) == (kept.position, kept.digest)

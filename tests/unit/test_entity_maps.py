@@ -1,0 +1,139 @@
+"""Maps of entities re-encode only the chunks that changed, and always encode as a plain dict."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseload.adapters.read_model_store import decompress
+from caseload.projections.base import Entries, canonical_bytes, canonical_pieces
+from caseload.projections.entities import EntityMap, folding
+
+
+def _key(item: str) -> str:
+    return item
+
+
+def _value(items: list[int]) -> Any:
+    return {"n": len(items), "items": list(items)}
+
+
+def encoded(entries: dict[str, list[int]]) -> tuple[bytes, bytes]:
+    """The canonical text of a map's entries, and the text its stored form inflates to."""
+    pieces = list(canonical_pieces({"map": Entries(entries, _key, _value), "other": 1}))
+    packed = b"".join(zlib.compress(text, 1) if kept is None else kept for text, kept in pieces)
+    return b"".join(text for text, _ in pieces), decompress(packed)
+
+
+class SmallChunks(EntityMap[str, list[int]]):
+    """Chunks of an entry or two, so that a small map has many."""
+
+    chunk_entries = 1
+
+
+keys = st.sampled_from(["0", "00", "01", "0a", "1", "1f", "a", "a0", "a01", "b", "ff", "ff0"])
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), keys, st.integers(0, 9)),
+        st.tuples(st.just("append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("get-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("delete"), keys, st.just(0)),
+        st.tuples(st.just("pop"), keys, st.just(0)),
+        st.tuples(st.just("setdefault-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("walk-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("update"), keys, st.integers(0, 9)),
+    ),
+    max_size=40,
+)
+
+
+def run(entries: dict[str, list[int]], operation: tuple[str, str, int]) -> None:
+    """One change of the kinds folds make, the same on any dict."""
+    kind, key, number = operation
+    if kind == "set":
+        entries[key] = [number]
+    elif kind == "append" and key in entries:
+        entries[key].append(number)
+    elif kind == "get-append":
+        found = entries.get(key)
+        if found is not None:
+            found.append(number)
+    elif kind == "delete" and key in entries:
+        del entries[key]
+    elif kind == "pop":
+        entries.pop(key, None)
+    elif kind == "setdefault-append":
+        entries.setdefault(key, []).append(number)
+    elif kind == "walk-append":
+        with folding():
+            for items in entries.values():
+                items.append(number)
+                break
+    elif kind == "update":
+        entries.update({key: [number, number]})
+
+
+@given(operations=operations)
+def test_an_entity_map_encodes_like_a_plain_dict_after_any_changes(
+    operations: list[tuple[str, str, int]],
+) -> None:
+    """After each of any run of the changes folds make, a map of entities gives the
+    canonical bytes of a plain dict with the same entries, and its stored form (kept
+    compressed chunks between fresh ones) inflates to them."""
+    tracked = SmallChunks()
+    plain: dict[str, list[int]] = {}
+    for operation in operations:
+        run(tracked, operation)
+        run(plain, operation)
+        text, inflated = encoded(tracked)
+        expected = canonical_bytes({"map": {k: _value(v) for k, v in plain.items()}, "other": 1})
+        assert text == expected
+        assert inflated == expected
+
+
+def test_only_chunks_with_noted_entries_are_encoded_again() -> None:
+    """Encoding a large map again after one entry changed calls the value encoder for the
+    entries of that entry's chunk only."""
+    calls: list[str] = []
+
+    def value(items: list[int]) -> Any:
+        calls.append("x")
+        return list(items)
+
+    tracked: EntityMap[str, list[int]] = EntityMap({f"{n:05x}": [n] for n in range(20_000)})
+    tracked.chunks(_key, value, 1)
+    assert len(calls) == 20_000
+    calls.clear()
+    tracked["00abc"].append(1)
+    chunks = tracked.chunks(_key, value, 1)
+    assert 0 < len(calls) <= 20_000 / len(chunks) * 4
+    assert b'"00abc":[2748,1]' in b"".join(text for text, _ in chunks)
+
+
+def test_a_query_walking_the_map_leaves_the_encoding_cached() -> None:
+    """Outside a fold, walking the entries (as a report does) notes nothing."""
+    calls: list[int] = []
+
+    def value(items: list[int]) -> Any:
+        calls.append(1)
+        return list(items)
+
+    tracked: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(1_000)})
+    tracked.chunks(_key, value, 1)
+    calls.clear()
+    assert sum(len(items) for items in tracked.values()) == 1_000
+    tracked.chunks(_key, value, 1)
+    assert calls == []
+
+
+def test_a_stored_state_cut_inside_a_stream_is_refused() -> None:
+    """A stored state of several zlib streams inflates to their texts one after another;
+    one that ends inside a stream is an error, not a shorter state."""
+    packed = zlib.compress(b'{"a":', 1) + zlib.compress(b"1}", 1)
+    assert decompress(packed) == b'{"a":1}'
+    with pytest.raises(zlib.error):
+        decompress(packed[:-3])
