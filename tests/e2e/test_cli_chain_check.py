@@ -22,7 +22,10 @@ from tests.e2e._cli import run_cli
 
 KEY = "test-pseudonym-key-not-secret"
 EXPORT_KEY = "an export key of at least 16 bytes"
-SMALL = ("--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4")
+SMALL = (
+    "--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4",
+    "--start", "2024-01-01",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -284,3 +284,14 @@ def test_in_a_batch_a_key_is_deleted_only_once_its_erasure_is_written(app: Casel
     assert app.head() == head + 1
     assert app.personal_data(second).name == Hidden.ERASED
     assert app.personal_data(first).name == "Citizen 1"
+
+
+def test_personal_data_given_in_a_batch_reads_back(app: Caseload) -> None:
+    """A batch seals personal fields under the application's master key, as one write per
+    command does."""
+    broker = app.register_broker(name="Broker", team="Team", on=DAY)
+    with app.batch():
+        case = _open_and_close(app, 3, broker)
+    record = app.personal_data(case)  # type: ignore[arg-type]
+    assert (record.name, record.address) == ("Citizen 3", "Vej 3")
+    assert [note.text for note in record.notes] == ["note 3"]

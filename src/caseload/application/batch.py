@@ -26,6 +26,7 @@ from eventsourcing.persistence import PersistenceError, RecordConflictError
 from caseload.application.bootstrap import Wiring
 from caseload.application.unit_of_work import StoreUnitOfWork, kind_of_aggregate
 from caseload.domain.errors import ConcurrencyConflict, InvalidValue, StoreUnavailable
+from caseload.privacy.keyring import Keyring
 from caseload.programmes import PROGRAMMES
 from caseload.programmes.kind import Handler
 
@@ -50,8 +51,9 @@ class BatchUnitOfWork(StoreUnitOfWork):
         clock: Callable[[], date],
         pseudonym_key: bytes | None,
         size: int,
+        keyring: Keyring | None = None,
     ) -> None:
-        super().__init__(wiring, clock=clock, pseudonym_key=pseudonym_key)
+        super().__init__(wiring, clock=clock, pseudonym_key=pseudonym_key, keyring=keyring)
         self.size = size
         self._aggregates: dict[UUID, Aggregate] = {}
         self._unwritten: list[DomainEvent] = []

@@ -308,7 +308,13 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         size = checked_size(size)
         if getattr(self._batches, "open", None) is not None:
             raise ConfigurationError("a batch is already open in this thread; batches do not nest")
-        uow = BatchUnitOfWork(self._wiring, clock=self._clock, pseudonym_key=self._key, size=size)
+        uow = BatchUnitOfWork(
+            self._wiring,
+            clock=self._clock,
+            pseudonym_key=self._key,
+            size=size,
+            keyring=self._keys(),
+        )
         self._batches.open = uow
         try:
             yield Batch(uow)
