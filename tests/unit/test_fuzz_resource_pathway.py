@@ -23,7 +23,9 @@ from caseload import (
     Channel,
     ClosureReason,
     EmployerActivityKind,
+    ErasureReason,
     PathwayKind,
+    PersonalData,
     PlacementKind,
     ReviewOutcome,
     Role,
@@ -46,6 +48,7 @@ from tests.unit._hostile import (
 CPR_TEXT = st.just("0101901234")
 START = date(2025, 1, 6)
 DAY = date(2025, 3, 3)
+MASTER = bytes(range(32))
 EXAMPLES = examples(50)
 """Hypothesis examples per target: 50 under the dev profile, 300 under CI=true."""
 
@@ -61,11 +64,12 @@ class World:
     colleague: UUID
     case: UUID
     unassigned: UUID
+    closed: UUID
 
 
 def build_world() -> World:
     """The stores every target of this module is called on."""
-    app = Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
+    app = Caseload("memory://", pseudonym_key=KEY, master_key=MASTER, clock=fixed_clock)
     app.configure_programme(name="Fuzz programme", on=START)
     broker = app.register_broker(name="Broker", team="Team", on=START)
     idle_broker = app.register_broker(name="Idle", team="Team", on=START, fte=0.5)
@@ -73,8 +77,12 @@ def build_world() -> World:
     case = app.open_trajectory(cpr="0101801234", on=START)
     app.assign(case, broker, on=START)
     unassigned = app.open_trajectory(cpr="0202801234", on=START)
-    empty = Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock)
-    return World(app, empty, broker, idle_broker, colleague, case, unassigned)
+    closed = app.open_trajectory(
+        cpr="0404801234", on=START, personal=PersonalData(name="Closed", phone="12345678")
+    )
+    app.close_trajectory(closed, on=START, reason=ClosureReason.MOVED)
+    empty = Caseload("memory://", pseudonym_key=KEY, master_key=MASTER, clock=fixed_clock)
+    return World(app, empty, broker, idle_broker, colleague, case, unassigned, closed)
 
 
 _WORLD = build_world()
@@ -142,6 +150,11 @@ def _fte() -> st.SearchStrategy[object]:
 
 def _hours() -> st.SearchStrategy[object]:
     return numbers_outside(0, 37, whole=False)
+
+
+def _text_given() -> st.SearchStrategy[object]:
+    """Personal text that must be refused (None means none given, and is accepted)."""
+    return texts().filter(lambda value: value is not None)
 
 
 def _thresholds() -> st.SearchStrategy[object]:
@@ -213,6 +226,7 @@ def _targets(world: World) -> list[Target]:
                 ),
                 "on": on,
                 "pathway": pathway,
+                "personal": st.one_of(JUNK, _text_given(), st.just({"name": "Closed"})),
             },
         ),
         Target(
@@ -249,6 +263,7 @@ def _targets(world: World) -> list[Target]:
                 "roles": _roles(),
                 "channel": st.one_of(members(), st.just(Channel.UNKNOWN), st.sampled_from(Role)),
                 "by": ids(),
+                "note": _text_given(),
             },
         ),
         Target(
@@ -296,6 +311,47 @@ def _targets(world: World) -> list[Target]:
                 "kind": members(),
                 "ends_on": query_dates(),
             },
+        ),
+        # ------------------------------------------------------- personal data
+        Target(
+            "forget_citizen",
+            Caseload.forget_citizen,
+            {"cpr": "0404801234", "on": DAY, "reason": ErasureReason.CITIZEN_REQUEST},
+            {
+                "cpr": st.one_of(
+                    JUNK,
+                    st.none(),
+                    st.integers(),
+                    st.text(max_size=12).filter(lambda text: len(text.strip()) != 10),
+                    st.just("0101991234"),  # a valid CPR number the store never saw
+                    st.just("0101901234" * 100_000),
+                ),
+                "on": on,
+                "reason": members(),
+            },
+        ),
+        Target(
+            "personal_data",
+            Caseload.personal_data,
+            {"aggregate": world.closed},
+            {"aggregate": st.one_of(ids(), st.just(broker))},
+            writes=False,
+        ),
+        Target(
+            "rotate_master_key",
+            Caseload.rotate_master_key,
+            {"new_key": bytes(range(1, 33))},
+            {
+                "new_key": st.one_of(
+                    JUNK.filter(lambda value: not isinstance(value, bytes)),
+                    st.none(),
+                    st.integers(),
+                    st.binary(max_size=31),
+                    st.text(max_size=15),
+                    CPR_TEXT,
+                )
+            },
+            writes=False,
         ),
         Target(
             "handle",
@@ -417,6 +473,7 @@ def _fresh_ids(target: Target, world: World) -> dict[str, object]:
         _WORLD.colleague: world.colleague,
         _WORLD.case: world.case,
         _WORLD.unassigned: world.unassigned,
+        _WORLD.closed: world.closed,
     }
     fresh: dict[str, object] = {
         key: same[value]

@@ -157,8 +157,7 @@ def _personal(value: object) -> PersonalData | None:
     if value is None or isinstance(value, PersonalData):
         return value
     raise InvalidValue(
-        f"personal data is given as a PersonalData(name=..., phone=..., address=...), "
-        f"not a {type(value).__name__}"
+        f"personal data is given as a caseload.PersonalData value, not a {type(value).__name__}"
     )
 
 
