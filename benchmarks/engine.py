@@ -28,8 +28,9 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks import logs
 from benchmarks._report import machine
-from benchmarks.rebuild import TODAY, generate
+from benchmarks.logs import TODAY, generate
 from caseload import Caseload, Channel, Role
 from caseload.programmes import PROGRAMMES
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
@@ -82,8 +83,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--catch-ups", type=int, default=30)
+    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     args = parser.parse_args()
-    source = generate(args.citizens, args.brokers, args.months, args.seed)
+    source = generate(args.citizens, args.brokers, args.months, args.seed, args.cache)
     work = Path(tempfile.mkdtemp(prefix="caseload-engine-")) / "log.db"
     shutil.copy(source, work)
     events, floor = floor_seconds(work)

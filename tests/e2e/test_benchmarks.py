@@ -18,11 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 OTHER = "## Simulation\n\nA section another benchmark writes; it must stay as it is.\n"
 
 
-def run_benchmark(module: str, *arguments: str) -> None:
+def run_benchmark(module: str, *arguments: str) -> str:
     env = {key: value for key, value in os.environ.items() if key != "CASELOAD_STORE"}
-    subprocess.run(
-        [sys.executable, "-m", module, *arguments], cwd=ROOT, env=env, check=True, timeout=900
-    )
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=900,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def section(doc: Path, name: str) -> str:
@@ -83,6 +89,26 @@ def test_the_rebuild_benchmark_writes_every_table(tmp_path: Path) -> None:
     ]
     assert "### Where a rebuild's time goes" in text
     assert "### 10 M events" in text
+
+
+@pytest.mark.slow
+def test_the_engine_benchmark_prints_its_table(tmp_path: Path) -> None:
+    printed = run_benchmark(
+        "benchmarks.engine",
+        "--citizens=40",
+        "--brokers=3",
+        "--months=3",
+        "--catch-ups=3",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    rows = table_with(printed, ("measurement", "seconds", "ratio"))
+    assert [row[0] for row in rows] == [
+        "floor: SELECT + orjson",
+        "full rebuild",
+        "peer: eventsourcing, caseload topics only",
+        "rebuild of the caseload model",
+        "catch-up of one event, persisted: p50 / largest of 3",
+    ]
 
 
 @pytest.mark.slow
