@@ -337,10 +337,27 @@ def simulate_education(
     config: EducationSimulationConfig = EducationSimulationConfig(),
     *,
     progress: Callable[[int, int], None] | None = None,
+    bulk: bool = True,
 ) -> EducationSimulationReport:
     """Run an education programme week by week into `app`, which must hold no education
-    programme yet: the seed's programme is configured first (period, targets, history)."""
+    programme yet: the seed's programme is configured first (period, targets, history).
+
+    With `bulk` (the default) the commands run in a batch (`Caseload.batch`); without it,
+    in one write per command. Either way the same commands meet the same checks and
+    leave the same events.
+    """
     config.check_ends_by(app.today())
+    if not bulk:
+        return _simulate_education(app, config, progress)
+    with app.batch():
+        return _simulate_education(app, config, progress)
+
+
+def _simulate_education(
+    app: Caseload,
+    config: EducationSimulationConfig,
+    progress: Callable[[int, int], None] | None,
+) -> EducationSimulationReport:
     run = _Run(app, config, random.Random(config.seed))
     programme = configure_seed_programme(app, on=min(config.start, SEED_DECIDED_ON))
     run.commands += 12
