@@ -158,6 +158,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--national", action="store_true", help="add the national preset")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--doc", type=Path, default=None, help="write this file instead")
     args = parser.parse_args()
 
     small = config_of(args.compare_citizens, args.compare_brokers, args.compare_months, args.seed)
@@ -220,7 +221,7 @@ Machine: {machine()}.
 {paragraphs}
 """
     if not args.no_doc:
-        write_section("Simulation", body)
+        write_section("Simulation", body, args.doc)
     print(table)
     print(paragraphs)
 

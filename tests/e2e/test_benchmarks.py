@@ -92,6 +92,38 @@ def test_the_rebuild_benchmark_writes_every_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_simulation_benchmark_writes_its_table(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    other = "## Loading an aggregate\n\nA section another benchmark writes.\n"
+    doc.write_text("# Benchmarks\n\n" + other, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.simulation",
+        "--citizens=30",
+        "--brokers=3",
+        "--months=2",
+        "--compare-citizens=20",
+        "--compare-brokers=2",
+        "--compare-months=2",
+        f"--doc={doc}",
+    )
+    assert other in doc.read_text(encoding="utf-8")
+    text = section(doc, "Simulation")
+    rows = [
+        row
+        for header, rows in tables(text)
+        if header[:3] == ["run", "size", "path"]
+        for row in rows
+    ]
+    assert [row[2] for row in rows] == [
+        "one write per command",
+        "bulk (one transaction per batch)",
+        "bulk (one transaction per batch)",
+    ]
+    # Both paths of the comparison simulate the same programme: the same events.
+    assert rows[0][3] == rows[1][3]
+
+
+@pytest.mark.slow
 def test_the_engine_benchmark_prints_its_table(tmp_path: Path) -> None:
     printed = run_benchmark(
         "benchmarks.engine",
