@@ -46,9 +46,10 @@ from tests.unit._hostile import (
     Target,
     business_dates,
     check_refused,
-    echoes,
+    echoed,
     ids,
     members,
+    message_of,
     moments,
     numbers_outside,
     query_dates,
@@ -567,7 +568,8 @@ def test_a_settings_value_refuses_what_it_cannot_hold(
     value = data.draw(invalid[name], label="value")
     with pytest.raises(CaseloadError) as refused:
         make(**{**valid, name: value})
-    assert echoes(str(refused.value), value) is None
+    twin_refusal = lambda twin: message_of(lambda: make(**{**valid, name: twin}))  # noqa: E731
+    assert echoed(str(refused.value), value, twin_refusal) is None
 
 
 @pytest.mark.parametrize("value_class", VALUES)
@@ -575,3 +577,20 @@ def test_a_settings_value_takes_its_valid_fields(value_class: str) -> None:
     """The valid fields above are accepted, so the refusals come from the hostile field."""
     make, valid, _invalid = VALUES[value_class]
     assert make(**valid) is not None
+
+
+def test_the_echo_check_excuses_only_the_messages_own_words() -> None:
+    """A value that happens to hold a word of the message's own wording is no echo (its
+    twin, in other words, gets the same message); a message that repeats the value is."""
+
+    def wording(value: object) -> str:
+        return f"an eligibility table's rules are a list of rules; got a {type(value).__name__}"
+
+    def repeating(value: object) -> str:
+        return f"no rule named {value!r}"
+
+    assert echoed(wording(["table"]), ["table"], lambda twin: wording(twin)) is None
+    assert echoed(repeating(["0101901234"]), ["0101901234"], repeating) is not None
+    assert echoed(repeating(["table"]), ["table"], repeating) is not None
+    # A twin that is accepted excuses nothing.
+    assert echoed(wording(["table"]), ["table"], lambda twin: None) is not None
