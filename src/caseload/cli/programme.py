@@ -41,7 +41,14 @@ from caseload.cli.render import (
     status_json,
 )
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
-from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
+from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionModel,
+    attention_report,
+)
+from caseload.programmes.resource_pathway.read_models.caseload_counts import (
+    CaseloadCounts,
+    caseload_rows,
+)
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesModel,
     outcome_totals,
@@ -348,18 +355,26 @@ def status(
             on = app.today() if day is None else day
             # Only what is shown is computed: the coverage per broker without the rows per
             # trajectory, and the outcome totals without the monthly shares.
-            coverage = app.read_model(RoleCoverageModel, as_known_at=known, as_true_on=day)
-            outcomes = app.read_model(OutcomesModel, as_known_at=known, as_true_on=day)
-            placements, closures = outcome_totals(outcomes, on)
+            # The four models are read at one cut: as of a moment or a day, in one replay.
+            states = app.read_models(
+                CaseloadCounts,
+                RoleCoverageModel,
+                OutcomesModel,
+                AttentionModel,
+                as_known_at=known,
+                as_true_on=day,
+            )
+            coverage = states[RoleCoverageModel]
+            placements, closures = outcome_totals(states[OutcomesModel], on)
             data = StatusData(
                 store=app.store,
                 as_true_on=on,
                 as_known_at=known,
-                caseload=app.caseload(as_known_at=known, as_true_on=day),
+                caseload=caseload_rows(states[CaseloadCounts], on),
                 coverage=coverage_summary(coverage),
                 placements=placements,
                 closures=closures,
-                attention=app.attention_list(as_known_at=known, as_true_on=day),
+                attention=attention_report(states[AttentionModel], on, None),
             )
         if as_json:
             emit_json(status_json(data))

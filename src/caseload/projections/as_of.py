@@ -7,7 +7,7 @@ before the cut and folds on to it, then adds the late registrations recorded aft
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -51,6 +51,21 @@ class AsOf:
     ) -> Any:
         """The model's state as known at a moment, as true on a day, or both, over the log
         up to `head` (which the stored index rows must reach)."""
+        return self.states([model], head, as_known_at=as_known_at, as_true_on=as_true_on)[
+            model.name
+        ]
+
+    def states(
+        self,
+        models: Sequence[ReadModel[Any]],
+        head: int,
+        *,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> dict[str, Any]:
+        """Several models' states as of the same cut, by name, from ONE pass over the log:
+        each model starts at its own nearest checkpoint, and the pass starts at the
+        earliest of them; an event goes to every model past whose checkpoint it lies."""
         known = head
         if as_known_at is not None:
             known = self.known_position(as_known_at)
@@ -60,25 +75,30 @@ class AsOf:
                 known,
                 self._cut(as_true_on.isoformat(), lambda row: row.max_occurred, business_day),
             )
-        checkpoint = self._store.checkpoint(model.name, model.version, prefix)
-        # Only events the model has a handler for change its state: the others need not be
-        # decoded (most of the log, for most models).
-        wanted = None
-        if type(model).apply is ReadModel.apply:
-            wanted = handled_by(model)
         with collector_paused():
-            state = (
-                model.decode(stored_state.thaw(checkpoint.state)) if checkpoint else model.initial()
-            )
-            first = (checkpoint.position if checkpoint else 0) + 1
-            for _, event in self._events(first, prefix, wanted):
-                model.apply(state, event)
+            replays: list[tuple[ReadModel[Any], Any, int]] = []
+            for model in models:
+                checkpoint = self._store.checkpoint(model.name, model.version, prefix)
+                state = (
+                    model.decode(stored_state.thaw(checkpoint.state))
+                    if checkpoint
+                    else model.initial()
+                )
+                replays.append((model, state, checkpoint.position if checkpoint else 0))
+            wanted = _wanted([model for model, _, _ in replays])
+            first = min((start for _, _, start in replays), default=prefix) + 1
+            for position, event in self._events(first, prefix, wanted):
+                for model, state, start in replays:
+                    if position > start and _concerns(model, event):
+                        model.apply(state, event)
             if as_true_on is not None:
                 late = self._store.late_events(prefix, known, as_true_on.isoformat())
                 for _position, event in self._late_events(late, wanted):
                     if is_true_on(event, as_true_on):
-                        model.apply(state, event)
-        return state
+                        for model, state, _start in replays:
+                            if _concerns(model, event):
+                                model.apply(state, event)
+        return {model.name: state for model, state, _ in replays}
 
     def _cut(
         self, bound: str, key: Callable[[IndexRow], str], scan: Callable[[DomainEvent], str]
@@ -121,6 +141,21 @@ class AsOf:
                 if position in wanted:
                     yield position, event
             run += 1
+
+
+def _wanted(models: Sequence[ReadModel[Any]]) -> Callable[[type[Any]], bool] | None:
+    """The event classes any of `models` has a handler for (the others need not be
+    decoded: most of the log, for most models); None when a model folds every event."""
+    if any(type(model).apply is not ReadModel.apply for model in models):
+        return None
+    kinds = [handled_by(model) for model in models]
+    return lambda kind: any(handles(kind) for handles in kinds)
+
+
+def _concerns(model: ReadModel[Any], event: DomainEvent) -> bool:
+    """Whether `event` can change `model`'s state (one that folds every event in its own
+    `apply` is given all of them)."""
+    return type(model).apply is not ReadModel.apply or model.handler(type(event)) is not None
 
 
 def check_aware(moment: datetime) -> None:

@@ -432,8 +432,7 @@ class Projections:
         """The last log position known at a moment: the longest prefix of the log whose
         running maximum recorded moment is at most `as_known_at`."""
         check_aware(as_known_at)
-        self.catch_up()
-        self._persist_index()
+        self._index_to_head()
         return self._as_of.known_position(as_known_at)
 
     def history(self, last: int) -> Iterator[tuple[int, DomainEvent]]:
@@ -452,13 +451,53 @@ class Projections:
         event recorded so far (up to that cut) that happened on or before D, including late
         registrations. Both come from the nearest checkpoint plus a short replay.
         """
+        return self._states_as_of([name], as_known_at, as_true_on)[name]
+
+    @_serialised
+    def states_as_of(
+        self,
+        names: Sequence[str],
+        *,
+        as_known_at: datetime | None = None,
+        as_true_on: date | None = None,
+    ) -> dict[str, Any]:
+        """Several read models' states as of the same cut (see `state_as_of`), by name,
+        replayed in one pass over the log from the earliest of their checkpoints."""
+        return self._states_as_of(names, as_known_at, as_true_on)
+
+    def _states_as_of(
+        self, names: Sequence[str], as_known_at: datetime | None, as_true_on: date | None
+    ) -> dict[str, Any]:
+        for name in names:
+            if name not in self._models:
+                raise InvalidValue(
+                    f"no read model has the name given; there are {', '.join(self.names)}"
+                )
         if as_known_at is not None:
             check_aware(as_known_at)
-        self.catch_up()
-        self._persist_index()
-        return self._as_of.state(
-            self._models[name],
+        self._index_to_head()
+        return self._as_of.states(
+            [self._models[name] for name in dict.fromkeys(names)],
             self._index.position,
             as_known_at=as_known_at,
             as_true_on=as_true_on,
         )
+
+    def _index_to_head(self) -> None:
+        """Bring the time index up to the head of the log and store it: all an as-of
+        replay needs (it starts from checkpoints). The live states are neither loaded nor
+        caught up unless they are in memory already, in which case they fold along."""
+        if self._live is not None:
+            self.catch_up()
+        else:
+            stored = self._store.load([INDEX])
+            index = stored.get(INDEX)
+            self._index = TimeIndex() if index is None else TimeIndex.from_stored(index)
+            with collector_paused():
+                while True:
+                    start = self._index.position + 1
+                    batch = read_to_fold(self._source, start, self._batch_size, self._handled)
+                    if not batch:
+                        break
+                    self._index.see_all(batch, self._index_every)
+        self._persist_index()
