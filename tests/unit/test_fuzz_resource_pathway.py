@@ -30,6 +30,7 @@ from caseload import (
     ReviewOutcome,
     Role,
 )
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
 from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._hostile import (
     JUNK,
@@ -392,6 +393,13 @@ def _targets(world: World) -> list[Target]:
             Caseload.employer_activity,
             {"within_days": 30},
             {"within_days": numbers_outside(1, 1826), **query},
+            writes=False,
+        ),
+        Target(
+            "read_model",
+            Caseload.read_model,
+            {"model": CaseloadCounts},
+            {"model": st.one_of(JUNK, st.none(), st.integers(), CPR_TEXT, st.just(int)), **query},
             writes=False,
         ),
         Target(

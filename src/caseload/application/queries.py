@@ -161,7 +161,7 @@ class Queries:
         on a day; the reports below are made from these states."""
         moment = optional_moment(as_known_at)
         day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
-        name = model.name
+        name = _model_name(model)
         if moment is None and day is None:
             state: S = self.projections.state(name)
         else:
@@ -179,11 +179,11 @@ class Queries:
         replayed together in one pass over the log, which costs about what one costs."""
         moment = optional_moment(as_known_at)
         day = None if as_true_on is None else check_date(as_true_on, "as_true_on")
+        names = [_model_name(model) for model in models]
         if moment is None and day is None:
-            return {model: self.projections.state(model.name) for model in models}
-        states = self.projections.states_as_of(
-            [model.name for model in models], as_known_at=moment, as_true_on=day
-        )
+            pairs = zip(models, names, strict=True)
+            return {model: self.projections.state(name) for model, name in pairs}
+        states = self.projections.states_as_of(names, as_known_at=moment, as_true_on=day)
         return {model: states[model.name] for model in models}
 
     def _report(
@@ -411,3 +411,13 @@ class Queries:
             closed_on=aggregate.closed_on,
             closure_reason=aggregate.closure_reason,
         )
+
+
+def _model_name(model: object) -> str:
+    """The stored name of a read model given by its class; anything else is refused."""
+    if not (isinstance(model, type) and issubclass(model, ReadModel)):
+        raise InvalidValue(
+            f"a read model is given by its class (for example CaseloadCounts), not a "
+            f"{type(model).__name__}"
+        )
+    return model.name
