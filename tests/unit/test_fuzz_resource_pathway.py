@@ -30,6 +30,7 @@ from caseload import (
     ReviewOutcome,
     Role,
 )
+from caseload.programmes.resource_pathway.domain.values import DEFAULT_INDICATORS
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
 from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._hostile import (
@@ -110,21 +111,7 @@ def _scores() -> st.SearchStrategy[object]:
     )
 
 
-_INDICATORS = frozenset(
-    {
-        "basic_skills",
-        "cooperation",
-        "daily_life_coping",
-        "health_coping",
-        "job_confidence",
-        "job_search",
-        "labour_market_knowledge",
-        "professional_skills",
-        "self_efficacy",
-        "social_network",
-        "work_stamina",
-    }
-)
+_INDICATORS = frozenset(DEFAULT_INDICATORS)
 
 
 def _roles() -> st.SearchStrategy[object]:

@@ -116,15 +116,7 @@ def fold(
             index.see(position, event, index_every)
         for entry in entries:
             if position > entry.position:
-                if _concerns(entry, event):
-                    entry.model.apply(entry.state, event)
-                    entry.dirty = True
-                    entry.stored = None
-                entry.position = position
-                if position % checkpoint_every == 0:
-                    checkpoints.append(
-                        (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
-                    )
+                _step(entry, position, event, checkpoints, checkpoint_every)
 
 
 def fold_sparse(
@@ -147,15 +139,7 @@ def fold_sparse(
         for entry in entries:
             if position > entry.position:
                 _advance(entry, position - 1, checkpoints, checkpoint_every)
-                if _concerns(entry, event):
-                    entry.model.apply(entry.state, event)
-                    entry.dirty = True
-                    entry.stored = None
-                entry.position = position
-                if position % checkpoint_every == 0:
-                    checkpoints.append(
-                        (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
-                    )
+                _step(entry, position, event, checkpoints, checkpoint_every)
     for entry in entries:
         if reached > entry.position:
             _advance(entry, reached, checkpoints, checkpoint_every)
@@ -298,3 +282,23 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _step(
+    entry: Live,
+    position: int,
+    event: DomainEvent,
+    checkpoints: list[tuple[str, StoredState]],
+    checkpoint_every: int,
+) -> None:
+    """Fold the event at `position` into one model's state (if it concerns the model) and
+    keep a checkpoint when the position falls on one."""
+    if _concerns(entry, event):
+        entry.model.apply(entry.state, event)
+        entry.dirty = True
+        entry.stored = None
+    entry.position = position
+    if position % checkpoint_every == 0:
+        checkpoints.append(
+            (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
+        )
