@@ -81,7 +81,9 @@ def run(label: str, config: SimulationConfig, *, bulk: bool) -> Timed:
     """Simulate into a new SQLite file; time the simulation alone (not opening the store)."""
     with tempfile.TemporaryDirectory(prefix="caseload-simulation-") as directory:
         url = f"sqlite:///{Path(directory) / 'simulated.db'}"
-        with Caseload(url, pseudonym_key=KEY, clock=lambda: config.end) as app:
+        # The last day, computed once: every command asks the clock.
+        end = config.end
+        with Caseload(url, pseudonym_key=KEY, clock=lambda: end) as app:
             started, cpu_started = time.perf_counter(), time.process_time()
             simulate(app, config, bulk=bulk)
             seconds = time.perf_counter() - started
@@ -103,7 +105,8 @@ def profile(config: SimulationConfig) -> tuple[float, dict[str, float]]:
     """A profiled bulk run: total seconds and the cumulative seconds of each stage."""
     with tempfile.TemporaryDirectory(prefix="caseload-simulation-") as directory:
         url = f"sqlite:///{Path(directory) / 'profiled.db'}"
-        with Caseload(url, pseudonym_key=KEY, clock=lambda: config.end) as app:
+        end = config.end
+        with Caseload(url, pseudonym_key=KEY, clock=lambda: end) as app:
             profiler = cProfile.Profile()
             profiler.enable()
             simulate(app, config)
