@@ -25,7 +25,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from caseload.adapters.transcodings import DateAsISO, EnumAsValue
+from caseload.adapters.transcodings import DateAsISO, EnumAsValue, FrozensetAsList, SetAsList
 
 __all__ = ["FastJSONTranscoder"]
 
@@ -37,6 +37,8 @@ class _NotPlain(Exception):
 _BUILT_IN = (str, int, float, list, tuple, dict)
 _TO_TEXT = (UUIDAsHex, DecimalAsStr, DatetimeAsISO, DateAsISO)
 """Transcodings whose encoding is always text, which needs no further conversion."""
+_TO_LIST = (SetAsList, FrozensetAsList)
+"""Transcodings whose encoding is always a list, whose members need converting."""
 
 
 class FastJSONTranscoder(JSONTranscoder):
@@ -59,6 +61,9 @@ class FastJSONTranscoder(JSONTranscoder):
         name, encode = transcoding.name, transcoding.encode
         if type(transcoding) in _TO_TEXT:
             return lambda value: {"_type_": name, "_data_": encode(value)}
+        if type(transcoding) in _TO_LIST:
+            plain = self._plain
+            return lambda value: {"_type_": name, "_data_": [plain(m) for m in encode(value)]}
         if isinstance(transcoding, EnumAsValue) and type(transcoding) is EnumAsValue:
             try:
                 encoded = {
@@ -87,11 +92,19 @@ class FastJSONTranscoder(JSONTranscoder):
             return converter(value)
         if kind is dict:
             plain = {}
+            converters = self._converters
             for key, member in value.items():
                 if type(key) is not str:
                     # The standard library turns numbers and None into text keys.
                     raise _NotPlain
-                plain[key] = self._plain(member)
+                # The common members (text, numbers, ids, dates, enums) without a call.
+                member_kind = type(member)
+                if member_kind is str or member_kind is int or member is None:
+                    plain[key] = member
+                elif (converter := converters.get(member_kind)) is not None:
+                    plain[key] = converter(member)
+                else:
+                    plain[key] = self._plain(member)
             return plain
         if kind is list or kind is tuple:
             return [self._plain(member) for member in value]
