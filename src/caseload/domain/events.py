@@ -11,7 +11,9 @@ from typing import Any, TypeVar, cast
 
 from eventsourcing.domain import (
     BoundCommandMethodDecorator,
+    CanMutateAggregate,
     CommandMethodDecorator,
+    DecoratedFuncCaller,
     DomainEvent,
     decorated_func_callers,
 )
@@ -56,8 +58,9 @@ class _EventMethod(CommandMethodDecorator):
     are fixed, so here they are read once, and a call with keyword arguments (how every
     aggregate of ours calls its `@event` methods) triggers the same event class with the
     same values directly. Anything else (positional arguments, a missing or unknown
-    argument) takes eventsourcing's own way, with its own errors. Replay is untouched:
-    eventsourcing applies stored events to the undecorated method as before.
+    argument) takes eventsourcing's own way, with its own errors. Applying an event (when
+    it is triggered and on replay) calls the undecorated method with the event's values,
+    as eventsourcing does, by the names read once.
     """
 
     _plan: tuple[type[Any], tuple[tuple[str, Any], ...], frozenset[str], frozenset[str]] | None
@@ -102,7 +105,27 @@ class _EventMethod(CommandMethodDecorator):
             return None
         defaults = tuple((p.name, p.default) for p in parameters if p.default is not p.empty)
         required = frozenset(p.name for p in parameters if p.default is p.empty)
+        self._apply_directly(event_class, tuple(p.name for p in parameters))
         return event_class, defaults, required, frozenset(names)
+
+    def _apply_directly(self, event_class: type[Any], names: tuple[str, ...]) -> None:
+        """Give the event class an `apply` that calls the method with the event's values
+        by the names read once, instead of eventsourcing's, which matches the event's
+        values to the method's signature on every event (the same call either way)."""
+        mro = event_class.__mro__
+        if DecoratedFuncCaller not in mro:
+            return
+        after = mro[mro.index(DecoratedFuncCaller) + 1 :]
+        inherited = next((k.__dict__["apply"] for k in after if "apply" in k.__dict__), None)
+        if inherited is not CanMutateAggregate.apply:
+            return  # an apply of our own to chain to: eventsourcing's way keeps it
+        method = self.decorated_func
+
+        def apply(event: Any, aggregate: Any) -> None:
+            values = event.__dict__
+            method(aggregate, **{name: values[name] for name in names if name in values})
+
+        event_class.apply = apply
 
 
 F = TypeVar("F", bound=Callable[..., None])
