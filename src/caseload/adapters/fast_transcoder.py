@@ -59,6 +59,19 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def _converter(self, transcoding: Transcoding) -> Callable[[Any], Any]:
         name, encode = transcoding.name, transcoding.encode
+        if type(transcoding) is DateAsISO:
+            # Business dates repeat from event to event: each is converted once.
+            dates: dict[Any, dict[str, Any]] = {}
+
+            def convert_date(value: Any) -> dict[str, Any]:
+                found = dates.get(value)
+                if found is None:
+                    if len(dates) >= 10_000:
+                        dates.clear()
+                    found = dates[value] = {"_type_": name, "_data_": encode(value)}
+                return found
+
+            return convert_date
         if type(transcoding) in _TO_TEXT:
             return lambda value: {"_type_": name, "_data_": encode(value)}
         if type(transcoding) in _TO_LIST:
