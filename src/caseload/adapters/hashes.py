@@ -10,6 +10,7 @@ with these definitions, sealing writes seal digests, and verify recomputes both.
 from __future__ import annotations
 
 import hashlib
+import struct
 from uuid import UUID
 
 __all__ = ["GENESIS", "SEAL_GENESIS", "id_text", "link", "seal_digest"]
@@ -25,17 +26,35 @@ def _part(data: bytes) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
+_SIGNED = struct.Struct(">q").pack
+_POSITION_AND_ID_LENGTH = struct.Struct(">qQ").pack
+_TOPIC_PARTS: dict[str, bytes] = {}
+"""Each topic's length-prefixed bytes: a log has a few dozen topics and many events."""
+
+
 def link(
     previous: bytes, position: int, originator_id: str, version: int, topic: str, state: bytes
 ) -> bytes:
     """The chain hash of the event stored at `position`, following `previous`."""
+    topic_part = _TOPIC_PARTS.get(topic)
+    if topic_part is None:
+        topic_part = _part(topic.encode())
+        if len(_TOPIC_PARTS) < 1000:
+            _TOPIC_PARTS[topic] = topic_part
+    identity = originator_id.encode()
+    # previous || position || len(id) id || version || len(topic) topic || len(state) state
     return hashlib.sha256(
-        previous
-        + position.to_bytes(8, "big", signed=True)
-        + _part(originator_id.encode())
-        + version.to_bytes(8, "big", signed=True)
-        + _part(topic.encode())
-        + _part(state)
+        b"".join(
+            (
+                previous,
+                _POSITION_AND_ID_LENGTH(position, len(identity)),
+                identity,
+                _SIGNED(version),
+                topic_part,
+                len(state).to_bytes(8, "big"),
+                state,
+            )
+        )
     ).digest()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InternalError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
@@ -68,8 +68,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        assert positions is not None
+        positions = self._insert_rows(c, stored_events, **kwargs)
         # The inserts above took the write lock, so the head read here is the latest.
         c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
@@ -79,6 +78,31 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             chain_links(previous, positions, stored_events),
         )
         return positions
+
+    def _insert_rows(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
+        if len(stored_events) < 2:
+            positions = super()._insert_events(c, stored_events, **kwargs)
+            assert positions is not None
+            return positions
+        # eventsourcing inserts row by row to learn each row's position; under the write
+        # lock the positions of consecutive inserts are consecutive, so the first insert
+        # gives them all, and the rest go in one statement.
+        rows = [
+            (id_text(s.originator_id), s.originator_version, s.topic, s.state)
+            for s in stored_events
+        ]
+        c.execute(self.insert_events_statement, rows[0])
+        first = c.lastrowid
+        c.executemany(self.insert_events_statement, rows[1:])
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        last = c.fetchone()[0]
+        if first is None or last != first + len(rows) - 1:
+            raise InternalError(
+                f"events took positions {first} to {last}, not {len(rows)} in a row"
+            )
+        return list(range(first, last + 1))
 
 
 class ChainedPOPORecorder(POPOApplicationRecorder):

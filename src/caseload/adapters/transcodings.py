@@ -60,9 +60,23 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+_ENUM_SORT_KEYS: dict[enum.Enum, tuple[str, str]] = {}
+"""Each enum member's sort key, worked out once (str of a member is slow, and sets of
+roles are in every contact)."""
+
+
+def _sort_key(member: Any) -> tuple[str, str]:
+    if isinstance(member, enum.Enum):
+        key = _ENUM_SORT_KEYS.get(member)
+        if key is None:
+            key = _ENUM_SORT_KEYS[member] = (type(member).__name__, str(member))
+        return key
+    return (type(member).__name__, str(member))
+
+
 def _sorted_members(members: Iterable[Any]) -> list[Any]:
     # Sorted so that equal sets always encode to equal bytes.
-    return sorted(members, key=lambda member: (type(member).__name__, str(member)))
+    return sorted(members, key=_sort_key)
 
 
 class SetAsList(Transcoding):

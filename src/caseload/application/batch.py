@@ -81,6 +81,10 @@ class BatchUnitOfWork(StoreUnitOfWork):
             found = self._aggregates.get(aggregate_id)
         if found is not None:
             return found
+        if aggregate_id not in self._dropped and not self._stored(aggregate_id):
+            # Not in the batch, nor in the store (a new citizen, say): one query says so,
+            # where loading through the repository would look for snapshots and events.
+            return None
         found = super().find(aggregate_id)
         if aggregate_id in self._dropped:
             # Dropped after a refused command: the store, then the batch's accepted events.
@@ -91,6 +95,11 @@ class BatchUnitOfWork(StoreUnitOfWork):
         if found is not None:
             self._aggregates[aggregate_id] = found
         return found
+
+    def _stored(self, aggregate_id: UUID) -> bool:
+        """Whether the store holds an event of the aggregate."""
+        recorder = self._wiring.events.recorder
+        return bool(recorder.select_events(aggregate_id, desc=True, limit=1))
 
     def programme_id(self, programme_class: type[Aggregate]) -> UUID | None:
         """The programme's id, including one configured earlier in the batch."""

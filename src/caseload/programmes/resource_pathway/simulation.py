@@ -261,8 +261,11 @@ def _simulate(
             assign(trajectory, to, day)
             commands += 1
         # Case work for every open, assigned trajectory.
-        holder = staff.holder
-        for trajectory, broker in [(t, holder[t]) for t in trajectories if t in holder]:
+        # The assigned, open trajectories in the order they opened: a trajectory gets its
+        # first broker the day it opens or never, leaves the holders only when it closes,
+        # and a transfer keeps its place, so the holders' own order is the opening order
+        # (and the ids, which hash slowly, need not be looked up in every week's loop).
+        for trajectory, broker in list(staff.holder.items()):
             # Looked up once: ids hash slowly, and this loop runs for every case every week.
             opened_on = opened[trajectory]
             if rng.random() < 0.6:
@@ -340,7 +343,7 @@ def _simulate(
                 closed.append(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
-                others = [b for b in brokers if b != broker and staff.has_room(b)]
+                others = [b for b in staff.with_room() if b != broker]
                 if others:
                     to = rng.choice(others)
                     app.transfer(trajectory, to_broker=to, on=close_day)

@@ -3,6 +3,7 @@ and the draws for contacts and employer-directed activities (used by `simulation
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -107,6 +108,10 @@ class Staff:
         except ValueError:
             return None
 
+    def with_room(self) -> list[UUID]:
+        """The brokers with room for another case, in order."""
+        return [broker for broker, roomy in zip(self.brokers, self._roomy, strict=True) if roomy]
+
     def _recount(self, *brokers: UUID) -> None:
         for broker in brokers or self.brokers:
             self._roomy[self._index[broker]] = self.has_room(broker)
@@ -170,9 +175,22 @@ class Staff:
         return commands + 1
 
 
+_CUMULATIVE: dict[int, tuple[list[object], list[int]]] = {
+    id(table): (list(table), list(itertools.accumulate(table.values())))
+    for table in (ROLE_WEIGHTS, CHANNEL_WEIGHTS)
+}
+"""The members and cumulative weights of the simulation's weight tables, worked out once
+rather than for every draw (one or more draws a contact)."""
+
+
 def pick(rng: random.Random, weights: dict[Role, int] | dict[Channel, int]) -> list[object]:
     """One weighted draw of a role or a channel."""
-    return rng.choices(list(weights), weights=list(weights.values()))
+    found = _CUMULATIVE.get(id(weights))
+    if found is None:
+        return rng.choices(list(weights), weights=list(weights.values()))
+    # The same draw as with weights=: choices accumulates plain weights into these.
+    members, cumulative = found
+    return rng.choices(members, cum_weights=cumulative)
 
 
 def colleague_contact(

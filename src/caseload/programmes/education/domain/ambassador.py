@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import AmbassadorHasLeft, DateOutOfRange
+from caseload.domain.events import event
 
 __all__ = ["Ambassador"]
 

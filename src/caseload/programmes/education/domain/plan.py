@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import (
@@ -16,6 +16,7 @@ from caseload.domain.errors import (
     NotEligible,
     SchemeAlreadyRunning,
 )
+from caseload.domain.events import event
 from caseload.domain.personal import Sealed
 from caseload.programmes.education.domain.eligibility import EligibilityTable, scheme_label
 from caseload.programmes.education.domain.values import (

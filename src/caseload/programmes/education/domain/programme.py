@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import InvalidTarget
-from caseload.domain.events import HoldsOnEveryDay
+from caseload.domain.events import HoldsOnEveryDay, event
 from caseload.programmes.education.domain.eligibility import EligibilityTable
 from caseload.programmes.education.domain.values import (
     NOT_RELEVANT,

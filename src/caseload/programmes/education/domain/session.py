@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import InvalidValue
+from caseload.domain.events import event
 from caseload.programmes.education.domain.values import SessionKind
 
 __all__ = ["MAX_VISITS", "GuidanceSession"]

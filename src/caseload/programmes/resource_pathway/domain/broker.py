@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import (
@@ -19,6 +19,7 @@ from caseload.domain.errors import (
     NotAssigned,
     NotInProgramme,
 )
+from caseload.domain.events import event
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, PathwayKind
 
 __all__ = ["Broker", "validated_fte"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import (
@@ -14,6 +14,7 @@ from caseload.domain.errors import (
     ErasureRefused,
     TrajectoryAlreadyOpen,
 )
+from caseload.domain.events import event
 from caseload.domain.personal import ErasureReason
 
 __all__ = ["Citizen"]

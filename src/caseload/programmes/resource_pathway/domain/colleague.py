@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
 from caseload.domain.errors import ColleagueHasLeft, ColleagueNotYetRegistered
+from caseload.domain.events import event
 
 __all__ = ["Colleague"]
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from caseload.domain.copying import ImmutableMembers
-from caseload.domain.events import HoldsOnEveryDay
+from caseload.domain.events import HoldsOnEveryDay, event
 from caseload.domain.policy import (
     DEFAULT_POLICY,
     MAX_LIMIT_PER_FTE,
