@@ -85,6 +85,12 @@ def demo(args: list[str]) -> int:
 QUICK = ["tests/unit", "tests/stateful", "tests/docs", "-q", "-m", "not slow and not postgres"]
 """The quick profile: the tiers that need no database server, for the edit-test loop."""
 
+PARALLEL = ["-n", "2", "--dist", "loadfile"]
+"""How the full suite runs: on two processes (pytest-xdist), as CI has two cores. Whole
+files go to one process, so a module's fixture (a simulated store, say) is built once.
+Every test keeps to its own tmp_path and PostgreSQL schema, so the two never meet.
+`-n 0` on the command line runs everything in one process again."""
+
 
 def test(args: list[str]) -> int:
     """Lint, format check, strict typing, then the whole test suite (`--quick`: the fast
@@ -99,7 +105,9 @@ def test(args: list[str]) -> int:
     for check in checks:
         if _run(*check) != 0:
             return 1
-    return _run(BIN / "python", "-m", "pytest", *(QUICK if quick else []), *args)
+    chosen = any(arg.startswith(("-n", "--numprocesses")) for arg in args)
+    options = QUICK if quick else ([] if chosen else PARALLEL)
+    return _run(BIN / "python", "-m", "pytest", *options, *args)
 
 
 TASKS = {"demo": demo, "test": test}

@@ -31,15 +31,27 @@ SMALL = (
 )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    path = tmp_path / "audited.db"
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store simulated and rebuilt by the commands, once for the module: the same seed
+    gives the same store, so writing it again for each test would only add time."""
+    directory = tmp_path_factory.mktemp("audited")
+    path = directory / "audited.db"
     simulated = run_cli(
-        "simulate", "--store", str(path), *SMALL, cwd=tmp_path, env={"CASELOAD_PSEUDONYM_KEY": KEY}
+        "simulate", "--store", str(path), *SMALL, cwd=directory, env={"CASELOAD_PSEUDONYM_KEY": KEY}
     )
     assert simulated.returncode == 0, simulated.stderr
-    rebuilt = run_cli("rebuild", "--store", str(path), "--json", cwd=tmp_path)
+    rebuilt = run_cli("rebuild", "--store", str(path), "--json", cwd=directory)
     assert rebuilt.returncode == 0, rebuilt.stderr
+    return path
+
+
+@pytest.fixture
+def store(audited: Path, tmp_path: Path) -> Path:
+    """A copy of the audited store of this test's own, to tamper with or seal."""
+    path = tmp_path / "audited.db"
+    with closing(sqlite3.connect(audited)) as source, closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
     return path
 
 

@@ -29,29 +29,34 @@ def _simulated(url: str, *, bulk: bool) -> Caseload:
     return app
 
 
+@pytest.fixture(scope="module")
+def per_command_log(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, int, str, bytes]]:
+    """The same simulation written per command into a SQLite file, normalised: written
+    once for the module, as it is the same log for every store kind it is compared with."""
+    path = tmp_path_factory.mktemp("per-command") / "per-command.db"
+    with _simulated(f"sqlite:///{path}", bulk=False) as per_command:
+        return normalised_log(per_command)
+
+
 @pytest.fixture
-def both(shared_store_url: str, tmp_path: Path) -> Iterator[tuple[Caseload, Caseload]]:
-    """The same simulation written per command into a SQLite file, and in bulk into a
-    store of each kind that other processes can read (a SQLite file, PostgreSQL)."""
-    per_command = _simulated(f"sqlite:///{tmp_path / 'per-command.db'}", bulk=False)
-    bulk = _simulated(shared_store_url, bulk=True)
-    yield per_command, bulk
-    per_command.close()
-    bulk.close()
+def bulk(shared_store_url: str) -> Iterator[Caseload]:
+    """The simulation written in bulk into a store of each kind that other processes can
+    read (a SQLite file, PostgreSQL)."""
+    app = _simulated(shared_store_url, bulk=True)
+    yield app
+    app.close()
 
 
 def test_the_same_seed_gives_the_same_log_in_bulk_and_per_command(
-    both: tuple[Caseload, Caseload],
+    per_command_log: list[tuple[int, int, str, bytes]], bulk: Caseload
 ) -> None:
-    per_command, bulk = both
-    expected = normalised_log(per_command)
+    expected = per_command_log
     assert len(expected) > 500
     assert any(topic.endswith("Broker.Left") for _, _, topic, _ in expected)
     assert normalised_log(bulk) == expected
 
 
-def test_the_bulk_written_store_verifies(both: tuple[Caseload, Caseload]) -> None:
-    _, bulk = both
+def test_the_bulk_written_store_verifies(bulk: Caseload) -> None:
     report = bulk.verify()
     assert report.ok, [check for check in report.checks if not check.ok]
     assert report.position == bulk.head()
