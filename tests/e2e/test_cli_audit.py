@@ -264,7 +264,7 @@ def test_an_undecodable_event_is_one_line_naming_its_position(
     as verify reports it), never a traceback, and nothing on stdout. The commands that
     check the hash chain first (status, export, the reports) find the event there, as a
     break of the chain; told not to (--unverified), they warn so, and stop where the
-    event cannot be decoded."""
+    event cannot be decoded. A rebuild warns of the broken chain, then stops there too."""
     original, position, kind = damaged
     store = tmp_path / "damaged.db"
     shutil.copy(original, store)
@@ -279,6 +279,10 @@ def test_an_undecodable_event_is_one_line_naming_its_position(
     lines = result.stderr.strip().splitlines()
     if "--unverified" in command:
         assert lines[0].startswith("caseload: warning: --unverified: the log's hash chain")
+        lines = lines[1:]
+    if command[0] == "rebuild":  # its chain check comes first and warns, naming the event
+        assert lines[0].startswith("caseload: warning: the log's hash chain is broken")
+        assert f"the event at position {position} does not match its chain link" in lines[0]
         lines = lines[1:]
     (line,) = lines
     if command[0] == "rebuild" or "--unverified" in command:

@@ -335,9 +335,10 @@ def _paged(
     last: int,
     batch: int,
     progress: Callable[[int], None] | None = None,
+    after: int = 0,
 ) -> Iterator[T]:
-    """Everything `fetch(after, last, limit)` gives, batch after batch, up to `last`."""
-    after = 0
+    """Everything `fetch(after, last, limit)` gives, batch after batch, from after
+    position `after` up to `last`."""
     while items := fetch(after, last, batch):
         yield from items
         after = position(items[-1])
@@ -350,12 +351,15 @@ def iter_rows(
     last: int,
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
+    after: int = 0,
 ) -> Iterator[StoredRow]:
-    """Every event row up to position `last`, in position order; `progress` hears the
-    position reached after each batch."""
-    return _paged(source.rows, lambda row: row.position, last, batch, progress)
+    """Every event row after position `after` up to `last`, in position order;
+    `progress` hears the position reached after each batch."""
+    return _paged(source.rows, lambda row: row.position, last, batch, progress, after)
 
 
-def iter_links(source: ChainSource, last: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
-    """Every chain link up to position `last`, in position order."""
-    return _paged(source.links, lambda link: link[0], last, batch)
+def iter_links(
+    source: ChainSource, last: int, batch: int = 5000, after: int = 0
+) -> Iterator[tuple[int, bytes]]:
+    """Every chain link after position `after` up to `last`, in position order."""
+    return _paged(source.links, lambda link: link[0], last, batch, after=after)

@@ -342,14 +342,19 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         except (PersistenceError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.store} failed: {error}") from None
 
-    def check_chain(self, *, progress: Callable[[int], None] | None = None) -> Check:
+    def check_chain(
+        self, *, progress: Callable[[int], None] | None = None, from_anchor: bool = False
+    ) -> Check:
         """Recompute the hash chain and every seal up to the session's pin (or the head),
         in one pass over the stored rows; the first check of `verify`, on its own.
 
         Commands that hand numbers to someone else run it first, so an altered log is
         refused before anything is computed from it. `progress(position)` hears how far
-        the pass has come. Reads only.
+        the pass has come. With `from_anchor`, for what reads stored read-model states,
+        only the rows after the position `caseload rebuild` last checked are recomputed
+        (see `caseload.audit.anchor`). Reads only.
         """
+        from caseload.audit.anchor import check_since_anchor
         from caseload.audit.verify import CHAIN, Check, Finding, check_chain
 
         source = self._wiring.chain()
@@ -357,6 +362,9 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         head = source.head()
         last = head if self._pin is None else self._pin
         try:
+            if from_anchor:
+                store = self._wiring.read_models()
+                return check_since_anchor(source, store, last, head=max(head, last), seals=seals)
             return check_chain(source, last, head=max(head, last), seals=seals, progress=progress)
         except CaseloadError:
             raise

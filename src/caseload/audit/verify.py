@@ -105,12 +105,15 @@ def check_chain(
     head: int | None = None,
     seals: Seals | None = None,
     progress: Callable[[int], None] | None = None,
+    after: tuple[int, bytes] | None = None,
 ) -> Check:
     """Recompute the chain up to position `last` and every seal; compare with the stored.
 
     `head` is where the recorded log ends (events or links; `last` by default): a seal
     past `last` but within `head` was taken after the position checked up to, and only its
-    own digest is checked; one past `head` means events were deleted.
+    own digest is checked; one past `head` means events were deleted. With `after` (a
+    position and the link checked there before), only the rows after it are recomputed,
+    from that link, and a seal at or before it is compared with the stored link it pins.
     """
     head = last if head is None else head
     seals = source.seals() if seals is None else seals
@@ -119,10 +122,20 @@ def check_chain(
     positions = [seal[1] for seal in seals if well_formed_seal(seal)]
     wanted = set(positions)
     heads: dict[int, bytes] = {0: GENESIS}
+    start, previous = (0, GENESIS) if after is None else after
+    for position in positions:
+        if 0 < position <= min(start, last):
+            found = source.links(position - 1, position, 1)
+            if found and found[0][0] == position:
+                heads[position] = bytes(found[0][1])
     sealed_at = max((position for position in positions if position <= last), default=0)
-    finding, count, since = _walk_chain(source, last, wanted, heads, sealed_at, progress)
+    finding, count, since = _walk_chain(
+        source, last, wanted, heads, sealed_at, progress, start, previous
+    )
     if finding is not None:
         return Check(CHAIN, False, "the hash chain is broken", finding)
+    if start > sealed_at:  # the rows between the last seal and `after`, checked before
+        since += min(start, last) - sealed_at
     problems = _check_seals(seals, heads, last, head, expect_seal)
     if problems:
         return Check(
@@ -135,6 +148,8 @@ def check_chain(
         summary += f" ({since} event{'s' if since != 1 else ''} recorded since)" if since else ""
     else:
         summary = "; not sealed yet (`caseload seal` pins the head)"
+    if start:
+        summary += f"; up to position {start} checked before"
     if expect_seal:
         summary += f"; the given seal digest matches seal {_seal_number(seals, expect_seal)}"
     return Check(CHAIN, True, f"{count} events chained{summary}")
@@ -151,12 +166,15 @@ def _walk_chain(
     heads: dict[int, bytes],
     sealed_at: int,
     progress: Callable[[int], None] | None,
+    after: int = 0,
+    previous: bytes = GENESIS,
 ) -> tuple[Finding | None, int, int]:
-    rows = iter_rows(source, last, progress=progress)
-    links = iter_links(source, last)
+    """Recompute the links of the rows after position `after` (whose link is `previous`)
+    up to `last`; return the first finding, the rows chained and those past `sealed_at`."""
+    rows = iter_rows(source, last, progress=progress, after=after)
+    links = iter_links(source, last, after=after)
     row = next(rows, None)
     stored = next(links, None)
-    previous = GENESIS
     count = since = 0
     while row is not None or stored is not None:
         if stored is None or (row is not None and row.position < stored[0]):

@@ -32,7 +32,7 @@ from caseload.cli.app import (
 )
 from caseload.cli.checks import check_log, note_read_only_media, unverified_option
 from caseload.cli.export_notes import held_tables, warn_empty_tables
-from caseload.cli.rebuilding import run_rebuild
+from caseload.cli.rebuilding import anchor_chain, run_rebuild
 from caseload.cli.render import (
     print_rebuild,
     print_seal,
@@ -80,9 +80,18 @@ def rebuild(
         help="Write the work at least every N events (it is also written every few "
         "seconds, on Ctrl-C and at the end).",
     ),
+    unverified: bool = typer.Option(
+        False,
+        "--unverified",
+        help="Do not check the log's hash chain first; `status` then checks the whole "
+        "log again until a rebuild does.",
+    ),
 ) -> None:
     """Rebuild every read model from the start of the log.
 
+    First the log's hash chain is checked in full, and the position it was checked up to
+    is recorded beside the read models, so `status` checks only the rows after it (a
+    broken chain is reported on stderr and nothing is recorded; the rebuild goes on).
     Resumable: progress is written every few seconds of work, and at once on Ctrl-C; run
     the same command again and it goes on from there (it says from which position).
     Readers stay correct meanwhile. When standard error is not a terminal, one line per
@@ -97,6 +106,7 @@ def rebuild(
                     description = app.store
             else:
                 with open_existing(store) as app:
+                    anchor_chain(app, unverified=unverified)
                     result = run_rebuild(app, dry=False, batch_size=batch, save_every=save_every)
                     description = app.store
         except KeyboardInterrupt:

@@ -351,7 +351,7 @@ def status(
             )
             return
         with Caseload.open_readonly(store, as_known_at=known) as app:
-            check_log(app, unverified=unverified)
+            check_log(app, unverified=unverified, from_anchor=True)
             on = app.today() if day is None else day
             # Only what is shown is computed: the coverage per broker without the rows per
             # trajectory, and the outcome totals without the monthly shares.
@@ -397,7 +397,7 @@ def print_series(
     if as_json and as_csv:
         raise InvalidValue("--json and --csv exclude each other: choose one")
     with Caseload.open_readonly(store, as_known_at=known) as app:
-        check_log(app, unverified=unverified)
+        check_log(app, unverified=unverified, from_anchor=True)
         rows = app.caseload_series(
             first_day=first, last_day=last, as_known_at=known, as_true_on=day
         )

@@ -24,7 +24,7 @@ from caseload.domain.errors import CaseloadError
 from caseload.projections.runner import Progress as RebuildProgress
 from caseload.projections.runner import RebuildResult
 
-__all__ = ["run_rebuild", "stop_on_interrupt"]
+__all__ = ["anchor_chain", "run_rebuild", "stop_on_interrupt"]
 
 
 @contextmanager
@@ -48,6 +48,32 @@ def stop_on_interrupt() -> Iterator[list[bool]]:
         yield requested
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def anchor_chain(app: Caseload, *, unverified: bool) -> None:
+    """Before a rebuild: check the whole hash chain and record where it was checked up to,
+    so `status` checks only what comes after (`caseload.audit.anchor`). With `unverified`,
+    or when the chain is broken (said on stderr), whatever was recorded is removed."""
+    from caseload.audit.anchor import check_and_anchor, forget_anchor
+
+    store = app.wiring.read_models()
+    if unverified:
+        forget_anchor(store)
+        say(
+            err,
+            "caseload: warning: --unverified: the log's hash chain was not checked; "
+            "`status` checks the whole log until a rebuild checks it",
+        )
+        return
+    check = check_and_anchor(app.wiring.chain(), store)
+    if not check.ok:
+        where = check.summary if check.finding is None else check.finding.message
+        say(
+            err,
+            f"caseload: warning: the log's hash chain is broken: {where}; the read models "
+            "are rebuilt from it, and `status` refuses the log (`caseload verify` reports "
+            "every check)",
+        )
 
 
 def run_rebuild(

@@ -203,10 +203,11 @@ def _collect(app: Caseload, key: bytes, moment: datetime | None, day: date | Non
     return attrs.evolve(dataset, rows={**dataset.rows, **logbook.rows()})
 
 
-def require_unaltered(app: Caseload) -> None:
-    """Check the hash chain of `app`'s log (up to a session's pin); `LogAltered` names
-    where it breaks."""
-    check = app.check_chain()
+def require_unaltered(app: Caseload, *, from_anchor: bool = False) -> None:
+    """Check the hash chain of `app`'s log (up to a session's pin; with `from_anchor`,
+    only after the position the last rebuild checked); `LogAltered` names where it
+    breaks."""
+    check = app.check_chain(from_anchor=from_anchor)
     if not check.ok:
         finding = check.finding
         where = check.summary if finding is None else finding.message

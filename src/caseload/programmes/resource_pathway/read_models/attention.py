@@ -246,6 +246,15 @@ def _encode_case(t: CaseAttention) -> Any:
     ]
 
 
+_ROLES: dict[str, Role] = {role.value: role for role in Role}
+
+
+def _role(value: str) -> Role:
+    """A role from its stored value, without `Role(...)`'s lookup for a known one."""
+    found = _ROLES.get(value)
+    return Role(value) if found is None else found
+
+
 class AttentionModel(ReadModel[AttentionState]):
     """The attention-list read model."""
 
@@ -279,7 +288,7 @@ class AttentionModel(ReadModel[AttentionState]):
                     opened_on=date.fromisoformat(opened),
                     broker_id=None if broker is None else uid(broker),
                     closed_on=day(closed),
-                    contacts={Role(role): date.fromisoformat(on) for role, on in contacts.items()},
+                    contacts={_role(role): date.fromisoformat(on) for role, on in contacts.items()},
                     last_progression_on=day(progression),
                     last_placement_on=day(placement),
                     last_review_on=day(review),

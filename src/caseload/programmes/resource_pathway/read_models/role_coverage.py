@@ -124,6 +124,18 @@ class RoleCoverage:
 
 
 _ROLE_BITS: dict[Role, int] = {role: 1 << n for n, role in enumerate(Role)}
+_MASKS: dict[tuple[str, ...], int] = {}
+"""The bits of the roles stored as a list, by that list: a decode meets few lists."""
+
+
+def _mask(roles: list[str]) -> int:
+    key = tuple(roles)
+    mask = _MASKS.get(key)
+    if mask is None:
+        mask = _MASKS[key] = sum(_ROLE_BITS[Role(role)] for role in roles)
+    return mask
+
+
 _ROLES_OF: tuple[tuple[Role, ...], ...] = tuple(
     tuple(role for role, bit in _ROLE_BITS.items() if mask & bit)
     for mask in range(1 << len(_ROLE_BITS))
@@ -240,10 +252,7 @@ class RoleCoverageModel(ReadModel[CoverageState]):
                 uid(key): _TrajectoryRoles(
                     broker_id=None if broker is None else uid(broker),
                     is_open=is_open,
-                    exercised={
-                        uid(by): sum(_ROLE_BITS[Role(role)] for role in roles)
-                        for by, roles in exercised.items()
-                    },
+                    exercised={uid(by): _mask(roles) for by, roles in exercised.items()},
                 )
                 for key, (broker, is_open, exercised) in data["trajectories"].items()
             },
