@@ -111,7 +111,7 @@ def test_only_chunks_with_noted_entries_are_encoded_again() -> None:
     tracked["00abc"].append(1)
     chunks = tracked.chunks(_key, value, 1)
     assert 0 < len(calls) <= 20_000 / len(chunks) * 4
-    assert b'"00abc":[2748,1]' in b"".join(text for text, _ in chunks)
+    assert b'"00abc":[2748,1]' in b"".join(text for text, _, _ in chunks.values())
 
 
 def test_a_query_walking_the_map_leaves_the_encoding_cached() -> None:
