@@ -20,7 +20,7 @@ from caseload.cli.render import say
 __all__ = ["drop_read_model_version", "read_model_versions"]
 
 
-@cli.command("read-model-versions")
+@cli.command("read-model-versions", short_help="List the read-model versions a store holds.")
 def read_model_versions(store: str = store_option(), as_json: bool = json_option()) -> None:
     """List the read-model states the store holds: name, version, log position, and
     whether this library serves that version.
@@ -53,7 +53,7 @@ def read_model_versions(store: str = store_option(), as_json: bool = json_option
         say(out, f"{row.name}  version {row.version}  at position {row.position}  ({mark})")
 
 
-@cli.command("drop-read-model-version")
+@cli.command("drop-read-model-version", short_help="Drop an old version of a read model.")
 def drop_read_model_version(
     name: str = typer.Argument(..., help="The read model's name (see read-model-versions)."),
     version: int = typer.Argument(..., min=1, help="The version to drop."),
