@@ -124,6 +124,31 @@ def test_the_simulation_benchmark_writes_its_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_catch_up_benchmark_writes_its_table(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n" + OTHER, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.catch_up",
+        "--sizes=40:3",
+        "--months=3",
+        "--count=3",
+        f"--cache={tmp_path / 'cache'}",
+        f"--doc={doc}",
+    )
+    assert OTHER in doc.read_text(encoding="utf-8")
+    text = section(doc, "Catch-up of one new event, states written")
+    assert "--sizes 40:3 --months 3 --seed 1 --count 3" in text
+    rows = table_with(
+        text,
+        ("log", "persisted catch-up of one event", "p50", "p99", "CPU p50", "CPU p99", "goal"),
+    )
+    assert [row[1] for row in rows] == [
+        "states in memory (3 times)",
+        "first after loading (3 times)",
+    ]
+
+
+@pytest.mark.slow
 def test_the_engine_benchmark_prints_its_table(tmp_path: Path) -> None:
     printed = run_benchmark(
         "benchmarks.engine",

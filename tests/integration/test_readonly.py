@@ -122,7 +122,7 @@ def test_a_read_only_session_writes_nothing(sqlite_url: str, tmp_path: Path) -> 
         assert len(list(auditor.history())) == auditor.head()
     assert path.read_bytes() == before
     tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall()
-    assert ("caseload_read_models",) not in tables
+    assert ("caseload_read_model_states",) not in tables
 
 
 @pytest.mark.postgres
@@ -208,7 +208,13 @@ def test_a_pinned_session_answers_as_a_store_that_stopped_at_its_pin(
     with sqlite3.connect(cut) as db:
         db.execute("DELETE FROM stored_events WHERE rowid > ?", (pin,))
         db.execute("DELETE FROM caseload_chain WHERE position > ?", (pin,))
-        for table in ("read_models", "checkpoints", "log_index", "late_events"):
+        for table in (
+            "read_model_states",
+            "read_model_chunks",
+            "checkpoints",
+            "log_index",
+            "late_events",
+        ):
             db.execute(f"DELETE FROM caseload_{table}")
         db.execute("DELETE FROM stored_snapshots")
     clock = lambda: date(2024, 3, 1)  # noqa: E731

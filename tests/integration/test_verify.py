@@ -230,7 +230,7 @@ def test_a_seal_digest_must_look_like_one(store: Path) -> None:
 def test_a_changed_read_model_state_is_found(store: Path) -> None:
     with sqlite3.connect(store) as db:
         db.execute(
-            "UPDATE caseload_read_models SET digest = ? WHERE name = 'caseload'", ("0" * 64,)
+            "UPDATE caseload_read_model_states SET digest = ? WHERE name = 'caseload'", ("0" * 64,)
         )
     with Caseload(str(store)) as app:
         report = app.verify()
@@ -397,14 +397,16 @@ def test_deleting_the_newest_events_with_their_links_is_found_against_a_seal(
     )
 
 
-@pytest.mark.parametrize("table", ["caseload_read_models", "caseload_late_events"])
+@pytest.mark.parametrize("table", ["caseload_read_model_states", "caseload_late_events"])
 def test_derived_data_stored_past_the_end_of_the_log_is_found(store: Path, table: str) -> None:
     with sqlite3.connect(store) as db:
-        if table == "caseload_read_models":
+        if table == "caseload_read_model_states":
             db.execute(f"UPDATE {table} SET position = 100000 WHERE name = 'caseload'")
             expected = "read model caseload is stored at log position 100000, past the end"
         else:
-            db.execute("UPDATE caseload_read_models SET position = 100000 WHERE name = 'log_index'")
+            db.execute(
+                "UPDATE caseload_read_model_states SET position = 100000 WHERE name = 'log_index'"
+            )
             expected = "the time index is stored at log position 100000, past the end"
     for opened in (Caseload, Caseload.open_readonly):
         with opened(str(store)) as app:
@@ -469,7 +471,7 @@ def test_a_malformed_link_or_seal_is_a_finding(store: Path) -> None:
 
 def test_an_unreadable_read_model_blob_is_a_finding(store: Path) -> None:
     with sqlite3.connect(store) as db:
-        db.execute("UPDATE caseload_read_models SET state = x'00' WHERE name = 'outcomes'")
+        db.execute("UPDATE caseload_read_model_states SET header = x'00' WHERE name = 'outcomes'")
     with Caseload(str(store)) as app:
         report = app.verify()
     assert report.checks[0].ok

@@ -7,12 +7,23 @@ and resumes without losing or double-counting an event. `memory://` keeps it in 
 
 Tables (prefixed `caseload_`):
 
-- `read_models`: per read model its version, position, compressed canonical state, digest;
-- `checkpoints`: the state of each read model every N events, for as-of queries;
+- `read_model_states`: per read model *and version* its position, digest and compressed
+  header (the canonical JSON of the state with its maps of entities left empty), so a new
+  version is built beside the one being served;
+- `read_model_chunks`: per read model and version, one row per chunk of its maps of
+  entities (compressed canonical text and digest): a catch-up rewrites the chunks it
+  changed and the header row, nothing else;
+- `checkpoints`: the state of each read model every N events, for as-of queries (whole,
+  compressed canonical JSON);
 - `log_index`: at positions along the log, the running maximum of recorded timestamps and
   of business dates up to there (monotone, so a moment or a day maps to a log prefix);
 - `late_events`: positions of events dated before the running maximum business date, and
   of programme events, which an as-true-on query must add after its prefix.
+
+A store written before states were kept per version (one `read_models` row per name, the
+whole state in it) is read as it is when opened read-only; the first open for writing
+copies its rows into `read_model_states` (with an empty digest: the state is rewritten in
+chunks by its next write) and leaves the old table for processes of the earlier release.
 """
 
 from __future__ import annotations
@@ -21,14 +32,14 @@ import sqlite3
 import threading
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import attrs
 
 from caseload.adapters.storage import Store
-from caseload.domain.errors import StoreUnavailable
+from caseload.domain.errors import StoreUnavailable, UnknownReadModelVersion
 
 __all__ = [
     "COMPRESSION_LEVEL",
@@ -38,6 +49,7 @@ __all__ = [
     "ProjectionStore",
     "SQLProjectionStore",
     "StoredState",
+    "StoredVersion",
     "compress",
     "decompress",
     "projection_store",
@@ -75,8 +87,24 @@ class StoredState:
     version: int
     position: int
     state: bytes
-    """Compressed canonical JSON."""
+    """Compressed canonical JSON: of the whole state when there are no `chunks`, else of
+    its header (the state with each map of entities written as `{}`)."""
     digest: str
+    """The state's digest; empty where unknown (a state of an earlier store layout)."""
+    chunks: Mapping[str, tuple[bytes, bytes]] = attrs.field(factory=dict)
+    """By chunk key (`field:prefix`): the chunk's compressed canonical text and sha256."""
+    rewrite: frozenset[str] | None = None
+    """For a write: the chunk keys to write (those in `chunks`) or delete (the others),
+    the rest being stored already; None replaces every stored chunk."""
+
+
+@attrs.frozen
+class StoredVersion:
+    """One version of a read model's state that a store holds."""
+
+    name: str
+    version: int
+    position: int
 
 
 class IndexRow(NamedTuple):
@@ -109,8 +137,11 @@ class ProjectionStore(ABC):
     """Persistence for read models, with compare-and-set on their positions."""
 
     @abstractmethod
-    def load(self, names: Sequence[str]) -> dict[str, StoredState]:
-        """The stored states of these read models (missing ones are left out)."""
+    def load(
+        self, names: Sequence[str], versions: Mapping[str, int] | None = None
+    ) -> dict[str, StoredState]:
+        """The stored states of these read models (missing ones are left out): of the
+        version `versions` gives for a name, else of the highest version stored."""
 
     @abstractmethod
     def commit(
@@ -122,8 +153,9 @@ class ProjectionStore(ABC):
         checkpoints: Sequence[tuple[str, StoredState]] = (),
     ) -> bool:
         """Write states (and index rows) in one transaction, if every read model is still
-        at the position `expected` says (0 for none yet). Returns False, writing nothing,
-        when another worker moved one of them first."""
+        at the position `expected` says (0 for none yet) in the version being written
+        (version 1 for a name not written). Returns False, writing nothing, when another
+        worker moved one of them first."""
 
     @abstractmethod
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
@@ -138,9 +170,36 @@ class ProjectionStore(ABC):
         """Positions in (after, until] of late events dated on or before `on`, or always."""
 
     @abstractmethod
-    def delete(self, names: Sequence[str]) -> None:
-        """Forget the stored states of read models (their checkpoints stay: a checkpoint
-        of one version at one position is the same however it was made)."""
+    def delete(self, names: Sequence[str], versions: Mapping[str, int] | None = None) -> None:
+        """Forget the stored states of read models, of the version `versions` gives for a
+        name, else of every version (their checkpoints stay: a checkpoint of one version at
+        one position is the same however it was made)."""
+
+    @abstractmethod
+    def stored_versions(self) -> list[StoredVersion]:
+        """Every read-model state the store holds, by name and version."""
+
+    def drop_version(self, name: str, version: int) -> StoredVersion:
+        """Delete one version of a read model: its state and its checkpoints. Refused with
+        `UnknownReadModelVersion` when the store holds no such state."""
+        found = [v for v in self.stored_versions() if (v.name, v.version) == (name, version)]
+        if not found:
+            held = [v.version for v in self.stored_versions() if v.name == name]
+            raise UnknownReadModelVersion(
+                f"the store holds no state of read model {name!r} at version {version}; "
+                + (
+                    f"it holds version{'s' if len(held) > 1 else ''} "
+                    + ", ".join(str(v) for v in sorted(held))
+                    if held
+                    else "it holds no version of that read model"
+                )
+            )
+        self._drop(name, version)
+        return found[0]
+
+    @abstractmethod
+    def _drop(self, name: str, version: int) -> None:
+        """Delete a version's state, chunks and checkpoints."""
 
     def close(self) -> None:  # noqa: B027  (stores without connections need nothing)
         """Release connections."""
@@ -151,14 +210,27 @@ class MemoryProjectionStore(ProjectionStore):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._states: dict[str, StoredState] = {}
+        self._states: dict[tuple[str, int], StoredState] = {}
         self._checkpoints: dict[str, list[StoredState]] = {}
         self._index: list[IndexRow] = []
         self._late: list[LateEvent] = []
+        self.rows_written = 0
+        """How many state and chunk rows commits have written (a written state is kept
+        whole here; this counts what a database would write)."""
 
-    def load(self, names: Sequence[str]) -> dict[str, StoredState]:
+    def _get(self, name: str, version: int | None) -> StoredState | None:
+        if version is not None:
+            return self._states.get((name, version))
+        held = [v for (n, v) in self._states if n == name]
+        return self._states[(name, max(held))] if held else None
+
+    def load(
+        self, names: Sequence[str], versions: Mapping[str, int] | None = None
+    ) -> dict[str, StoredState]:
+        versions = versions or {}
         with self._lock:
-            return {name: self._states[name] for name in names if name in self._states}
+            found = {name: self._get(name, versions.get(name)) for name in names}
+            return {name: state for name, state in found.items() if state is not None}
 
     def commit(
         self,
@@ -170,10 +242,14 @@ class MemoryProjectionStore(ProjectionStore):
     ) -> bool:
         with self._lock:
             for name, position in expected.items():
-                current = self._states.get(name)
+                current = self._get(name, states[name].version if name in states else 1)
                 if (current.position if current else 0) != position:
                     return False
-            self._states.update(states)
+            for name, state in states.items():
+                # A state in memory holds all its chunks: a partial write's rows are counted.
+                written = len(state.chunks) if state.rewrite is None else len(state.rewrite)
+                self.rows_written += 1 + written
+                self._states[(name, state.version)] = attrs.evolve(state, rewrite=None)
             known = {row.position for row in self._index}
             self._index.extend(row for row in index if row.position not in known)
             self._index.sort(key=lambda row: row.position)
@@ -205,15 +281,34 @@ class MemoryProjectionStore(ProjectionStore):
                 if after < e.position <= until and (e.always or e.occurred_on <= on)
             ]
 
-    def delete(self, names: Sequence[str]) -> None:
+    def delete(self, names: Sequence[str], versions: Mapping[str, int] | None = None) -> None:
+        versions = versions or {}
         with self._lock:
-            for name in names:
-                self._states.pop(name, None)
+            for name, version in list(self._states):
+                if name in names and versions.get(name, version) == version:
+                    del self._states[(name, version)]
+
+    def stored_versions(self) -> list[StoredVersion]:
+        with self._lock:
+            return [
+                StoredVersion(name, version, state.position)
+                for (name, version), state in sorted(self._states.items())
+            ]
+
+    def _drop(self, name: str, version: int) -> None:
+        with self._lock:
+            self._states.pop((name, version), None)
+            kept = [c for c in self._checkpoints.get(name, []) if c.version != version]
+            self._checkpoints[name] = kept
 
 
 _TABLES = (
-    "CREATE TABLE IF NOT EXISTS {p}read_models (name TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-    " position BIGINT NOT NULL, state {blob} NOT NULL, digest TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}read_model_states (name TEXT NOT NULL,"
+    " version INTEGER NOT NULL, position BIGINT NOT NULL, header {blob} NOT NULL,"
+    " digest TEXT NOT NULL, PRIMARY KEY (name, version))",
+    "CREATE TABLE IF NOT EXISTS {p}read_model_chunks (name TEXT NOT NULL,"
+    " version INTEGER NOT NULL, chunk TEXT NOT NULL, body {blob} NOT NULL,"
+    " digest {blob} NOT NULL, PRIMARY KEY (name, version, chunk))",
     "CREATE TABLE IF NOT EXISTS {p}checkpoints (name TEXT NOT NULL, version INTEGER NOT NULL,"
     " position BIGINT NOT NULL, state {blob} NOT NULL, digest TEXT NOT NULL,"
     " PRIMARY KEY (name, version, position))",
@@ -224,6 +319,15 @@ _TABLES = (
     "CREATE INDEX IF NOT EXISTS {i}late_events_by_day ON {p}late_events (occurred_on, position)",
 )
 
+_EARLIER = "caseload_read_models"
+"""The table of one whole state per read model, of stores written by 0.1."""
+
+_MIGRATE = (
+    "INSERT INTO {p}read_model_states (name, version, position, header, digest)"
+    " SELECT name, version, position, state, '' FROM {p}read_models WHERE true"
+    " ON CONFLICT (name, version) DO NOTHING"
+)
+
 
 class SQLProjectionStore(ProjectionStore):
     """Read models in the events' own SQLite file or PostgreSQL schema."""
@@ -231,10 +335,15 @@ class SQLProjectionStore(ProjectionStore):
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self._kind = store.kind
         self._lock = threading.Lock()
-        self._connection: Any = store.connect(read_only=read_only)
         prefix = store.table("caseload_")
         index_prefix, blob = "caseload_", "BLOB" if store.kind == "sqlite" else "BYTEA"
         self._p = prefix
+        self.rows_written = 0
+        """How many state and chunk rows commits have written."""
+        missing = store.missing_tables("caseload_read_model_states", _EARLIER)
+        self._earlier = "caseload_read_model_states" in missing and _EARLIER not in missing
+        """Whether the states are read from the earlier layout's table (read-only)."""
+        self._connection: Any = store.connect(read_only=read_only)
         if read_only:
             return
         # Workers starting together would race on CREATE TABLE (PostgreSQL then fails on
@@ -242,6 +351,9 @@ class SQLProjectionStore(ProjectionStore):
         with store.setup_lock(), self._transaction() as cursor:
             for statement in _TABLES:
                 cursor.execute(statement.format(p=prefix, i=index_prefix, blob=blob))
+            if self._earlier:
+                cursor.execute(self._sql(_MIGRATE))
+        self._earlier = False
 
     def _sql(self, statement: str) -> str:
         statement = statement.replace("{p}", self._p)
@@ -283,16 +395,38 @@ class SQLProjectionStore(ProjectionStore):
                 raise StoreUnavailable(f"the read models' tables failed: {error}") from None
             raise
 
-    def load(self, names: Sequence[str]) -> dict[str, StoredState]:
+    def load(
+        self, names: Sequence[str], versions: Mapping[str, int] | None = None
+    ) -> dict[str, StoredState]:
+        versions = versions or {}
+        table, header, digest = (
+            ("read_models", "state", "''")
+            if self._earlier
+            else ("read_model_states", "header", "digest")
+        )
         found = {}
         for name in names:
-            rows = self._query(
-                "SELECT version, position, state, digest FROM {p}read_models WHERE name = ?",
-                (name,),
+            select = (
+                f"SELECT version, position, {header}, {digest} FROM {{p}}{table} WHERE name = ?"
             )
-            if rows:
-                version, position, state, digest = rows[0]
-                found[name] = StoredState(int(version), int(position), bytes(state), digest)
+            if name in versions:
+                rows = self._query(select + " AND version = ?", (name, versions[name]))
+            else:
+                rows = self._query(select + " ORDER BY version DESC LIMIT 1", (name,))
+            if not rows:
+                continue
+            version, position, state, digest_ = rows[0]
+            chunks = {}
+            if not self._earlier:
+                chunks = {
+                    key: (bytes(body), bytes(chunk_digest))
+                    for key, body, chunk_digest in self._query(
+                        "SELECT chunk, body, digest FROM {p}read_model_chunks"
+                        " WHERE name = ? AND version = ?",
+                        (name, version),
+                    )
+                }
+            found[name] = StoredState(int(version), int(position), bytes(state), digest_, chunks)
         return found
 
     def commit(
@@ -305,9 +439,10 @@ class SQLProjectionStore(ProjectionStore):
     ) -> bool:
         lock = "" if self._kind == "sqlite" else " FOR UPDATE"
         try:
-            self._write(lock, expected, states, index, late, checkpoints)
+            written = self._write(lock, expected, states, index, late, checkpoints)
         except _Moved:
             return False
+        self.rows_written += written
         return True
 
     def _write(
@@ -318,11 +453,17 @@ class SQLProjectionStore(ProjectionStore):
         index: Sequence[IndexRow],
         late: Sequence[LateEvent],
         checkpoints: Sequence[tuple[str, StoredState]],
-    ) -> None:
+    ) -> int:
+        written = 0
         with self._transaction() as cursor:
             for name, position in expected.items():
+                version = states[name].version if name in states else 1
                 cursor.execute(
-                    self._sql("SELECT position FROM {p}read_models WHERE name = ?" + lock), (name,)
+                    self._sql(
+                        "SELECT position FROM {p}read_model_states WHERE name = ? AND version = ?"
+                        + lock
+                    ),
+                    (name, version),
                 )
                 row = cursor.fetchone()
                 if (int(row[0]) if row else 0) != position:
@@ -330,13 +471,14 @@ class SQLProjectionStore(ProjectionStore):
             for name, s in states.items():
                 cursor.execute(
                     self._sql(
-                        "INSERT INTO {p}read_models (name, version, position, state, digest)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                        " version = excluded.version, position = excluded.position,"
-                        " state = excluded.state, digest = excluded.digest"
+                        "INSERT INTO {p}read_model_states (name, version, position, header, digest)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version) DO UPDATE SET"
+                        " position = excluded.position, header = excluded.header,"
+                        " digest = excluded.digest"
                     ),
                     (name, s.version, s.position, s.state, s.digest),
                 )
+                written += 1 + self._write_chunks(cursor, name, s)
             if index:
                 cursor.executemany(
                     self._sql(
@@ -361,6 +503,38 @@ class SQLProjectionStore(ProjectionStore):
                     ),
                     [(name, c.version, c.position, c.state, c.digest) for name, c in checkpoints],
                 )
+        return written
+
+    def _write_chunks(self, cursor: Any, name: str, state: StoredState) -> int:
+        """Write a state's chunk rows (the changed ones only where it says which); return
+        how many rows were written or deleted."""
+        if state.rewrite is None:
+            cursor.execute(
+                self._sql("DELETE FROM {p}read_model_chunks WHERE name = ? AND version = ?"),
+                (name, state.version),
+            )
+            keys: Sequence[str] = list(state.chunks)
+        else:
+            gone = [key for key in state.rewrite if key not in state.chunks]
+            if gone:
+                cursor.executemany(
+                    self._sql(
+                        "DELETE FROM {p}read_model_chunks"
+                        " WHERE name = ? AND version = ? AND chunk = ?"
+                    ),
+                    [(name, state.version, key) for key in gone],
+                )
+            keys = [key for key in state.rewrite if key in state.chunks]
+        if keys:
+            cursor.executemany(
+                self._sql(
+                    "INSERT INTO {p}read_model_chunks (name, version, chunk, body, digest)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version, chunk) DO UPDATE SET"
+                    " body = excluded.body, digest = excluded.digest"
+                ),
+                [(name, state.version, key, *state.chunks[key]) for key in keys],
+            )
+        return len(keys) if state.rewrite is None else len(state.rewrite)
 
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
         rows = self._query(
@@ -387,10 +561,37 @@ class SQLProjectionStore(ProjectionStore):
         )
         return [int(row[0]) for row in rows]
 
-    def delete(self, names: Sequence[str]) -> None:
+    def delete(self, names: Sequence[str], versions: Mapping[str, int] | None = None) -> None:
+        versions = versions or {}
         with self._transaction() as cursor:
             for name in names:
-                cursor.execute(self._sql("DELETE FROM {p}read_models WHERE name = ?"), (name,))
+                for table in ("read_model_states", "read_model_chunks"):
+                    if name in versions:
+                        cursor.execute(
+                            self._sql(f"DELETE FROM {{p}}{table} WHERE name = ? AND version = ?"),
+                            (name, versions[name]),
+                        )
+                    else:
+                        cursor.execute(
+                            self._sql(f"DELETE FROM {{p}}{table} WHERE name = ?"), (name,)
+                        )
+
+    def stored_versions(self) -> list[StoredVersion]:
+        table = "read_models" if self._earlier else "read_model_states"
+        rows = self._query(
+            f"SELECT name, version, position FROM {{p}}{table} ORDER BY name, version"
+        )
+        return [
+            StoredVersion(name, int(version), int(position)) for name, version, position in rows
+        ]
+
+    def _drop(self, name: str, version: int) -> None:
+        with self._transaction() as cursor:
+            for table in ("read_model_states", "read_model_chunks", "checkpoints"):
+                cursor.execute(
+                    self._sql(f"DELETE FROM {{p}}{table} WHERE name = ? AND version = ?"),
+                    (name, version),
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -398,7 +599,8 @@ class SQLProjectionStore(ProjectionStore):
 
 
 TABLES = (
-    "caseload_read_models",
+    "caseload_read_model_states",
+    "caseload_read_model_chunks",
     "caseload_checkpoints",
     "caseload_log_index",
     "caseload_late_events",
@@ -410,10 +612,14 @@ def projection_store(store: Store, *, read_only: bool = False) -> ProjectionStor
 
     `read_only` opens it without creating or writing anything (for a pinned replay
     session, which keeps whatever it folds in memory); a store whose read models were never
-    written gets an empty in-memory one.
+    written gets an empty in-memory one, and one of the earlier layout is read as it is.
     """
     if store.kind == "memory" or store.env.get("SQLITE_DBNAME") == ":memory:":
         return MemoryProjectionStore()
-    if read_only and store.missing_tables(*TABLES):
-        return MemoryProjectionStore()
+    if read_only:
+        missing = set(store.missing_tables(*TABLES)) - {_EARLIER}
+        layout = {"caseload_read_model_states", "caseload_read_model_chunks"}
+        earlier_layout = missing <= layout and not store.missing_tables(_EARLIER)
+        if missing and not earlier_layout:
+            return MemoryProjectionStore()
     return SQLProjectionStore(store, read_only=read_only)

@@ -9,14 +9,16 @@ gives when folded again from the start:
   along the log) and the positions of **late events**, which decide the log prefix an
   as-known-at or as-true-on query reads.
 
-A stored blob must also hash to its own stored digest. The index is recomputed here from
-its definition (docs/read-models.md), independently of the runner that wrote it.
+A stored state must also hash to its own stored digest (chunk by chunk, then as a whole).
+The index is recomputed here from its definition (docs/read-models.md),
+independently of the runner that wrote it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,7 +28,8 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import ProjectionStore, StoredState, decompress
 from caseload.domain.events import HoldsOnEveryDay
-from caseload.projections.base import ReadModel
+from caseload.projections import stored_state
+from caseload.projections.base import ReadModel, segments_digest
 
 __all__ = ["DerivedData"]
 
@@ -87,10 +90,10 @@ class DerivedData:
                 )
             elif state.version != model.version:
                 self.outdated.append(f"{name} (version {state.version}, now {model.version})")
-            elif state.position <= last and self._intact(
-                f"the stored state of read model {name}", state
+            elif state.position <= last and (
+                found := self._intact(f"the stored state of read model {name}", state, model)
             ):
-                targets.append(_Target(state.position, "state", name, state.digest))
+                targets.append(_Target(state.position, "state", name, found))
             # (a state stored past `last` was written after the pin: its checkpoints up to
             # the pin are compared instead)
             targets.extend(self._checkpoints(store, name, model.version, last))
@@ -130,11 +133,30 @@ class DerivedData:
         self._max_day: date | None = None
         self.late: set[int] = set()
 
-    def _intact(self, what: str, stored: StoredState) -> bool:
-        if hashlib.sha256(decompress(stored.state)).hexdigest() == stored.digest:
-            return True
+    def _intact(self, what: str, stored: StoredState, model: ReadModel[Any]) -> str | None:
+        """The digest of what is stored, if it matches the stored digest (a state of the
+        earlier layout, stored without one, is taken as it reads); else None, with the
+        problem noted."""
+        try:
+            found = ""
+            if stored.chunks:
+                chunks = []
+                for key, (body, digest) in stored.chunks.items():
+                    if hashlib.sha256(decompress(body)).digest() != digest:
+                        break
+                    chunks.append((key, digest))
+                else:
+                    header = hashlib.sha256(decompress(stored.state)).digest()
+                    found = segments_digest(header, chunks)
+            else:
+                found = model.digest(model.decode(stored_state.thaw(stored.state)))
+        except (zlib.error, ValueError, TypeError, KeyError) as error:
+            self.problems.append(f"{what} at position {stored.position} cannot be read: {error}")
+            return None
+        if found == stored.digest or (not stored.digest and not stored.chunks):
+            return found
         self.problems.append(f"{what} at position {stored.position} does not match its digest")
-        return False
+        return None
 
     def _checkpoints(
         self, store: ProjectionStore, name: str, version: int, last: int
@@ -142,8 +164,10 @@ class DerivedData:
         found = []
         at_most = last
         while (checkpoint := store.checkpoint(name, version, at_most)) is not None:
-            if self._intact(f"the checkpoint of read model {name}", checkpoint):
-                found.append(_Target(checkpoint.position, "checkpoint", name, checkpoint.digest))
+            if digest := self._intact(
+                f"the checkpoint of read model {name}", checkpoint, self.models[name]
+            ):
+                found.append(_Target(checkpoint.position, "checkpoint", name, digest))
             at_most = checkpoint.position - 1
         return found
 

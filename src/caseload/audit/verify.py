@@ -344,7 +344,10 @@ def verify_store(
     # States and seals first, then the head: a worker can only have stored states, and a
     # sealer sealed positions, that were already recorded, so none looks as if it were
     # past the end of the log while others go on writing.
-    stored = projection_store.load([*(model.name for model in models), INDEX])
+    names = [*(model.name for model in models), INDEX]
+    stored = projection_store.load(names, {model.name: model.version for model in models})
+    # A model stored only at another version is named as such (nothing reads it).
+    stored = projection_store.load([n for n in names if n not in stored]) | stored
     seals = source.seals()
     head = source.head()
     last = head if last is None else last

@@ -9,6 +9,7 @@ from caseload.cli import (
     audit,  # noqa: F401
     privacy,  # noqa: F401  (registers `caseload forget`, `caseload rotate-master-key`)
     reports,  # noqa: F401  (registers `caseload report`)
+    versions,  # noqa: F401  (registers `caseload read-model-versions`, `drop-read-model-version`)
 )
 
 # isort: split

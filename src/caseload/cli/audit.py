@@ -54,7 +54,7 @@ class ExportFormat(StrEnum):
     PARQUET = "parquet"
 
 
-@cli.command()
+@cli.command(short_help="Rebuild every read model from the start of the log.")
 def rebuild(
     store: str = store_option(),
     as_json: bool = json_option(),

@@ -47,6 +47,7 @@ __all__ = [
     "PersonalDataUnreadable",
     "PlanAlreadyDrafted",
     "ProgrammeAlreadyConfigured",
+    "ReadModelVersionInUse",
     "ReadOnlySession",
     "SchemeAlreadyRunning",
     "StoreUnavailable",
@@ -58,6 +59,7 @@ __all__ = [
     "UnknownColleague",
     "UnknownCommand",
     "UnknownPlan",
+    "UnknownReadModelVersion",
     "UnknownSession",
     "UnknownTrajectory",
     "WrongMasterKey",
@@ -251,6 +253,15 @@ class MissingExtra(ConfigurationError):
 
 class UnknownCommand(CaseloadError):
     """`Caseload.handle` was given something that is no registered programme's command."""
+
+
+class UnknownReadModelVersion(CaseloadError):
+    """The store holds no state of that read model at that version."""
+
+
+class ReadModelVersionInUse(CaseloadError):
+    """The version of a read model this library serves cannot be dropped (rebuild it
+    instead)."""
 
 
 class ReadOnlySession(CaseloadError):

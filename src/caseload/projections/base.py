@@ -4,7 +4,13 @@ A read model says how to start (`initial`), how each kind of event changes the s
 (`handlers`, which `apply` dispatches to), and how to write the state as canonical
 JSON-able data (`encode`) and read it back (`decode`).
 The runner persists the encoded state with its log position; the digest of the canonical
-bytes proves that a rebuild and an incremental catch-up reached the same state.
+form proves that a rebuild and an incremental catch-up reached the same state.
+
+A state's canonical form is kept, and digested, in segments (`segments`): a header (the
+canonical JSON of the state with each map of entities written as `{}`) and the chunks of
+every map of entities. The digest is the sha256 of the header's digest and the chunks'
+keys and digests, so a state in which one entity changed is digested again by hashing one
+chunk and a few hundred short digests, never the whole state.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL
 from caseload.domain.events import is_true_on
-from caseload.projections.entities import EntityMap
+from caseload.projections.entities import CHUNK_ENTRIES, EntityMap, prefix_length
 
 __all__ = [
+    "DIGEST_FORMAT",
     "Entries",
     "Handler",
     "ReadModel",
+    "Segment",
     "canonical_bytes",
     "canonical_chunks",
     "canonical_pieces",
@@ -39,12 +47,23 @@ __all__ = [
     "hex_of",
     "is_true_on",
     "reference_bytes",
+    "segments",
+    "segments_digest",
     "uid",
 ]
 
 S = TypeVar("S")
 K = TypeVar("K")
 V = TypeVar("V")
+
+DIGEST_FORMAT = 2
+"""How a state's digest is made. 1: the sha256 of its whole canonical JSON (up to 0.3);
+2: the sha256 of the segments' digests (`segments_digest`), so that a catch-up digests
+only the chunks it changed."""
+
+Segment = tuple[bytes, bytes | None, bytes]
+"""A chunk of a map of entities: its canonical text after a comma, that text compressed
+(None where none is kept), and the sha256 digest of the text."""
 
 Handler = Callable[[Any, Any], None]
 """How one kind of event changes a read model's state: `handler(state, event)`."""
@@ -99,7 +118,7 @@ class ReadModel(ABC, Generic[S]):
         """The state back from `encode`'s data."""
 
     def digest(self, state: S) -> str:
-        """sha256 of the canonical serialisation of the state."""
+        """The digest of the state's canonical form (see `segments_digest`)."""
         return digest_of(self.encode(state))
 
     def project(self, events: Iterable[DomainEvent], *, as_true_on: date | None = None) -> S:
@@ -126,6 +145,21 @@ class Entries(Generic[K, V]):
         self._key = key
         self._value = value
 
+    @property
+    def items(self) -> Mapping[K, V]:
+        """The entities, by key."""
+        return self._items
+
+    @property
+    def key(self) -> Callable[[K], str]:
+        """An entity's key as text."""
+        return self._key
+
+    @property
+    def value(self) -> Callable[[V], Any]:
+        """An entity as JSON-able data."""
+        return self._value
+
     def as_dict(self) -> dict[str, Any]:
         """The object as plain data."""
         key, value = self._key, self._value
@@ -140,14 +174,31 @@ class Entries(Generic[K, V]):
             for chunk in self.chunks():
                 yield chunk, None
             return
-        cached = items.chunks(self._key, self._value, COMPRESSION_LEVEL)
+        cached = list(items.chunks(self._key, self._value, COMPRESSION_LEVEL).values())
         if not cached:
             yield b"{}", None
             return
         yield b"{", None
         yield cached[0][0][1:], None
-        yield from cached[1:]
+        yield from ((text, packed) for text, packed, _ in cached[1:])
         yield b"}", None
+
+    def chunk_map(self) -> dict[str, Segment]:
+        """The entries in chunks by chunk key, in key order (see `EntityMap.chunks`, whose
+        chunking a plain mapping follows too, so both have the same chunks)."""
+        items = self._items
+        if isinstance(items, EntityMap):
+            return dict(items.chunks(self._key, self._value, COMPRESSION_LEVEL))
+        key, value = self._key, self._value
+        length = prefix_length(len(items), CHUNK_ENTRIES)
+        runs: dict[str, dict[str, Any]] = {}
+        for text, item in sorted(((key(k), v) for k, v in items.items()), key=itemgetter(0)):
+            runs.setdefault(text[:length], {})[text] = value(item)
+        chunks: dict[str, Segment] = {}
+        for prefix, run in runs.items():
+            chunk = b"," + canonical_bytes(run)[1:-1]
+            chunks[prefix] = (chunk, None, hashlib.sha256(chunk).digest())
+        return chunks
 
     def chunks(self, entries_per_chunk: int = 2_000) -> Iterator[bytes]:
         """The canonical JSON of the object, in pieces: runs of entries in key order, each
@@ -234,12 +285,44 @@ def reference_bytes(data: Any) -> bytes:
     ).encode("utf-8")
 
 
-def digest_of(data: Any) -> str:
-    """sha256 hex digest of the canonical JSON of `data`."""
-    hasher = hashlib.sha256()
-    for chunk in canonical_chunks(data):
-        hasher.update(chunk)
+def segments(data: Any) -> tuple[bytes, dict[str, Segment]]:
+    """The canonical form of `data` in segments: the header (its canonical JSON with every
+    `Entries` written as `{}`) and the chunks of each `Entries`, keyed `field:prefix` (the
+    field of the top-level object that holds it, empty when `data` is one itself, and the
+    chunk's key), in key order."""
+    if isinstance(data, Entries):
+        return b"{}", {":" + prefix: chunk for prefix, chunk in data.chunk_map().items()}
+    if type(data) is dict and any(isinstance(item, Entries) for item in data.values()):
+        header = canonical_bytes(
+            {key: {} if isinstance(item, Entries) else item for key, item in data.items()}
+        )
+        chunks: dict[str, Segment] = {}
+        for field in sorted(data):
+            item = data[field]
+            if isinstance(item, Entries):
+                for prefix, chunk in item.chunk_map().items():
+                    chunks[f"{field}:{prefix}"] = chunk
+        return header, chunks
+    return canonical_bytes(data), {}
+
+
+def segments_digest(header: bytes, chunks: Iterable[tuple[str, bytes]]) -> str:
+    """A state's digest from its header's sha256 digest and its chunks' keys and sha256
+    digests (in any order: they are taken in key order)."""
+    hasher = hashlib.sha256(b"caseload state digest 2\n")
+    hasher.update(header)
+    for key, digest in sorted(chunks):
+        text = key.encode("utf-8")
+        hasher.update(len(text).to_bytes(4, "big") + text + digest)
     return hasher.hexdigest()
+
+
+def digest_of(data: Any) -> str:
+    """The digest of the canonical form of `data` (`DIGEST_FORMAT` 2)."""
+    header, chunks = segments(data)
+    return segments_digest(
+        hashlib.sha256(header).digest(), ((key, chunk[2]) for key, chunk in chunks.items())
+    )
 
 
 def hex_of(value: UUID) -> str:

@@ -4,23 +4,44 @@ A read model keeps one entry per trajectory or broker; a catch-up of one event c
 or two of them. An `EntityMap` notes the keys a fold looks up or changes, and keeps the
 canonical JSON of its entries in chunks by the first characters of their key text (so the
 chunks, in order, are the entries in key order); encoding the map again re-encodes only
-the chunks with a noted key, and reuses each other chunk's text and compressed form.
+the chunks with a noted key, and reuses each other chunk's text, compressed form and digest.
+
+How many first characters make a chunk's key depends only on how many entries the map
+holds (`prefix_length`), so the chunks, and a digest made of theirs, are a function of the
+entries alone, however the map came to hold them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["Chunk", "EntityMap", "as_entity_map", "folding"]
+__all__ = ["CHUNK_ENTRIES", "Chunk", "EntityMap", "as_entity_map", "folding", "prefix_length"]
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-Chunk = tuple[bytes, bytes]
-"""A chunk's entries as canonical JSON after a comma, and that text compressed."""
+Chunk = tuple[bytes, bytes, bytes]
+"""A chunk's entries as canonical JSON after a comma, that text compressed, and the sha256
+digest of the text."""
+
+CHUNK_ENTRIES = 256
+"""Entries whose key texts share their first characters form a chunk; as many first
+characters as keep a chunk of hex ids (whose first characters spread evenly) at about this
+many entries."""
+
+
+def prefix_length(entries: int, per_chunk: int = CHUNK_ENTRIES) -> int:
+    """How many first characters of the key text name the chunk of a map of `entries`
+    entries: the fewest that keep 16**n chunks at `per_chunk` entries or fewer each."""
+    length = 0
+    while entries > per_chunk * 16**length:
+        length += 1
+    return length
+
 
 _folding = [0]
 
@@ -46,10 +67,8 @@ class EntityMap(dict[K, V]):
 
     __slots__ = ("_cache", "_members", "_noted", "_order", "_owner", "_prefix", "_whole")
 
-    chunk_entries = 256
-    """Entries whose key texts share their first characters form a chunk; as many first
-    characters as keep a chunk of hex ids (whose first characters spread evenly) at
-    about this many entries."""
+    chunk_entries = CHUNK_ENTRIES
+    """About how many entries a chunk holds (see `prefix_length`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,20 +143,23 @@ class EntityMap(dict[K, V]):
 
     # The cached encoding.
 
-    def chunks(self, key: Callable[[K], str], value: Callable[[V], Any], level: int) -> list[Chunk]:
-        """The map's entries as canonical JSON in chunks, in key order: each chunk's text
-        after a comma (`,"key":value,...`) and that text compressed at zlib `level`.
-        Only the chunks with entries noted since the last call (with the same `key` and
-        `value`) are encoded again."""
+    def chunks(
+        self, key: Callable[[K], str], value: Callable[[V], Any], level: int
+    ) -> dict[str, Chunk]:
+        """The map's entries as canonical JSON in chunks, by chunk key (the first
+        `prefix_length(len(map))` characters of the entries' key texts), in key order: each
+        chunk's text after a comma (`,"key":value,...`), that text compressed at zlib
+        `level`, and its digest. Only the chunks with entries noted since the last call
+        (with the same `key` and `value`) are encoded again."""
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
-        size = self.chunk_entries
-        if self._whole or self._owner != (key, value) or len(self) > size * 16**self._prefix:
-            # Chunks of a few hundred entries at most: short to encode again, few to join.
-            self._prefix = 0
-            while len(self) > size * 16**self._prefix:
-                self._prefix += 1
+        if (
+            self._whole
+            or self._owner != (key, value)
+            or self._prefix != prefix_length(len(self), self.chunk_entries)
+        ):
+            self._prefix = prefix_length(len(self), self.chunk_entries)
             members: dict[str, set[Any]] = {}
             for item in dict.__iter__(self):
                 members.setdefault(key(item)[: self._prefix], set()).add(item)
@@ -166,10 +188,29 @@ class EntityMap(dict[K, V]):
                 self._order = None
             run = canonical_bytes({key(item): value(get(self, item)) for item in keys})
             text = b"," + run[1:-1]
-            cache[prefix] = (text, zlib.compress(text, level))
+            old = cache.get(prefix)
+            if old is not None and old[0] == text:
+                continue  # looked up, not changed: the chunk as stored is still right
+            cache[prefix] = (text, zlib.compress(text, level), hashlib.sha256(text).digest())
         if self._order is None:
             self._order = sorted(cache)
-        return [cache[prefix] for prefix in self._order]
+        return {prefix: cache[prefix] for prefix in self._order}
+
+    def seed(
+        self, key: Callable[[K], str], value: Callable[[V], Any], chunks: Mapping[str, Chunk]
+    ) -> None:
+        """Take `chunks` (as `chunks` with the same `key` and `value` would give them, read
+        back from the store) as the encoded form of the entries, so that the next encoding
+        re-encodes only what changes from now on. Chunks that do not fit the entries
+        (another number of first characters, other keys) are left out and encoded anew."""
+        prefix = prefix_length(len(self), self.chunk_entries)
+        members: dict[str, set[Any]] = {}
+        for item in dict.__iter__(self):
+            members.setdefault(key(item)[:prefix], set()).add(item)
+        if set(members) != set(chunks):
+            return
+        self._prefix, self._members, self._owner, self._whole = prefix, members, (key, value), False
+        self._cache, self._order, self._noted = dict(chunks), sorted(chunks), set()
 
 
 def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:

@@ -41,6 +41,7 @@ class Live:
         "position",
         "stored",
         "stored_position",
+        "written",
     )
 
     def __init__(
@@ -64,15 +65,18 @@ class Live:
         self.stored = stored
         """The state as last written or read, kept while the state is unchanged: a write
         that only moves the position (no event for this model since) reuses it."""
-        self.digest: str | None = None if stored is None else stored.digest
+        self.digest: str | None = None if stored is None or not stored.digest else stored.digest
         """The digest of the state as stored (valid while not dirty)."""
+        self.written = stored
+        """What the store holds of this model's version, as last read or written: a write
+        sends only the chunks that differ from it."""
 
     @property
     def state(self) -> Any:
         """The state, decoded from the stored one on first use."""
         unread = self._unread
         if unread is not None:
-            self._state = self.model.decode(stored_state.thaw(unread.state))
+            self._state = stored_state.restore(self.model, unread)
             self._unread = None
         return self._state
 
@@ -87,8 +91,18 @@ class Live:
         if stored is None:
             return cls(model, model.initial(), 0, 0)
         if stored.version != model.version:
-            # Another version's state: fold this one from the beginning of the log.
-            return cls(model, model.initial(), 0, stored.position, dirty=True)
+            # Another version's state (the store keeps each version apart, so this one
+            # has none yet): fold this one from the beginning of the log.
+            entry = cls(model, model.initial(), 0, 0, dirty=True)
+            entry.written = None
+            return entry
+        if not stored.digest:
+            # Stored by an earlier layout (whole, digest of another kind): rewritten in
+            # chunks, with its digest, by the next write.
+            entry = cls(model, None, stored.position, stored.position, dirty=True)
+            entry.written = stored
+            entry._unread = stored
+            return entry
         entry = cls(model, None, stored.position, stored.position, stored=stored)
         entry._unread = stored
         return entry

@@ -8,7 +8,7 @@ runner would persist (states folded past the stored ones, index rows) stays in m
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
@@ -19,6 +19,7 @@ from caseload.adapters.read_model_store import (
     MemoryProjectionStore,
     ProjectionStore,
     StoredState,
+    StoredVersion,
     compress,
 )
 from caseload.domain.errors import ReadOnlySession
@@ -109,11 +110,13 @@ class PinnedProjectionStore(ProjectionStore):
             return StoredState(1, row.position, compress(canonical_bytes(data)), "")
         return self._base.checkpoint(name, stored.version, self._last)
 
-    def load(self, names: Sequence[str]) -> dict[str, StoredState]:
+    def load(
+        self, names: Sequence[str], versions: Mapping[str, int] | None = None
+    ) -> dict[str, StoredState]:
         with self._lock:
-            found = self._overlay.load(names)
+            found = self._overlay.load(names, versions)
             rest = [name for name in names if name not in found]
-            for name, stored in self._base.load(rest).items():
+            for name, stored in self._base.load(rest, versions).items():
                 pinned = self._pinned(name, stored)
                 if pinned is not None:
                     found[name] = pinned
@@ -130,7 +133,8 @@ class PinnedProjectionStore(ProjectionStore):
         # Compare with what the session sees (the overlay over the pinned stored states),
         # then keep the new states in the overlay unconditionally.
         with self._lock:
-            current = self.load(list(expected))
+            versions = {name: state.version for name, state in states.items()}
+            current = self.load(list(expected), versions)
             for name, position in expected.items():
                 if (current[name].position if name in current else 0) != position:
                     return False
@@ -159,10 +163,19 @@ class PinnedProjectionStore(ProjectionStore):
         positions.update(self._overlay.late_events(after, until, on))
         return sorted(positions)
 
-    def delete(self, names: Sequence[str]) -> None:
+    def delete(self, names: Sequence[str], versions: Mapping[str, int] | None = None) -> None:
         raise ReadOnlySession(
             f"this session is pinned read-only at log position {self._last}: "
             "read models cannot be rebuilt from it"
+        )
+
+    def stored_versions(self) -> list[StoredVersion]:
+        return self._base.stored_versions()
+
+    def _drop(self, name: str, version: int) -> None:
+        raise ReadOnlySession(
+            f"this session is pinned read-only at log position {self._last}: "
+            "no read model's version can be dropped from it"
         )
 
     def close(self) -> None:

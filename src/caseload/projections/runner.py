@@ -22,8 +22,14 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.adapters.read_model_store import IndexRow, ProjectionStore, StoredState, compress
-from caseload.domain.errors import InvalidValue
+from caseload.adapters.read_model_store import (
+    IndexRow,
+    ProjectionStore,
+    StoredState,
+    StoredVersion,
+    compress,
+)
+from caseload.domain.errors import InvalidValue, ReadModelVersionInUse
 from caseload.projections import stored_state
 from caseload.projections.as_of import AsOf, check_aware
 from caseload.projections.base import ReadModel
@@ -91,6 +97,11 @@ class Projections:
             self._handled = lambda kind: any(m.handler(kind) is not None for m in tables)
 
     @property
+    def models(self) -> dict[str, ReadModel[Any]]:
+        """The read models, by name."""
+        return dict(self._models)
+
+    @property
     def names(self) -> tuple[str, ...]:
         """The names of the read models, in registration order."""
         return tuple(self._models)
@@ -98,7 +109,7 @@ class Projections:
     # --------------------------------------------------------------- state
 
     def _load(self) -> dict[str, Live]:
-        stored = self._store.load([*self._models, INDEX])
+        stored = self._store.load([*self._models, INDEX], self._versions())
         self._live = {
             name: Live.from_stored(model, stored.get(name)) for name, model in self._models.items()
         }
@@ -106,6 +117,13 @@ class Projections:
         self._index = TimeIndex() if index is None else TimeIndex.from_stored(index)
         self._pending_checkpoints = []
         return self._live
+
+    def _versions(self, names: Sequence[str] | None = None) -> dict[str, int]:
+        """The version of each read model (and of its rebuild marker) this process uses."""
+        chosen = self._models if names is None else names
+        versions = {name: self._models[name].version for name in chosen}
+        versions.update({name + _REBUILD: version for name, version in versions.items()})
+        return versions
 
     def _fold(self, live: dict[str, Live], events: Sequence[tuple[int, DomainEvent]]) -> None:
         fold(
@@ -153,18 +171,19 @@ class Projections:
         return max([index.position - index.stored_position, *ahead])
 
     def _persist(self, live: dict[str, Live]) -> bool:
-        # A checkpoint taken at the position being persisted is the same state: reuse it.
-        frozen = {(name, c.position): c for name, c in self._pending_checkpoints}
         states = {}
         for name, entry in live.items():
             if not entry.dirty and entry.position == entry.stored_position:
                 continue
             if not entry.dirty and entry.stored is not None:
                 # No event changed this state since it was written: move its position only.
-                states[name] = attrs.evolve(entry.stored, position=entry.position)
+                states[name] = attrs.evolve(
+                    entry.stored, position=entry.position, rewrite=frozenset()
+                )
             else:
-                states[name] = frozen.get((name, entry.position)) or stored_state.freeze(
-                    entry.model, entry.state, entry.position
+                # Only the chunks that differ from the stored ones are written.
+                states[name] = stored_state.freeze_chunked(
+                    entry.model, entry.state, entry.position, entry.written
                 )
         index = self._index
         if index.position != index.stored_position:
@@ -185,7 +204,7 @@ class Projections:
                     live[name].stored_position = live[name].position
                     live[name].dirty = False
                     live[name].digest = written.digest
-                    live[name].stored = written
+                    live[name].stored = live[name].written = attrs.evolve(written, rewrite=None)
             index.stored_position = index.position
             index.rows, index.late = [], []
             self._pending_checkpoints = []
@@ -266,7 +285,7 @@ class Projections:
     @_serialised
     def position(self, name: str | None = None) -> int:
         """The stored log position of a read model (the lowest of all without a name)."""
-        stored = self._store.load([name] if name else list(self._models))
+        stored = self._store.load([name] if name else list(self._models), self._versions())
         if name is not None:
             return stored[name].position if name in stored else 0
         return min((stored[n].position if n in stored else 0) for n in self._models)
@@ -286,6 +305,34 @@ class Projections:
             else entry.model.digest(entry.state)
             for name, entry in chosen.items()
         }
+
+    # --------------------------------------------------------------- versions
+
+    @_serialised
+    def stored_versions(self) -> list[StoredVersion]:
+        """Every read-model state the store holds, by name and version (a new version
+        built beside the one being served shows as a second row)."""
+        return [
+            stored
+            for stored in self._store.stored_versions()
+            if stored.name != INDEX and not stored.name.endswith(_REBUILD)
+        ]
+
+    @_serialised
+    def drop_version(self, name: str, version: int) -> StoredVersion:
+        """Delete one stored version of a read model, its state and checkpoints: the old
+        version, once every process serves the new one. The version this library serves is
+        refused (`ReadModelVersionInUse`: rebuild it instead), as is a version the store
+        does not hold (`UnknownReadModelVersion`)."""
+        model = self._models.get(name)
+        if model is not None and model.version == version:
+            raise ReadModelVersionInUse(
+                f"version {version} of read model {name!r} is the one this library serves; "
+                "only another version can be dropped (`caseload rebuild` rebuilds this one)"
+            )
+        dropped = self._store.drop_version(name, version)
+        self._store.delete([name + _REBUILD], {name + _REBUILD: version})
+        return dropped
 
     # --------------------------------------------------------------- rebuild
 
@@ -320,13 +367,17 @@ class Projections:
                 raise InvalidValue(
                     f"no read model has the name given; there are {', '.join(self.names)}"
                 )
+        # Other versions' states are left alone: they serve the processes of those versions.
+        versions = self._versions(names)
         markers = [n + _REBUILD for n in names]
-        under_way = self._store.load(markers)
+        under_way = self._store.load(markers, versions)
         fresh = [n for n in names if n + _REBUILD not in under_way]
         if fresh:
-            self._store.delete(fresh)
-            marker = StoredState(1, 0, compress(b"{}"), "")
-            self._store.commit({}, {n + _REBUILD: marker for n in fresh})
+            self._store.delete(fresh, versions)
+            self._store.commit(
+                {},
+                {n + _REBUILD: StoredState(versions[n], 0, compress(b"{}"), "") for n in fresh},
+            )
         self._live = None
         started = time.perf_counter()
         every = self._checkpoint_every if persist_every is None else persist_every
@@ -343,7 +394,7 @@ class Projections:
                 complete=False,
                 saved=saved,
             )
-        self._store.delete(markers)
+        self._store.delete(markers, versions)
         digests = self._digests(names)
         return RebuildResult(
             events=done,
