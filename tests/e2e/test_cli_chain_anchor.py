@@ -210,3 +210,17 @@ def test_an_edit_before_the_anchor_with_its_link_left_is_for_verify(
     assert json.loads(after.stdout) == json.loads(before.stdout)
     assert verified.returncode == 1
     assert f"position {position}" in verified.stdout
+
+
+def test_whole_chain_refuses_an_edit_before_the_anchor(store: Path, tmp_path: Path) -> None:
+    """`--whole-chain` recomputes every link, as verify does: the edit the anchored check
+    leaves to verify is refused with its position, on the plain and the series view."""
+    position = change_a_date(store)
+
+    plain = status(store, tmp_path, "--whole-chain")
+    series = run_cli(
+        "status", "--store", str(store), "--series", "--csv", "--whole-chain", cwd=tmp_path
+    )
+
+    for result in (plain, series):
+        assert f"position {position}" in refusal(result)
