@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 _SCRIPT = Path(sys.executable).parent / "caseload"
@@ -35,3 +37,39 @@ def run_cli(
         timeout=300,
         check=False,
     )
+
+
+KEY = "test-pseudonym-key-not-secret"
+"""The pseudonym key the simulated stores of the end-to-end tests are written with."""
+
+SMALL = (
+    "--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4",
+    "--start", "2024-01-01",
+)  # fmt: skip
+"""A simulation small enough for a test and still with contacts, placements and closures."""
+
+
+def simulated_store(
+    directory: Path, *options: str, rebuild: bool = False, name: str = "programme.db"
+) -> Path:
+    """A SQLite store written by `caseload simulate OPTIONS` (SMALL when none are given),
+    then rebuilt by `caseload rebuild` when asked; the tests of a module share one and copy
+    it (`copy_store`) before changing it."""
+    path = directory / name
+    simulated = run_cli(
+        "simulate", "--store", str(path), *(options or SMALL), cwd=directory,
+        env={"CASELOAD_PSEUDONYM_KEY": KEY},
+    )  # fmt: skip
+    assert simulated.returncode == 0, simulated.stderr
+    if rebuild:
+        rebuilt = run_cli("rebuild", "--store", str(path), "--json", cwd=directory)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+    return path
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A copy of a SQLite store through SQLite's backup API (whole even when the source
+    holds pages in its write-ahead log)."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+    return target

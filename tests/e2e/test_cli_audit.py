@@ -14,45 +14,21 @@ import pytest
 
 from caseload import Caseload
 from tests.conftest import KEY, fixed_clock
-from tests.e2e._cli import run_cli
+from tests.e2e._cli import SMALL, copy_store, run_cli, simulated_store
 from tests.unit._support import START, give_cases
-
-SMALL = (
-    "--citizens",
-    "12",
-    "--brokers",
-    "2",
-    "--months",
-    "2",
-    "--seed",
-    "4",
-    "--start",
-    "2024-01-01",
-)
 
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store simulated and rebuilt by the commands, once for the module: the same seed
     gives the same store, so writing it again for each test would only add time."""
-    directory = tmp_path_factory.mktemp("audited")
-    path = directory / "audited.db"
-    simulated = run_cli(
-        "simulate", "--store", str(path), *SMALL, cwd=directory, env={"CASELOAD_PSEUDONYM_KEY": KEY}
-    )
-    assert simulated.returncode == 0, simulated.stderr
-    rebuilt = run_cli("rebuild", "--store", str(path), "--json", cwd=directory)
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    return path
+    return simulated_store(tmp_path_factory.mktemp("audited"), rebuild=True, name="audited.db")
 
 
 @pytest.fixture
 def store(audited: Path, tmp_path: Path) -> Path:
     """A copy of the audited store of this test's own, to tamper with or seal."""
-    path = tmp_path / "audited.db"
-    with closing(sqlite3.connect(audited)) as source, closing(sqlite3.connect(path)) as copy:
-        source.backup(copy)
-    return path
+    return copy_store(audited, tmp_path / "audited.db")
 
 
 def test_the_auditors_walk_through(store: Path, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ the rows as checked), and `caseload verify` finds it.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -23,34 +22,19 @@ import pytest
 
 from caseload import Caseload
 from caseload.adapters.hashes import GENESIS, link
-from tests.e2e._cli import run_cli
-
-KEY = "test-pseudonym-key-not-secret"
-SMALL = (
-    "--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4",
-    "--start", "2024-01-01",
-)  # fmt: skip
+from tests.e2e._cli import KEY, copy_store, run_cli, simulated_store
 
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small simulated SQLite store, rebuilt (so it holds an anchor at its head)."""
-    directory = tmp_path_factory.mktemp("anchor")
-    path = directory / "programme.db"
-    simulated = run_cli(
-        "simulate", "--store", str(path), *SMALL, cwd=directory,
-        env={"CASELOAD_PSEUDONYM_KEY": KEY},
-    )  # fmt: skip
-    assert simulated.returncode == 0, simulated.stderr
-    result = run_cli("rebuild", "--store", str(path), "--json", cwd=directory)
-    assert result.returncode == 0, result.stderr
-    return path
+    return simulated_store(tmp_path_factory.mktemp("anchor"), rebuild=True)
 
 
 @pytest.fixture
 def store(rebuilt: Path, tmp_path: Path) -> Path:
     """A copy of the rebuilt store, for this test alone."""
-    return Path(shutil.copy(rebuilt, tmp_path / "programme.db"))
+    return copy_store(rebuilt, tmp_path / "programme.db")
 
 
 def status(store: Path, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:

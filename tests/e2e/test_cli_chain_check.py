@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -18,33 +17,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e._cli import run_cli
+from tests.e2e._cli import copy_store, run_cli, simulated_store
 
-KEY = "test-pseudonym-key-not-secret"
 EXPORT_KEY = "an export key of at least 16 bytes"
-SMALL = (
-    "--citizens", "12", "--brokers", "2", "--months", "2", "--seed", "4",
-    "--start", "2024-01-01",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small simulated SQLite store; tests copy it before changing it."""
-    directory = tmp_path_factory.mktemp("chain")
-    path = directory / "programme.db"
-    result = run_cli(
-        "simulate", "--store", str(path), *SMALL, cwd=directory,
-        env={"CASELOAD_PSEUDONYM_KEY": KEY},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return path
+    return simulated_store(tmp_path_factory.mktemp("chain"))
 
 
 @pytest.fixture
 def store(simulated: Path, tmp_path: Path) -> Path:
     """A copy of the simulated store, for this test alone."""
-    return Path(shutil.copy(simulated, tmp_path / "programme.db"))
+    return copy_store(simulated, tmp_path / "programme.db")
 
 
 def change_a_date(store: Path) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from caseload import Caseload
-from tests.e2e._cli import run_cli
+from tests.e2e._cli import run_cli, simulated_store
 
 KEY = "test-pseudonym-key-not-secret"
 EXPORT_KEY = "an export key of at least 16 bytes"
@@ -49,14 +49,7 @@ def files_of(directory: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small simulated SQLite store shared by this module's tests."""
-    directory = tmp_path_factory.mktemp("simulated")
-    path = directory / "programme.db"
-    result = run_cli(
-        "simulate", "--store", str(path), *SMALL, cwd=directory,
-        env={"CASELOAD_PSEUDONYM_KEY": KEY},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return path
+    return simulated_store(tmp_path_factory.mktemp("simulated"), *SMALL)
 
 
 def test_export_writes_tables_dictionary_and_a_manifest_that_checks_out(
