@@ -344,8 +344,12 @@ class SQLProjectionStore(ProjectionStore):
         self._earlier = "caseload_read_model_states" in missing and _EARLIER not in missing
         """Whether the states are read from the earlier layout's table (read-only)."""
         self._connection: Any = store.connect(read_only=read_only)
+        self.waits_for_disk = True
+        """Whether a commit returns only once the disk holds it (see `_relax_sync`)."""
         if read_only:
             return
+        if self._kind == "sqlite":
+            self.waits_for_disk = not self._relax_sync()
         # Workers starting together would race on CREATE TABLE (PostgreSQL then fails on
         # its catalogue's unique index): create the tables under the store's setup lock.
         with store.setup_lock(), self._transaction() as cursor:
@@ -354,6 +358,26 @@ class SQLProjectionStore(ProjectionStore):
             if self._earlier:
                 cursor.execute(self._sql(_MIGRATE))
         self._earlier = False
+
+    def _relax_sync(self) -> bool:
+        """Let this connection's commits skip the wait for the disk, where that is safe.
+
+        Everything this store writes is derived from the log and rebuilt from it, and each
+        state carries the log position it reflects: a state write lost to a power cut
+        leaves the previous state at its own position, and the next catch-up folds on from
+        there. In WAL mode `synchronous = NORMAL` keeps every commit durable against a
+        crash of the process and the database consistent against a power cut (only the
+        last commits can be lost). The setting is this connection's alone: the events are
+        written on the event store's own connection, which keeps waiting for the disk on
+        every commit. Outside WAL mode NORMAL could corrupt the file on a power cut, so a
+        store that is not in WAL mode keeps the default. Returns whether it was relaxed.
+        """
+        with self._store_errors():
+            (mode,) = self._connection.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                return False
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            return True
 
     def _sql(self, statement: str) -> str:
         statement = statement.replace("{p}", self._p)
