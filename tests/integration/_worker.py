@@ -7,7 +7,7 @@ import time
 
 from caseload import Caseload
 from caseload.adapters.log import LogReader
-from caseload.adapters.read_model_store import projection_store
+from caseload.adapters.read_model_sql import projection_store
 from caseload.adapters.storage import parse_store_url
 from caseload.programmes import default_read_models
 from caseload.projections.runner import Projections

@@ -26,7 +26,8 @@ from caseload import (
     Role,
 )
 from caseload.adapters.log import LogReader
-from caseload.adapters.read_model_store import MemoryProjectionStore, projection_store
+from caseload.adapters.read_model_sql import projection_store
+from caseload.adapters.read_model_store import MemoryProjectionStore
 from caseload.adapters.storage import parse_store_url
 from caseload.programmes import default_read_models
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts

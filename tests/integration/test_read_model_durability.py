@@ -9,7 +9,8 @@ from pathlib import Path
 
 from caseload import Caseload
 from caseload.adapters.log import LogReader
-from caseload.adapters.read_model_store import MemoryProjectionStore, SQLProjectionStore
+from caseload.adapters.read_model_sql import SQLProjectionStore
+from caseload.adapters.read_model_store import MemoryProjectionStore
 from caseload.adapters.storage import parse_store_url
 from caseload.programmes import default_read_models
 from caseload.projections.runner import Projections

@@ -15,12 +15,8 @@ from eventsourcing.domain import DomainEvent
 
 from caseload import Caseload, CaseloadError
 from caseload.adapters.log import LogReader
-from caseload.adapters.read_model_store import (
-    MemoryProjectionStore,
-    ProjectionStore,
-    SQLProjectionStore,
-    projection_store,
-)
+from caseload.adapters.read_model_sql import SQLProjectionStore, projection_store
+from caseload.adapters.read_model_store import MemoryProjectionStore, ProjectionStore
 from caseload.adapters.storage import parse_store_url
 from caseload.domain.errors import ReadModelVersionInUse, UnknownReadModelVersion
 from caseload.programmes import default_read_models

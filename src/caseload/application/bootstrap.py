@@ -24,7 +24,8 @@ from caseload.adapters.chain import ChainSource, chain_source
 from caseload.adapters.data_keys import DataKeyTable, data_key_table
 from caseload.adapters.fast_transcoder import FastJSONTranscoder
 from caseload.adapters.log import EventDecoder, LogReader, log_reader
-from caseload.adapters.read_model_store import ProjectionStore, projection_store
+from caseload.adapters.read_model_sql import projection_store
+from caseload.adapters.read_model_store import ProjectionStore
 from caseload.adapters.storage import Store, parse_store_url
 from caseload.adapters.transcodings import register_transcodings
 from caseload.domain.errors import StoreUnavailable
