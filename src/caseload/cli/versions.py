@@ -55,8 +55,10 @@ def read_model_versions(store: str = store_option(), as_json: bool = json_option
 
 @cli.command("drop-read-model-version", short_help="Drop an old version of a read model.")
 def drop_read_model_version(
-    name: str = typer.Argument(..., help="The read model's name (see read-model-versions)."),
-    version: int = typer.Argument(..., min=1, help="The version to drop."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="The read model's name (see read-model-versions)."
+    ),
+    version: int = typer.Argument(..., min=1, metavar="VERSION", help="The version to drop."),
     store: str = store_option(),
     as_json: bool = json_option(),
 ) -> None:
