@@ -73,3 +73,16 @@ def copy_store(source: Path, target: Path) -> Path:
     with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
         original.backup(copy)
     return target
+
+
+def chain_refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line of a refusal for an altered log (exit 1, nothing on stdout, no
+    traceback, the way on with `--unverified` named)."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("caseload: error: the log's hash chain is broken")
+    assert "--unverified" in lines[0]
+    return lines[0]

@@ -22,7 +22,7 @@ import pytest
 
 from caseload import Caseload
 from caseload.adapters.hashes import GENESIS, link
-from tests.e2e._cli import KEY, copy_store, run_cli, simulated_store
+from tests.e2e._cli import KEY, chain_refusal, copy_store, run_cli, simulated_store
 
 
 @pytest.fixture(scope="module")
@@ -91,18 +91,6 @@ def rechain(store: Path) -> None:
             )
 
 
-def refusal(result: subprocess.CompletedProcess[str]) -> str:
-    """The one line of a refusal for an altered log (exit 1, nothing on stdout)."""
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("caseload: error: the log's hash chain is broken")
-    assert "--unverified" in lines[0]
-    return lines[0]
-
-
 def test_an_intact_log_after_the_anchor_is_shown(store: Path, tmp_path: Path) -> None:
     """Events written after the rebuild are checked and shown: the new broker is there."""
     write_after_the_anchor(store)
@@ -121,7 +109,7 @@ def test_a_row_after_the_anchor_altered_is_refused_with_its_position(
     first = write_after_the_anchor(store)
     position = change_a_date(store, after=first - 1)
 
-    line = refusal(status(store, tmp_path, *extra))
+    line = chain_refusal(status(store, tmp_path, *extra))
 
     assert f"the event at position {position} does not match its chain link" in line
 
@@ -133,7 +121,7 @@ def test_a_log_rewritten_before_the_anchor_is_refused(store: Path, tmp_path: Pat
     change_a_date(store)
     rechain(store)
 
-    line = refusal(status(store, tmp_path))
+    line = chain_refusal(status(store, tmp_path))
 
     assert f"the chain link at position {anchored} is not the one checked" in line
 
@@ -149,7 +137,7 @@ def test_a_log_altered_before_a_rebuild_is_refused_with_its_position(
 
     assert rebuild.returncode == 0, rebuild.stderr
     assert "caseload: warning: the log's hash chain is broken" in rebuild.stderr
-    line = refusal(status(store, tmp_path))
+    line = chain_refusal(status(store, tmp_path))
     assert f"the event at position {position} does not match its chain link" in line
 
 
@@ -161,7 +149,7 @@ def test_a_rebuild_with_unverified_anchors_nothing(store: Path, tmp_path: Path) 
     assert "--unverified: the log's hash chain was not checked" in rebuild.stderr
     position = change_a_date(store)
 
-    line = refusal(status(store, tmp_path))
+    line = chain_refusal(status(store, tmp_path))
 
     assert f"the event at position {position} does not match its chain link" in line
 
@@ -207,4 +195,4 @@ def test_whole_chain_refuses_an_edit_before_the_anchor(store: Path, tmp_path: Pa
     )
 
     for result in (plain, series):
-        assert f"position {position}" in refusal(result)
+        assert f"position {position}" in chain_refusal(result)
