@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from caseload.adapters.read_model_store import decompress
 from caseload.projections.base import Entries, canonical_bytes, canonical_pieces, digest_of
-from caseload.projections.entities import EntityMap, folding
+from caseload.projections.entities import EntityMap, StoredEntries, entities, folding
 
 
 def _key(item: str) -> str:
@@ -161,3 +161,80 @@ def test_a_maps_digest_depends_on_its_entries_alone(steps: list[tuple[bool, int,
         assert digest_of({"map": Entries(tracked, _key, _value), "other": 1}) == digest_of(
             {"map": Entries(plain, _key, _value), "other": 1}
         )
+
+
+def _decoded(value: Any) -> list[int]:
+    return list(value["items"])
+
+
+def stored_form(tracked: EntityMap[str, list[int]]) -> StoredEntries:
+    """A map as a state stored in chunks holds it: by chunk key, the compressed text and
+    digest."""
+    chunks = tracked.chunks(_key, _value, 1)
+    return StoredEntries(
+        {prefix: (packed, digest) for prefix, (_, packed, digest) in chunks.items()}
+    )
+
+
+@given(
+    start=st.dictionaries(keys, st.lists(st.integers(0, 9), max_size=3)),
+    small=st.booleans(),
+    operations=operations,
+)
+def test_a_map_read_back_from_its_chunks_behaves_as_the_map_it_was(
+    start: dict[str, list[int]], small: bool, operations: list[tuple[str, str, int]]
+) -> None:
+    """A map decoded from its stored chunks on first use (`entities` over `StoredEntries`)
+    holds the entries that were stored and, after any run of changes, encodes like a plain
+    dict with the same entries: whether its chunks were cut as this map cuts them (and are
+    kept as its encoding) or otherwise (and are encoded anew)."""
+    # In key order, the order a map read back walks its entries in (the order matters to
+    # a walk that stops at the first entry).
+    original: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    for key in sorted(start):
+        original[key] = list(start[key])
+    restored = entities(stored_form(original), _key, _decoded)
+    plain = {key: list(start[key]) for key in sorted(start)}
+    assert restored == plain
+    for operation in operations:
+        run(restored, operation)
+        run(plain, operation)
+        text, inflated = encoded(restored)
+        expected = canonical_bytes({"map": {k: _value(v) for k, v in plain.items()}, "other": 1})
+        assert text == expected
+        assert inflated == expected
+
+
+def test_a_map_read_back_from_its_chunks_decodes_nothing_until_used() -> None:
+    """Decoding a state gives its maps of entities still in their chunks: no entry is
+    decoded until something looks at the map, and then every entry once."""
+    original: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(1_000)})
+    calls: list[int] = []
+
+    def value(data: Any) -> list[int]:
+        calls.append(1)
+        return _decoded(data)
+
+    restored = entities(stored_form(original), _key, value)
+    assert calls == []
+    assert len(restored) == 1_000
+    assert len(calls) == 1_000
+    assert restored["03e7"] == [999]
+    assert len(calls) == 1_000
+
+
+def test_a_map_read_back_and_changed_in_one_entry_encodes_one_chunk_again() -> None:
+    """The chunks a map is read from are its encoding: after one entry changes, the next
+    encoding calls the value encoder for that entry's chunk only."""
+    original: EntityMap[str, list[int]] = EntityMap({f"{n:05x}": [n] for n in range(20_000)})
+    calls: list[int] = []
+
+    def value(items: list[int]) -> Any:
+        calls.append(1)
+        return _value(items)
+
+    restored = entities(stored_form(original), _key, _decoded)
+    restored["00abc"].append(1)
+    chunks = restored.chunks(_key, value, 1)
+    assert 0 < len(calls) <= 20_000 / len(chunks) * 4
+    assert b'"00abc":{"items":[2748,1],"n":2}' in b"".join(text for text, _, _ in chunks.values())

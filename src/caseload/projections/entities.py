@@ -6,6 +6,10 @@ canonical JSON of its entries in chunks by the first characters of their key tex
 chunks, in order, are the entries in key order); encoding the map again re-encodes only
 the chunks with a noted key, and reuses each other chunk's text, compressed form and digest.
 
+A map read back from the store (`entities` over `StoredEntries`) stays in its stored chunks
+until something first looks at it: a query that reads one field of a state (the totals of
+the outcomes model, say) never decodes the entities of another.
+
 How many first characters make a chunk's key depends only on how many entries the map
 holds (`prefix_length`), so the chunks, and a digest made of theirs, are a function of the
 entries alone, however the map came to hold them.
@@ -19,7 +23,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["CHUNK_ENTRIES", "Chunk", "EntityMap", "as_entity_map", "folding", "prefix_length"]
+__all__ = [
+    "CHUNK_ENTRIES",
+    "Chunk",
+    "EntityMap",
+    "StoredEntries",
+    "as_entity_map",
+    "entities",
+    "folding",
+    "prefix_length",
+]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -65,7 +78,16 @@ class EntityMap(dict[K, V]):
     encoded again on the next `chunks` call, the others reused.
     """
 
-    __slots__ = ("_cache", "_members", "_noted", "_order", "_owner", "_prefix", "_whole")
+    __slots__ = (
+        "_cache",
+        "_members",
+        "_noted",
+        "_order",
+        "_owner",
+        "_prefix",
+        "_unread",
+        "_whole",
+    )
 
     chunk_entries = CHUNK_ENTRIES
     """About how many entries a chunk holds (see `prefix_length`)."""
@@ -79,6 +101,7 @@ class EntityMap(dict[K, V]):
         self._cache: dict[str, Chunk] = {}
         self._order: list[str] | None = None
         self._prefix = 0
+        self._unread: tuple[StoredEntries, Callable[[str], Any], Callable[[Any], Any]] | None = None
 
     # Every route to an entry that may change it notes the key.
 
@@ -154,6 +177,8 @@ class EntityMap(dict[K, V]):
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
+        if self._owner is _ADOPT:
+            self._owner = (key, value)  # the stored chunks were written by these
         if (
             self._whole
             or self._owner != (key, value)
@@ -217,3 +242,144 @@ def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:
     """`items` as an `EntityMap` (itself if it is one): the converter of a read model's
     field that holds a map of entities."""
     return items if isinstance(items, EntityMap) else EntityMap(items)
+
+
+_ADOPT: Any = object()
+"""The owner of a map's chunks read from the store: the encoders the next `chunks` call
+names (those of the read model whose state the chunks were written for)."""
+
+
+class StoredEntries(Mapping[str, Any]):
+    """A map of entities as its stored chunks (by chunk key: compressed canonical text and
+    digest), read only when something asks for its entries.
+
+    What `ReadModel.decode` gets for a field written as `Entries`: `entities` turns it into
+    an `EntityMap` that decodes itself on first use; read as a plain mapping (key text to
+    the entry's JSON data), it decodes every chunk at once."""
+
+    __slots__ = ("_chunks", "_data", "_texts")
+
+    def __init__(self, chunks: Mapping[str, tuple[bytes, bytes]]) -> None:
+        self._chunks = dict(chunks)
+        self._data: dict[str, Any] | None = None
+        self._texts: dict[str, Chunk] | None = None
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __getitem__(self, key: str) -> Any:
+        return self._read()[key]
+
+    def texts(self) -> dict[str, Chunk] | None:
+        """By chunk key, each chunk's text, compressed form and digest, once read (else
+        None)."""
+        return self._texts
+
+    def _read(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data, self._texts = {}, {}
+            for prefix in sorted(self._chunks):
+                packed, digest = self._chunks[prefix]
+                text = _inflate(packed)
+                self._texts[prefix] = (text, packed, digest)
+                self._data.update(_loads(b"{" + text[1:] + b"}"))
+        return self._data
+
+
+def _inflate(packed: bytes) -> bytes:
+    from caseload.adapters.read_model_store import decompress
+
+    return decompress(packed)
+
+
+def _loads(text: bytes) -> Any:
+    from caseload.projections.stored_state import loads
+
+    return loads(text)
+
+
+class _UnreadMap(EntityMap[K, V]):
+    """An `EntityMap` still in its stored chunks: the first use of any kind decodes every
+    entry (and keeps the chunks as their encoded form), after which it is a plain
+    `EntityMap` (its class changes), with no cost on later calls."""
+
+    __slots__ = ()
+
+    def _read(self) -> None:
+        unread = self._unread
+        if unread is None:  # pragma: no cover  (the class changes once read)
+            return
+        stored, key, value = unread
+        self._unread = None
+        self.__class__ = EntityMap  # type: ignore[assignment]
+        data = stored._read()
+        for text, entry in data.items():
+            dict.__setitem__(self, key(text), value(entry))
+        texts = stored.texts() or {}
+        prefix = prefix_length(len(self), self.chunk_entries)
+        if not all(len(chunk) == prefix for chunk in texts):
+            return  # chunked otherwise than this code would: encoded afresh when written
+        members: dict[str, set[Any]] = {}
+        for text, item in zip(data, dict.__iter__(self), strict=True):
+            members.setdefault(text[:prefix], set()).add(item)
+        self._prefix, self._members, self._owner, self._whole = prefix, members, _ADOPT, False
+        self._cache, self._order, self._noted = dict(texts), sorted(texts), set()
+
+
+def _reading_first(name: str) -> Any:
+    method = getattr(EntityMap, name)
+
+    def read_first(self: _UnreadMap[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        self._read()
+        return method(self, *args, **kwargs)
+
+    read_first.__name__ = name
+    return read_first
+
+
+for _name in (
+    "__contains__",
+    "__delitem__",
+    "__eq__",
+    "__getitem__",
+    "__ior__",
+    "__iter__",
+    "__len__",
+    "__ne__",
+    "__or__",
+    "__reduce__",
+    "__repr__",
+    "__reversed__",
+    "__ror__",
+    "__setitem__",
+    "chunks",
+    "clear",
+    "copy",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "seed",
+    "setdefault",
+    "update",
+    "values",
+):
+    setattr(_UnreadMap, _name, _reading_first(_name))
+
+
+def entities(
+    stored: Mapping[str, Any], key: Callable[[str], K], value: Callable[[Any], V]
+) -> EntityMap[K, V]:
+    """The `EntityMap` of a decoded state's field from its stored form: each entry's key
+    from its text by `key`, its value from its JSON data by `value`. From `StoredEntries`
+    (a state read back from the store in chunks) the map decodes itself on first use; from
+    a plain mapping (a whole stored state), at once."""
+    if isinstance(stored, StoredEntries):
+        made: EntityMap[K, V] = _UnreadMap()
+        made._unread = (stored, key, value)
+        return made
+    return EntityMap({key(text): value(entry) for text, entry in stored.items()})

@@ -19,7 +19,7 @@ from caseload.projections.base import (
     segments,
     segments_digest,
 )
-from caseload.projections.entities import EntityMap
+from caseload.projections.entities import EntityMap, StoredEntries
 
 __all__ = ["freeze", "freeze_chunked", "restore", "thaw", "thaw_state"]
 
@@ -84,10 +84,11 @@ def freeze_chunked(
 
 def thaw(stored: bytes) -> Any:
     """The JSON data of a whole stored state (what `ReadModel.decode` takes)."""
-    return _loads(decompress(stored))
+    return loads(decompress(stored))
 
 
-def _loads(text: bytes) -> Any:
+def loads(text: bytes) -> Any:
+    """JSON data from a stored state's text."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -103,7 +104,7 @@ def _parts(stored: StoredState) -> tuple[Any, dict[str, bytes]]:
         field, _, _ = key.partition(":")
         text = decompress(stored.chunks[key][0])
         texts[key] = text
-        (data if field == "" else data[field]).update(_loads(b"{" + text[1:] + b"}"))
+        (data if field == "" else data[field]).update(loads(b"{" + text[1:] + b"}"))
     return data, texts
 
 
@@ -113,28 +114,37 @@ def thaw_state(stored: StoredState) -> Any:
 
 
 def restore(model: ReadModel[Any], stored: StoredState) -> Any:
-    """The state of a stored one, its maps of entities holding the stored chunks as their
-    encoded form, so that the next write encodes only the chunks that change from now on."""
-    data, texts = _parts(stored)
-    state = model.decode(data)
+    """The state of a stored one. A state stored in chunks is decoded with each map of
+    entities as `StoredEntries`: a read model whose `decode` makes it an `EntityMap` with
+    `entities` leaves it in its chunks until first used (and the chunks become its encoded
+    form, so that the next write encodes only the chunks that change from then on)."""
     if not stored.chunks:
-        return state
+        return model.decode(thaw(stored.state))
+    data = thaw(stored.state)
+    by_field: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+    for key, chunk in stored.chunks.items():
+        field, _, prefix = key.partition(":")
+        by_field.setdefault(field, {})[prefix] = chunk
+    fields = {field: StoredEntries(chunks) for field, chunks in by_field.items()}
+    if "" in fields:
+        data = fields[""]
+    else:
+        data.update(fields)
+    state = model.decode(data)
+    # A map that `decode` read at once (not through `entities`) takes the chunks it was
+    # read from as its encoded form here.
     encoded = model.encode(state)
-    fields = (
+    entries_of = (
         {"": encoded}
         if isinstance(encoded, Entries)
         else {k: v for k, v in encoded.items() if isinstance(v, Entries)}
         if type(encoded) is dict
         else {}
     )
-    for field, entries in fields.items():
+    for field, entries in entries_of.items():
         items = entries.items
-        if not isinstance(items, EntityMap):
-            continue
-        chunks = {
-            key.partition(":")[2]: (texts[key], packed, digest)
-            for key, (packed, digest) in stored.chunks.items()
-            if key.partition(":")[0] == field
-        }
-        items.seed(entries.key, entries.value, chunks)
+        source = fields.get(field)
+        texts = None if source is None else source.texts()
+        if type(items) is EntityMap and texts is not None:
+            items.seed(entries.key, entries.value, texts)
     return state

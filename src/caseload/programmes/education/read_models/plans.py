@@ -14,7 +14,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.plan import EducationPlan
 from caseload.programmes.education.domain.values import DropOutReason, Scheme, TargetGroup
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "EducationPlansModel",
@@ -186,9 +186,7 @@ class EducationPlansModel(ReadModel[PlansState]):
         return {"plans": Entries(state.plans, hex_of, _encode_plan)}
 
     def decode(self, data: Any) -> PlansState:
-        return PlansState(
-            plans={uid(key): _decode_plan(value) for key, value in data["plans"].items()}
-        )
+        return PlansState(plans=entities(data["plans"], uid, _decode_plan))
 
 
 def project_plans(events: Iterable[DomainEvent], *, as_true_on: date | None = None) -> PlansState:

@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import SessionKind
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = ["SessionRecord", "SessionsModel", "SessionsState", "project_sessions", "week_of"]
 
@@ -82,18 +82,18 @@ class SessionsModel(ReadModel[SessionsState]):
         return {"sessions": Entries(state.sessions, hex_of, _encode)}
 
     def decode(self, data: Any) -> SessionsState:
-        return SessionsState(
-            sessions={
-                uid(key): SessionRecord(
-                    kind=SessionKind(kind),
-                    held_on=date.fromisoformat(held),
-                    ambassador=uid(ambassador),
-                    anonymous=int(anonymous),
-                    known=int(known),
-                )
-                for key, (kind, held, ambassador, anonymous, known) in data["sessions"].items()
-            }
-        )
+        return SessionsState(sessions=entities(data["sessions"], uid, _decode))
+
+
+def _decode(value: Any) -> SessionRecord:
+    kind, held, ambassador, anonymous, known = value
+    return SessionRecord(
+        kind=SessionKind(kind),
+        held_on=date.fromisoformat(held),
+        ambassador=uid(ambassador),
+        anonymous=int(anonymous),
+        known=int(known),
+    )
 
 
 def project_sessions(

@@ -20,7 +20,7 @@ from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistor
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "BROKER_HANDLERS",
@@ -274,18 +274,19 @@ def _encode_broker(b: BrokerCases) -> Any:
 
 def decode_brokers(data: Any) -> dict[UUID, BrokerCases]:
     """Brokers back from `encode_brokers`."""
-    return {
-        uid(key): BrokerCases(
-            name=b["name"],
-            team=b["team"],
-            registered_on=date.fromisoformat(b["registered_on"]),
-            left_on=day(b["left_on"]),
-            fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
-            active={uid(case) for case in b["active"]},
-            series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
-        )
-        for key, b in data.items()
-    }
+    return entities(data, uid, _decode_broker)
+
+
+def _decode_broker(b: Any) -> BrokerCases:
+    return BrokerCases(
+        name=b["name"],
+        team=b["team"],
+        registered_on=date.fromisoformat(b["registered_on"]),
+        left_on=day(b["left_on"]),
+        fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
+        active={uid(case) for case in b["active"]},
+        series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+    )
 
 
 def encode_policies(policies: PolicyHistory) -> Any:

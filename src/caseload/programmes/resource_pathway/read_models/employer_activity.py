@@ -17,7 +17,7 @@ from caseload.programmes.resource_pathway.domain.values import EmployerActivityK
 from caseload.programmes.resource_pathway.read_models.flow import month_spans
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "DEFAULT_WITHIN_DAYS",
@@ -142,19 +142,19 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
         return Entries(state.trajectories, hex_of, _encode)
 
     def decode(self, data: Any) -> EmployerActivityState:
-        return EmployerActivityState(
-            trajectories={
-                uid(key): TrajectoryActivities(
-                    opened_on=date.fromisoformat(opened),
-                    closed_on=day(closed),
-                    activities=[
-                        (date.fromisoformat(start), day(end), EmployerActivityKind(kind))
-                        for start, end, kind in activities
-                    ],
-                )
-                for key, (opened, closed, activities) in data.items()
-            }
-        )
+        return EmployerActivityState(trajectories=entities(data, uid, _decode))
+
+
+def _decode(value: Any) -> TrajectoryActivities:
+    opened, closed, activities = value
+    return TrajectoryActivities(
+        opened_on=date.fromisoformat(opened),
+        closed_on=day(closed),
+        activities=[
+            (date.fromisoformat(start), day(end), EmployerActivityKind(kind))
+            for start, end, kind in activities
+        ],
+    )
 
 
 def project_employer_activity(

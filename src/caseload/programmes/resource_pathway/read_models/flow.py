@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.outcomes import add_months, month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "FirstPlacement",
@@ -139,16 +139,14 @@ class FlowModel(ReadModel[FlowState]):
         return Entries(state.trajectories, hex_of, _encode)
 
     def decode(self, data: Any) -> FlowState:
-        return FlowState(
-            trajectories={
-                uid(key): TrajectoryFlow(
-                    opened_on=date.fromisoformat(opened),
-                    closed_on=day(closed),
-                    first_placed_on=day(placed),
-                )
-                for key, (opened, closed, placed) in data.items()
-            }
-        )
+        return FlowState(trajectories=entities(data, uid, _decode))
+
+
+def _decode(value: Any) -> TrajectoryFlow:
+    opened, closed, placed = value
+    return TrajectoryFlow(
+        opened_on=date.fromisoformat(opened), closed_on=day(closed), first_placed_on=day(placed)
+    )
 
 
 def project_flow(events: Iterable[DomainEvent], *, as_true_on: date | None = None) -> FlowState:

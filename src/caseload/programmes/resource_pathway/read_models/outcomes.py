@@ -20,7 +20,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -222,6 +222,17 @@ def _encode_trajectory(t: TrajectoryOutcome) -> Any:
     ]
 
 
+def _decode_trajectory(value: Any) -> TrajectoryOutcome:
+    citizen, opened, closed, reason, working = value
+    return TrajectoryOutcome(
+        citizen=citizen,
+        opened_on=date.fromisoformat(opened),
+        closed_on=day(closed),
+        reason=None if reason is None else ClosureReason(reason),
+        working_from=day(working),
+    )
+
+
 class OutcomesModel(ReadModel[OutcomesState]):
     """The outcomes read model."""
 
@@ -251,16 +262,7 @@ class OutcomesModel(ReadModel[OutcomesState]):
 
     def decode(self, data: Any) -> OutcomesState:
         return OutcomesState(
-            trajectories={
-                uid(key): TrajectoryOutcome(
-                    citizen=citizen,
-                    opened_on=date.fromisoformat(opened),
-                    closed_on=day(closed),
-                    reason=None if reason is None else ClosureReason(reason),
-                    working_from=day(working),
-                )
-                for key, (citizen, opened, closed, reason, working) in data["trajectories"].items()
-            },
+            trajectories=entities(data["trajectories"], uid, _decode_trajectory),
             placements={
                 (month, PlacementKind(kind)): int(count)
                 for month, kind, count in data["placements"]

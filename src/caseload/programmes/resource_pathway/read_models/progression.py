@@ -14,7 +14,7 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "IndicatorProgress",
@@ -257,9 +257,7 @@ class ProgressionModel(ReadModel[ProgressionState]):
     def decode(self, data: Any) -> ProgressionState:
         indicators = data["indicators"]
         return ProgressionState(
-            trajectories={
-                uid(key): _decode_row(measures) for key, measures in data["trajectories"].items()
-            },
+            trajectories=entities(data["trajectories"], uid, _decode_row),
             indicators=None
             if indicators is None
             else IndicatorSet(

@@ -21,7 +21,7 @@ from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ReviewOutcome
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "CaseReviews",
@@ -145,18 +145,16 @@ class ReviewsModel(ReadModel[ReviewsState]):
         return Entries(state.trajectories, hex_of, _encode_case)
 
     def decode(self, data: Any) -> ReviewsState:
-        return ReviewsState(
-            trajectories={
-                uid(key): CaseReviews(
-                    opened_on=date.fromisoformat(opened),
-                    holders=[(date.fromisoformat(on), uid(broker)) for on, broker in holders],
-                    reviews=[
-                        (date.fromisoformat(on), ReviewOutcome(outcome)) for on, outcome in reviews
-                    ],
-                )
-                for key, (opened, holders, reviews) in data.items()
-            }
-        )
+        return ReviewsState(trajectories=entities(data, uid, _decode))
+
+
+def _decode(value: Any) -> CaseReviews:
+    opened, holders, reviews = value
+    return CaseReviews(
+        opened_on=date.fromisoformat(opened),
+        holders=[(date.fromisoformat(on), uid(broker)) for on, broker in holders],
+        reviews=[(date.fromisoformat(on), ReviewOutcome(outcome)) for on, outcome in reviews],
+    )
 
 
 def project_reviews(

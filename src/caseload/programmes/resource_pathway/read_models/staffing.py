@@ -26,7 +26,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     fold_policy_event,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "OpenSpan",
@@ -135,6 +135,13 @@ def _encode_span(t: OpenSpan) -> Any:
     ]
 
 
+def _decode_span(value: Any) -> OpenSpan:
+    pathway, opened, closed = value
+    return OpenSpan(
+        pathway=PathwayKind(pathway), opened_on=date.fromisoformat(opened), closed_on=day(closed)
+    )
+
+
 class StaffingModel(ReadModel[StaffingState]):
     """The staffing read model."""
 
@@ -164,14 +171,7 @@ class StaffingModel(ReadModel[StaffingState]):
     def decode(self, data: Any) -> StaffingState:
         return StaffingState(
             brokers=decode_brokers(data["brokers"]),
-            trajectories={
-                uid(key): OpenSpan(
-                    pathway=PathwayKind(pathway),
-                    opened_on=date.fromisoformat(opened),
-                    closed_on=day(closed),
-                )
-                for key, (pathway, opened, closed) in data["trajectories"].items()
-            },
+            trajectories=entities(data["trajectories"], uid, _decode_span),
             policies=decode_policies(data["policies"]),
             pathway=PathwayKind(data["pathway"]),
         )
