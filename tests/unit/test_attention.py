@@ -31,6 +31,7 @@ from caseload.commands import (
     RecordReview,
     Transfer,
 )
+from caseload.programmes.resource_pathway.read_models import attention as attention_module
 from caseload.programmes.resource_pathway.read_models.attention import (
     MAX_REVIEW_DAYS,
     AttentionModel,
@@ -511,3 +512,30 @@ def test_encode_decode_round_trip(history: list[Plan]) -> None:
         state = project_attention(list(app.events()))
     on = START + timedelta(days=len(history))
     assert_round_trip(model, state, attention_report, on)
+
+
+@given(history=HISTORIES, limits=THRESHOLDS, back=st.integers(0, 60))
+def test_a_list_of_a_day_before_later_closures_counts_those_trajectories_as_open(
+    history: list[Plan], limits: AttentionThresholds, back: int
+) -> None:
+    """The state keeps closed trajectories apart; the list of a day before some of them
+    closed still holds them, exactly as a search of every trajectory open that day
+    finds them (the state itself unchanged: the latest fact of each kind)."""
+    with new_app() as app:
+        run_history(app, history, start=START)
+        state = project_attention(list(app.events()))
+    on = START + timedelta(days=max(0, len(history) - back))
+    every = {**state.trajectories, **state.closed}
+    assert not state.trajectories.keys() & state.closed.keys()
+    assert all(case.closed_on is None for case in state.trajectories.values())
+    assert all(case.closed_on is not None for case in state.closed.values())
+    open_then = [
+        attention_module._item(trajectory_id, case, on, limits)
+        for trajectory_id, case in every.items()
+        if case.opened_on <= on and (case.closed_on is None or case.closed_on > on)
+    ]
+    expected = sorted(
+        (item for item in open_then if item.reasons),
+        key=lambda item: (item.opened_on, str(item.trajectory_id)),
+    )
+    assert attention_report(state, on, limits).items == tuple(expected)

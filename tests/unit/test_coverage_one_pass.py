@@ -49,14 +49,35 @@ def encoded_states(draw: st.DrawFn) -> Any:
     trajectories = draw(
         st.dictionaries(st.integers(100, 10_000).map(lambda n: UUID(int=n).hex), trajectory)
     )
-    return {"brokers": brokers, "colleagues": colleagues, "trajectories": trajectories}
+    return encoded(brokers, colleagues, trajectories)
+
+
+def encoded(
+    brokers: dict[str, str], colleagues: dict[str, str], trajectories: dict[str, list[Any]]
+) -> dict[str, Any]:
+    """The stored form of a coverage state from its trajectories as [broker, is open,
+    {person: roles}]: open and closed ones apart, and every person's roles over all of
+    them (as the projection keeps them)."""
+    roles_by: dict[str, set[str]] = {}
+    for _, _, exercised in trajectories.values():
+        for person, roles in exercised.items():
+            if roles:
+                roles_by.setdefault(person, set()).update(roles)
+    return {
+        "brokers": brokers,
+        "colleagues": colleagues,
+        "trajectories": {k: [b, ex] for k, (b, is_open, ex) in trajectories.items() if is_open},
+        "closed": {k: [b, ex] for k, (b, is_open, ex) in trajectories.items() if not is_open},
+        "roles": {person: sorted(roles) for person, roles in roles_by.items()},
+    }
 
 
 def reference(state: CoverageState) -> RoleCoverage:
     """Every broker and colleague against every active case: slow, and plainly right."""
     colleagues = state.colleague_names
     rows = []
-    for trajectory_id, t in sorted(state.trajectories.items(), key=lambda item: str(item[0])):
+    every = state.every_trajectory()
+    for trajectory_id, t in sorted(every.items(), key=lambda item: str(item[0])):
         pairs = frozenset(
             (role, by)
             for by, mask in t.exercised.items()
@@ -138,11 +159,11 @@ def test_a_contact_without_roles_adds_no_broker_row() -> None:
     as in the reference."""
     stranger, broker = UUID(int=7).hex, UUID(int=8).hex
     state = RoleCoverageModel().decode(
-        {
-            "brokers": {broker: "Anna"},
-            "colleagues": {},
-            "trajectories": {UUID(int=200).hex: [broker, True, {stranger: [], broker: ["coach"]}]},
-        }
+        encoded(
+            {broker: "Anna"},
+            {},
+            {UUID(int=200).hex: [broker, True, {stranger: [], broker: ["coach"]}]},
+        )
     )
     report = role_coverage(state)
     assert report == reference(state)

@@ -15,8 +15,8 @@ from caseload.domain.dates import check_days
 from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
-from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "MAX_REVIEW_DAYS",
@@ -181,11 +181,26 @@ class CaseAttention:
 @attrs.define
 class AttentionState:
     """Per trajectory, its opening, broker, closure and latest contact, progression,
-    placement and review dates."""
+    placement and review dates: open trajectories apart from closed ones.
+
+    The attention list of a day after every closure reads the open trajectories only, so a
+    state read back from the store decodes none of its closed ones for it."""
 
     trajectories: dict[UUID, CaseAttention] = attrs.field(
         factory=EntityMap, converter=as_entity_map
     )
+    """The open trajectories."""
+    closed: dict[UUID, CaseAttention] = attrs.field(factory=EntityMap, converter=as_entity_map)
+    """The closed trajectories."""
+    last_closed_on: date | None = None
+    """The latest closure date of any trajectory (None before the first closure)."""
+
+
+def _case(state: AttentionState, trajectory_id: UUID) -> CaseAttention:
+    """A trajectory's entry, open or closed (a fact may be registered after closure)."""
+    if trajectory_id in state.trajectories:
+        return state.trajectories[trajectory_id]
+    return state.closed[trajectory_id]
 
 
 def _later(current: date | None, on: date) -> date:
@@ -197,15 +212,15 @@ def _opened(state: AttentionState, event: Trajectory.Opened) -> None:
 
 
 def _assigned(state: AttentionState, event: Trajectory.Assigned) -> None:
-    state.trajectories[event.originator_id].broker_id = event.broker_id
+    _case(state, event.originator_id).broker_id = event.broker_id
 
 
 def _transferred(state: AttentionState, event: Trajectory.Transferred) -> None:
-    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+    _case(state, event.originator_id).broker_id = event.to_broker_id
 
 
 def _contact(state: AttentionState, event: Trajectory.ContactRecorded) -> None:
-    contacts = state.trajectories[event.originator_id].contacts
+    contacts = _case(state, event.originator_id).contacts
     on = event.occurred_on
     for role in event.roles:
         last = contacts.get(role)
@@ -214,24 +229,30 @@ def _contact(state: AttentionState, event: Trajectory.ContactRecorded) -> None:
 
 
 def _measured(state: AttentionState, event: Trajectory.ProgressMeasured) -> None:
-    case = state.trajectories[event.originator_id]
+    case = _case(state, event.originator_id)
     case.last_progression_on = _later(case.last_progression_on, event.occurred_on)
 
 
 def _placed(state: AttentionState, event: Trajectory.JobPlaced) -> None:
-    case = state.trajectories[event.originator_id]
+    case = _case(state, event.originator_id)
     case.last_placement_on = _later(case.last_placement_on, event.occurred_on)
 
 
 def _reviewed(state: AttentionState, event: Trajectory.Reviewed) -> None:
-    case = state.trajectories[event.originator_id]
+    case = _case(state, event.originator_id)
     case.last_review_on = _later(case.last_review_on, event.occurred_on)
 
 
 def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
-    case = state.trajectories[event.originator_id]
-    case.closed_on = event.occurred_on
+    trajectory_id, on = event.originator_id, event.occurred_on
+    if trajectory_id in state.trajectories:
+        case = state.trajectories.pop(trajectory_id)
+        state.closed[trajectory_id] = case
+    else:
+        case = state.closed[trajectory_id]
+    case.closed_on = on
     case.broker_id = None
+    state.last_closed_on = _later(state.last_closed_on, on)
 
 
 def _encode_case(t: CaseAttention) -> Any:
@@ -259,9 +280,11 @@ class AttentionModel(ReadModel[AttentionState]):
     """The attention-list read model."""
 
     name = "attention"
-    version = 2
+    version = 3
     """2: each trajectory also keeps its latest case review (a seventh entry), for the
-    NOT_REVIEWED reason."""
+    NOT_REVIEWED reason. 3: closed trajectories are kept apart (`closed`), with the latest
+    closure date (`last_closed_on`), so that the list of a day after every closure reads
+    neither the closed trajectories nor their chunks."""
 
     def initial(self) -> AttentionState:
         return AttentionState()
@@ -279,31 +302,31 @@ class AttentionModel(ReadModel[AttentionState]):
         }
 
     def encode(self, state: AttentionState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode_case)
+        return {
+            "trajectories": Entries(state.trajectories, hex_of, _encode_case),
+            "closed": Entries(state.closed, hex_of, _encode_case),
+            "last_closed_on": state.last_closed_on,
+        }
 
     def decode(self, data: Any) -> AttentionState:
         return AttentionState(
-            trajectories={
-                uid(key): CaseAttention(
-                    opened_on=date.fromisoformat(opened),
-                    broker_id=None if broker is None else uid(broker),
-                    closed_on=day(closed),
-                    contacts={_role(role): date.fromisoformat(on) for role, on in contacts.items()},
-                    last_progression_on=day(progression),
-                    last_placement_on=day(placement),
-                    last_review_on=day(review),
-                )
-                for key, (
-                    opened,
-                    broker,
-                    closed,
-                    contacts,
-                    progression,
-                    placement,
-                    review,
-                ) in data.items()
-            }
+            trajectories=entities(data["trajectories"], uid, _decode_case),
+            closed=entities(data["closed"], uid, _decode_case),
+            last_closed_on=day(data["last_closed_on"]),
         )
+
+
+def _decode_case(value: Any) -> CaseAttention:
+    opened, broker, closed, contacts, progression, placement, review = value
+    return CaseAttention(
+        opened_on=date.fromisoformat(opened),
+        broker_id=None if broker is None else person_uid(broker),
+        closed_on=day(closed),
+        contacts={_role(role): date.fromisoformat(on) for role, on in contacts.items()},
+        last_progression_on=day(progression),
+        last_placement_on=day(placement),
+        last_review_on=day(review),
+    )
 
 
 def project_attention(
@@ -374,8 +397,15 @@ def attention_report(
     items = [
         _item(trajectory_id, case, on, limits)
         for trajectory_id, case in state.trajectories.items()
-        if case.opened_on <= on and (case.closed_on is None or case.closed_on > on)
+        if case.opened_on <= on
     ]
+    if state.last_closed_on is not None and on < state.last_closed_on:
+        # Some trajectory closed after `on`: it was open then.
+        items.extend(
+            _item(trajectory_id, case, on, limits)
+            for trajectory_id, case in state.closed.items()
+            if case.opened_on <= on and case.closed_on is not None and case.closed_on > on
+        )
     flagged = sorted(
         (item for item in items if item.reasons),
         key=lambda item: (item.opened_on, str(item.trajectory_id)),

@@ -19,8 +19,8 @@ from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
-from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.base import Entries, Handler, ReadModel, hex_of, person_uid, uid
+from caseload.projections.entities import EntityMap, as_entity_map, entities
 
 __all__ = [
     "BrokerCoverage",
@@ -165,13 +165,35 @@ class _TrajectoryRoles:
 @attrs.define
 class CoverageState:
     """What the coverage projection keeps: per trajectory its broker and the roles each
-    broker exercised."""
+    broker exercised, open trajectories apart from closed ones; and per person, every role
+    they exercised in any trajectory.
+
+    A report of the programme as it stands (`coverage_summary`) reads the open
+    trajectories and the roles per person only, so a state read back from the store never
+    decodes its closed trajectories for it, however many years of them it holds."""
 
     trajectories: dict[UUID, _TrajectoryRoles] = attrs.field(
         factory=EntityMap, converter=as_entity_map
     )
+    """The open trajectories."""
     broker_names: dict[UUID, str] = attrs.Factory(dict)
     colleague_names: dict[UUID, str] = attrs.Factory(dict)
+    closed: dict[UUID, _TrajectoryRoles] = attrs.field(factory=EntityMap, converter=as_entity_map)
+    """The closed trajectories."""
+    roles_by: dict[UUID, int] = attrs.Factory(dict)
+    """Per broker or colleague (or anyone else who made a contact), the bit mask of every
+    role they exercised, in open and closed trajectories alike."""
+
+    def every_trajectory(self) -> dict[UUID, _TrajectoryRoles]:
+        """Open and closed trajectories together."""
+        return {**self.trajectories, **self.closed}
+
+
+def _case(state: CoverageState, trajectory_id: UUID) -> _TrajectoryRoles:
+    """A trajectory's entry, open or closed (a fact may be registered after closure)."""
+    if trajectory_id in state.trajectories:
+        return state.trajectories[trajectory_id]
+    return state.closed[trajectory_id]
 
 
 def _broker_registered(state: CoverageState, event: Broker.Registered) -> None:
@@ -187,23 +209,30 @@ def _opened(state: CoverageState, event: Trajectory.Opened) -> None:
 
 
 def _assigned(state: CoverageState, event: Trajectory.Assigned) -> None:
-    state.trajectories[event.originator_id].broker_id = event.broker_id
+    _case(state, event.originator_id).broker_id = event.broker_id
 
 
 def _transferred(state: CoverageState, event: Trajectory.Transferred) -> None:
-    state.trajectories[event.originator_id].broker_id = event.to_broker_id
+    _case(state, event.originator_id).broker_id = event.to_broker_id
 
 
 def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
-    exercised = state.trajectories[event.originator_id].exercised
-    mask = exercised.get(event.by, 0)
+    exercised = _case(state, event.originator_id).exercised
+    by = event.by
+    roles = 0
     for role in event.roles:
-        mask |= _ROLE_BITS[role]
-    exercised[event.by] = mask
+        roles |= _ROLE_BITS[role]
+    exercised[by] = exercised.get(by, 0) | roles
+    state.roles_by[by] = state.roles_by.get(by, 0) | roles
 
 
 def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
-    trajectory = state.trajectories[event.originator_id]
+    trajectory_id = event.originator_id
+    if trajectory_id in state.trajectories:
+        trajectory = state.trajectories.pop(trajectory_id)
+        state.closed[trajectory_id] = trajectory
+    else:
+        trajectory = state.closed[trajectory_id]
     trajectory.is_open = False
     trajectory.broker_id = None
 
@@ -211,19 +240,36 @@ def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
 def _encode_trajectory(t: _TrajectoryRoles) -> Any:
     return [
         None if t.broker_id is None else t.broker_id.hex,
-        t.is_open,
         {by.hex: _VALUES_OF[mask] for by, mask in t.exercised.items()},
     ]
+
+
+def _decode_open(value: Any) -> _TrajectoryRoles:
+    broker, exercised = value
+    return _TrajectoryRoles(
+        broker_id=None if broker is None else person_uid(broker),
+        is_open=True,
+        exercised={person_uid(by): _mask(roles) for by, roles in exercised.items()},
+    )
+
+
+def _decode_closed(value: Any) -> _TrajectoryRoles:
+    trajectory = _decode_open(value)
+    trajectory.is_open = False
+    return trajectory
 
 
 class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
     name = "role_coverage"
-    version = 3
+    version = 4
     """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
     (role, broker) pairs. 3: colleagues' names are kept (`colleagues`), so that their
-    contacts count for coverage by anyone and not as a broker's."""
+    contacts count for coverage by anyone and not as a broker's. 4: closed trajectories are
+    kept apart (`closed`) and the roles each person exercised are kept whole (`roles`), so
+    that the programme's coverage as it stands reads neither the closed trajectories nor
+    their chunks."""
 
     def initial(self) -> CoverageState:
         return CoverageState()
@@ -244,18 +290,15 @@ class RoleCoverageModel(ReadModel[CoverageState]):
             "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
             "colleagues": {key.hex: name for key, name in state.colleague_names.items()},
             "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
+            "closed": Entries(state.closed, hex_of, _encode_trajectory),
+            "roles": {by.hex: _VALUES_OF[mask] for by, mask in state.roles_by.items()},
         }
 
     def decode(self, data: Any) -> CoverageState:
         return CoverageState(
-            trajectories={
-                uid(key): _TrajectoryRoles(
-                    broker_id=None if broker is None else uid(broker),
-                    is_open=is_open,
-                    exercised={uid(by): _mask(roles) for by, roles in exercised.items()},
-                )
-                for key, (broker, is_open, exercised) in data["trajectories"].items()
-            },
+            trajectories=entities(data["trajectories"], uid, _decode_open),
+            closed=entities(data["closed"], uid, _decode_closed),
+            roles_by={uid(by): _mask(roles) for by, roles in data["roles"].items()},
             broker_names={uid(key): name for key, name in data["brokers"].items()},
             colleague_names={uid(key): name for key, name in data["colleagues"].items()},
         )
@@ -325,7 +368,7 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
     never with their product.
     """
     pairs = _Pairs(state.colleague_names)
-    ordered = sorted(state.trajectories.items(), key=lambda item: str(item[0]))
+    ordered = sorted(state.every_trajectory().items(), key=lambda item: str(item[0]))
     rows = tuple(pairs.row(trajectory_id, t) for trajectory_id, t in ordered)
     return attrs.evolve(coverage_summary(state), trajectories=rows)
 
@@ -334,27 +377,28 @@ def coverage_summary(state: CoverageState) -> RoleCoverage:
     """The coverage report without its rows per trajectory (`trajectories` is empty): per
     broker, per colleague and the programme's shares, as in `role_coverage`."""
     colleagues = state.colleague_names
-    ordered = state.trajectories.items()
     masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
     masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
+    for by, mask in state.roles_by.items():
+        if not mask:
+            continue
+        if by in colleagues:
+            masks_by_colleague[by] |= mask
+        else:
+            masks_by_broker[by] = masks_by_broker.get(by, 0) | mask
     active_by_broker: dict[UUID, int] = {}
     alone_by_broker: dict[UUID, int] = {}
     active_by_colleague: dict[UUID, int] = {}
     active = all_four = all_four_alone = with_colleagues = 0
-    for _, t in ordered:
+    for t in state.trajectories.values():
+        if t.broker_id is None:
+            continue
         anyone = 0
         by_colleague = False
         for by, mask in t.exercised.items():
-            if not mask:
-                continue
             anyone |= mask
-            if by in colleagues:
-                masks_by_colleague[by] |= mask
+            if mask and by in colleagues:
                 by_colleague = True
-            else:
-                masks_by_broker[by] = masks_by_broker.get(by, 0) | mask
-        if not t.is_open or t.broker_id is None:
-            continue
         broker = t.broker_id
         active += 1
         active_by_broker[broker] = active_by_broker.get(broker, 0) + 1
