@@ -205,9 +205,11 @@ def test_a_map_read_back_from_its_chunks_behaves_as_the_map_it_was(
         assert inflated == expected
 
 
-def test_a_map_read_back_from_its_chunks_decodes_nothing_until_used() -> None:
-    """Decoding a state gives its maps of entities still in their chunks: no entry is
-    decoded until something looks at the map, and then every entry once."""
+@pytest.mark.parametrize("form", ["chunks", "whole"])
+def test_a_map_read_back_decodes_nothing_until_used(form: str) -> None:
+    """Decoding a state gives its maps of entities still in their stored form (chunks, or
+    the JSON object of a whole state such as a checkpoint): no entry is decoded until
+    something looks at the map, and then every entry once."""
     original: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(1_000)})
     calls: list[int] = []
 
@@ -215,7 +217,12 @@ def test_a_map_read_back_from_its_chunks_decodes_nothing_until_used() -> None:
         calls.append(1)
         return _decoded(data)
 
-    restored = entities(stored_form(original), _key, value)
+    stored = (
+        stored_form(original)
+        if form == "chunks"
+        else {key: _value(items) for key, items in original.items()}
+    )
+    restored = entities(stored, _key, value)
     assert calls == []
     assert len(restored) == 1_000
     assert len(calls) == 1_000

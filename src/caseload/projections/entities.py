@@ -101,7 +101,9 @@ class EntityMap(dict[K, V]):
         self._cache: dict[str, Chunk] = {}
         self._order: list[str] | None = None
         self._prefix = 0
-        self._unread: tuple[StoredEntries, Callable[[str], Any], Callable[[Any], Any]] | None = None
+        self._unread: (
+            tuple[Mapping[str, Any], Callable[[str], Any], Callable[[Any], Any]] | None
+        ) = None
 
     # Every route to an entry that may change it notes the key.
 
@@ -315,9 +317,11 @@ class _UnreadMap(EntityMap[K, V]):
         stored, key, value = unread
         self._unread = None
         self.__class__ = EntityMap  # type: ignore[assignment]
-        data = stored._read()
+        data = stored._read() if isinstance(stored, StoredEntries) else stored
         for text, entry in data.items():
             dict.__setitem__(self, key(text), value(entry))
+        if not isinstance(stored, StoredEntries):
+            return  # read from a whole state: encoded afresh when written
         texts = stored.texts() or {}
         prefix = prefix_length(len(self), self.chunk_entries)
         if not all(len(chunk) == prefix for chunk in texts):
@@ -374,12 +378,11 @@ for _name in (
 def entities(
     stored: Mapping[str, Any], key: Callable[[str], K], value: Callable[[Any], V]
 ) -> EntityMap[K, V]:
-    """The `EntityMap` of a decoded state's field from its stored form: each entry's key
-    from its text by `key`, its value from its JSON data by `value`. From `StoredEntries`
-    (a state read back from the store in chunks) the map decodes itself on first use; from
-    a plain mapping (a whole stored state), at once."""
-    if isinstance(stored, StoredEntries):
-        made: EntityMap[K, V] = _UnreadMap()
-        made._unread = (stored, key, value)
-        return made
-    return EntityMap({key(text): value(entry) for text, entry in stored.items()})
+    """The `EntityMap` of a decoded state's field from its stored form (`StoredEntries`,
+    for a state stored in chunks, or the field's JSON object, for a whole one such as a
+    checkpoint): each entry's key from its text by `key`, its value from its JSON data by
+    `value`, decoded when something first uses the map. Read from chunks, the map keeps
+    them as its encoding."""
+    made: EntityMap[K, V] = _UnreadMap()
+    made._unread = (stored, key, value)
+    return made
