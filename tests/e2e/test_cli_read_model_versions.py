@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from tests.e2e._cli import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -31,13 +32,17 @@ def test_an_old_version_stays_beside_the_rebuilt_one_until_it_is_dropped(tmp_pat
     assert rebuilt.returncode == 0, rebuilt.stderr
     after = held(store, tmp_path)
     assert after[("attention", 1)] is False
-    assert after[("attention", 2)] is True
+    serving = AttentionModel.version
+    assert after[("attention", serving)] is True
 
     served = run_cli(
-        "drop-read-model-version", "attention", "2", "--store", str(store), cwd=tmp_path
+        "drop-read-model-version", "attention", str(serving), "--store", str(store), cwd=tmp_path
     )
     assert served.returncode == 2
-    assert "version 2 of read model 'attention' is the one this library serves" in served.stderr
+    assert (
+        f"version {serving} of read model 'attention' is the one this library serves"
+        in served.stderr
+    )
     absent = run_cli(
         "drop-read-model-version", "attention", "9", "--store", str(store), cwd=tmp_path
     )

@@ -63,6 +63,12 @@ def _serialised(
     return locked
 
 
+def _no_class(kind: type[Any]) -> bool:
+    """Decode no event in full: the time index alone reads what every event stands in
+    for (`Unread`)."""
+    return False
+
+
 class Projections:
     """The read models of one store, kept beside its events."""
 
@@ -135,23 +141,25 @@ class Projections:
             checkpoint_every=self._checkpoint_every,
         )
 
-    def _lagging(self, live: dict[str, Live]) -> list[Live]:
-        """The read models behind the time index (being rebuilt, or of a new version):
-        up to where the index stands they need only the rows of the classes they fold.
+    def _lagging(self, live: dict[str, Live], bound: int | None = None) -> list[Live]:
+        """The read models behind the time index (being rebuilt, or of a new version), or
+        behind `bound`: up to there they need only the rows of the classes they fold.
         Empty when a model folds every event in its own `apply`."""
         if self._handled is None:
             return []
-        return [entry for entry in live.values() if entry.position < self._index.position]
+        last = self._index.position if bound is None else bound
+        return [entry for entry in live.values() if entry.position < last]
 
-    def _fold_lagging(self, lagging: list[Live], batch_size: int) -> int:
-        """Fold the next stretch of the log into the lagging read models, reading only the
-        rows of the classes they fold; return the position they reached."""
+    def _fold_lagging(self, lagging: list[Live], batch_size: int, last: int | None = None) -> int:
+        """Fold the next stretch of the log, up to the time index (or `last`), into the
+        lagging read models, reading only the rows of the classes they fold; return the
+        position they reached."""
         start = min(entry.position for entry in lagging) + 1
         models = [entry.model for entry in lagging]
         reached, events = read_wanted(
             self._source,
             start,
-            self._index.position,
+            self._index.position if last is None else last,
             batch_size,
             lambda kind: any(model.handler(kind) is not None for model in models),
         )
@@ -295,8 +303,10 @@ class Projections:
         """The digest of every read model's current state."""
         return self._digests(list(self._models))
 
-    def _digests(self, names: Sequence[str]) -> dict[str, str]:
-        self.catch_up()
+    def _digests(self, names: Sequence[str], *, catch_up: bool = True) -> dict[str, str]:
+        """The digests of the states `names`, caught up first (or as they stand)."""
+        if catch_up or self._live is None:
+            self.catch_up()
         assert self._live is not None
         chosen = {name: self._live[name] for name in names}
         return {
@@ -383,7 +393,7 @@ class Projections:
         every = self._checkpoint_every if persist_every is None else persist_every
         with collector_paused():
             done, resumed_from, saved, stopped = self._fold_to_head(
-                batch_size, every, progress, started, stop
+                batch_size, every, progress, started, stop, None if name is None else names
             )
         if stopped:
             return RebuildResult(
@@ -395,7 +405,8 @@ class Projections:
                 saved=saved,
             )
         self._store.delete(markers, versions)
-        digests = self._digests(names)
+        # The models rebuilt stand at the head; the others are left where they were.
+        digests = self._digests(names, catch_up=name is None)
         return RebuildResult(
             events=done,
             seconds=time.perf_counter() - started,
@@ -411,34 +422,52 @@ class Projections:
         progress: Callable[[Progress], None] | None,
         started: float,
         stop: Callable[[], bool] | None = None,
+        names: Sequence[str] | None = None,
     ) -> tuple[int, int, int, bool]:
-        """Fold batch by batch up to the head, persisting every `persist_every` events,
-        every `persist_seconds` and at the end, and reporting progress after every batch.
-        Returns the events folded, the position resumed from, the position saved, and
-        whether `stop` ended it early."""
-        live = self._load()
-        first = saved = self._reached(live)
+        """Fold the read models `names` (all by default) batch by batch up to the head,
+        persisting every `persist_every` events, every `persist_seconds` and at the end,
+        and reporting progress after every batch. Returns the events folded, the position
+        resumed from, the position saved, and whether `stop` ended it early."""
+
+        def load() -> dict[str, Live]:
+            every_model = self._load()
+            return every_model if names is None else {n: every_model[n] for n in names}
+
+        # Some read models alone read only the rows of the classes they fold, up to the
+        # head, and leave the time index (which reads every row) and the other models
+        # where they stand: they catch up when next used.
+        alone = names is not None and self._handled is not None
+        live = load()
+        first = saved = self._reached(live, alone=alone)
         if first:
             logger.info("rebuild resumed from position %d", first)
         self._persisted_at = time.monotonic()
         total = max(0, self._source.head() - first)
         done = 0
         while True:
-            lagging = self._lagging(live)
+            head = self._source.head() if alone else None
+            lagging = self._lagging(live, head)
             at_head = False
             if lagging:
                 # The models being rebuilt read only their own rows up to the index.
                 start = min(entry.position for entry in lagging)
-                reached = self._fold_lagging(lagging, batch_size)
+                reached = self._fold_lagging(lagging, batch_size, head)
                 done += max(0, reached - start)
-            if not lagging or reached <= start:
+                at_head = alone and reached >= (head or 0)
+            elif alone:
+                if self._unsaved(live) > 0 and not self._persist(live):
+                    live = load()
+                    continue
+                saved = self._reached(live, stored=True, alone=True)
+                break
+            if not alone and (not lagging or reached <= start):
                 start = min([e.position for e in live.values()] + [self._index.position]) + 1
                 batch = read_to_fold(self._source, start, batch_size, self._handled)
                 if not batch:
                     # The head fell on a batch's end: what that batch folded is unwritten.
                     if self._unsaved(live) > 0:
                         if not self._persist(live):
-                            live = self._load()
+                            live = load()
                             continue
                         saved = self._reached(live, stored=True)
                         if progress is not None:
@@ -451,30 +480,34 @@ class Projections:
                 reached = batch[-1][0]
             # The models' positions, not the index's: a rebuild starts the models over
             # while the time index, still valid, may already stand at the head.
-            unsaved = self._reached(live) - saved
+            unsaved = self._reached(live, alone=alone) - saved
             stopping = stop is not None and stop()
             late = time.monotonic() - self._persisted_at >= self._persist_seconds
             if unsaved >= persist_every or at_head or late or stopping:
                 if not self._persist(live):
-                    live = self._load()
+                    live = load()
                     continue
-                saved = self._reached(live, stored=True)
+                saved = self._reached(live, stored=True, alone=alone)
                 logger.debug("rebuild: read models written up to position %d", saved)
             total = max(total, done + self._source.head() - reached)
             if progress is not None:
                 elapsed = time.perf_counter() - started
-                reached = self._reached(live)
+                reached = self._reached(live, alone=alone)
                 progress(Progress(done, total, elapsed, first, saved, reached))
             if stopping:
                 logger.info("rebuild stopped at position %d; its progress is written", saved)
                 return done, first, saved, True
         return done, first, saved, False
 
-    def _reached(self, live: dict[str, Live], *, stored: bool = False) -> int:
-        """The position every state (and the time index) has folded, or written, up to."""
+    def _reached(self, live: dict[str, Live], *, stored: bool = False, alone: bool = False) -> int:
+        """The position every state (and the time index, unless the states are folded
+        `alone`) has folded, or written, up to."""
+        index = self._index
         if stored:
-            return min([e.stored_position for e in live.values()] + [self._index.stored_position])
-        return min([e.position for e in live.values()] + [self._index.position])
+            own = [e.stored_position for e in live.values()]
+            return min(own if alone else [*own, index.stored_position])
+        own = [e.position for e in live.values()]
+        return min(own if alone else [*own, index.position])
 
     # --------------------------------------------------------------- as of
 
@@ -547,7 +580,8 @@ class Projections:
             with collector_paused():
                 while True:
                     start = self._index.position + 1
-                    batch = read_to_fold(self._source, start, self._batch_size, self._handled)
+                    # The index reads an event's class, moment and date, no other data.
+                    batch = read_to_fold(self._source, start, self._batch_size, _no_class)
                     if not batch:
                         break
                     self._index.see_all(batch, self._index_every)
