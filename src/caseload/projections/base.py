@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
@@ -32,7 +33,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL
 from caseload.domain.events import is_true_on
-from caseload.projections.entities import CHUNK_ENTRIES, EntityMap, prefix_length
+from caseload.projections.entities import CHUNK_ENTRIES, EntityMap, chunk_text, prefix_length
 
 __all__ = [
     "DIGEST_FORMAT",
@@ -63,9 +64,11 @@ DIGEST_FORMAT = 2
 2: the sha256 of the segments' digests (`segments_digest`), so that a catch-up digests
 only the chunks it changed."""
 
-Segment = tuple[bytes, bytes | None, bytes]
-"""A chunk of a map of entities: its canonical text after a comma, that text compressed
-(None where none is kept), and the sha256 digest of the text."""
+Segment = tuple[bytes | None, bytes | None, bytes]
+"""A chunk of a map of entities: its canonical text after a comma, that text compressed,
+and the sha256 digest of the text. Either of the first two may be None, never both: a
+chunk kept compressed comes without its text, one written afresh without its compressed
+form."""
 
 Handler = Callable[[Any, Any], None]
 """How one kind of event changes a read model's state: `handler(state, event)`."""
@@ -167,10 +170,11 @@ class Entries(Generic[K, V]):
         key, value = self._key, self._value
         return {key(k): value(v) for k, v in self._items.items()}
 
-    def pieces(self) -> Iterator[tuple[bytes, bytes | None]]:
+    def pieces(self) -> Iterator[tuple[bytes | None, bytes | None]]:
         """The canonical JSON of the object in pieces, each with its compressed form where
         one is kept (an `EntityMap` keeps its chunks encoded and re-encodes only those
-        with changed entries), or None."""
+        with changed entries), or None; a piece whose compressed form is given may come
+        without its text (None), which is then that form inflated."""
         items = self._items
         if not isinstance(items, EntityMap):
             for chunk in self.chunks():
@@ -181,7 +185,7 @@ class Entries(Generic[K, V]):
             yield b"{}", None
             return
         yield b"{", None
-        yield cached[0][0][1:], None
+        yield chunk_text(cached[0])[1:], None
         yield from ((text, packed) for text, packed, _ in cached[1:])
         yield b"}", None
 
@@ -206,8 +210,8 @@ class Entries(Generic[K, V]):
         """The canonical JSON of the object, in pieces: runs of entries in key order, each
         written by one orjson call over a dict of the run (then stripped of its braces)."""
         if isinstance(self._items, EntityMap):
-            for text, _ in self.pieces():
-                yield text
+            for text, packed in self.pieces():
+                yield _text_of(text, packed)
             return
         key, value = self._key, self._value
         keyed = sorted(((key(k), v) for k, v in self._items.items()), key=itemgetter(0))
@@ -221,11 +225,18 @@ class Entries(Generic[K, V]):
 
 def canonical_chunks(data: Any) -> Iterator[bytes]:
     """The canonical JSON of `data` in pieces (`Entries` written entry by entry)."""
-    for text, _ in canonical_pieces(data):
-        yield text
+    for text, packed in canonical_pieces(data):
+        yield _text_of(text, packed)
 
 
-def canonical_pieces(data: Any) -> Iterator[tuple[bytes, bytes | None]]:
+def _text_of(text: bytes | None, packed: bytes | None) -> bytes:
+    if text is not None:
+        return text
+    assert packed is not None, "a piece without its text comes with its compressed form"
+    return zlib.decompress(packed)
+
+
+def canonical_pieces(data: Any) -> Iterator[tuple[bytes | None, bytes | None]]:
     """The canonical JSON of `data` in pieces, each with its compressed form where an
     `Entries` keeps one (else None)."""
     if isinstance(data, Entries):

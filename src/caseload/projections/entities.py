@@ -29,6 +29,7 @@ __all__ = [
     "EntityMap",
     "StoredEntries",
     "as_entity_map",
+    "chunk_text",
     "entities",
     "folding",
     "prefix_length",
@@ -37,9 +38,17 @@ __all__ = [
 K = TypeVar("K")
 V = TypeVar("V")
 
-Chunk = tuple[bytes, bytes, bytes]
-"""A chunk's entries as canonical JSON after a comma, that text compressed, and the sha256
-digest of the text."""
+Chunk = tuple[bytes | None, bytes, bytes]
+"""A chunk's entries as canonical JSON after a comma (None where a map gives a chunk it
+did not encode again: the text is then that of the compressed form), that text compressed,
+and the sha256 digest of the text."""
+
+
+def chunk_text(chunk: Chunk) -> bytes:
+    """A chunk's canonical text (inflated from its compressed form if not at hand)."""
+    text, packed, _ = chunk
+    return zlib.decompress(packed) if text is None else text
+
 
 CHUNK_ENTRIES = 256
 """Entries whose key texts share their first characters form a chunk; as many first
@@ -98,7 +107,9 @@ class EntityMap(dict[K, V]):
         self._whole = True
         self._owner: tuple[Any, Any] | None = None
         self._members: dict[str, set[Any]] = {}
-        self._cache: dict[str, Chunk] = {}
+        self._cache: dict[str, tuple[bytes, bytes]] = {}
+        """By chunk key, the chunk's compressed text and digest (not its text: a state
+        would be held a second time, uncompressed)."""
         self._order: list[str] | None = None
         self._prefix = 0
         self._unread: (
@@ -173,9 +184,10 @@ class EntityMap(dict[K, V]):
     ) -> dict[str, Chunk]:
         """The map's entries as canonical JSON in chunks, by chunk key (the first
         `prefix_length(len(map))` characters of the entries' key texts), in key order: each
-        chunk's text after a comma (`,"key":value,...`), that text compressed at zlib
-        `level`, and its digest. Only the chunks with entries noted since the last call
-        (with the same `key` and `value`) are encoded again."""
+        chunk's text after a comma (`,"key":value,...`; None for a chunk not encoded again
+        in this call), that text compressed at zlib `level`, and its digest. Only the
+        chunks with entries noted since the last call (with the same `key` and `value`)
+        are encoded again."""
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
@@ -204,6 +216,7 @@ class EntityMap(dict[K, V]):
                     members[prefix].discard(item)
         self._noted.clear()
         cache = self._cache
+        fresh: dict[str, bytes] = {}
         for prefix in dirty:
             keys = members.get(prefix)
             if not keys:
@@ -215,13 +228,15 @@ class EntityMap(dict[K, V]):
                 self._order = None
             run = canonical_bytes({key(item): value(get(self, item)) for item in keys})
             text = b"," + run[1:-1]
+            digest = hashlib.sha256(text).digest()
+            fresh[prefix] = text
             old = cache.get(prefix)
-            if old is not None and old[0] == text:
+            if old is not None and old[1] == digest:
                 continue  # looked up, not changed: the chunk as stored is still right
-            cache[prefix] = (text, zlib.compress(text, level), hashlib.sha256(text).digest())
+            cache[prefix] = (zlib.compress(text, level), digest)
         if self._order is None:
             self._order = sorted(cache)
-        return {prefix: cache[prefix] for prefix in self._order}
+        return {prefix: (fresh.get(prefix), *cache[prefix]) for prefix in self._order}
 
     def seed(
         self, key: Callable[[K], str], value: Callable[[V], Any], chunks: Mapping[str, Chunk]
@@ -237,7 +252,8 @@ class EntityMap(dict[K, V]):
         if set(members) != set(chunks):
             return
         self._prefix, self._members, self._owner, self._whole = prefix, members, (key, value), False
-        self._cache, self._order, self._noted = dict(chunks), sorted(chunks), set()
+        self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
+        self._order, self._noted = sorted(chunks), set()
 
 
 def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -330,7 +346,8 @@ class _UnreadMap(EntityMap[K, V]):
         for text, item in zip(data, dict.__iter__(self), strict=True):
             members.setdefault(text[:prefix], set()).add(item)
         self._prefix, self._members, self._owner, self._whole = prefix, members, _ADOPT, False
-        self._cache, self._order, self._noted = dict(texts), sorted(texts), set()
+        self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in texts.items()}
+        self._order, self._noted = sorted(texts), set()
 
 
 def _reading_first(name: str) -> Any:

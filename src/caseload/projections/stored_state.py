@@ -41,6 +41,7 @@ def freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
     packed = []
     for text, kept in canonical_pieces(data):
         if kept is None:
+            assert text is not None, "a piece without its compressed form comes with its text"
             if packer is None:
                 packer = zlib.compressobj(COMPRESSION_LEVEL)
             packed.append(packer.compress(text))
@@ -54,6 +55,13 @@ def freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
     return StoredState(model.version, position, b"".join(packed), _digest(header, chunks))
 
 
+def _packed(text: bytes | None, packed: bytes | None) -> bytes:
+    if packed is not None:
+        return packed
+    assert text is not None, "a chunk without its compressed form comes with its text"
+    return zlib.compress(text, COMPRESSION_LEVEL)
+
+
 def freeze_chunked(
     model: ReadModel[Any], state: Any, position: int, base: StoredState | None = None
 ) -> StoredState:
@@ -62,8 +70,7 @@ def freeze_chunked(
     `base`'s, or that `base` has and the state no longer does, are to be written."""
     header, chunks = segments(model.encode(state))
     stored = {
-        key: (zlib.compress(text, COMPRESSION_LEVEL) if packed is None else packed, digest)
-        for key, (text, packed, digest) in chunks.items()
+        key: (_packed(text, packed), digest) for key, (text, packed, digest) in chunks.items()
     }
     rewrite: frozenset[str] | None = None
     if base is not None and base.version == model.version:
