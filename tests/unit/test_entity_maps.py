@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import zlib
 from typing import Any
 
@@ -256,3 +258,50 @@ def test_a_map_read_back_and_changed_in_one_entry_encodes_one_chunk_again() -> N
     assert 0 < len(calls) <= 20_000 / len(chunks) * 4
     texts = b"".join(chunk_text(chunk) for chunk in chunks.values())
     assert b'"00abc":{"items":[2748,1],"n":2}' in texts
+
+
+def test_a_map_read_back_is_whole_to_a_thread_that_uses_it_while_another_decodes() -> None:
+    """A thread that uses the map while another is decoding it waits for the decoding and
+    sees every entry, never part of them."""
+    original: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(2_000)})
+    halfway = threading.Event()
+    decoded = 0
+
+    def value(data: Any) -> list[int]:
+        nonlocal decoded
+        decoded += 1
+        if decoded == 1_000:
+            halfway.set()
+            time.sleep(0.05)  # the other thread asks now, mid-decoding
+        return _decoded(data)
+
+    restored = entities(stored_form(original), _key, value)
+    seen: list[int] = []
+
+    def other() -> None:
+        halfway.wait(timeout=10)
+        seen.append(len(restored))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert len(restored) == 2_000
+    thread.join(timeout=10)
+    assert seen == [2_000]
+    assert decoded == 2_000
+
+
+def test_a_map_whose_decoding_fails_stays_unread_and_fails_again() -> None:
+    """An entry that cannot be decoded makes every use of the map raise, not just the
+    first: the map is never left holding the entries decoded before it."""
+    original: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(600)})
+
+    def value(data: Any) -> list[int]:
+        if data["items"] == [500]:
+            raise ValueError("entry 500 is damaged")
+        return _decoded(data)
+
+    restored = entities(stored_form(original), _key, value)
+    with pytest.raises(ValueError, match="entry 500"):
+        len(restored)
+    with pytest.raises(ValueError, match="entry 500"):
+        restored.get("0001")

@@ -18,6 +18,7 @@ entries alone, however the map came to hold them.
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -327,27 +328,39 @@ class _UnreadMap(EntityMap[K, V]):
     __slots__ = ()
 
     def _read(self) -> None:
-        unread = self._unread
-        if unread is None:  # pragma: no cover  (the class changes once read)
-            return
-        stored, key, value = unread
-        self._unread = None
-        self.__class__ = EntityMap  # type: ignore[assignment]
-        data = stored._read() if isinstance(stored, StoredEntries) else stored
-        for text, entry in data.items():
-            dict.__setitem__(self, key(text), value(entry))
-        if not isinstance(stored, StoredEntries):
-            return  # read from a whole state: encoded afresh when written
-        texts = stored.texts() or {}
-        prefix = prefix_length(len(self), self.chunk_entries)
+        # One thread decodes; another that uses the map meanwhile waits, then finds it
+        # read. The class changes last, once every entry is in: a map that is an
+        # `EntityMap` is whole. A decoding that fails leaves the map unread (and raising
+        # again on its next use), never part-read.
+        with _READING:
+            unread = self._unread
+            if unread is None:
+                return
+            stored, key, value = unread
+            data = stored._read() if isinstance(stored, StoredEntries) else stored
+            for text, entry in data.items():
+                dict.__setitem__(self, key(text), value(entry))
+            if isinstance(stored, StoredEntries):
+                self._adopt(data, stored.texts() or {})
+            self._unread = None
+            self.__class__ = EntityMap  # type: ignore[assignment]
+
+    def _adopt(self, data: Mapping[str, Any], texts: Mapping[str, Chunk]) -> None:
+        """Take the chunks the entries were read from as their encoded form, if they are
+        cut as this map cuts them (else they are encoded afresh when written)."""
+        prefix = prefix_length(dict.__len__(self), self.chunk_entries)
         if not all(len(chunk) == prefix for chunk in texts):
-            return  # chunked otherwise than this code would: encoded afresh when written
+            return
         members: dict[str, set[Any]] = {}
         for text, item in zip(data, dict.__iter__(self), strict=True):
             members.setdefault(text[:prefix], set()).add(item)
         self._prefix, self._members, self._owner, self._whole = prefix, members, _ADOPT, False
         self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in texts.items()}
         self._order, self._noted = sorted(texts), set()
+
+
+_READING = threading.RLock()
+"""Held while a map read back from the store decodes its entries."""
 
 
 def _reading_first(name: str) -> Any:
