@@ -113,17 +113,75 @@ class CaseloadReport:
     breaches: tuple[Breach, ...]
 
 
-@attrs.define
+@attrs.define(eq=False)
 class BrokerCases:
-    """What the caseload read model keeps of one broker."""
+    """What the caseload read model keeps of one broker.
+
+    Read back from the store, a broker keeps its cases and its daily series as stored
+    (`stored_active`, `stored_series`) until first used: a report of one day (`count_on`)
+    reads the stored series as it is, without decoding years of change points for each
+    of a thousand brokers."""
 
     name: str
     team: str
     registered_on: date
     fte: list[tuple[date, Decimal]]
-    active: set[UUID] = attrs.Factory(set)
-    series: list[tuple[date, int]] = attrs.Factory(list)
+    _active: set[UUID] | None = attrs.field(factory=set, alias="active", repr=False)
+    _series: list[tuple[date, int]] | None = attrs.field(factory=list, alias="series", repr=False)
     left_on: date | None = None
+    _stored_active: list[str] | None = attrs.field(default=None, alias="stored_active", repr=False)
+    """The active cases as stored (hex ids), while `active` is not decoded."""
+    _stored_series: list[list[Any]] | None = attrs.field(
+        default=None, alias="stored_series", repr=False
+    )
+    """The series as stored (`[ISO day, count]`), while `series` is not decoded."""
+
+    @property
+    def active(self) -> set[UUID]:
+        """The broker's active cases."""
+        if self._active is None:
+            self._active = {uid(case) for case in self._stored_active or ()}
+            self._stored_active = None
+        return self._active
+
+    @property
+    def series(self) -> list[tuple[date, int]]:
+        """The days the caseload changed, with the count at the end of each, in order."""
+        if self._series is None:
+            self._series = [(date.fromisoformat(s), int(n)) for s, n in self._stored_series or ()]
+            self._stored_series = None
+        return self._series
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BrokerCases):
+            return NotImplemented
+        return (
+            self.name,
+            self.team,
+            self.registered_on,
+            self.fte,
+            self.active,
+            self.series,
+            self.left_on,
+        ) == (
+            other.name,
+            other.team,
+            other.registered_on,
+            other.fte,
+            other.active,
+            other.series,
+            other.left_on,
+        )
+
+    # Mutable, so not hashable (as attrs makes a class whose instances compare by value).
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"BrokerCases(name={self.name!r}, team={self.team!r}, "
+            f"registered_on={self.registered_on!r}, fte={self.fte!r}, active={self.active!r}, "
+            f"series={self.series!r}, left_on={self.left_on!r})"
+        )
 
     def fte_on(self, on: date) -> Decimal:
         """The broker's FTE on a day."""
@@ -135,6 +193,14 @@ class BrokerCases:
 
     def count_on(self, on: date) -> int:
         """The broker's active cases at the end of a day."""
+        stored = self._stored_series
+        if stored is not None:
+            # ISO days sort as the days do: the latest change point on or before `on`.
+            text = on.isoformat()
+            for since_text, value in reversed(stored):
+                if since_text <= text:
+                    return int(value)
+            return 0
         count = 0
         for since, value in self.series:
             if since > on:
@@ -284,8 +350,10 @@ def _decode_broker(b: Any) -> BrokerCases:
         registered_on=date.fromisoformat(b["registered_on"]),
         left_on=day(b["left_on"]),
         fte=[(date.fromisoformat(s), Decimal(v)) for s, v in b["fte"]],
-        active={uid(case) for case in b["active"]},
-        series=[(date.fromisoformat(s), int(n)) for s, n in b["series"]],
+        active=None,
+        series=None,
+        stored_active=b["active"],
+        stored_series=b["series"],
     )
 
 
