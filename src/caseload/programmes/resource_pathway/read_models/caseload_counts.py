@@ -152,6 +152,19 @@ class BrokerCases:
             self._stored_series = None
         return self._series
 
+    def stored_active_or_hex(self) -> list[str]:
+        """The active cases in their stored form: their hex ids in order."""
+        if self._stored_active is not None:
+            return self._stored_active
+        return sorted(case.hex for case in self.active)
+
+    def stored_series_or_pairs(self) -> list[Any]:
+        """The series in a form that encodes as stored: as read, or the (day, count)
+        pairs themselves (a pair is written as an array, a day as its ISO text)."""
+        if self._stored_series is not None:
+            return self._stored_series
+        return self.series
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BrokerCases):
             return NotImplemented
@@ -333,8 +346,10 @@ def _encode_broker(b: BrokerCases) -> Any:
         "registered_on": b.registered_on,
         "left_on": b.left_on,
         "fte": [[since, str(value)] for since, value in b.fte],
-        "active": sorted(case.hex for case in b.active),
-        "series": [[since, count] for since, count in b.series],
+        "active": b.stored_active_or_hex(),
+        # Pairs are written as arrays and days as ISO text, as stored: a series read back
+        # and not changed since is written as it was read.
+        "series": b.stored_series_or_pairs(),
     }
 
 
