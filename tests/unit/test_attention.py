@@ -530,7 +530,7 @@ def test_a_list_of_a_day_before_later_closures_counts_those_trajectories_as_open
     assert all(case.closed_on is None for case in state.trajectories.values())
     assert all(case.closed_on is not None for case in state.closed.values())
     open_then = [
-        attention_module._item(trajectory_id, case, on, limits)
+        attention_module._item(trajectory_id, case, on, limits)[0]
         for trajectory_id, case in every.items()
         if case.opened_on <= on and (case.closed_on is None or case.closed_on > on)
     ]

@@ -343,37 +343,61 @@ def _overdue(last: date | None, opened_on: date, on: date, days: int) -> bool:
     return last is None or last < on - timedelta(days=days)
 
 
+_REASON_BITS: tuple[tuple[AttentionReason, int], ...] = tuple(
+    (reason, 1 << n) for n, reason in enumerate(AttentionReason)
+)
+_REASONS_OF: dict[int, frozenset[AttentionReason]] = {}
+"""The reasons in each bit mask, by mask (made on first sight: a report meets a few)."""
+
+
+def _reasons_of(mask: int) -> frozenset[AttentionReason]:
+    found = _REASONS_OF.get(mask)
+    if found is None:
+        found = _REASONS_OF[mask] = frozenset(reason for reason, bit in _REASON_BITS if mask & bit)
+    return found
+
+
+_BIT = dict(_REASON_BITS)
+_NO_CONTACT = _BIT[AttentionReason.NO_CONTACT]
+_NO_PROGRESSION = _BIT[AttentionReason.NO_PROGRESSION]
+_ROLES_MISSING = _BIT[AttentionReason.ROLES_MISSING]
+_NO_INTERVENTION = _BIT[AttentionReason.NO_INTERVENTION]
+_NEAR_MAX_LENGTH = _BIT[AttentionReason.NEAR_MAX_LENGTH]
+_NOT_REVIEWED = _BIT[AttentionReason.NOT_REVIEWED]
+_UNASSIGNED = _BIT[AttentionReason.UNASSIGNED]
+
+
 def _item(
     trajectory_id: UUID, case: CaseAttention, on: date, limits: AttentionThresholds
-) -> AttentionItem:
-    interventions = [
-        case.contacts[role] for role in limits.intervention_roles & case.contacts.keys()
-    ]
+) -> tuple[AttentionItem, int]:
+    """The item of an open trajectory, with its reasons as a bit mask (`_REASON_BITS`)."""
+    contacts = case.contacts
+    interventions = [contacts[role] for role in limits.intervention_roles if role in contacts]
     if case.last_placement_on is not None:
         interventions.append(case.last_placement_on)
     last_intervention = max(interventions, default=None)
-    missing = ALL_ROLES - case.contacts.keys()
-    age = (on - case.opened_on).days
-    reasons: set[AttentionReason] = set()
-    if _overdue(case.last_contact_on, case.opened_on, on, limits.contact_days):
-        reasons.add(AttentionReason.NO_CONTACT)
-    if _overdue(case.last_progression_on, case.opened_on, on, limits.progression_days):
-        reasons.add(AttentionReason.NO_PROGRESSION)
+    missing = ALL_ROLES - contacts.keys() if len(contacts) < len(ALL_ROLES) else _NO_ROLES
+    opened, age = case.opened_on, (on - case.opened_on).days
+    mask = 0
+    if _overdue(case.last_contact_on, opened, on, limits.contact_days):
+        mask |= _NO_CONTACT
+    if _overdue(case.last_progression_on, opened, on, limits.progression_days):
+        mask |= _NO_PROGRESSION
     if missing and age >= limits.roles_after_days:
-        reasons.add(AttentionReason.ROLES_MISSING)
-    if _overdue(last_intervention, case.opened_on, on, limits.intervention_days):
-        reasons.add(AttentionReason.NO_INTERVENTION)
+        mask |= _ROLES_MISSING
+    if _overdue(last_intervention, opened, on, limits.intervention_days):
+        mask |= _NO_INTERVENTION
     if age >= limits.max_pathway_days - limits.near_max_days:
-        reasons.add(AttentionReason.NEAR_MAX_LENGTH)
-    if _overdue(case.last_review_on, case.opened_on, on, limits.review_days):
-        reasons.add(AttentionReason.NOT_REVIEWED)
+        mask |= _NEAR_MAX_LENGTH
+    if _overdue(case.last_review_on, opened, on, limits.review_days):
+        mask |= _NOT_REVIEWED
     if case.broker_id is None:
-        reasons.add(AttentionReason.UNASSIGNED)
-    return AttentionItem(
+        mask |= _UNASSIGNED
+    item = AttentionItem(
         trajectory_id=trajectory_id,
         broker_id=case.broker_id,
-        opened_on=case.opened_on,
-        reasons=frozenset(reasons),
+        opened_on=opened,
+        reasons=_reasons_of(mask),
         last_contact_on=case.last_contact_on,
         last_progression_on=case.last_progression_on,
         last_intervention_on=last_intervention,
@@ -381,6 +405,10 @@ def _item(
         last_review_on=case.last_review_on,
         days_unassigned=age if case.broker_id is None else None,
     )
+    return item, mask
+
+
+_NO_ROLES: frozenset[Role] = frozenset()
 
 
 def attention_report(
@@ -407,15 +435,18 @@ def attention_report(
             if case.opened_on <= on and case.closed_on is not None and case.closed_on > on
         )
     flagged = sorted(
-        (item for item in items if item.reasons),
-        key=lambda item: (item.opened_on, str(item.trajectory_id)),
+        (item for item in items if item[1]),
+        key=lambda item: (item[0].opened_on, str(item[0].trajectory_id)),
     )
+    by_mask: dict[int, int] = {}
+    for _, mask in flagged:
+        by_mask[mask] = by_mask.get(mask, 0) + 1
     return AttentionReport(
         on=on,
         thresholds=limits,
-        items=tuple(flagged),
+        items=tuple(item for item, _ in flagged),
         counts=tuple(
-            (reason, sum(1 for item in flagged if reason in item.reasons))
-            for reason in AttentionReason
+            (reason, sum(count for mask, count in by_mask.items() if mask & bit))
+            for reason, bit in _REASON_BITS
         ),
     )
