@@ -10,6 +10,11 @@ batch is flushed: every `size` commands, on `flush()`, and when the block ends.
 A command the rules refuse raises as always and leaves nothing of itself behind: the
 aggregates it touched are dropped from memory and rebuilt, when next needed, from the
 store and the batch's accepted events. The batch keeps the commands accepted before it.
+
+This is the bulk path, built for one writer: on a SQLite file the events are encoded
+straight to the recorder's rows and their chain links hashed in the same pass, and a batch
+opened on an empty store asks the store nothing about aggregates it never made. What it
+skips and what it keeps is in docs/simulation.md.
 """
 
 from __future__ import annotations
