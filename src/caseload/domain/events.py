@@ -65,13 +65,18 @@ class _EventMethod(CommandMethodDecorator):
     """
 
     _plan: _Plan | None
+    _direct: bool
 
     def __get__(self, instance: Any, owner: type[Any]) -> Any:
-        if (
-            instance is None
-            or self.decorated_property is not None
-            or self.decorated_func.__name__ in ("__init__", "_")
-        ):
+        # Whether calls can take the direct way, worked out on the first access: this
+        # runs for every event an aggregate triggers.
+        direct = self.__dict__.get("_direct")
+        if direct is None:
+            direct = self._direct = (
+                self.decorated_property is None
+                and self.decorated_func.__name__ not in ("__init__", "_")
+            )
+        if instance is None or not direct:
             return super().__get__(instance, owner)
         return functools.partial(self._trigger, instance)
 
