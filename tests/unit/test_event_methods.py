@@ -44,6 +44,10 @@ def test_a_keyword_call_triggers_what_eventsourcing_would() -> None:
     [mine], [reference] = ours.collect_events(), theirs.collect_events()
     assert type(mine) is type(reference)
     assert state(mine) == state(reference)
+    # In the same order: the stored JSON, and so the hash chain, follows it.
+    assert list(vars(mine)) == list(vars(reference))
+    assert ours.version == theirs.version == 2
+    assert ours.modified_on == mine.timestamp
     assert mine.note is None  # the default was filled in
     assert ours.latest_on == theirs.latest_on == date(2025, 1, 7)
 

@@ -47,6 +47,8 @@ class FastJSONTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self._converters: dict[type, Callable[[Any], Any]] = {}
+        self._by_identity: set[type] = set()
+        """Registered types whose values equal only themselves (enums without a mixin)."""
 
     def register(self, transcoding: Transcoding) -> None:
         """Register `transcoding`, and how the fast writer applies it."""
@@ -56,6 +58,8 @@ class FastJSONTranscoder(JSONTranscoder):
             self._converters.pop(transcoding.type, None)
             return
         self._converters[transcoding.type] = self._converter(transcoding)
+        if transcoding.type.__eq__ is object.__eq__:
+            self._by_identity.add(transcoding.type)
 
     def _converter(self, transcoding: Transcoding) -> Callable[[Any], Any]:
         name, encode = transcoding.name, transcoding.encode
@@ -72,8 +76,25 @@ class FastJSONTranscoder(JSONTranscoder):
                 return found
 
             return convert_date
+        if type(transcoding) is UUIDAsHex:
+            # Ids repeat too (a broker's in each of their contacts), kept by their numbers:
+            # a UUID hashes in Python, its number in C.
+            ids: dict[int, dict[str, Any]] = {}
+
+            def convert_id(value: Any) -> dict[str, Any]:
+                number = value.int
+                found = ids.get(number)
+                if found is None:
+                    if len(ids) >= 10_000:
+                        ids.clear()
+                    found = ids[number] = {"_type_": name, "_data_": encode(value)}
+                return found
+
+            return convert_id
         if type(transcoding) in _TO_TEXT:
             return lambda value: {"_type_": name, "_data_": encode(value)}
+        if type(transcoding) is FrozensetAsList:
+            return self._frozenset_converter(name, encode)
         if type(transcoding) in _TO_LIST:
             plain = self._plain
             return lambda value: {"_type_": name, "_data_": [plain(m) for m in encode(value)]}
@@ -88,6 +109,26 @@ class FastJSONTranscoder(JSONTranscoder):
             else:
                 return encoded.__getitem__
         return lambda value: {"_type_": name, "_data_": self._plain(encode(value))}
+
+    def _frozenset_converter(self, name: str, encode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        # The same few sets of enum members (a contact's roles) recur in many events: each
+        # is converted once. Only sets whose members all equal nothing but themselves are
+        # kept, so that a set found equal holds the very same members.
+        plain, by_identity = self._plain, self._by_identity
+        converted: dict[frozenset[Any], dict[str, Any]] = {}
+
+        def convert(value: frozenset[Any]) -> dict[str, Any]:
+            if not all(type(member) in by_identity for member in value):
+                return {"_type_": name, "_data_": [plain(m) for m in encode(value)]}
+            found = converted.get(value)
+            if found is None:
+                if len(converted) >= 10_000:
+                    converted.clear()
+                found = {"_type_": name, "_data_": [plain(m) for m in encode(value)]}
+                converted[value] = found
+            return found
+
+        return convert
 
     def encode(self, obj: Any) -> bytes:
         """`obj` as the bytes `JSONTranscoder.encode` gives."""

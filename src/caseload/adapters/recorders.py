@@ -27,7 +27,10 @@ __all__ = [
     "ChainedPOPOFactory",
     "ChainedPOPORecorder",
     "ChainedSQLiteRecorder",
+    "EventRow",
     "chain_links",
+    "event_row",
+    "row_links",
 ]
 
 CHAIN_TABLE = "caseload_chain"
@@ -38,18 +41,28 @@ def chain_links(
     previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
 ) -> list[tuple[int, bytes]]:
     """The (position, link) rows of events just stored at `positions`, after `previous`."""
-    rows = []
-    for position, stored in zip(positions, stored_events, strict=True):
-        previous = link(
-            previous,
-            position,
-            id_text(stored.originator_id),
-            stored.originator_version,
-            stored.topic,
-            stored.state,
-        )
-        rows.append((position, previous))
-    return rows
+    return row_links(previous, positions, [event_row(stored) for stored in stored_events])
+
+
+EventRow = tuple[str, int, str, bytes]
+"""A stored event as the SQLite recorder inserts it: (aggregate id as hex, version, topic,
+state)."""
+
+
+def event_row(stored: StoredEvent) -> EventRow:
+    """The row of a stored event."""
+    return (id_text(stored.originator_id), stored.originator_version, stored.topic, stored.state)
+
+
+def row_links(
+    previous: bytes, positions: Sequence[int], rows: Sequence[EventRow]
+) -> list[tuple[int, bytes]]:
+    """The (position, link) rows of event rows just stored at `positions`, after `previous`."""
+    links = []
+    for position, (originator_id, version, topic, state) in zip(positions, rows, strict=True):
+        previous = link(previous, position, originator_id, version, topic, state)
+        links.append((position, previous))
+    return links
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -68,31 +81,45 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = self._insert_rows(c, stored_events, **kwargs)
-        # The inserts above took the write lock, so the head read here is the latest.
+        if len(stored_events) < 2:
+            positions = super()._insert_events(c, stored_events, **kwargs)
+            assert positions is not None
+            self._insert_links(c, positions, [event_row(s) for s in stored_events])
+            return positions
+        return self._insert_rows(c, [event_row(s) for s in stored_events])
+
+    def insert_rows(self, rows: Sequence[EventRow]) -> Sequence[int]:
+        """Record events given as rows (`EventRow`, the bytes `Mapper.to_stored_event`
+        gives) in one transaction, each with its chain link; returns their positions.
+
+        For a writer that encodes many events itself (`Caseload.batch`): the same rows and
+        links as `insert_events`, without a `StoredEvent` for each.
+        """
+        if not rows:
+            return []
+        with self.datastore.transaction(commit=True) as c:
+            return self._insert_rows(c, rows)
+
+    def _insert_rows(self, c: SQLiteCursor, rows: Sequence[EventRow]) -> Sequence[int]:
+        positions = self._insert_event_rows(c, rows)
+        self._insert_links(c, positions, rows)
+        return positions
+
+    def _insert_links(
+        self, c: SQLiteCursor, positions: Sequence[int], rows: Sequence[EventRow]
+    ) -> None:
+        # The inserts before took the write lock, so the head read here is the latest.
         c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
         previous = GENESIS if row is None else bytes(row[0])
         c.executemany(
-            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)",
-            chain_links(previous, positions, stored_events),
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", row_links(previous, positions, rows)
         )
-        return positions
 
-    def _insert_rows(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int]:
-        if len(stored_events) < 2:
-            positions = super()._insert_events(c, stored_events, **kwargs)
-            assert positions is not None
-            return positions
+    def _insert_event_rows(self, c: SQLiteCursor, rows: Sequence[EventRow]) -> Sequence[int]:
         # eventsourcing inserts row by row to learn each row's position; under the write
         # lock the positions of consecutive inserts are consecutive, so the first insert
         # gives them all, and the rest go in one statement.
-        rows = [
-            (id_text(s.originator_id), s.originator_version, s.topic, s.state)
-            for s in stored_events
-        ]
         c.execute(self.insert_events_statement, rows[0])
         first = c.lastrowid
         c.executemany(self.insert_events_statement, rows[1:])

@@ -294,6 +294,9 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         import, a simulation): if another writer changes an aggregate the batch changed,
         the next write raises `ConcurrencyConflict` and nothing since the last write is
         kept. If the block ends with an exception, the unwritten commands are dropped.
+        This is the bulk path of an import or a simulation: what it skips (a transaction,
+        a commit and fresh loads per command, retries of lost races) and what it keeps (every
+        check and refusal, the same events and chain) is in docs/simulation.md.
 
         >>> from datetime import date
         >>> app = Caseload("memory://", pseudonym_key="a key of at least 16 bytes")

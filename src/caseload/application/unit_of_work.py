@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -32,7 +32,7 @@ from caseload.domain.personal import Sealed
 from caseload.privacy.keyring import Keyring
 from caseload.programmes import PROGRAMMES, ProgrammeKind
 
-__all__ = ["StoreUnitOfWork", "kind_of_aggregate", "run_with_retries"]
+__all__ = ["StoreUnitOfWork", "kind_of_aggregate", "replayed", "run_with_retries"]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -94,12 +94,14 @@ class StoreUnitOfWork:
         repository = self._wiring.events.repository
         try:
             if self._pin is None:
-                found: Aggregate = repository.get(aggregate_id)
+                found: Aggregate = repository.get(aggregate_id, projector_func=replayed)
                 return found
             version = self._wiring.chain().version_at(aggregate_id, self._pin)
             if version is None:
                 return None
-            pinned: Aggregate = repository.get(aggregate_id, version=version)
+            pinned: Aggregate = repository.get(
+                aggregate_id, version=version, projector_func=replayed
+            )
             return pinned
         except AggregateNotFoundError:
             return None
@@ -144,6 +146,17 @@ class StoreUnitOfWork:
     def forget_personal(self, pseudonym: str) -> None:
         """Delete the citizen's data key."""
         self._keys().forget(pseudonym)
+
+
+def replayed(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The aggregate with `events` applied in turn: eventsourcing's `project_aggregate`
+    without its assertion that each event fits a runtime-checkable protocol, which costs
+    tens of µs an event on Python 3.11 (every load and every fast-forward of a cached
+    aggregate replays through it). Each event's `mutate` still checks that it is the
+    aggregate's next."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def run_with_retries(

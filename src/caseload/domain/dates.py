@@ -36,6 +36,8 @@ def check_business_date(on: object, *, today: date) -> date:
             "facts are recorded when they have happened, never ahead"
         )
     _within_range(on, "a business date")
+    if type(on) is date:
+        return on
     # A subclass of date (from a time-freezing library, say) is stored as a plain date.
     return date(on.year, on.month, on.day)
 

@@ -58,6 +58,8 @@ def business_day(value: object) -> date:
         raise DateOutOfRange(
             f"a business date must be a datetime.date (a day, no time), not {type(value).__name__}"
         )
+    if type(value) is date:
+        return value  # already a plain day (dates are immutable): every command has one
     return date(value.year, value.month, value.day)
 
 

@@ -261,9 +261,11 @@ def record_contact(command: RecordContact, uow: UnitOfWork) -> None:
         raise UnknownBroker(
             f"{command.by} is a {type(actor).__name__.lower()}, not a broker or a colleague"
         )
-    case.check_contact(command.roles, command.channel, day)
     note = None
     if command.note is not None:
+        # Checked before the note is sealed: a refused contact makes no data key. (Without
+        # a note, recording the contact checks it first, with the same errors.)
+        case.check_contact(command.roles, command.channel, day)
         citizen = uow.find(Citizen.create_id(case.citizen))
         if isinstance(citizen, Citizen):
             citizen.check_retired()

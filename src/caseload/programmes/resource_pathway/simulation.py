@@ -145,6 +145,18 @@ class SimulationReport:
     """The trajectories whose citizens were erased at the end."""
 
 
+@attrs.define(slots=True)
+class _Case:
+    """What the simulation remembers of one trajectory."""
+
+    opened_on: date
+    reviewed_on: date | None = None
+    """The day of its latest case review (None before the first)."""
+    placed: PlacementKind | None = None
+    in_activity_until: date = date.min
+    """The last day of its latest employer-directed activity (the far future when open)."""
+
+
 def synthetic_cpr(rng: random.Random, taken: set[str]) -> str:
     """A valid, unique, made-up CPR number for a person born 1960–1999."""
     while True:
@@ -212,10 +224,9 @@ def _simulate(
     in_service = list(colleagues)
     written()
     staff = Staff(brokers, {b: app.broker(b).limit for b in brokers}, written)
-    placed: dict[UUID, PlacementKind] = {}
-    opened: dict[UUID, date] = {}
-    reviewed: dict[UUID, date] = {}
-    in_activity_until: dict[UUID, date] = {}
+    # What the simulation remembers of each trajectory, in one record: ids hash slowly,
+    # and every open trajectory is looked at every week.
+    cases: dict[UUID, _Case] = {}
     trajectories: list[UUID] = []
     taken: set[str] = set()
     tried_over_limit = False
@@ -245,7 +256,7 @@ def _simulate(
             trajectory = app.open_trajectory(cpr=cpr, on=day, **personal)
             cprs[trajectory] = cpr
             trajectories.append(trajectory)
-            opened[trajectory] = day
+            cases[trajectory] = _Case(opened_on=day)
             commands += 1
             to = staff.first_with_room()
             if to is None:
@@ -267,7 +278,8 @@ def _simulate(
         # (and the ids, which hash slowly, need not be looked up in every week's loop).
         for trajectory, broker in list(staff.holder.items()):
             # Looked up once: ids hash slowly, and this loop runs for every case every week.
-            opened_on = opened[trajectory]
+            case = cases[trajectory]
+            opened_on = case.opened_on
             if rng.random() < 0.6:
                 day = monday + timedelta(days=rng.randrange(5))
                 if rng.random() < 0.15:  # registered late: it happened last week
@@ -297,16 +309,10 @@ def _simulate(
                 day = max(monday + timedelta(days=rng.randrange(5)), opened_on)
                 colleague_contact(app, rng, trajectory, day, in_service)
                 commands += 1
-            if (
-                weeks_open >= 4
-                and in_activity_until.get(trajectory, date.min) < monday
-                and rng.random() < 0.03
-            ):
+            if weeks_open >= 4 and case.in_activity_until < monday and rng.random() < 0.03:
                 day = monday + timedelta(days=rng.randrange(5))
                 activity = next(activity_kinds)
-                in_activity_until[trajectory] = employer_activity(
-                    app, rng, trajectory, day, activity
-                )
+                case.in_activity_until = employer_activity(app, rng, trajectory, day, activity)
                 commands += 1
             if (monday - opened_on).days % 91 < 7:
                 scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
@@ -314,25 +320,25 @@ def _simulate(
                 commands += 1
             # Case reviews (sagssparring): a first one some five weeks in, then about
             # quarterly; a busy week sometimes pushes one past the 90-day cadence.
-            due = 35 if trajectory not in reviewed else 77
-            since = reviewed.get(trajectory, opened_on)
+            due = 35 if case.reviewed_on is None else 77
+            since = opened_on if case.reviewed_on is None else case.reviewed_on
             if (monday - since).days >= due and rng.random() < 0.5:
                 outcome = rng.choice(list(ReviewOutcome))
                 day = max(monday, opened_on)
                 app.record_review(trajectory, on=day, outcome=outcome)
-                reviewed[trajectory] = day
+                case.reviewed_on = day
                 commands += 1
-            if trajectory not in placed and rng.random() < 0.02:
+            if case.placed is None and rng.random() < 0.02:
                 kind = next(placement_kinds)
                 hours = None if kind is PlacementKind.EDUCATION else rng.choice((8, 12, 15, 20))
                 app.record_job_placement(
                     trajectory, on=monday + timedelta(days=4), kind=kind, hours_per_week=hours
                 )
-                placed[trajectory] = kind
+                case.placed = kind
                 commands += 1
             close_day = monday + timedelta(days=6)
-            if trajectory in placed and rng.random() < 0.3:
-                reason = PLACEMENT_CLOSURE[placed[trajectory]]
+            if case.placed is not None and rng.random() < 0.3:
+                reason = PLACEMENT_CLOSURE[case.placed]
             elif rng.random() < 0.012:
                 reason = next(other_closures)
             else:
