@@ -16,29 +16,12 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import attrs
 
 from benchmarks import logs
 from benchmarks._report import load, machine, write_section
-from benchmarks.latency import percentile
+from benchmarks.latency import decoded, percentile
 from benchmarks.logs import TODAY
 from caseload import Caseload, Channel, Role
-from caseload.projections.entities import EntityMap
-
-
-def decoded(state: Any) -> None:
-    """Decode every part of a state that waits for its first use (its maps of entities,
-    and a broker's cases and series), so that a timed catch-up only folds and writes."""
-    if not attrs.has(type(state)):
-        return
-    for field in attrs.fields(type(state)):
-        found = getattr(state, field.name)
-        if isinstance(found, EntityMap):
-            for entry in found.values():
-                for part in ("active", "series"):
-                    getattr(entry, part, None)
 
 
 def measure(path: Path, count: int) -> dict[str, list[float]]:
