@@ -7,10 +7,11 @@ The tables have a row per broker: 1,300 brokers by default, as in the 1,145k-eve
 35,000 citizens, with Danish names, part-time posts, one broker in ten over the limit in
 force (a red row in a terminal) and one in twenty gone, and 40 colleagues below them in
 the coverage table. With `--store PATH` they are read instead from a copy of a store, as
-`caseload status` reads them. Each table is printed into memory on a console like the
-command's `out` writing to a file or pipe (160 wide, no styles) and on a colour terminal
-of the same width; rich's bytes and the plain table's must be the same, and the ratios
-of wall time and of CPU time compare the two renderers measured side by side.
+`caseload status` reads them, and the table goes to a section of its own. Each table is
+printed into memory on a console like the command's `out` writing to a file or pipe (160
+wide, no styles) and on a colour terminal of the same width; rich's bytes and the plain
+table's must be the same, and the ratios of wall time and of CPU time compare the two
+renderers measured side by side.
 """
 
 from __future__ import annotations
@@ -209,14 +210,17 @@ def main() -> None:
         )
     else:
         rows, coverage = from_store(args.store)
-        source = f"the store {args.store.name} (read from a copy)"
+        source = (
+            f"the store {args.store.name} (read from a copy as `caseload status` reads it: "
+            f"{len(rows):,} brokers, {len(coverage.colleagues)} colleagues)"
+        )
         command = f"`.venv/bin/python -m benchmarks.tables --store PATH --repeat {args.repeat}`"
     lines = compare("caseload", caseload_table(rows, f"Caseload on {DAY}"), args.repeat)
     lines += compare("four-role coverage", coverage_table(coverage), args.repeat)
     header = "| " + " | ".join(COLUMNS) + " |\n|---|---:|---|" + "---:|" * 4 + "---|\n"
     body = "".join("| " + " | ".join(line) + " |\n" for line in lines)
     write_section(
-        "Printing tables",
+        "Printing tables" if args.store is None else "Printing tables of a store",
         f"""The two long tables of `caseload status` (caseload and four-role coverage per
 broker), each printed into memory by rich's `Table` and as a plain table
 (`caseload.cli.tables`), side by side in one run; median of {args.repeat} prints each.

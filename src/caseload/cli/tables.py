@@ -186,7 +186,8 @@ class _Layout:
 
     def segments(self, table: PlainTable, console: Console, *, whole_lines: bool) -> list[Segment]:
         """The segments rich's `Table` yields for this table, boundaries included; with
-        `whole_lines`, each run of unstyled segments of a line (the newline too) as one."""
+        `whole_lines`, a line without a style (a rule, an unstyled row) as one segment,
+        its newline included."""
         table_width = sum(self.widths) + len(self.widths) + 1
         found: list[Segment] = []
         if table.title:
