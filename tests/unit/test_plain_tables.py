@@ -244,3 +244,21 @@ def test_a_row_has_one_cell_per_column() -> None:
             columns=(PlainColumn("a"), PlainColumn("b")),
             rows=(PlainRow(("1", "2")), PlainRow(("3",))),
         )
+
+
+@pytest.mark.parametrize("fits_the_width", [True, False])
+def test_texts_are_printed_as_written(fits_the_width: bool) -> None:
+    """Brackets and colons in a title, a header or a cell are printed as written, never
+    read as rich markup or emoji codes, whether the table is laid out directly or by rich."""
+    table = PlainTable(
+        title="[bold]title[/bold]",
+        columns=(PlainColumn(":smile:"),),
+        rows=(PlainRow(("[red]Søren[/red] :thumbs_up:",)),),
+    )
+    console = Console(file=StringIO(), width=80 if fits_the_width else 20)
+    print_table(console, table)
+    output = console.file
+    assert isinstance(output, StringIO)
+    written = output.getvalue()
+    for text in ("[bold]title[/bold]", ":smile:", "[red]Søren[/red]", ":thumbs_up:"):
+        assert text in written
