@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks import postgres, rebuild_report
+from benchmarks import tables as tables_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER = "## Simulation\n\nA section another benchmark writes; it must stay as it is.\n"
@@ -146,6 +147,26 @@ def test_the_catch_up_benchmark_writes_its_table(tmp_path: Path) -> None:
         "states in memory (3 times)",
         "first after loading (3 times)",
     ]
+
+
+@pytest.mark.slow
+def test_the_tables_benchmark_writes_its_table(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n" + OTHER, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.tables", "--brokers=30", "--colleagues=3", "--repeat=1", f"--doc={doc}"
+    )
+    assert OTHER in doc.read_text(encoding="utf-8")
+    text = section(doc, "Printing tables")
+    assert "--brokers 30 --colleagues 3 --seed 1 --repeat 1" in text
+    rows = table_with(text, tables_benchmark.COLUMNS)
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("caseload", "30", "file or pipe"),
+        ("caseload", "30", "terminal (ANSI)"),
+        ("four-role coverage", "33", "file or pipe"),
+        ("four-role coverage", "33", "terminal (ANSI)"),
+    ]
+    assert {row[-1] for row in rows} == {"yes"}
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from caseload.adapters.storage import parse_store_url
 from caseload.application.caseload import Caseload
@@ -32,14 +31,18 @@ from caseload.cli.app import (
 )
 from caseload.cli.checks import check_log, unverified_option
 from caseload.cli.render import (
+    SERIES_FIELDS,
     StatusData,
     caseload_table,
     coverage_table,
     limit_note,
     print_status,
     say,
+    series_table,
+    series_values,
     status_json,
 )
+from caseload.cli.tables import print_table
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
 from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionModel,
@@ -133,10 +136,10 @@ def _print_refused(report: SimulationReport) -> None:
 def _print_demo(app: Caseload, report: SimulationReport, store: str) -> None:
     policy = app.read_model(CaseloadCounts, as_true_on=report.end).policy_on(report.end)
     rows = app.caseload(as_true_on=report.end)
-    out.print(caseload_table(rows, f"Caseload on {report.end}"))
+    print_table(out, caseload_table(rows, f"Caseload on {report.end}"))
     say(out, limit_note(policy, report.end))
     coverage = app.role_coverage()
-    out.print(coverage_table(coverage))
+    print_table(out, coverage_table(coverage))
     say(
         out,
         f"Active cases: {coverage.active_cases}; all four roles covered: "
@@ -410,21 +413,12 @@ def print_series(
         rows = app.caseload_series(
             first_day=first, last_day=last, as_known_at=known, as_true_on=day
         )
-    fields = ("day", "broker_id", "broker", "active_cases", "limit")
-    values = [
-        (row.on.isoformat(), str(row.broker_id), row.name, row.active_cases, row.limit)
-        for row in rows
-    ]
+    values = series_values(rows)
     if as_json:
-        emit_json({"series": [dict(zip(fields, value, strict=True)) for value in values]})
+        emit_json({"series": [dict(zip(SERIES_FIELDS, value, strict=True)) for value in values]})
     elif as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(fields)
+        writer.writerow(SERIES_FIELDS)
         writer.writerows(values)
     else:
-        table = Table(title="Daily caseload per broker")
-        for field in fields:
-            table.add_column(field)
-        for value in values:
-            table.add_row(*(str(cell) for cell in value))
-        out.print(table)
+        print_table(out, series_table(rows))

@@ -8,10 +8,10 @@ from typing import Any
 import attrs
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from caseload.adapters.seals import Seal
 from caseload.audit.verify import VerifyReport
+from caseload.cli.tables import PlainColumn, PlainRow, PlainTable, print_table
 from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.attention import (
@@ -20,10 +20,12 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionThresholds,
 )
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
+from caseload.programmes.resource_pathway.read_models.caseload_daily import DailyCaseload
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
 from caseload.projections.runner import RebuildResult
 
 __all__ = [
+    "SERIES_FIELDS",
     "StatusData",
     "attention_table",
     "caseload_table",
@@ -36,6 +38,8 @@ __all__ = [
     "rebuild_json",
     "say",
     "seal_json",
+    "series_table",
+    "series_values",
     "status_json",
     "verify_json",
 ]
@@ -47,23 +51,29 @@ def say(console: Console, text: str) -> None:
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> Table:
-    """Active cases per broker against the limit in force."""
-    table = Table(title=title)
-    for column in ("Broker", "Team", "FTE", "Active", "Limit", "Utilisation"):
-        table.add_column(column, justify="left" if column in ("Broker", "Team") else "right")
-    for row in rows:
-        style = "red" if row.active_cases > row.limit else None
-        table.add_row(
-            Text(row.name + (f" (left {row.left_on})" if row.left_on else "")),
-            Text(row.team),
-            f"{row.fte}",
-            str(row.active_cases),
-            str(row.limit),
-            f"{row.utilisation:.0%}",
-            style=style,
-        )
-    return table
+def caseload_table(rows: tuple[CaseloadRow, ...], title: str) -> PlainTable:
+    """Active cases per broker against the limit in force (in red for a broker over it)."""
+    return PlainTable(
+        title=title,
+        columns=tuple(
+            PlainColumn(header, "left" if header in ("Broker", "Team") else "right")
+            for header in ("Broker", "Team", "FTE", "Active", "Limit", "Utilisation")
+        ),
+        rows=tuple(
+            PlainRow(
+                (
+                    row.name + (f" (left {row.left_on})" if row.left_on else ""),
+                    row.team,
+                    f"{row.fte}",
+                    str(row.active_cases),
+                    str(row.limit),
+                    f"{row.utilisation:.0%}",
+                ),
+                style="red" if row.active_cases > row.limit else None,
+            )
+            for row in rows
+        ),
+    )
 
 
 def limit_note(policy: CaseloadPolicy, on: date) -> str:
@@ -79,36 +89,48 @@ def limit_note(policy: CaseloadPolicy, on: date) -> str:
     )
 
 
-def coverage_table(coverage: RoleCoverage) -> Table:
+def coverage_table(coverage: RoleCoverage) -> PlainTable:
     """Roles each broker has exercised, and their cases covered in all four roles alone
     (– for a broker with no active case); then each colleague (no caseload), with the
     active cases they made a contact in."""
-    table = Table(title="Four-role coverage by broker")
-    table.caption = "✓ role exercised, · not exercised, – no active case"
-    table.add_column("Broker")
-    for role in Role:
-        table.add_column(role.name.replace("_", " ").capitalize(), justify="center")
-    table.add_column("Active", justify="right")
-    table.add_column("All four by broker", justify="right")
+    rows = []
     for broker in coverage.brokers:
         marks = ["✓" if role in broker.roles_covered else "·" for role in Role]
         if not broker.active_cases:
             marks = ["–" for _ in Role]  # no case to cover a role for
-        table.add_row(
-            Text(broker.name),
-            *marks,
-            str(broker.active_cases),
-            str(broker.cases_with_all_four_by_broker),
+        rows.append(
+            PlainRow(
+                (
+                    broker.name,
+                    *marks,
+                    str(broker.active_cases),
+                    str(broker.cases_with_all_four_by_broker),
+                )
+            )
         )
     for colleague in coverage.colleagues:
         marks = ["✓" if role in colleague.roles_covered else "·" for role in Role]
-        table.add_row(
-            Text(f"{colleague.name} (colleague)"),
-            *marks,
-            str(colleague.active_cases_with_contact),
-            "–",
+        rows.append(
+            PlainRow(
+                (
+                    f"{colleague.name} (colleague)",
+                    *marks,
+                    str(colleague.active_cases_with_contact),
+                    "–",
+                )
+            )
         )
-    return table
+    return PlainTable(
+        title="Four-role coverage by broker",
+        caption="✓ role exercised, · not exercised, – no active case",
+        columns=(
+            PlainColumn("Broker"),
+            *(PlainColumn(role.name.replace("_", " ").capitalize(), "center") for role in Role),
+            PlainColumn("Active", "right"),
+            PlainColumn("All four by broker", "right"),
+        ),
+        rows=tuple(rows),
+    )
 
 
 def _reason_label(reason: AttentionReason, thresholds: AttentionThresholds) -> str:
@@ -119,14 +141,37 @@ def _reason_label(reason: AttentionReason, thresholds: AttentionThresholds) -> s
     return str(reason.value).replace("_", " ")
 
 
-def attention_table(report: AttentionReport) -> Table:
+def attention_table(report: AttentionReport) -> PlainTable:
     """Open trajectories needing a case review, counted per reason."""
-    table = Table(title=f"Attention list on {report.on}")
-    table.add_column("Reason")
-    table.add_column("Trajectories", justify="right")
-    for reason, count in report.counts:
-        table.add_row(_reason_label(reason, report.thresholds), str(count))
-    return table
+    return PlainTable(
+        title=f"Attention list on {report.on}",
+        columns=(PlainColumn("Reason"), PlainColumn("Trajectories", "right")),
+        rows=tuple(
+            PlainRow((_reason_label(reason, report.thresholds), str(count)))
+            for reason, count in report.counts
+        ),
+    )
+
+
+SERIES_FIELDS = ("day", "broker_id", "broker", "active_cases", "limit")
+"""The fields of `caseload status --series`, in its JSON, CSV and table alike."""
+
+
+def series_values(rows: tuple[DailyCaseload, ...]) -> list[tuple[str, str, str, int, int]]:
+    """Each day's caseload of each broker as the values of `SERIES_FIELDS`."""
+    return [
+        (row.on.isoformat(), str(row.broker_id), row.name, row.active_cases, row.limit)
+        for row in rows
+    ]
+
+
+def series_table(rows: tuple[DailyCaseload, ...]) -> PlainTable:
+    """The daily caseload per broker, one row per broker and day."""
+    return PlainTable(
+        title="Daily caseload per broker",
+        columns=tuple(PlainColumn(field) for field in SERIES_FIELDS),
+        rows=tuple(PlainRow(tuple(str(cell) for cell in value)) for value in series_values(rows)),
+    )
 
 
 @attrs.frozen
@@ -180,8 +225,8 @@ def print_status(out: Console, data: StatusData) -> None:
     """The status as tables and lines for a person."""
     known = "" if data.as_known_at is None else f" as known at {data.as_known_at.isoformat()}"
     say(out, f"{data.store}{known}")
-    out.print(caseload_table(data.caseload, f"Caseload on {data.as_true_on}{known}"))
-    out.print(coverage_table(data.coverage))
+    print_table(out, caseload_table(data.caseload, f"Caseload on {data.as_true_on}{known}"))
+    print_table(out, coverage_table(data.coverage))
     say(
         out,
         f"Active cases: {data.coverage.active_cases}; all four roles covered: "
@@ -194,7 +239,7 @@ def print_status(out: Console, data: StatusData) -> None:
         f"Outcomes up to {data.as_true_on:%Y-%m}: placements {data.placements}, "
         f"closures {data.closures}",
     )
-    out.print(attention_table(data.attention))
+    print_table(out, attention_table(data.attention))
     say(out, f"Open trajectories needing attention: {len(data.attention.items)}")
 
 
