@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
             copy = work / f"built-{source.name}"
             if not copy.exists():
                 partial = work / f"partial-{source.name}"
+                # A run stopped while building leaves its write-ahead log beside the
+                # partial copy: SQLite would replay it onto the fresh one.
+                for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+                    leftover.unlink(missing_ok=True)
                 shutil.copyfile(source, partial)
                 with Caseload(f"sqlite:///{partial}", clock=lambda: TODAY) as app:
                     app.projections.rebuild()
