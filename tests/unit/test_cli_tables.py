@@ -5,14 +5,12 @@ terminal and to a file or pipe."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from io import StringIO
-from uuid import UUID
 
 import pytest
+from benchmarks.tables import DAY, invented
 from rich.console import Console
 from rich.segment import Segment
 from rich.table import Table
@@ -20,20 +18,9 @@ from rich.table import Table
 from caseload import Caseload
 from caseload.cli import render
 from caseload.cli.tables import PlainTable, print_table
-from caseload.programmes.resource_pathway.domain.values import Role
-from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
-from caseload.programmes.resource_pathway.read_models.role_coverage import (
-    BrokerCoverage,
-    ColleagueCoverage,
-    RoleCoverage,
-)
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.unit import _rich_tables as before
 from tests.unit._support import new_app
-
-FIRST = ["Søren", "Åse", "Mette", "Jørgen", "Birthe", "Ænne", "Ole", "Kirsten", "Niels"]
-LAST = ["Ærøskøbing", "Østergård", "Nielsen", "Bæk", "Sørensen", "Hansen", "Møller"]
-DAY = date(2025, 1, 17)
 
 
 def consoles() -> Iterator[Console]:
@@ -77,31 +64,6 @@ def simulated() -> Iterator[Caseload]:
         yield app
 
 
-def many_brokers(count: int, seed: int = 7) -> tuple[CaseloadRow, ...]:
-    """`count` brokers with Danish names on part-time and full-time posts, about one in
-    ten over the limit in force and one in twenty gone."""
-    chance = random.Random(seed)
-    rows = []
-    for number in range(count):
-        fte = Decimal(chance.choice(["1.00", "0.80", "0.50", "0.37"]))
-        limit = int(30 * fte)
-        active = chance.randint(0, limit + (3 if chance.random() < 0.1 else 0))
-        rows.append(
-            CaseloadRow(
-                broker_id=UUID(int=number),
-                name=f"{chance.choice(FIRST)} {chance.choice(LAST)} {number}",
-                team=f"Jobcenter {chance.choice(LAST)}",
-                fte=fte,
-                active_cases=active,
-                limit=limit,
-                utilisation=active / limit if limit else 0.0,
-                policy="default",
-                left_on=DAY - timedelta(days=number % 90) if number % 20 == 7 else None,
-            )
-        )
-    return tuple(rows)
-
-
 def test_the_caseload_table_of_a_simulated_programme(simulated: Caseload) -> None:
     """The caseload per broker of a simulated programme."""
     rows = simulated.caseload()
@@ -112,7 +74,7 @@ def test_the_caseload_table_of_a_simulated_programme(simulated: Caseload) -> Non
 
 def test_the_caseload_table_of_many_brokers() -> None:
     """A hundred and fifty brokers, some over their limit (a red row) and some gone."""
-    rows = many_brokers(150)
+    rows, _ = invented(brokers=150, colleagues=0, seed=7)
     assert any(row.active_cases > row.limit for row in rows)
     assert any(row.left_on for row in rows)
     title = f"Caseload on {DAY}"
@@ -129,36 +91,9 @@ def test_the_coverage_table_of_a_simulated_programme(simulated: Caseload) -> Non
 
 def test_the_coverage_table_of_many_brokers() -> None:
     """A hundred and fifty brokers, some without an active case (– marks), and colleagues."""
-    chance = random.Random(3)
-    roles = list(Role)
-    brokers = tuple(
-        BrokerCoverage(
-            broker_id=row.broker_id,
-            name=row.name,
-            roles_covered=frozenset(chance.sample(roles, chance.randint(0, len(roles)))),
-            active_cases=row.active_cases,
-            cases_with_all_four_by_broker=chance.randint(0, row.active_cases),
-        )
-        for row in many_brokers(150)
-    )
-    colleagues = tuple(
-        ColleagueCoverage(
-            colleague_id=UUID(int=10_000 + number),
-            name=f"{chance.choice(FIRST)} {chance.choice(LAST)}",
-            roles_covered=frozenset(chance.sample(roles, chance.randint(0, len(roles)))),
-            active_cases_with_contact=chance.randint(0, 200),
-        )
-        for number in range(30)
-    )
-    coverage = RoleCoverage(
-        trajectories=(),
-        brokers=brokers,
-        active_cases=sum(broker.active_cases for broker in brokers),
-        share_all_four=0.5,
-        share_all_four_by_assigned_broker=0.25,
-        colleagues=colleagues,
-    )
-    assert any(not broker.active_cases for broker in brokers)
+    _, coverage = invented(brokers=150, colleagues=30, seed=3)
+    assert any(not broker.active_cases for broker in coverage.brokers)
+    assert coverage.colleagues
     assert_same_bytes(before.coverage_table(coverage), render.coverage_table(coverage))
 
 

@@ -33,6 +33,8 @@ __all__ = [
     "chunk_text",
     "entities",
     "folding",
+    "in_either",
+    "moved",
     "prefix_length",
 ]
 
@@ -255,6 +257,23 @@ class EntityMap(dict[K, V]):
         self._prefix, self._members, self._owner, self._whole = prefix, members, (key, value), False
         self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
         self._order, self._noted = sorted(chunks), set()
+
+
+def in_either(key: K, first: dict[K, V], second: dict[K, V]) -> V:
+    """The entry of `key` in `first`, else in `second` (a read model that keeps open and
+    closed entities apart finds a late fact's entity in either)."""
+    if key in first:
+        return first[key]
+    return second[key]
+
+
+def moved(key: K, source: dict[K, V], target: dict[K, V]) -> V:
+    """The entry of `key`, moved from `source` into `target` (found there if it already
+    moved)."""
+    if key in source:
+        entry = target[key] = source.pop(key)
+        return entry
+    return target[key]
 
 
 def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:

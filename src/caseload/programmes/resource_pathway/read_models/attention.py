@@ -16,7 +16,7 @@ from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, entities, in_either, moved
 
 __all__ = [
     "MAX_REVIEW_DAYS",
@@ -198,9 +198,7 @@ class AttentionState:
 
 def _case(state: AttentionState, trajectory_id: UUID) -> CaseAttention:
     """A trajectory's entry, open or closed (a fact may be registered after closure)."""
-    if trajectory_id in state.trajectories:
-        return state.trajectories[trajectory_id]
-    return state.closed[trajectory_id]
+    return in_either(trajectory_id, state.trajectories, state.closed)
 
 
 def _later(current: date | None, on: date) -> date:
@@ -244,12 +242,8 @@ def _reviewed(state: AttentionState, event: Trajectory.Reviewed) -> None:
 
 
 def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
-    trajectory_id, on = event.originator_id, event.occurred_on
-    if trajectory_id in state.trajectories:
-        case = state.trajectories.pop(trajectory_id)
-        state.closed[trajectory_id] = case
-    else:
-        case = state.closed[trajectory_id]
+    on = event.occurred_on
+    case = moved(event.originator_id, state.trajectories, state.closed)
     case.closed_on = on
     case.broker_id = None
     state.last_closed_on = _later(state.last_closed_on, on)

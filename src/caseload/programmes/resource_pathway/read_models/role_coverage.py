@@ -20,7 +20,7 @@ from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, person_uid, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, entities, in_either, moved
 
 __all__ = [
     "BrokerCoverage",
@@ -191,9 +191,7 @@ class CoverageState:
 
 def _case(state: CoverageState, trajectory_id: UUID) -> _TrajectoryRoles:
     """A trajectory's entry, open or closed (a fact may be registered after closure)."""
-    if trajectory_id in state.trajectories:
-        return state.trajectories[trajectory_id]
-    return state.closed[trajectory_id]
+    return in_either(trajectory_id, state.trajectories, state.closed)
 
 
 def _broker_registered(state: CoverageState, event: Broker.Registered) -> None:
@@ -227,12 +225,7 @@ def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
 
 
 def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
-    trajectory_id = event.originator_id
-    if trajectory_id in state.trajectories:
-        trajectory = state.trajectories.pop(trajectory_id)
-        state.closed[trajectory_id] = trajectory
-    else:
-        trajectory = state.closed[trajectory_id]
+    trajectory = moved(event.originator_id, state.trajectories, state.closed)
     trajectory.is_open = False
     trajectory.broker_id = None
 
