@@ -137,6 +137,11 @@ class EntityMap(dict[K, V]):
         self._noted.add(key)
         dict.__delitem__(self, key)
 
+    def peek(self, key: K, default: Any = None) -> Any:
+        """The entry of `key` (or `default`) for reading only: notes nothing, so a fold
+        that reads an entry and finds nothing to change leaves its chunk as encoded."""
+        return dict.get(self, key, default)
+
     def setdefault(self, key: K, default: Any = None) -> Any:
         self._noted.add(key)
         return dict.setdefault(self, key, default)
@@ -414,6 +419,7 @@ for _name in (
     "get",
     "items",
     "keys",
+    "peek",
     "pop",
     "popitem",
     "seed",

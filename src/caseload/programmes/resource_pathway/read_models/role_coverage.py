@@ -176,11 +176,11 @@ class CoverageState:
         factory=EntityMap, converter=as_entity_map
     )
     """The open trajectories."""
-    broker_names: dict[UUID, str] = attrs.Factory(dict)
-    colleague_names: dict[UUID, str] = attrs.Factory(dict)
+    broker_names: dict[UUID, str] = attrs.field(factory=EntityMap, converter=as_entity_map)
+    colleague_names: dict[UUID, str] = attrs.field(factory=EntityMap, converter=as_entity_map)
     closed: dict[UUID, _TrajectoryRoles] = attrs.field(factory=EntityMap, converter=as_entity_map)
     """The closed trajectories."""
-    roles_by: dict[UUID, int] = attrs.Factory(dict)
+    roles_by: dict[UUID, int] = attrs.field(factory=EntityMap, converter=as_entity_map)
     """Per broker or colleague (or anyone else who made a contact), the bit mask of every
     role they exercised, in open and closed trajectories alike."""
 
@@ -221,7 +221,11 @@ def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
     for role in event.roles:
         roles |= _ROLE_BITS[role]
     exercised[by] = exercised.get(by, 0) | roles
-    state.roles_by[by] = state.roles_by.get(by, 0) | roles
+    # Looked at without noting it: most contacts add no role a person had not exercised,
+    # and the person's entry (and its chunk) then stays as it was.
+    known = state.roles_by.peek(by, 0)  # type: ignore[attr-defined]
+    if known | roles != known:
+        state.roles_by[by] = known | roles
 
 
 def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
@@ -235,6 +239,14 @@ def _encode_trajectory(t: _TrajectoryRoles) -> Any:
         None if t.broker_id is None else t.broker_id.hex,
         {by.hex: _VALUES_OF[mask] for by, mask in t.exercised.items()},
     ]
+
+
+def _name(name: str) -> str:
+    return name
+
+
+def _role_values(mask: int) -> list[str]:
+    return _VALUES_OF[mask]
 
 
 def _decode_open(value: Any) -> _TrajectoryRoles:
@@ -256,13 +268,15 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
     name = "role_coverage"
-    version = 4
+    version = 5
     """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
     (role, broker) pairs. 3: colleagues' names are kept (`colleagues`), so that their
     contacts count for coverage by anyone and not as a broker's. 4: closed trajectories are
     kept apart (`closed`) and the roles each person exercised are kept whole (`roles`), so
     that the programme's coverage as it stands reads neither the closed trajectories nor
-    their chunks."""
+    their chunks. 5: the names of brokers and colleagues and every person's roles are
+    kept in chunks too, so that a contact writes only the chunks it changes, not all three
+    maps whole."""
 
     def initial(self) -> CoverageState:
         return CoverageState()
@@ -280,20 +294,20 @@ class RoleCoverageModel(ReadModel[CoverageState]):
 
     def encode(self, state: CoverageState) -> Any:
         return {
-            "brokers": {broker_id.hex: name for broker_id, name in state.broker_names.items()},
-            "colleagues": {key.hex: name for key, name in state.colleague_names.items()},
+            "brokers": Entries(state.broker_names, hex_of, _name),
+            "colleagues": Entries(state.colleague_names, hex_of, _name),
             "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
             "closed": Entries(state.closed, hex_of, _encode_trajectory),
-            "roles": {by.hex: _VALUES_OF[mask] for by, mask in state.roles_by.items()},
+            "roles": Entries(state.roles_by, hex_of, _role_values),
         }
 
     def decode(self, data: Any) -> CoverageState:
         return CoverageState(
             trajectories=entities(data["trajectories"], uid, _decode_open),
             closed=entities(data["closed"], uid, _decode_closed),
-            roles_by={uid(by): _mask(roles) for by, roles in data["roles"].items()},
-            broker_names={uid(key): name for key, name in data["brokers"].items()},
-            colleague_names={uid(key): name for key, name in data["colleagues"].items()},
+            roles_by=entities(data["roles"], person_uid, _mask),
+            broker_names=entities(data["brokers"], person_uid, _name),
+            colleague_names=entities(data["colleagues"], person_uid, _name),
         )
 
 
