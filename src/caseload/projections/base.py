@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
@@ -33,7 +32,13 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL
 from caseload.domain.events import is_true_on
-from caseload.projections.entities import CHUNK_ENTRIES, EntityMap, chunk_text, prefix_length
+from caseload.projections.entities import (
+    CHUNK_ENTRIES,
+    EntityMap,
+    chunk_text,
+    prefix_length,
+    text_of,
+)
 
 __all__ = [
     "DIGEST_FORMAT",
@@ -211,7 +216,7 @@ class Entries(Generic[K, V]):
         written by one orjson call over a dict of the run (then stripped of its braces)."""
         if isinstance(self._items, EntityMap):
             for text, packed in self.pieces():
-                yield _text_of(text, packed)
+                yield text_of(text, packed)
             return
         key, value = self._key, self._value
         keyed = sorted(((key(k), v) for k, v in self._items.items()), key=itemgetter(0))
@@ -226,14 +231,7 @@ class Entries(Generic[K, V]):
 def canonical_chunks(data: Any) -> Iterator[bytes]:
     """The canonical JSON of `data` in pieces (`Entries` written entry by entry)."""
     for text, packed in canonical_pieces(data):
-        yield _text_of(text, packed)
-
-
-def _text_of(text: bytes | None, packed: bytes | None) -> bytes:
-    if text is not None:
-        return text
-    assert packed is not None, "a piece without its text comes with its compressed form"
-    return zlib.decompress(packed)
+        yield text_of(text, packed)
 
 
 def canonical_pieces(data: Any) -> Iterator[tuple[bytes | None, bytes | None]]:

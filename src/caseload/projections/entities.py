@@ -36,6 +36,7 @@ __all__ = [
     "in_either",
     "moved",
     "prefix_length",
+    "text_of",
 ]
 
 K = TypeVar("K")
@@ -47,10 +48,18 @@ did not encode again: the text is then that of the compressed form), that text c
 and the sha256 digest of the text."""
 
 
+def text_of(text: bytes | None, packed: bytes | None) -> bytes:
+    """A piece's canonical text: `text`, or its compressed form `packed` inflated when the
+    text is not at hand (one of the two is always given)."""
+    if text is not None:
+        return text
+    assert packed is not None, "a piece without its text comes with its compressed form"
+    return zlib.decompress(packed)
+
+
 def chunk_text(chunk: Chunk) -> bytes:
     """A chunk's canonical text (inflated from its compressed form if not at hand)."""
-    text, packed, _ = chunk
-    return zlib.decompress(packed) if text is None else text
+    return text_of(chunk[0], chunk[1])
 
 
 CHUNK_ENTRIES = 256
@@ -281,7 +290,7 @@ def moved(key: K, source: dict[K, V], target: dict[K, V]) -> V:
     return target[key]
 
 
-def as_entity_map(items: Mapping[Any, Any]) -> dict[Any, Any]:
+def as_entity_map(items: Mapping[Any, Any]) -> EntityMap[Any, Any]:
     """`items` as an `EntityMap` (itself if it is one): the converter of a read model's
     field that holds a map of entities."""
     return items if isinstance(items, EntityMap) else EntityMap(items)

@@ -180,7 +180,7 @@ class CoverageState:
     colleague_names: dict[UUID, str] = attrs.field(factory=EntityMap, converter=as_entity_map)
     closed: dict[UUID, _TrajectoryRoles] = attrs.field(factory=EntityMap, converter=as_entity_map)
     """The closed trajectories."""
-    roles_by: dict[UUID, int] = attrs.field(factory=EntityMap, converter=as_entity_map)
+    roles_by: EntityMap[UUID, int] = attrs.field(factory=EntityMap, converter=as_entity_map)
     """Per broker or colleague (or anyone else who made a contact), the bit mask of every
     role they exercised, in open and closed trajectories alike."""
 
@@ -223,7 +223,7 @@ def _contact(state: CoverageState, event: Trajectory.ContactRecorded) -> None:
     exercised[by] = exercised.get(by, 0) | roles
     # Looked at without noting it: most contacts add no role a person had not exercised,
     # and the person's entry (and its chunk) then stays as it was.
-    known = state.roles_by.peek(by, 0)  # type: ignore[attr-defined]
+    known = state.roles_by.peek(by, 0)
     if known | roles != known:
         state.roles_by[by] = known | roles
 
