@@ -211,3 +211,21 @@ def test_the_postgres_benchmark_writes_both_tables(
     writers = table_with(text, postgres.COLUMNS["writers"])
     assert [row[0] for row in writers] == ["1", "2"]
     assert [row[1] for row in writers] == ["10", "20"]
+
+
+@pytest.mark.slow
+def test_the_cost_curve_benchmark_prints_every_stretch(tmp_path: Path) -> None:
+    """Every stretch of the log gets a row with a cost, and the stretches cover the log."""
+    out = run_benchmark(
+        "benchmarks.curve",
+        "--size=40:3",
+        "--months=3",
+        "--every=200",
+        "--batch=50",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    rows = table_with(out, ("positions", "µs of CPU per event"))
+    assert len(rows) >= 2
+    starts = [int(first.replace(",", "")) for first, _ in (row[0].split("–") for row in rows)]
+    assert starts[0] == 0
+    assert all(float(row[1]) > 0 for row in rows)
