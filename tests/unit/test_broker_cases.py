@@ -10,10 +10,8 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseload.programmes.resource_pathway.read_models.caseload_counts import (
-    BrokerCases,
-    CaseloadCounts,
-)
+from caseload.programmes.resource_pathway.read_models.broker_cases import BrokerCases
+from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadCounts
 
 START = date(2024, 1, 1)
 

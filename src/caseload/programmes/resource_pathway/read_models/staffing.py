@@ -15,13 +15,15 @@ from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistor
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import PathwayKind
+from caseload.programmes.resource_pathway.read_models.broker_cases import (
+    BrokerCases,
+    decode_brokers,
+    encode_brokers,
+)
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     BROKER_HANDLERS,
     POLICY_HANDLERS,
-    BrokerCases,
-    decode_brokers,
     decode_policies,
-    encode_brokers,
     encode_policies,
     fold_policy_event,
 )
