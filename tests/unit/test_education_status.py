@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import attrs
 import pytest
 
 from caseload import (
@@ -284,3 +285,23 @@ def test_a_period_that_is_not_one_or_not_in_the_programme_is_refused(
     app = education_app()
     with pytest.raises(InvalidValue, match=match):
         call(app)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("report", ["half-year", "monthly"])
+def test_a_programme_name_in_brackets_is_printed_as_written(
+    history: tuple[Caseload, datetime], report: str
+) -> None:
+    """A programme's name is the jobcentre's own text: square brackets in it are printed,
+    not read as rich markup (which would drop `[Viborg]` from the table's title)."""
+    from rich.console import Console
+
+    from caseload.cli.education_render import print_half_year, print_monthly
+
+    app, _ = history
+    name = "Uddannelsesløft [Viborg] [bold]2021[/bold]"
+    console = Console(record=True, width=200, color_system=None)
+    if report == "half-year":
+        print_half_year(console, attrs.evolve(app.education_half_year("2021H2"), programme=name))
+    else:
+        print_monthly(console, attrs.evolve(app.education_monthly("2021-10"), programme=name))
+    assert f"({name})" in console.export_text()

@@ -141,12 +141,18 @@ def _print_overrides(console: Console, overrides: tuple[Override, ...]) -> None:
         )
 
 
+def _title(text: str) -> Text:
+    """A table's title as plain text: a programme's name is never read as rich markup."""
+    return Text(text, style="table.title")
+
+
 def print_half_year(console: Console, status: HalfYearStatus) -> None:
     """The half-year status in the layout of the application's target table."""
     years = [year.year for year in status.rows[0].years] if status.rows else []
     table = Table(
-        title=f"Half-year status {status.period} ({status.programme}), "
-        f"counted to {status.reference}"
+        title=_title(
+            f"Half-year status {status.period} ({status.programme}), counted to {status.reference}"
+        )
     )
     table.add_column("Target group → scheme")
     for year in years:
@@ -219,7 +225,9 @@ def print_monthly(console: Console, status: MonthlyStatus) -> None:
     """The monthly status: the month, the year to date, the pace and the rows behind it."""
     year = status.first.year
     table = Table(
-        title=f"Monthly status {status.month} ({status.programme}), counted to {status.reference}"
+        title=_title(
+            f"Monthly status {status.month} ({status.programme}), counted to {status.reference}"
+        )
     )
     for column in (
         "Target group → scheme",
