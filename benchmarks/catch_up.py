@@ -108,9 +108,10 @@ changes are written with their positions in one transaction (the header row and 
 changed chunks of each, and the time index's row). Measured on a copy of each log whose
 read models were rebuilt first; the states are decoded before the clock starts (decoding
 them on first use is a load's cost, not a write's). "First after loading" is the same in a
-fresh process that has just read the states from the store. Wall time includes the
-SQLite commit's wait for the disk, which a shared machine stretches; CPU time is the
-process's own.
+fresh process that has just read the states from the store. The states' commits do not
+wait for the disk (the read-model store's connection runs with `synchronous = NORMAL` in
+WAL mode, since states are rebuilt from the log); wall time includes waiting for a core,
+which a shared machine stretches, and CPU time is the process's own.
 
 Reproduce: `.venv/bin/python -m benchmarks.catch_up {command}`.
 Machine: {machine()}; load average at the end of the run {load()}.
