@@ -68,24 +68,26 @@ def generate(citizens: int, brokers: int, months: int, seed: int, cache: Path = 
         intake_weeks=max(12, months * 52 // 12 * 3 // 4),
     )
     # Today is the simulation's last day, so the log holds no date after it and `caseload
-    # verify` can check it against the real today.
+    # verify` can check it against the real today. The simulation writes straight into the
+    # file through the bulk path (the same commands, checks and events as one write per
+    # command), so a log of any size needs no more memory than the simulation's bookkeeping.
     today = config.end
-    source = Caseload("memory://", pseudonym_key=KEY, clock=lambda: today)
-    simulate(
-        source,
-        config,
-        progress=lambda done, total: print(
-            f"\rsimulating week {done}/{total}", end="", file=sys.stderr
-        ),
-    )
-    print(file=sys.stderr)
     partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    with Caseload(f"sqlite:///{partial}", clock=lambda: today) as target:
-        copy_events(source, target)
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    with Caseload(f"sqlite:///{partial}", pseudonym_key=KEY, clock=lambda: today) as target:
+        simulate(
+            target,
+            config,
+            progress=lambda done, total: print(
+                f"\rsimulating week {done}/{total}", end="", file=sys.stderr
+            ),
+        )
+        print(file=sys.stderr)
+        events = target.head()
     partial.rename(path)
     print(
-        f"generated {source.head()} events in {time.perf_counter() - started:.0f} s",
+        f"generated {events} events in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
     return path
