@@ -1,0 +1,35 @@
+"""What a command leaves unimported, so that start-up costs cannot grow back unnoticed.
+
+Each check runs in a fresh interpreter: `sys.modules` of the test process holds whatever
+other tests imported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(script: str) -> set[str]:
+    """The names in `sys.modules` after `script` ran in a fresh interpreter."""
+    probe = script + "\nprint('\\n'.join(sorted(sys.modules)), file=sys.__stdout__)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return set(result.stdout.split())
+
+
+def test_a_command_line_of_text_and_flags_does_not_import_pydantic() -> None:
+    """Parsing `caseload status --store URL --json` keeps its text and flags as given:
+    typer's pydantic coercion (0.2 s of start-up) is not built for them."""
+    modules = _modules_after(
+        "import sys\n"
+        "sys.argv = ['caseload', 'status', '--store', 'memory://', '--json']\n"
+        "from caseload.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    assert "caseload.cli.programme" in modules
+    assert not {name for name in modules if name.split(".")[0] == "pydantic"}
