@@ -45,7 +45,7 @@ from caseload.cli.tables import print_table
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
 from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionModel,
-    attention_report,
+    attention_counts,
 )
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
@@ -393,7 +393,7 @@ def status(
                 coverage=coverage_summary(coverage),
                 placements=placements,
                 closures=closures,
-                attention=attention_report(states[AttentionModel], on, None),
+                attention=attention_counts(states[AttentionModel], on),
             )
         if as_json:
             emit_json(status_json(data))
