@@ -45,3 +45,11 @@ def test_a_command_without_a_progress_bar_does_not_import_richs_progress() -> No
     modules = _modules_after(_STATUS)
     assert "caseload.cli.programme" in modules
     assert "rich.progress" not in modules
+
+
+def test_a_command_that_simulates_nothing_does_not_import_the_simulations() -> None:
+    """`caseload status` imports neither programme's simulation nor the presets: they are
+    for `demo` and `simulate`, which import them when they start."""
+    modules = _modules_after(_STATUS)
+    assert "caseload.cli.programme" in modules
+    assert not {name for name in modules if "simulation" in name.split(".")}

@@ -10,6 +10,7 @@ import tempfile
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -59,13 +60,9 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     RoleCoverageModel,
     coverage_summary,
 )
-from caseload.programmes.resource_pathway.simulation import (
-    SimulationConfig,
-    SimulationReport,
-    default_start,
-    simulate,
-)
-from caseload.simulation.presets import simulation_config
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.simulation import SimulationConfig, SimulationReport
 
 __all__ = ["PresetName", "Programme", "demo", "print_series", "simulate_command", "status"]
 
@@ -123,6 +120,8 @@ def run_simulation(app: Caseload, config: SimulationConfig, *, transient: bool) 
         transient=transient,
     )
     task = bar.add_task("simulate", total=None)
+    # Imported here: the simulation's modules are for the commands that simulate.
+    from caseload.programmes.resource_pathway.simulation import simulate
 
     def advance(done: int, total: int) -> None:
         if not bar.live.is_started:
@@ -174,6 +173,8 @@ def demo(
     months: int = typer.Option(6, "--months", metavar="N", min=1, help="Months to simulate."),
 ) -> None:
     """Simulate a small programme and print its caseload and four-role coverage."""
+    from caseload.programmes.resource_pathway.simulation import SimulationConfig, default_start
+
     with user_errors():
         if store is None:
             store = str(Path(tempfile.mkdtemp(prefix="caseload-demo-")) / "demo.db")
@@ -245,6 +246,8 @@ def simulate_command(
     needs the same key. The simulation must end by today. Its commands run through the
     same checks as any other, and are written in batches of a few thousand per transaction.
     """
+    from caseload.simulation.presets import simulation_config
+
     with user_errors():
         first = None if start is None else parse_day(start, "--start")
         key = os.environ.get(KEY_VARIABLE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -37,12 +37,13 @@ from caseload.cli.education_render import (
 )
 from caseload.cli.render import say
 from caseload.domain.errors import ConfigurationError, InvalidValue
-from caseload.programmes.education.simulation import (
-    EducationSimulationConfig,
-    EducationSimulationReport,
-    simulate_education,
-)
-from caseload.programmes.resource_pathway.simulation import SimulationConfig
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.simulation import (
+        EducationSimulationConfig,
+        EducationSimulationReport,
+    )
+    from caseload.programmes.resource_pathway.simulation import SimulationConfig
 
 __all__ = ["PROGRAMME_CHOICES", "report", "simulate_programmes"]
 
@@ -171,6 +172,8 @@ def _run_education(app: Caseload, config: EducationSimulationConfig) -> Educatio
         console=err,
     )
     task = bar.add_task("simulate", total=None)
+    # Imported here: the simulation's modules are for the commands that simulate.
+    from caseload.programmes.education.simulation import simulate_education
 
     def advance(done: int, total: int) -> None:
         if not bar.live.is_started:
@@ -192,6 +195,8 @@ def simulate_programmes(
     `config` for `all`, into an empty store."""
     if programme not in PROGRAMME_CHOICES:
         raise InvalidValue(f"--programme is one of {', '.join(PROGRAMME_CHOICES)}")
+    from caseload.programmes.education.simulation import EducationSimulationConfig
+
     education = EducationSimulationConfig(seed=config.seed)
     education.check_ends_by(date.today())
     if programme == "all":
