@@ -104,16 +104,28 @@ class _PrintedDirectly:
     it: its unstyled segments can go a line at a time without changing a byte."""
 
     table: PlainTable
+    layout: _Layout | None
+    """The table's layout on the console printed to (None when rich lays it out)."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        return _render(self.table, console, options, whole_lines=True)
+        if self.layout is None:
+            return [self.table.to_rich()]
+        return self.layout.segments(self.table, console, whole_lines=True)
 
 
 def print_table(console: Console, table: PlainTable) -> None:
     """Print `table` on `console`: the bytes of `console.print(table.to_rich())`, written
     a line at a time where rich would write a segment at a time (segment by segment on a
-    console with a style of its own, which it lays over each segment)."""
-    console.print(table if console.style is not None else _PrintedDirectly(table))
+    console with a style of its own, which it lays over each segment).
+
+    A table laid out here fits the console's width, so rich is spared cropping its lines:
+    measuring each line, whose box characters rich measures one by one, cost as much as
+    laying the table out."""
+    if console.style is not None:
+        console.print(table)
+        return
+    layout = _Layout.of(table, console, console.options)
+    console.print(_PrintedDirectly(table, layout), crop=layout is None)
 
 
 def _render(
