@@ -53,3 +53,11 @@ def test_a_command_that_simulates_nothing_does_not_import_the_simulations() -> N
     modules = _modules_after(_STATUS)
     assert "caseload.cli.programme" in modules
     assert not {name for name in modules if "simulation" in name.split(".")}
+
+
+def test_a_command_that_seals_nothing_does_not_import_the_cipher_library() -> None:
+    """`caseload status` neither seals nor unseals personal data, so `cryptography` is not
+    imported; sealing, unsealing and wrapping keys import it on first use."""
+    modules = _modules_after(_STATUS)
+    assert "caseload.cli.programme" in modules
+    assert not {name for name in modules if name.split(".")[0] == "cryptography"}
