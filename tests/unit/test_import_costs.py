@@ -61,3 +61,23 @@ def test_a_command_that_seals_nothing_does_not_import_the_cipher_library() -> No
     modules = _modules_after(_STATUS)
     assert "caseload.cli.programme" in modules
     assert not {name for name in modules if name.split(".")[0] == "cryptography"}
+
+
+def test_a_plain_table_that_fits_is_printed_without_importing_richs_table() -> None:
+    """The tables of `caseload status` fit and are printed by `caseload.cli.tables`, so
+    rich's `Table` (0.01 s at start-up) is imported only for a table rich lays out."""
+    printing = (
+        "import io, sys\n"
+        "from rich.console import Console\n"
+        "from caseload.cli.render import attention_table, print_status\n"
+        "from caseload.cli.tables import PlainColumn, PlainRow, PlainTable, print_table\n"
+        "table = PlainTable(title='T', columns=(PlainColumn('Broker'), PlainColumn('Æ', 'right')),"
+        " rows=(PlainRow(('Søren', '12')), PlainRow(('Bo', '3'), style='red')))\n"
+        "print_table(Console(file=io.StringIO(), width=160), table)\n"
+        "print_table(Console(file=io.StringIO(), width=40, force_terminal=True), table)\n"
+    )
+    modules = _modules_after(printing)
+    assert "caseload.cli.tables" in modules
+    assert "rich.table" not in modules
+    narrow = _modules_after(printing.replace("width=40", "width=8"))
+    assert "rich.table" in narrow  # too wide to fit: rich lays it out
