@@ -239,7 +239,8 @@ def _values_taken_as_given(command: Any) -> None:
     and building the adapters costs about 0.2 s of CPU per command, a fifth of `caseload
     status`. A value not already of its parameter's type (none is, from a command line or
     the environment) still goes through typer's own coercion; parameters of other types
-    keep it always. Older typer (click's own types) is left as it is.
+    keep it always. Typer's private names are used here, so a typer without them (older:
+    click's own types; or one that changed them) is left exactly as it is.
     """
     try:
         from typer._click import Context
@@ -254,24 +255,30 @@ def _values_taken_as_given(command: Any) -> None:
             typer_own = build_runtime_param(param.type_descriptor)
             return typer_own.coerce(value, param=param, ctx=ctx)
 
-    params = list(command.params)
-    if getattr(command, "_help_option", False) is None:
-        # Made on first use otherwise, with the parser; made here, it is the one used.
-        help_option = command.get_help_option(Context(command))
-        params += [help_option] if help_option is not None else []
-    for param in params:
-        descriptor = getattr(param, "type_descriptor", None)
-        if (
-            descriptor is not None
-            and descriptor.annotation in (str, bool)
-            and descriptor.parameter_info.parser is None
-            and getattr(param, "_runtime_param", False) is None
-        ):
-            param._runtime_param = AsGiven(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
-            )
-    for subcommand in getattr(command, "commands", {}).values():
-        _values_taken_as_given(subcommand)
+    def take_as_given(command: Any) -> None:
+        params = list(command.params)
+        if getattr(command, "_help_option", False) is None:
+            # Made on first use otherwise, with the parser; made here, it is the one used.
+            help_option = command.get_help_option(Context(command))
+            params += [help_option] if help_option is not None else []
+        for param in params:
+            descriptor = getattr(param, "type_descriptor", None)
+            if (
+                descriptor is not None
+                and descriptor.annotation in (str, bool)
+                and descriptor.parameter_info.parser is None
+                and getattr(param, "_runtime_param", False) is None
+            ):
+                param._runtime_param = AsGiven(
+                    parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+                )
+        for subcommand in getattr(command, "commands", {}).values():
+            take_as_given(subcommand)
+
+    try:
+        take_as_given(command)
+    except (AttributeError, TypeError):  # pragma: no cover  (a typer whose internals moved)
+        return
 
 
 def main() -> None:
