@@ -229,3 +229,19 @@ def test_the_cost_curve_benchmark_prints_every_stretch(tmp_path: Path) -> None:
     starts = [int(first.replace(",", "")) for first, _ in (row[0].split("–") for row in rows)]
     assert starts[0] == 0
     assert all(float(row[1]) > 0 for row in rows)
+
+
+@pytest.mark.slow
+def test_the_status_steps_benchmark_prints_every_step(tmp_path: Path) -> None:
+    """On a small rebuilt store: a row per step of `caseload status`, each a CPU time, and
+    the whole command's figure."""
+    from benchmarks.status_steps import STEPS
+
+    from tests.e2e._cli import simulated_store
+
+    store = simulated_store(tmp_path, rebuild=True)
+    printed = run_benchmark("benchmarks.status_steps", f"--store={store}", "--runs=1")
+    rows = table_with(printed, ("step", "CPU seconds (median)", "range"))
+    assert [row[0] for row in rows] == [*STEPS, "the steps together"]
+    assert all(float(row[1]) >= 0 for row in rows)
+    assert "`caseload status` as a subprocess, median of 1:" in printed

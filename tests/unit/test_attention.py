@@ -3,13 +3,14 @@ a case review, without a broker, or near their maximum length."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import (
@@ -38,9 +39,12 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionReason,
     AttentionReport,
     AttentionThresholds,
+    attention_counts,
     attention_report,
     project_attention,
 )
+from caseload.projections.base import canonical_bytes
+from caseload.projections.entities import unread_entries
 from caseload.testing import Plan, Step, histories, run_history
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip, renamed, run_script
@@ -539,3 +543,70 @@ def test_a_list_of_a_day_before_later_closures_counts_those_trajectories_as_open
         key=lambda item: (item.opened_on, str(item.trajectory_id)),
     )
     assert attention_report(state, on, limits).items == tuple(expected)
+
+
+@given(history=HISTORIES, limits=THRESHOLDS, back=st.integers(-20, 60))
+def test_the_counts_of_a_state_as_stored_are_those_of_the_list(
+    history: list[Plan], limits: AttentionThresholds, back: int
+) -> None:
+    """`caseload status` counts the open trajectories as stored, without decoding them:
+    on any day (before, among and after the history's dates, with closures after it),
+    the counts and the number flagged are those of the attention list, and the open
+    trajectories are still undecoded after it."""
+    model = AttentionModel()
+    with new_app() as app:
+        run_history(app, history, start=START)
+        state = project_attention(list(app.events()))
+    on = START + timedelta(days=len(history) - back)
+    stored = json.loads(canonical_bytes(model.encode(state)))
+    as_stored = model.decode(stored)
+    counts = attention_counts(as_stored, on, limits)
+    assert unread_entries(as_stored.trajectories) is not None
+    report = attention_report(state, on, limits)
+    assert (counts.on, counts.thresholds) == (on, limits)
+    assert counts.counts == report.counts
+    assert counts.flagged == len(report.items)
+    assert attention_counts(state, on, limits) == counts  # as entities, the same
+
+
+ON = date(2025, 3, 1)
+"""The reference day of the generated stored states below."""
+NEAR_ON = st.integers(-90, 5).map(lambda days: (ON + timedelta(days=days)).isoformat())
+"""Days around the reference day, so that every threshold's boundary day comes up."""
+
+
+@st.composite
+def stored_cases(draw: st.DrawFn) -> list[Any]:
+    """One open trajectory as the model stores it (`_encode_case`)."""
+    contacts = draw(st.dictionaries(st.sampled_from([role.value for role in Role]), NEAR_ON))
+    return [
+        draw(NEAR_ON),
+        draw(st.none() | st.just(UUID(int=1).hex)),
+        None,
+        contacts,
+        draw(st.none() | NEAR_ON),
+        draw(st.none() | NEAR_ON),
+        draw(st.none() | NEAR_ON),
+    ]
+
+
+@settings(max_examples=500)
+@given(
+    cases=st.lists(stored_cases(), max_size=8),
+    limits=THRESHOLDS,
+)
+def test_the_counts_as_stored_keep_every_boundary_of_the_reasons(
+    cases: list[Any], limits: AttentionThresholds
+) -> None:
+    """On stored trajectories whose dates fall on and around every threshold's boundary
+    day, the counts from the stored form equal those of the decoded entities."""
+    stored = {
+        "trajectories": {UUID(int=100 + n).hex: case for n, case in enumerate(cases)},
+        "closed": {},
+        "last_closed_on": None,
+    }
+    as_stored = AttentionModel().decode(stored)
+    decoded = AttentionModel().decode(stored)
+    assert len(decoded.trajectories) == len(cases)  # decodes every entry
+    assert attention_counts(as_stored, ON, limits) == attention_counts(decoded, ON, limits)
+    assert unread_entries(as_stored.trajectories) is not None

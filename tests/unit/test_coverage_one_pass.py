@@ -26,6 +26,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     project_coverage,
     role_coverage,
 )
+from caseload.projections.entities import unread_entries
 from caseload.testing import Plan, histories, run_history
 from tests.conftest import KEY, fixed_clock
 
@@ -186,3 +187,18 @@ def test_the_report_of_a_generated_history_equals_the_reference(history: list[Pl
         run_history(app, history, start=date(2024, 1, 1))
         state = project_coverage(list(app.events()))
     assert role_coverage(state) == reference(state)
+
+
+@settings(max_examples=300)
+@given(data=encoded_states())
+def test_the_summary_of_a_state_as_stored_equals_that_of_its_entities(data: Any) -> None:
+    """`caseload status` counts the open trajectories as stored, without decoding them:
+    the summary is the one counted over the decoded entities, and the open trajectories
+    are still undecoded after it."""
+    as_stored = RoleCoverageModel().decode(data)
+    summary = coverage_summary(as_stored)
+    assert unread_entries(as_stored.trajectories) is not None
+    decoded = RoleCoverageModel().decode(data)
+    assert len(decoded.trajectories) == len(data["trajectories"])  # decodes every entry
+    assert unread_entries(decoded.trajectories) is None
+    assert summary == coverage_summary(decoded)

@@ -15,8 +15,9 @@ chain is checked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,7 +25,10 @@ from caseload.adapters.chain import ChainSource
 from caseload.adapters.hashes import GENESIS
 from caseload.adapters.read_model_store import ProjectionStore, StoredState, compress
 from caseload.audit.verify import CHAIN, Check, Finding, check_chain
-from caseload.domain.errors import CaseloadError
+from caseload.domain.errors import CaseloadError, LogAltered
+
+if TYPE_CHECKING:
+    from caseload.application.caseload import Caseload
 
 __all__ = [
     "ANCHOR",
@@ -33,7 +37,10 @@ __all__ = [
     "check_since_anchor",
     "forget_anchor",
     "load_anchor",
+    "require_unaltered",
 ]
+
+logger = logging.getLogger("caseload.audit")
 
 ANCHOR = "#chain"
 """The name the anchor is stored under among the read models (no read model has a `#`)."""
@@ -113,3 +120,22 @@ def forget_anchor(store: ProjectionStore) -> None:
     """Remove the anchor (a rebuild that did not check the chain), so every later check
     covers the whole log."""
     store.delete([ANCHOR])
+
+
+def require_unaltered(app: Caseload, *, from_anchor: bool = False) -> None:
+    """Check the hash chain of `app`'s log (up to a session's pin; with `from_anchor`,
+    only after the position the last rebuild checked); `LogAltered` names where it
+    breaks. What every command that computes from the log (status, the reports, export)
+    asks first."""
+    check = app.check_chain(from_anchor=from_anchor)
+    if not check.ok:
+        finding = check.finding
+        where = check.summary if finding is None else finding.message
+        if finding is not None and finding.event_type is not None:
+            where += f" (type {finding.event_type})"
+        position = None if finding is None else finding.position
+        logger.debug("refused: the hash chain breaks at position %s", position)
+        raise LogAltered(
+            f"the log's hash chain is broken, so nothing is computed from it: {where}; "
+            "`caseload verify` reports every check, and --unverified proceeds knowingly"
+        )

@@ -230,14 +230,67 @@ def usage_message(error: click_errors.ClickException) -> str:
     return f"{error.format_message().rstrip('.')}; see {command} --help"
 
 
+def _values_taken_as_given(command: Any) -> None:
+    """Let every text and flag parameter of `command` and its subcommands (their `--help`
+    too) keep the value it was given without building typer's pydantic adapter for it.
+
+    Typer 0.2x coerces each value through a pydantic `TypeAdapter` built on first use;
+    for a text or a flag that adapter returns the value as it is, yet importing pydantic
+    and building the adapters costs about 0.2 s of CPU per command, a fifth of `caseload
+    status`. A value not already of its parameter's type (none is, from a command line or
+    the environment) still goes through typer's own coercion; parameters of other types
+    keep it always. Typer's private names are used here, so a typer without them (older:
+    click's own types; or one that changed them) is left exactly as it is.
+    """
+    try:
+        from typer._click import Context
+        from typer._coercion import RuntimeParam, build_runtime_param
+    except ImportError:  # pragma: no cover  (typer before 0.2x has no pydantic coercion)
+        return
+
+    class AsGiven(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if type(value) is self.annotation:
+                return value
+            typer_own = build_runtime_param(param.type_descriptor)
+            return typer_own.coerce(value, param=param, ctx=ctx)
+
+    def take_as_given(command: Any) -> None:
+        params = list(command.params)
+        if getattr(command, "_help_option", False) is None:
+            # Made on first use otherwise, with the parser; made here, it is the one used.
+            help_option = command.get_help_option(Context(command))
+            params += [help_option] if help_option is not None else []
+        for param in params:
+            descriptor = getattr(param, "type_descriptor", None)
+            if (
+                descriptor is not None
+                and descriptor.annotation in (str, bool)
+                and descriptor.parameter_info.parser is None
+                and getattr(param, "_runtime_param", False) is None
+            ):
+                param._runtime_param = AsGiven(
+                    parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+                )
+        for subcommand in getattr(command, "commands", {}).values():
+            take_as_given(subcommand)
+
+    try:
+        take_as_given(command)
+    except (AttributeError, TypeError):  # pragma: no cover  (a typer whose internals moved)
+        return
+
+
 def main() -> None:
     """Entry point of the `caseload` console script.
 
     Click's standalone mode would print a usage mistake as a usage block and a boxed panel;
     here every mistake becomes one `caseload: error:` line and exit 2.
     """
+    command = typer.main.get_command(cli)
+    _values_taken_as_given(command)
     try:
-        code = cli(prog_name="caseload", standalone_mode=False)
+        code = command(prog_name="caseload", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as error:
         # `caseload` alone (or `caseload report`): the help, as a usage mistake (click 8.2+).
         out.print(error.format_message(), markup=False, highlight=False, end="")

@@ -14,9 +14,9 @@ from typing import Any
 import typer
 
 from caseload.application.caseload import Caseload
+from caseload.audit.anchor import require_unaltered
 from caseload.cli.app import err
 from caseload.cli.render import say
-from caseload.export.dataset import require_unaltered
 
 __all__ = ["UNVERIFIED_WARNING", "check_log", "note_read_only_media", "unverified_option"]
 

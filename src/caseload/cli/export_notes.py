@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from caseload.application.caseload import Caseload
 from caseload.cli.app import err
 from caseload.cli.render import say
-from caseload.export import Manifest
 from caseload.programmes import PROGRAMMES
+
+if TYPE_CHECKING:
+    from caseload.export import Manifest
 
 __all__ = ["held_tables", "warn_empty_tables"]
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import attrs
 from rich.console import Console
-from rich.table import Table
 
 from caseload.adapters.seals import Seal
 from caseload.audit.verify import VerifyReport
@@ -15,6 +14,7 @@ from caseload.cli.tables import PlainColumn, PlainRow, PlainTable, print_table
 from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.attention import (
+    AttentionCounts,
     AttentionReason,
     AttentionReport,
     AttentionThresholds,
@@ -141,7 +141,7 @@ def _reason_label(reason: AttentionReason, thresholds: AttentionThresholds) -> s
     return str(reason.value).replace("_", " ")
 
 
-def attention_table(report: AttentionReport) -> PlainTable:
+def attention_table(report: AttentionReport | AttentionCounts) -> PlainTable:
     """Open trajectories needing a case review, counted per reason."""
     return PlainTable(
         title=f"Attention list on {report.on}",
@@ -188,7 +188,7 @@ class StatusData:
     """Job, flex-job and education placements recorded up to the reference month."""
     closures: int
     """Trajectories closed up to the reference month, for any reason."""
-    attention: AttentionReport
+    attention: AttentionCounts
 
 
 def status_json(data: StatusData) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def print_status(out: Console, data: StatusData) -> None:
         f"closures {data.closures}",
     )
     print_table(out, attention_table(data.attention))
-    say(out, f"Open trajectories needing attention: {len(data.attention.items)}")
+    say(out, f"Open trajectories needing attention: {data.attention.flagged}")
 
 
 def rebuild_json(result: RebuildResult) -> dict[str, Any]:
@@ -256,6 +256,9 @@ def rebuild_json(result: RebuildResult) -> dict[str, Any]:
 
 def print_rebuild(out: Console, result: RebuildResult, store: str) -> None:
     """The result of a rebuild for a person: counts, speed and each read model's digest."""
+    # Imported here: rich's tables cost every command about 0.01 s at start-up.
+    from rich.table import Table
+
     table = Table(title="Read models rebuilt")
     table.add_column("Read model")
     table.add_column("Digest (sha256)")

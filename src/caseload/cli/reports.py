@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from caseload.application.caseload import Caseload
 from caseload.cli.app import (
@@ -38,12 +37,13 @@ from caseload.cli.education_render import (
 )
 from caseload.cli.render import say
 from caseload.domain.errors import ConfigurationError, InvalidValue
-from caseload.programmes.education.simulation import (
-    EducationSimulationConfig,
-    EducationSimulationReport,
-    simulate_education,
-)
-from caseload.programmes.resource_pathway.simulation import SimulationConfig
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.simulation import (
+        EducationSimulationConfig,
+        EducationSimulationReport,
+    )
+    from caseload.programmes.resource_pathway.simulation import SimulationConfig
 
 __all__ = ["PROGRAMME_CHOICES", "report", "simulate_programmes"]
 
@@ -154,6 +154,15 @@ def monthly(
 
 def _run_education(app: Caseload, config: EducationSimulationConfig) -> EducationSimulationReport:
     """Simulate the education programme into `app` with a progress bar (weeks) on stderr."""
+    # Imported here: rich's progress bars cost a command that shows none 0.03-0.07 s.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         TextColumn("simulating education"),
         BarColumn(),
@@ -163,6 +172,8 @@ def _run_education(app: Caseload, config: EducationSimulationConfig) -> Educatio
         console=err,
     )
     task = bar.add_task("simulate", total=None)
+    # Imported here: the simulation's modules are for the commands that simulate.
+    from caseload.programmes.education.simulation import simulate_education
 
     def advance(done: int, total: int) -> None:
         if not bar.live.is_started:
@@ -184,6 +195,8 @@ def simulate_programmes(
     `config` for `all`, into an empty store."""
     if programme not in PROGRAMME_CHOICES:
         raise InvalidValue(f"--programme is one of {', '.join(PROGRAMME_CHOICES)}")
+    from caseload.programmes.education.simulation import EducationSimulationConfig
+
     education = EducationSimulationConfig(seed=config.seed)
     education.check_ends_by(date.today())
     if programme == "all":

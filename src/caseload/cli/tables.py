@@ -13,7 +13,7 @@ anything rich would wrap or crop, it hands the equivalent rich `Table` to the co
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 from rich.box import HEAVY_HEAD
@@ -22,8 +22,10 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from caseload.domain.errors import InvalidValue
 
@@ -81,6 +83,9 @@ class PlainTable:
 
     def to_rich(self) -> Table:
         """The equivalent rich `Table`: every text a `Text`, so none is read as markup."""
+        # Imported here: a table printed by this module needs none (0.01 s at start-up).
+        from rich.table import Table
+
         table = Table(
             title=None if self.title is None else Text(self.title, style="table.title"),
             caption=None if self.caption is None else Text(self.caption, style="table.caption"),
@@ -104,16 +109,28 @@ class _PrintedDirectly:
     it: its unstyled segments can go a line at a time without changing a byte."""
 
     table: PlainTable
+    layout: _Layout | None
+    """The table's layout on the console printed to (None when rich lays it out)."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        return _render(self.table, console, options, whole_lines=True)
+        if self.layout is None:
+            return [self.table.to_rich()]
+        return self.layout.segments(self.table, console, whole_lines=True)
 
 
 def print_table(console: Console, table: PlainTable) -> None:
     """Print `table` on `console`: the bytes of `console.print(table.to_rich())`, written
     a line at a time where rich would write a segment at a time (segment by segment on a
-    console with a style of its own, which it lays over each segment)."""
-    console.print(table if console.style is not None else _PrintedDirectly(table))
+    console with a style of its own, which it lays over each segment).
+
+    A table laid out here fits the console's width, so rich is spared cropping its lines:
+    measuring each line, whose box characters rich measures one by one, cost as much as
+    laying the table out."""
+    if console.style is not None:
+        console.print(table)
+        return
+    layout = _Layout.of(table, console, console.options)
+    console.print(_PrintedDirectly(table, layout), crop=layout is None)
 
 
 def _render(

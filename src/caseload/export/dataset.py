@@ -12,7 +12,6 @@ import errno
 import hashlib
 import importlib
 import json
-import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -24,13 +23,13 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.application.caseload import Caseload
+from caseload.audit.anchor import require_unaltered
 from caseload.domain.dates import check_date
 from caseload.domain.errors import (
     ConfigurationError,
     ExportTargetNotEmpty,
     InvalidExportKey,
     InvalidValue,
-    LogAltered,
     MissingExtra,
 )
 from caseload.domain.events import is_true_on
@@ -63,7 +62,6 @@ __all__ = [
     "to_pandas",
 ]
 
-logger = logging.getLogger("caseload.export")
 
 EXPORT_KEY_VARIABLE = "CASELOAD_EXPORT_KEY"
 """The environment variable an export key is read from when none is passed."""
@@ -201,24 +199,6 @@ def _collect(app: Caseload, key: bytes, moment: datetime | None, day: date | Non
 
     dataset = fold_dataset(events(), key)
     return attrs.evolve(dataset, rows={**dataset.rows, **logbook.rows()})
-
-
-def require_unaltered(app: Caseload, *, from_anchor: bool = False) -> None:
-    """Check the hash chain of `app`'s log (up to a session's pin; with `from_anchor`,
-    only after the position the last rebuild checked); `LogAltered` names where it
-    breaks."""
-    check = app.check_chain(from_anchor=from_anchor)
-    if not check.ok:
-        finding = check.finding
-        where = check.summary if finding is None else finding.message
-        if finding is not None and finding.event_type is not None:
-            where += f" (type {finding.event_type})"
-        position = None if finding is None else finding.position
-        logger.debug("refused: the hash chain breaks at position %s", position)
-        raise LogAltered(
-            f"the log's hash chain is broken, so nothing is computed from it: {where}; "
-            "`caseload verify` reports every check, and --unverified proceeds knowingly"
-        )
 
 
 def export_dataset(

@@ -14,14 +14,14 @@ import binascii
 import hashlib
 import json
 import os
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, Any
 
 from caseload.domain.errors import ConfigurationError, PersonalDataUnreadable, WrongMasterKey
 from caseload.domain.keys import keyed_hex
 from caseload.domain.personal import Sealed
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "KEY_BYTES",
@@ -93,24 +93,36 @@ def master_key_check(master: bytes) -> str:
     return keyed_hex(master, _MASTER_CHECK)
 
 
+def _aes_gcm() -> tuple[type[AESGCM], type[Exception]]:
+    """The AES-GCM cipher and its authentication failure, imported on first use: a command
+    that neither seals nor unseals (`caseload status`) is spared loading the library."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM, InvalidTag
+
+
 def new_data_key() -> bytes:
     """A fresh random data key."""
-    return AESGCM.generate_key(bit_length=8 * KEY_BYTES)
+    aes_gcm, _ = _aes_gcm()
+    return aes_gcm.generate_key(bit_length=8 * KEY_BYTES)
 
 
 def wrap(master: bytes, pseudonym: str, data_key: bytes) -> bytes:
     """A data key encrypted under the master key, bound to its citizen: nonce + ciphertext."""
+    aes_gcm, _ = _aes_gcm()
     nonce = os.urandom(NONCE_BYTES)
     bound = _WRAP_CONTEXT + pseudonym.encode("utf-8", "surrogatepass")
-    return nonce + AESGCM(master).encrypt(nonce, data_key, bound)
+    return nonce + aes_gcm(master).encrypt(nonce, data_key, bound)
 
 
 def unwrap(master: bytes, pseudonym: str, wrapped: bytes) -> bytes:
     """The data key a wrapped key holds; `WrongMasterKey` when it does not decrypt."""
+    aes_gcm, invalid_tag = _aes_gcm()
     bound = _WRAP_CONTEXT + pseudonym.encode("utf-8", "surrogatepass")
     try:
-        return AESGCM(master).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], bound)
-    except (InvalidTag, ValueError):
+        return aes_gcm(master).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], bound)
+    except (invalid_tag, ValueError):
         raise WrongMasterKey(
             "a citizen's data key does not decrypt with this master key: it is not the one "
             "the store's data keys were wrapped with (or the key table was altered)"
@@ -128,8 +140,9 @@ def seal(data_key: bytes, pseudonym: str, field: str, value: Any) -> Sealed:
     pseudonym and the field's name."""
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     plain += b" " * (-len(plain) % _PAD)
+    aes_gcm, _ = _aes_gcm()
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(data_key).encrypt(nonce, plain, _associated(pseudonym, field))
+    ciphertext = aes_gcm(data_key).encrypt(nonce, plain, _associated(pseudonym, field))
     return Sealed(
         v=SEALED_VERSION,
         nonce=base64.b64encode(nonce).decode("ascii"),
@@ -146,10 +159,11 @@ def unseal(data_key: bytes, pseudonym: str, field: str, sealed: Sealed) -> Any:
     )
     if not isinstance(sealed, Sealed) or sealed.v != SEALED_VERSION:
         raise unreadable
+    aes_gcm, invalid_tag = _aes_gcm()
     try:
         nonce = base64.b64decode(sealed.nonce, validate=True)
         ciphertext = base64.b64decode(sealed.ct, validate=True)
-        plain = AESGCM(data_key).decrypt(nonce, ciphertext, _associated(pseudonym, field))
+        plain = aes_gcm(data_key).decrypt(nonce, ciphertext, _associated(pseudonym, field))
         return json.loads(plain.decode("utf-8"))
-    except (InvalidTag, ValueError, TypeError, binascii.Error, UnicodeError):
+    except (invalid_tag, ValueError, TypeError, binascii.Error, UnicodeError):
         raise unreadable from None

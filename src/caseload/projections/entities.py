@@ -37,6 +37,7 @@ __all__ = [
     "moved",
     "prefix_length",
     "text_of",
+    "unread_entries",
 ]
 
 K = TypeVar("K")
@@ -437,6 +438,23 @@ for _name in (
     "values",
 ):
     setattr(_UnreadMap, _name, _reading_first(_name))
+
+
+def unread_entries(found: Mapping[Any, Any]) -> Mapping[str, Any] | None:
+    """The entries of a map read back from the store that nothing has used yet, as they
+    were stored (each key's text to its entry's JSON data), for a query that can answer
+    from them without making an entity of each; None for any other map.
+
+    The map stays undecoded; if it is used later, it decodes from the same JSON data
+    without parsing the chunks again."""
+    if type(found) is not _UnreadMap:
+        return None
+    with _READING:
+        unread = found._unread
+        if unread is None:
+            return None
+        stored = unread[0]
+        return stored._read() if isinstance(stored, StoredEntries) else stored
 
 
 def entities(

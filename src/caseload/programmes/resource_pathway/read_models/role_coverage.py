@@ -20,7 +20,14 @@ from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, person_uid, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities, in_either, moved
+from caseload.projections.entities import (
+    EntityMap,
+    as_entity_map,
+    entities,
+    in_either,
+    moved,
+    unread_entries,
+)
 
 __all__ = [
     "BrokerCoverage",
@@ -380,24 +387,28 @@ def role_coverage(state: CoverageState) -> RoleCoverage:
     return attrs.evolve(coverage_summary(state), trajectories=rows)
 
 
-def coverage_summary(state: CoverageState) -> RoleCoverage:
-    """The coverage report without its rows per trajectory (`trajectories` is empty): per
-    broker, per colleague and the programme's shares, as in `role_coverage`."""
-    colleagues = state.colleague_names
-    masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
-    masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
-    for by, mask in state.roles_by.items():
-        if not mask:
-            continue
-        if by in colleagues:
-            masks_by_colleague[by] |= mask
-        else:
-            masks_by_broker[by] = masks_by_broker.get(by, 0) | mask
+@attrs.define
+class _ActiveCounts:
+    """What the summary counts over the active cases: active, all four roles by anyone,
+    all four by the assigned broker alone, and with a colleague's roles; then per broker
+    their active cases and those covered by them alone, and per colleague the active
+    cases in which they exercised a role."""
+
+    totals: tuple[int, int, int, int]
+    active_by_broker: dict[UUID, int]
+    alone_by_broker: dict[UUID, int]
+    active_by_colleague: dict[UUID, int]
+
+
+def _active_counts(
+    trajectories: Mapping[UUID, _TrajectoryRoles], colleagues: Mapping[UUID, str]
+) -> _ActiveCounts:
+    """The counts over the open trajectories as entities."""
     active_by_broker: dict[UUID, int] = {}
     alone_by_broker: dict[UUID, int] = {}
     active_by_colleague: dict[UUID, int] = {}
     active = all_four = all_four_alone = with_colleagues = 0
-    for t in state.trajectories.values():
+    for t in trajectories.values():
         if t.broker_id is None:
             continue
         anyone = 0
@@ -418,6 +429,78 @@ def coverage_summary(state: CoverageState) -> RoleCoverage:
             for by, mask in t.exercised.items():
                 if mask and by in colleagues:
                     active_by_colleague[by] = active_by_colleague.get(by, 0) + 1
+    return _ActiveCounts(
+        (active, all_four, all_four_alone, with_colleagues),
+        active_by_broker,
+        alone_by_broker,
+        active_by_colleague,
+    )
+
+
+def _stored_active_counts(
+    stored: Mapping[str, Any], colleagues: Mapping[UUID, str]
+) -> _ActiveCounts:
+    """The counts of `_active_counts` from the open trajectories as stored (`[broker,
+    {person: roles}]` by trajectory, ids as hex), without making an entity or an id of
+    each: the people are counted by their hex ids, which become ids once, at the end.
+    `caseload status` reads the thousands of open trajectories only for these counts."""
+    colleague_hex = {colleague.hex for colleague in colleagues}
+    masks = _MASKS
+    active_by_broker: dict[str, int] = {}
+    alone_by_broker: dict[str, int] = {}
+    active_by_colleague: dict[str, int] = {}
+    active = all_four = all_four_alone = with_colleagues = 0
+    for broker, exercised in stored.values():
+        if broker is None:
+            continue
+        anyone = alone = 0
+        by_colleague = False
+        for by, roles in exercised.items():
+            mask = masks.get(tuple(roles))
+            if mask is None:
+                mask = _mask(roles)
+            anyone |= mask
+            if by == broker:
+                alone = mask
+            if mask and by in colleague_hex:
+                by_colleague = True
+                active_by_colleague[by] = active_by_colleague.get(by, 0) + 1
+        active += 1
+        active_by_broker[broker] = active_by_broker.get(broker, 0) + 1
+        all_four += anyone == _ALL_FOUR
+        if alone == _ALL_FOUR:
+            all_four_alone += 1
+            alone_by_broker[broker] = alone_by_broker.get(broker, 0) + 1
+        with_colleagues += by_colleague
+    return _ActiveCounts(
+        (active, all_four, all_four_alone, with_colleagues),
+        {person_uid(by): count for by, count in active_by_broker.items()},
+        {person_uid(by): count for by, count in alone_by_broker.items()},
+        {person_uid(by): count for by, count in active_by_colleague.items()},
+    )
+
+
+def coverage_summary(state: CoverageState) -> RoleCoverage:
+    """The coverage report without its rows per trajectory (`trajectories` is empty): per
+    broker, per colleague and the programme's shares, as in `role_coverage`."""
+    colleagues = state.colleague_names
+    masks_by_broker: dict[UUID, int] = dict.fromkeys(state.broker_names, 0)
+    masks_by_colleague: dict[UUID, int] = dict.fromkeys(colleagues, 0)
+    for by, mask in state.roles_by.items():
+        if not mask:
+            continue
+        if by in colleagues:
+            masks_by_colleague[by] |= mask
+        else:
+            masks_by_broker[by] = masks_by_broker.get(by, 0) | mask
+    stored = unread_entries(state.trajectories)
+    if stored is None:
+        counts = _active_counts(state.trajectories, colleagues)
+    else:
+        counts = _stored_active_counts(stored, colleagues)
+    active, all_four, all_four_alone, with_colleagues = counts.totals
+    active_by_broker, alone_by_broker = counts.active_by_broker, counts.alone_by_broker
+    active_by_colleague = counts.active_by_colleague
     brokers = tuple(
         BrokerCoverage(
             broker_id=broker_id,
