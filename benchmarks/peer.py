@@ -74,13 +74,15 @@ def sqlite_topics(path: Path) -> list[str]:
         connection.close()
 
 
-def peer_rebuild(url: str, name: str, topics: tuple[str, ...]) -> tuple[int, float, str]:
-    """Rows read, seconds and the state's digest of the peer's rebuild of one model."""
+def peer_rebuild(url: str, name: str, topics: tuple[str, ...]) -> tuple[int, float, float, str]:
+    """Rows read, seconds, CPU seconds and the state's digest of the peer's rebuild of one
+    model."""
     with Caseload(url) as app:
         events = app.wiring.events
         projection = type("Peer", (ModelProjection,), {"topics": topics})(
             view=StateView(model_named(name))
         )
+        cpu = time.process_time()
         started = time.perf_counter()
         rows = 0
         start = 1
@@ -95,12 +97,15 @@ def peer_rebuild(url: str, name: str, topics: tuple[str, ...]) -> tuple[int, flo
             rows += len(batch)
             start = batch[-1].id + 1
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         view = projection.view
-        return rows, seconds, view.model.digest(view.state)
+        return rows, seconds, cpu, view.model.digest(view.state)
 
 
-def library_rebuild(url: str, name: str) -> tuple[float, str]:
-    """Seconds and digest of the library's rebuild of one read model."""
+def library_rebuild(url: str, name: str) -> tuple[float, float, str]:
+    """Seconds, CPU seconds and digest of the library's rebuild of one read model."""
     with Caseload(url) as app:
+        cpu = time.process_time()
         result = app.projections.rebuild(name)
-        return result.seconds, dict(result.digests)[name]
+        cpu = time.process_time() - cpu
+        return result.seconds, cpu, dict(result.digests)[name]

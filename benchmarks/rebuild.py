@@ -64,7 +64,11 @@ def measure(
     ours = worker.run(
         "model", f"sqlite:///{logs.working_copy(source, work, f'{tag}-model.db')}", model
     )
-    print(f"  one model: peer {peer['seconds']:.1f} s, library {ours['seconds']:.1f} s", flush=True)
+    print(
+        f"  one model: peer {peer['seconds']:.2f} s ({peer['cpu']:.2f} s CPU),"
+        f" library {ours['seconds']:.2f} s ({ours['cpu']:.2f} s CPU)",
+        flush=True,
+    )
     catch_up = latency.catch_up_latencies(copy, catch_ups)
     found = Measured(
         size=size,

@@ -38,6 +38,7 @@ COLUMNS = {
         "peer (eventsourcing `Projection`)",
         "library (`rebuild(name)`)",
         "library time / peer time",
+        "library / peer, CPU time",
         "same digest",
     ),
     "commands": (
@@ -143,7 +144,8 @@ def _model_table(results: list[Measured]) -> str:
                 f"{m.peer['rows']:,} of {m.events:,}",
                 f"{m.peer['seconds']:.2f} s",
                 f"{m.ours['seconds']:.2f} s",
-                f"{m.ours['seconds'] / m.peer['seconds']:.1f}×",
+                f"{m.ours['seconds'] / m.peer['seconds']:.2f}×",
+                f"{m.ours['cpu'] / m.peer['cpu']:.2f}×",
                 "yes" if m.peer["digest"] == m.ours["digest"] else "**no**",
             ]
         )
@@ -217,9 +219,10 @@ def _verdicts(results: list[Measured]) -> list[str]:
         f"≤ 1,024 B): {'met' if last.per_trajectory <= 1024 else '**not met**'}."
     )
     slower = last.ours["seconds"] / last.peer["seconds"]
+    slower_cpu = last.ours["cpu"] / last.peer["cpu"]
     lines.append(
-        f"One read model against eventsourcing's `Projection`: the library takes {slower:.1f}× "
-        f"the peer's time at {last.label} (goal ≤ 1×): "
+        f"One read model against eventsourcing's `Projection`: the library takes {slower:.2f}× "
+        f"the peer's time at {last.label} ({slower_cpu:.2f}× its CPU time; goal ≤ 1×): "
         f"{'met' if slower <= 1 else '**not met**'}."
     )
     rebuild = last.rebuild["seconds"]

@@ -107,13 +107,13 @@ def main(argv: list[str]) -> None:
     elif command == "model":
         from benchmarks.peer import library_rebuild
 
-        seconds, digest = library_rebuild(url, rest[0])
-        found = {"seconds": seconds, "digest": digest}
+        seconds, cpu, digest = library_rebuild(url, rest[0])
+        found = {"seconds": seconds, "cpu": cpu, "digest": digest}
     elif command == "peer":
         from benchmarks.peer import peer_rebuild
 
-        rows, seconds, digest = peer_rebuild(url, rest[0], tuple(rest[1:]))
-        found = {"rows": rows, "seconds": seconds, "digest": digest}
+        rows, seconds, cpu, digest = peer_rebuild(url, rest[0], tuple(rest[1:]))
+        found = {"rows": rows, "seconds": seconds, "cpu": cpu, "digest": digest}
     else:
         raise SystemExit(f"unknown measurement {command!r}")
     print(json.dumps(found))

@@ -245,3 +245,22 @@ def test_the_status_steps_benchmark_prints_every_step(tmp_path: Path) -> None:
     assert [row[0] for row in rows] == [*STEPS, "the steps together"]
     assert all(float(row[1]) >= 0 for row in rows)
     assert "`caseload status` as a subprocess, median of 1:" in printed
+
+
+@pytest.mark.slow
+def test_the_decoding_benchmark_prints_a_cost_per_pass(tmp_path: Path) -> None:
+    """orjson alone and the log reader's decoder each get a row, with one cost per pass."""
+    out = run_benchmark(
+        "benchmarks.decoding",
+        "--size=40:3",
+        "--months=3",
+        "--passes=2",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    rows = table_with(out, ("decoding", "µs of CPU per event, each pass", "least"))
+    assert [row[0] for row in rows] == ["`orjson.loads`", "`EventDecoder.decode`"]
+    for row in rows:
+        each = [float(value) for value in row[1].split(" / ")]
+        assert len(each) == 2
+        assert all(value > 0 for value in each)
+        assert float(row[2]) == min(each)

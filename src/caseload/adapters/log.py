@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -79,27 +80,36 @@ class EventDecoder:
             "datetime_iso": datetime.fromisoformat,
             "decimal_str": Decimal,
         }
-        # Sets and frozensets are stored as lists of their members.
-        self._sets: dict[str, type[Any]] = {}
+        # The same few frozensets (a contact's roles) recur in most events: each is made
+        # once, by its members' JSON, and shared (it cannot change), which spares decoding
+        # the members and hashing them in Python (an enum member hashes in Python).
+        self._frozensets: dict[bytes, frozenset[Any]] = {}
+        # Every tag's decoder of its data, looked up by subscript: the tagged values of a
+        # stored event are looked up once each, without a method call per lookup.
+        self._decoders: dict[Any, Callable[[Any], Any]] = {}
         for name, transcoding in self._transcodings.items():
             if isinstance(transcoding, EnumAsValue):
                 self._scalar[name] = transcoding.members.__getitem__
-            elif transcoding.type in (set, frozenset):
-                self._sets[name] = transcoding.type
+            elif transcoding.type is frozenset:
+                self._scalar[name] = self._frozenset
+            elif transcoding.type is set:
+                self._decoders[name] = self._set
+            else:
+                self._decoders[name] = partial(self._tagged, transcoding.decode)
+        self._decoders.update(self._scalar)
+
+    def _tagged(self, decode: Callable[[Any], Any], data: Any) -> Any:
+        return decode(self._untag(data))
+
+    def _set(self, items: Any) -> set[Any]:
+        return set(self._members(items))
 
     def _untag(self, value: Any) -> Any:
         """Decode tagged objects inside a parsed JSON value, innermost first."""
         kind = type(value)
         if kind is dict:
             if len(value) == 2 and "_type_" in value and "_data_" in value:
-                name = value["_type_"]
-                scalar = self._scalar.get(name)
-                if scalar is not None:
-                    return scalar(value["_data_"])
-                collection = self._sets.get(name)
-                if collection is not None:
-                    return collection(self._members(value["_data_"]))
-                return self._transcodings[name].decode(self._untag(value["_data_"]))
+                return self._decoders[value["_type_"]](value["_data_"])
             return {
                 key: self._untag(item) if type(item) in _CONTAINERS else item
                 for key, item in value.items()
@@ -107,6 +117,18 @@ class EventDecoder:
         if kind is list:
             return [self._untag(item) if type(item) in _CONTAINERS else item for item in value]
         return value
+
+    def _frozenset(self, items: Any) -> frozenset[Any]:
+        """A stored frozenset, decoded once for every distinct list of members."""
+        if type(items) is not list:
+            return frozenset(self._members(items))
+        key = orjson.dumps(items)
+        found = self._frozensets.get(key)
+        if found is None:
+            if len(self._frozensets) >= 10_000:
+                self._frozensets.clear()
+            found = self._frozensets[key] = frozenset(self._members(items))
+        return found
 
     def _members(self, items: list[Any]) -> list[Any]:
         """A set's members, decoded: mostly tagged scalars (enum members, ids)."""
@@ -143,15 +165,18 @@ class EventDecoder:
         """The domain event a stored row holds."""
         cls, class_version = self._classes.get(topic) or self._class(topic)
         data = orjson.loads(state)
-        scalars, untag = self._scalar, self._untag
+        decoders, untag = self._decoders, self._untag
         # The event's own fields, decoded in place: most are one tagged scalar (a date, an
-        # id, an enum member), decoded here without a call per level.
+        # id, an enum member), decoded here without a call per level. A two-key object
+        # that is not a known tag (rare) misses the lookups and takes the general way.
         for key, value in data.items():
             kind = type(value)
             if kind is dict:
-                scalar = scalars.get(value.get("_type_"))
-                if scalar is not None and len(value) == 2 and "_data_" in value:
-                    data[key] = scalar(value["_data_"])
+                if len(value) == 2:
+                    try:
+                        data[key] = decoders[value["_type_"]](value["_data_"])
+                    except KeyError:
+                        data[key] = untag(value)
                 else:
                     data[key] = untag(value)
             elif kind is list:
@@ -350,23 +375,18 @@ class _SQLLogReader(LogReader):
         found = self._by_topics.get(topics)
         if found is not None:
             return found
-        known = tuple(sorted(self._topics))
+        # "Wanted, or not known" is "not one of the known topics nobody wants": one test
+        # a row instead of two, where every unwanted row (most of them) took both.
+        unwanted = tuple(sorted(set(self._topics) - set(topics)))
         head = f"SELECT {self._columns} FROM {self._table} WHERE {self._position} >= "
         order = f" ORDER BY {self._position} LIMIT "
         if self._sqlite:
-            wanted = ",".join("?" * len(topics))
-            others = ",".join("?" * len(known))
-            statement = (
-                f"{head}? AND {self._position} <= ? AND"
-                f" (topic IN ({wanted}) OR topic NOT IN ({others})){order}?"
-            )
-            found = (statement, (*topics, *known))
+            others = ",".join("?" * len(unwanted))
+            statement = f"{head}? AND {self._position} <= ? AND topic NOT IN ({others}){order}?"
+            found = (statement, unwanted)
         else:
-            statement = (
-                f"{head}%s AND {self._position} <= %s AND"
-                f" (topic = ANY(%s) OR NOT topic = ANY(%s)){order}%s"
-            )
-            found = (statement, (list(topics), list(known)))
+            statement = f"{head}%s AND {self._position} <= %s AND NOT topic = ANY(%s){order}%s"
+            found = (statement, (list(unwanted),))
         self._by_topics[topics] = found
         return found
 

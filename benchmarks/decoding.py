@@ -1,0 +1,82 @@
+"""What decoding stored rows into events costs: CPU microseconds per event for orjson alone
+(the floor's decode) and for the log reader's decoder, over every row of a cached log.
+
+Run: `.venv/bin/python -m benchmarks.decoding --size 35000:1300 --months 24 --seed 1`
+(the decoding figures of "Measured since this run" in docs/benchmarks.md). The rows are
+read into memory first, so only the decoding is timed; each pass decodes every row with a
+fresh decoder (its caches of ids, dates and sets start empty), and the passes alternate so
+that a busy machine weighs on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks import logs
+from benchmarks.logs import TODAY, LogSize
+from caseload import Caseload
+from caseload.adapters.log import EventDecoder
+
+__all__ = ["main", "passes"]
+
+
+def _rows(path: Path) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+            " ORDER BY rowid"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def passes(path: Path, count: int) -> dict[str, list[float]]:
+    """CPU µs per event of each pass over every row, by what the pass does."""
+    rows = _rows(path)
+    with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
+        transcoder = app.wiring.events.mapper.transcoder
+    found: dict[str, list[float]] = {"orjson.loads": [], "EventDecoder.decode": []}
+    for _ in range(count):
+        cpu = time.process_time()
+        for row in rows:
+            orjson.loads(row[4])
+        found["orjson.loads"].append((time.process_time() - cpu) * 1e6 / len(rows))
+        decoder = EventDecoder(transcoder)  # type: ignore[arg-type]
+        decode = decoder.decode
+        cpu = time.process_time()
+        for _position, originator_id, version, topic, state in rows:
+            decode(originator_id, version, topic, state)
+        found["EventDecoder.decode"].append((time.process_time() - cpu) * 1e6 / len(rows))
+    return found
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=logs.CACHE)
+    args = parser.parse_args(argv)
+    size = LogSize.parse(args.size, args.months, args.seed)
+    source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
+    with tempfile.TemporaryDirectory(prefix="caseload-decoding-") as directory:
+        copy = logs.working_copy(source, Path(directory), "log.db")
+        found = passes(copy, args.passes)
+    print("| decoding | µs of CPU per event, each pass | least |")
+    print("| --- | ---: | ---: |")
+    for label, values in found.items():
+        each = " / ".join(f"{value:.2f}" for value in values)
+        print(f"| `{label}` | {each} | {min(values):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
