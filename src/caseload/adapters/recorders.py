@@ -12,12 +12,13 @@ so that a store on SQLite never imports the PostgreSQL driver.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import InternalError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from caseload.adapters.hashes import GENESIS, id_text, link
 
@@ -30,6 +31,7 @@ __all__ = [
     "EventRow",
     "chain_links",
     "event_row",
+    "relaxed_sync",
     "row_links",
 ]
 
@@ -65,6 +67,33 @@ def row_links(
     return links
 
 
+@contextmanager
+def relaxed_sync(connection: SQLiteConnection, *, relax: bool) -> Iterator[None]:
+    """While the block runs, commits on `connection` do not wait for the disk, if `relax`
+    and the database is in write-ahead-log mode; the connection's setting comes back after.
+
+    In WAL mode `synchronous = NORMAL` keeps the database consistent through a power cut
+    (SQLite syncs the log at every checkpoint) but may lose the last commits made under
+    it; the next commit under `FULL` syncs the log, and with it every commit before. In
+    any other journal mode the setting could corrupt the file, so it is left alone.
+    """
+    if not relax:
+        yield
+        return
+    cursor = connection.cursor().sqlite_cursor
+    (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+    if str(mode).lower() != "wal":
+        yield
+        return
+    (setting,) = cursor.execute("PRAGMA synchronous").fetchone()
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA synchronous = {int(setting)}")
+        cursor.close()
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """eventsourcing's SQLite recorder, writing each event's chain link in its transaction."""
 
@@ -88,17 +117,33 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return positions
         return self._insert_rows(c, [event_row(s) for s in stored_events])
 
-    def insert_rows(self, rows: Sequence[EventRow]) -> Sequence[int]:
+    def insert_rows(self, rows: Sequence[EventRow], *, durable: bool = True) -> Sequence[int]:
         """Record events given as rows (`EventRow`, the bytes `Mapper.to_stored_event`
         gives) in one transaction, each with its chain link; returns their positions.
 
         For a writer that encodes many events itself (`Caseload.batch`): the same rows and
-        links as `insert_events`, without a `StoredEvent` for each.
+        links as `insert_events`, without a `StoredEvent` for each. With `durable=False`
+        the commit does not wait for the disk (see `relaxed_sync`): a writer that commits
+        many transactions in a row makes its last one durable, and with it all before.
         """
         if not rows:
             return []
-        with self.datastore.transaction(commit=True) as c:
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            relaxed_sync(connection, relax=not durable),
+            connection.transaction(commit=True) as c,
+        ):
             return self._insert_rows(c, rows)
+
+    def sync(self) -> None:
+        """Make every commit so far durable, those made with `durable=False` included: a
+        full checkpoint syncs the write-ahead log before it copies the log into the file."""
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor().sqlite_cursor
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(FULL)").fetchall()
+            finally:
+                cursor.close()
 
     def _insert_rows(self, c: SQLiteCursor, rows: Sequence[EventRow]) -> Sequence[int]:
         positions = self._insert_event_rows(c, rows)

@@ -91,6 +91,9 @@ class BatchUnitOfWork(StoreUnitOfWork):
         # is recorded before its key is deleted, in a batch as in one write per command.
         self._staged_forgets: list[str] = []
         self._forgets: list[str] = []
+        self._written_forgets: list[str] = []
+        # Whether a write of the batch's own has not waited for the disk (see `flush`).
+        self._unsynced = False
 
     # ------------------------------------------------------------ what handlers use
 
@@ -139,7 +142,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
         included: they are written first, and the store searched (a rare question, such as
         whether a leaving broker made a later contact, that the database answers faster
         than encoding every held event to search it)."""
-        self.flush()
+        self.flush(durable=False)
         return super().events_containing(event_class, needle)
 
     def save(self, *aggregates: Aggregate) -> None:
@@ -172,7 +175,7 @@ class BatchUnitOfWork(StoreUnitOfWork):
             raise
         self._accept()
         if self._accepted >= self.size:
-            self.flush()
+            self.flush(durable=False)
         return result
 
     def _accept(self) -> None:
@@ -218,15 +221,21 @@ class BatchUnitOfWork(StoreUnitOfWork):
         """(commands, events) the batch has written so far."""
         return self._written_commands, self._written_events
 
-    def flush(self) -> int:
+    def flush(self, *, durable: bool = True) -> int:
         """Write the accepted commands' events in one transaction; returns how many.
 
         When the write fails (another writer changed an aggregate the batch changed, or
         the store failed), nothing since the last write is kept, and the error says so.
+        The writes the batch makes on its own (every `size` commands, before a search of
+        the log) are not `durable` on a SQLite file: their commits do not wait for the
+        disk, and the next durable one (`Batch.flush()`, the end of the block) makes them
+        durable with it.
         """
         events = self._unwritten
         if not events:
-            self._forget_keys()
+            if durable and self._unsynced:
+                self._sync()
+            self._forget_keys(durable=durable)
             return 0
         commands = self._accepted
         try:
@@ -235,7 +244,9 @@ class BatchUnitOfWork(StoreUnitOfWork):
             else:
                 recorder = self._wiring.events.recorder
                 assert isinstance(recorder, ChainedSQLiteRecorder)
-                recorder.insert_rows(self._rows.rows(events))
+                recorder.insert_rows(self._rows.rows(events), durable=durable)
+                # A durable commit syncs the write-ahead log, and the earlier ones with it.
+                self._unsynced = not durable
         except RecordConflictError:
             self.discard()
             logger.warning("a batch of %d commands lost a write race", commands)
@@ -256,11 +267,28 @@ class BatchUnitOfWork(StoreUnitOfWork):
         self._accepted = 0
         self._dropped.clear()
         self._take_snapshots(events)
-        self._forget_keys()
+        self._forget_keys(durable=durable)
         return len(events)
 
-    def _forget_keys(self) -> None:
-        forgets, self._forgets = self._forgets, []
+    def _sync(self) -> None:
+        recorder = self._wiring.events.recorder
+        assert isinstance(recorder, ChainedSQLiteRecorder)
+        try:
+            recorder.sync()
+        except PersistenceError as error:
+            raise StoreUnavailable(
+                f"{self.store} failed: {str(error).strip() or type(error).__name__}; the "
+                "batch's writes may not survive a power cut"
+            ) from None
+        self._unsynced = False
+
+    def _forget_keys(self, *, durable: bool) -> None:
+        # The written commands' keys go once their erasures are durable, not before.
+        self._written_forgets.extend(self._forgets)
+        self._forgets = []
+        if not durable:
+            return
+        forgets, self._written_forgets = self._written_forgets, []
         for pseudonym in forgets:
             super().forget_personal(pseudonym)
 

@@ -14,7 +14,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -324,6 +324,9 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
             uow.flush()
         except BaseException:
             uow.discard()
+            # What the batch wrote before stays, and is made durable as at a normal end.
+            with suppress(CaseloadError):
+                uow.flush()
             raise
         finally:
             self._batches.open = None
