@@ -4,7 +4,9 @@ positions, in one process on a copy of a cached simulated log.
 Run: `.venv/bin/python -m benchmarks.curve --size 35000:1300 --months 24 --seed 1`
 (the figures of "Cost per event along the log" in docs/benchmarks.md). A flat rebuild
 gives the same microseconds per event in every stretch; checkpoints and growing states
-show as a rise.
+show as a rise. `--checkpoint-every` and `--persist-seconds` change the runner's settings
+(`--persist-seconds 1e9` leaves the checkpoints as the only encodings but the last, so
+that two runs encode the same number of times however loaded the machine is).
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from pathlib import Path
 from benchmarks import logs
 from benchmarks.logs import TODAY, LogSize
 from caseload import Caseload
-from caseload.projections.settings import Progress
+from caseload.projections.settings import Progress, ProjectionSettings
 
 __all__ = ["curve", "main"]
 
 
-def curve(path: Path, every: int, batch: int = 5_000) -> list[tuple[int, int, float]]:
+def curve(
+    path: Path, every: int, batch: int = 5_000, settings: ProjectionSettings | None = None
+) -> list[tuple[int, int, float]]:
     """(first position, last position, µs of CPU per event) for each stretch of about
-    `every` positions of a full rebuild of the store at `path`, the last stretch ending
-    with the rebuild's final write."""
+    `every` positions of a full rebuild of the store at `path` (with the runner's
+    `settings`, its defaults if None), the last stretch ending with the rebuild's final
+    write."""
     stretches: list[tuple[int, int, float]] = []
-    with Caseload(f"sqlite:///{path}", clock=lambda: TODAY) as app:
+    with Caseload(f"sqlite:///{path}", clock=lambda: TODAY, projection_settings=settings) as app:
         mark = [0, time.process_time()]
 
         def progress(step: Progress) -> None:
@@ -53,16 +58,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=100_000, help="positions per stretch")
     parser.add_argument("--batch", type=int, default=5_000, help="events read at a time")
     parser.add_argument("--cache", type=Path, default=logs.CACHE)
+    parser.add_argument("--checkpoint-every", type=int, default=None, help="positions")
+    parser.add_argument("--persist-seconds", type=float, default=None, help="between writes")
     args = parser.parse_args(argv)
     size = LogSize.parse(args.size, args.months, args.seed)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="caseload-curve-") as directory:
         copy = logs.working_copy(source, Path(directory), "log.db")
-        stretches = curve(copy, args.every, args.batch)
+        chosen = {
+            name: value
+            for name, value in (
+                ("checkpoint_every", args.checkpoint_every),
+                ("persist_seconds", args.persist_seconds),
+            )
+            if value is not None
+        }
+        settings = ProjectionSettings(**chosen) if chosen else None
+        stretches = curve(copy, args.every, args.batch, settings)
     print("| positions | µs of CPU per event |")
     print("| ---: | ---: |")
     for first, last, per_event in stretches:
         print(f"| {first:,}–{last:,} | {per_event:.1f} |")
+    print(f"\n{time.process_time():.1f} s of CPU in this process (the copy of the log too)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from caseload.projections.base import (
     canonical_chunks,
     canonical_pieces,
     digest_of,
+    reference_bytes,
 )
 from caseload.projections.entities import EntityMap, StoredEntries, chunk_text, entities, folding
 
@@ -305,3 +307,215 @@ def test_a_map_whose_decoding_fails_stays_unread_and_fails_again() -> None:
         len(restored)
     with pytest.raises(ValueError, match="entry 500"):
         restored.get("0001")
+
+
+# ------------------------------------------------------------- retired entries' own chunks
+
+
+def _retired(items: list[int]) -> str | None:
+    """A policy for tests: an entry whose last item is 5 or more is retired into the chunk
+    named after that item; appending to it may move it to another chunk or back."""
+    if items and items[-1] >= 5:
+        return f"~{items[-1]}"
+    return None
+
+
+def _plain_chunks(entries: dict[str, list[int]]) -> dict[str, Any]:
+    chunks = Entries(entries, _key, _value, _retired).chunk_map()
+    return {chunk: (segment[0], segment[2]) for chunk, segment in chunks.items()}
+
+
+def _tracked_chunks(entries: EntityMap[str, list[int]]) -> dict[str, Any]:
+    chunks = entries.chunks(_key, _value, 1, _retired)
+    return {chunk: (chunk_text(segment), segment[2]) for chunk, segment in chunks.items()}
+
+
+def _retiring_encoded(entries: dict[str, list[int]]) -> tuple[bytes, bytes, str]:
+    """The canonical text of a map under `_retired`, the text its stored form inflates
+    to, and the state's digest."""
+    data = {"map": Entries(entries, _key, _value, _retired), "other": 1}
+    pieces = list(canonical_pieces(data))
+    packed = b"".join(
+        zlib.compress(text or b"", 1) if kept is None else kept for text, kept in pieces
+    )
+    return b"".join(canonical_chunks(data)), decompress(packed), digest_of(data)
+
+
+def _expected(plain: dict[str, list[int]], like: EntityMap[str, list[int]]) -> tuple[bytes, str]:
+    """The reference bytes of a map with the entries of `plain`, and the digest of a map
+    of `like`'s kind (its chunk size) built afresh from them."""
+    fresh = type(like)(plain)
+    return (
+        reference_bytes({"map": Entries(dict(plain), _key, _value, _retired), "other": 1}),
+        digest_of({"map": Entries(fresh, _key, _value, _retired), "other": 1}),
+    )
+
+
+@given(operations=operations)
+def test_a_map_with_a_retirement_policy_is_cut_as_its_entries_say_after_any_changes(
+    operations: list[tuple[str, str, int]],
+) -> None:
+    """After each of any run of changes, some retiring entries, moving them between
+    retired chunks or back among the open ones, a map with a retirement policy has the
+    chunks, canonical bytes (those of the reference serialiser) and digest of a plain
+    dict with the same entries; its stored form inflates to the same bytes."""
+    tracked = SmallChunks()
+    plain: dict[str, list[int]] = {}
+    for operation in operations:
+        run(tracked, operation)
+        run(plain, operation)
+        assert _tracked_chunks(tracked) == _tracked_chunks(SmallChunks(plain))
+        text, inflated, digest = _retiring_encoded(tracked)
+        expected, expected_digest = _expected(plain, tracked)
+        assert text == inflated == expected
+        assert digest == expected_digest
+
+
+@given(
+    start=st.dictionaries(keys, st.lists(st.integers(0, 9), max_size=3)),
+    small=st.booleans(),
+    route=st.sampled_from(["chunks", "whole", "seed"]),
+    operations=operations,
+)
+def test_a_retiring_map_read_back_by_any_route_behaves_as_the_map_it_was(
+    start: dict[str, list[int]], small: bool, route: str, operations: list[tuple[str, str, int]]
+) -> None:
+    """A map with a retirement policy read back from its stored chunks (kept as its
+    encoding), from a whole state's JSON object (a checkpoint), or decoded at once and
+    seeded with its chunks, encodes after any run of changes like a plain dict with the
+    same entries: the same bytes and digest on every route."""
+    original: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    for key in sorted(start):
+        original[key] = list(start[key])
+    chunks = original.chunks(_key, _value, 1, _retired)
+    stored = StoredEntries(
+        {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
+    )
+    restored: EntityMap[str, list[int]]
+    if route == "chunks":
+        restored = entities(stored, _key, _decoded, _retired)
+    elif route == "whole":
+        restored = entities({k: _value(v) for k, v in start.items()}, _key, _decoded, _retired)
+    else:
+        restored = SmallChunks() if small else EntityMap()
+        for text, data in stored.items():
+            dict.__setitem__(restored, text, _decoded(data))
+        restored.seed(_key, _value, stored.texts() or {}, _retired)
+    assert restored == start
+    # In the order the map read back walks its entries (chunk order: a walk that stops at
+    # the first entry changes that one).
+    plain = {key: list(items) for key, items in restored.items()}
+    for operation in [*operations, ("set", "zz", 0)]:
+        run(restored, operation)
+        run(plain, operation)
+        text, inflated, digest = _retiring_encoded(restored)
+        expected, expected_digest = _expected(plain, restored)
+        assert text == inflated == expected
+        assert digest == expected_digest
+
+
+def _closing(count: int, retired_count: int) -> EntityMap[str, list[int]]:
+    """`count` entries of which the first `retired_count` (in no key order) are retired
+    over ten chunks."""
+    made: EntityMap[str, list[int]] = EntityMap()
+    for number in range(count):
+        made[f"{number * 2654435761 % 2**32:08x}"] = (
+            [number % 10 + 10] if number < retired_count else [number % 5]
+        )
+    return made
+
+
+def _by_tens(items: list[int]) -> str | None:
+    return f"~{items[-1]:02d}" if items and items[-1] >= 10 else None
+
+
+@given(
+    entries=st.dictionaries(
+        st.text("0123456789abcdef", min_size=1, max_size=4), st.lists(st.integers(0, 9), max_size=3)
+    )
+)
+def test_a_plain_mapping_with_a_retirement_policy_is_cut_as_a_map_of_entities(
+    entries: dict[str, list[int]],
+) -> None:
+    """A plain mapping given as `Entries` with a policy has the chunks of an `EntityMap`
+    with the same entries (both are cut by one rule)."""
+    assert _plain_chunks(entries) == {
+        chunk: (text, digest)
+        for chunk, (text, digest) in _tracked_chunks(EntityMap(entries)).items()
+    }
+
+
+def test_retired_entries_keep_their_chunks_while_open_ones_change() -> None:
+    """With most entries retired, changing every open entry encodes the open entries'
+    chunks only: the retired chunks keep their encoding (no text in this call, the value
+    encoder never called for them); open entries are cut by how many are open."""
+    calls: list[int] = []
+
+    def value(items: list[int]) -> Any:
+        calls.append(items[-1])
+        return list(items)
+
+    tracked = _closing(20_000, 19_000)
+    first = tracked.chunks(_key, value, 1, _by_tens)
+    assert len(calls) == 20_000
+    retired_chunks = [chunk for chunk in first if chunk.startswith("~")]
+    assert len(retired_chunks) == 10 * 16  # ten policy keys, each by the key's first digit
+    assert len(first) - len(retired_chunks) == 16  # 1,000 open entries: one hex digit
+    calls.clear()
+    for key, items in list(dict.items(tracked)):
+        if items[-1] < 10:
+            tracked[key].append(1)
+    again = tracked.chunks(_key, value, 1, _by_tens)
+    assert len(calls) == 1_000
+    assert all(again[chunk][0] is None for chunk in retired_chunks)
+    assert all(again[chunk][1:] == first[chunk][1:] for chunk in retired_chunks)
+
+
+def test_an_entry_that_retires_leaves_its_open_chunk_and_joins_its_month() -> None:
+    """An open entry that retires is encoded in its retired chunk and no longer in the
+    chunk of its key; reopened, it moves back."""
+    tracked = _closing(2_000, 1_000)
+    tracked.chunks(_key, _value, 1, _by_tens)
+    key = next(k for k, items in dict.items(tracked) if items[-1] < 10)
+    tracked[key].append(12)
+    chunks = tracked.chunks(_key, _value, 1, _by_tens)
+    holding = [
+        chunk for chunk, segment in chunks.items() if f'"{key}"'.encode() in chunk_text(segment)
+    ]
+    assert holding == [f"~12{key[0]}"]
+    tracked[key].append(3)
+    chunks = tracked.chunks(_key, _value, 1, _by_tens)
+    holding = [
+        chunk for chunk, segment in chunks.items() if f'"{key}"'.encode() in chunk_text(segment)
+    ]
+    assert holding == [key[: len(holding[0])]]
+    assert not holding[0].startswith("~")
+
+
+def test_a_whole_encoding_computes_each_key_text_once() -> None:
+    """Cutting a map into chunks and encoding them all asks for each entry's key text
+    once, not once to cut and again to write."""
+    calls: list[str] = []
+
+    def key(item: str) -> str:
+        calls.append(item)
+        return item
+
+    tracked: EntityMap[str, list[int]] = EntityMap({f"{n:04x}": [n] for n in range(3_000)})
+    tracked.chunks(key, _value, 1)
+    assert len(calls) == 3_000
+
+
+def test_a_months_retired_entries_are_spread_by_their_keys_first_character() -> None:
+    """Retired entries of one month sit in one chunk per first character of their key
+    text, so changing one of them re-encodes only its sixteenth of the month."""
+    from caseload.projections.entities import closed_month
+
+    month = date(2024, 5, 20)
+    items = EntityMap({f"{digit}{n:031x}": month for digit in "0a" for n in range(3)})
+    chunks = items.chunks(str, date.isoformat, 1, closed_month)
+    assert list(chunks) == ["~2024-050", "~2024-05a"]
+    items[f"a{0:031x}"] = month
+    again = items.chunks(str, date.isoformat, 1, closed_month)
+    assert again["~2024-050"][0] is None  # not encoded again
+    assert again["~2024-05a"][0] is not None

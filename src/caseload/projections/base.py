@@ -35,7 +35,9 @@ from caseload.domain.events import is_true_on
 from caseload.projections.entities import (
     CHUNK_ENTRIES,
     EntityMap,
+    Retired,
     chunk_text,
+    cut,
     prefix_length,
     text_of,
 )
@@ -142,18 +144,29 @@ class ReadModel(ABC, Generic[S]):
 
 class Entries(Generic[K, V]):
     """A JSON object with one entry per entity (a trajectory, a broker), encoded entry by
-    entry: its canonical form is written in key order straight from the state, a run of
+    entry: its canonical form is written in chunks straight from the state, a run of
     entries at a time, so a state of many entities is never held whole a second time as
-    data before it becomes text."""
+    data before it becomes text.
 
-    __slots__ = ("_items", "_key", "_value")
+    The chunks are cut as `EntityMap.chunks` cuts them: open entries by the first
+    characters of their key text, and, with a retirement policy `retired` (see
+    `Retired`), each retired entry in the chunk the policy names. The object's canonical
+    JSON is its chunks in chunk-key order, each in key order: without a policy, the
+    entries in key order."""
+
+    __slots__ = ("_items", "_key", "_retired", "_value")
 
     def __init__(
-        self, items: Mapping[K, V], key: Callable[[K], str], value: Callable[[V], Any]
+        self,
+        items: Mapping[K, V],
+        key: Callable[[K], str],
+        value: Callable[[V], Any],
+        retired: Retired | None = None,
     ) -> None:
         self._items = items
         self._key = key
         self._value = value
+        self._retired = retired
 
     @property
     def items(self) -> Mapping[K, V]:
@@ -170,6 +183,12 @@ class Entries(Generic[K, V]):
         """An entity as JSON-able data."""
         return self._value
 
+    @property
+    def retired(self) -> Retired | None:
+        """The retirement policy: the chunk of an entity that no longer changes (None for
+        none)."""
+        return self._retired
+
     def as_dict(self) -> dict[str, Any]:
         """The object as plain data."""
         key, value = self._key, self._value
@@ -185,7 +204,9 @@ class Entries(Generic[K, V]):
             for chunk in self.chunks():
                 yield chunk, None
             return
-        cached = list(items.chunks(self._key, self._value, COMPRESSION_LEVEL).values())
+        cached = list(
+            items.chunks(self._key, self._value, COMPRESSION_LEVEL, self._retired).values()
+        )
         if not cached:
             yield b"{}", None
             return
@@ -195,28 +216,36 @@ class Entries(Generic[K, V]):
         yield b"}", None
 
     def chunk_map(self) -> dict[str, Segment]:
-        """The entries in chunks by chunk key, in key order (see `EntityMap.chunks`, whose
-        chunking a plain mapping follows too, so both have the same chunks)."""
+        """The entries in chunks by chunk key, in chunk-key order (see
+        `EntityMap.chunks`, whose cut a plain mapping follows too, so both have the same
+        chunks)."""
         items = self._items
         if isinstance(items, EntityMap):
-            return dict(items.chunks(self._key, self._value, COMPRESSION_LEVEL))
+            return dict(items.chunks(self._key, self._value, COMPRESSION_LEVEL, self._retired))
         key, value = self._key, self._value
-        length = prefix_length(len(items), CHUNK_ENTRIES)
-        runs: dict[str, dict[str, Any]] = {}
-        for text, item in sorted(((key(k), v) for k, v in items.items()), key=itemgetter(0)):
-            runs.setdefault(text[:length], {})[text] = value(item)
+        _, _, runs = cut(((key(k), k, v) for k, v in items.items()), self._retired, CHUNK_ENTRIES)
         chunks: dict[str, Segment] = {}
-        for prefix, run in runs.items():
+        for chunk_key in sorted(runs):
+            run = {text: value(items[item]) for text, item in runs[chunk_key].items()}
             chunk = b"," + canonical_bytes(run)[1:-1]
-            chunks[prefix] = (chunk, None, hashlib.sha256(chunk).digest())
+            chunks[chunk_key] = (chunk, None, hashlib.sha256(chunk).digest())
         return chunks
 
     def chunks(self, entries_per_chunk: int = 2_000) -> Iterator[bytes]:
-        """The canonical JSON of the object, in pieces: runs of entries in key order, each
-        written by one orjson call over a dict of the run (then stripped of its braces)."""
+        """The canonical JSON of the object, in pieces: without a retirement policy, runs
+        of entries in key order, each written by one orjson call over a dict of the run
+        (then stripped of its braces); with one, its chunks in chunk-key order."""
         if isinstance(self._items, EntityMap):
             for text, packed in self.pieces():
                 yield text_of(text, packed)
+            return
+        if self._retired is not None:
+            separator = b"{"
+            for text, _, _ in self.chunk_map().values():
+                assert text is not None, "a plain mapping's chunks come with their text"
+                yield separator + text[1:]
+                separator = b","
+            yield b"}" if separator == b"," else b"{}"
             return
         key, value = self._key, self._value
         keyed = sorted(((key(k), v) for k, v in self._items.items()), key=itemgetter(0))
@@ -290,10 +319,47 @@ def canonical_bytes(data: Any) -> bytes:
 
 def reference_bytes(data: Any) -> bytes:
     """The canonical JSON written by the standard library: the definition
-    `canonical_bytes` keeps to."""
+    `canonical_bytes` keeps to. An `Entries` object is written chunk by chunk: its entries
+    in the order of (chunk key, key text), each chunk key as `EntityMap.chunks` names it
+    (a retired entry's by its policy, an open one's by the first `prefix_length(open
+    entries)` characters of its key text); without a policy, that is key order."""
+    if isinstance(data, Entries):
+        return _reference_entries(data)
+    if type(data) is dict and any(isinstance(item, Entries) for item in data.values()):
+        fields = (_reference_json(key) + b":" + reference_bytes(data[key]) for key in sorted(data))
+        return b"{" + b",".join(fields) + b"}"
+    return _reference_json(data)
+
+
+def _reference_json(data: Any) -> bytes:
     return json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
     ).encode("utf-8")
+
+
+def _retired_place(place: str | None, text: str) -> str | None:
+    # A retired entry's chunk: its policy's key, then its key text's first character.
+    return None if place is None else place + text[:1]
+
+
+def _reference_entries(entries: Entries[Any, Any]) -> bytes:
+    retired = entries.retired
+    by_text = {entries.key(key): entry for key, entry in entries.items.items()}
+    places = {
+        text: None if retired is None else _retired_place(retired(entry), text)
+        for text, entry in by_text.items()
+    }
+    length = prefix_length(sum(place is None for place in places.values()), CHUNK_ENTRIES)
+
+    def chunk_of(text: str) -> tuple[str, str]:
+        place = places[text]
+        return (text[:length] if place is None else place), text
+
+    written = (
+        _reference_json(text) + b":" + _reference_json(entries.value(by_text[text]))
+        for text in sorted(by_text, key=chunk_of)
+    )
+    return b"{" + b",".join(written) + b"}"
 
 
 def segments(data: Any) -> tuple[bytes, dict[str, Segment]]:

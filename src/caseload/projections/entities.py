@@ -10,9 +10,18 @@ A map read back from the store (`entities` over `StoredEntries`) stays in its st
 until something first looks at it: a query that reads one field of a state (the totals of
 the outcomes model, say) never decodes the entities of another.
 
-How many first characters make a chunk's key depends only on how many entries the map
-holds (`prefix_length`), so the chunks, and a digest made of theirs, are a function of the
-entries alone, however the map came to hold them.
+A map may also be given a retirement policy (`Retired`): a function of an entry's value
+that names the chunk of an entry that no longer changes (a closed trajectory's, by the
+month it closed: `"~2024-05"`), or None for an entry still open. Retired entries are kept
+in those chunks, which stop changing once their month is over, so that encoding the map
+again touches the chunks of open entries and of the newly retired only; open entries stay
+chunked by the first characters of their key.
+
+How many first characters make an open entry's chunk key depends only on how many open
+entries the map holds (`prefix_length`), and a retired entry's chunk only on its value,
+so the chunks, and a digest made of theirs, are a function of the entries alone, however
+the map came to hold them. The chunks are taken in chunk-key order: a map without a
+policy is then in key order, one with a policy in key order chunk by chunk.
 """
 
 from __future__ import annotations
@@ -20,22 +29,27 @@ from __future__ import annotations
 import hashlib
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 __all__ = [
     "CHUNK_ENTRIES",
     "Chunk",
     "EntityMap",
+    "Retired",
     "StoredEntries",
     "as_entity_map",
     "chunk_text",
+    "closed_month",
+    "cut",
     "entities",
     "folding",
     "in_either",
     "moved",
     "prefix_length",
+    "retired_chunk",
     "text_of",
     "unread_entries",
 ]
@@ -67,6 +81,62 @@ CHUNK_ENTRIES = 256
 """Entries whose key texts share their first characters form a chunk; as many first
 characters as keep a chunk of hex ids (whose first characters spread evenly) at about this
 many entries."""
+
+
+Retired = Callable[[Any], "str | None"]
+"""A retirement policy: the chunk key of an entry that no longer changes, from the entry's
+value (a key that no key text starts with, such as `"~2024-05"`, so that it sorts after
+the chunks of open entries), or None for an entry still open."""
+
+
+RETIRED_KEY_CHARACTERS = 1
+"""A retired entry's chunk is its policy's key followed by this many first characters of
+the entry's key text (`"~2024-05a"`): a month's closures are spread over 16 chunks of hex
+ids, so a late fact, or a closing, re-encodes a sixteenth of the month, not all of it."""
+
+
+def retired_chunk(retired: Retired | None, entry: Any, text: str) -> str | None:
+    """The chunk of an entry whose key text is `text` under the policy `retired`, if the
+    entry is retired (None while it is open, or without a policy)."""
+    if retired is None:
+        return None
+    place = retired(entry)
+    return None if place is None else place + text[:RETIRED_KEY_CHARACTERS]
+
+
+def closed_month(closed_on: date | None) -> str | None:
+    """The retirement policy of a closed entity (`Retired`, from its closing date): the
+    month it closed, `"~2024-05"`; None while it is open. A month's chunk stops changing
+    once the month is over and no late fact reaches its entities."""
+    if closed_on is None:
+        return None
+    return f"~{closed_on.year:04d}-{closed_on.month:02d}"
+
+
+def cut(
+    entries: Iterable[tuple[str, Any, Any]], retired: Retired | None, per_chunk: int
+) -> tuple[int, dict[Any, str], dict[str, dict[str, Any]]]:
+    """How a map of `entries` (key text, key, value) is cut into chunks: the number of
+    first characters of an open entry's key text that names its chunk (`prefix_length` of
+    the open entries), the chunk of each retired entry by key, and by chunk key each
+    chunk's entries (key text to key). The one rule every route to a map's chunks follows."""
+    runs: dict[str, dict[str, Any]] = {}
+    places: dict[Any, str] = {}
+    if retired is None:
+        opens = [(text, item) for text, item, _ in entries]
+    else:
+        opens = []
+        for text, item, entry in entries:
+            place = retired_chunk(retired, entry, text)
+            if place is None:
+                opens.append((text, item))
+            else:
+                places[item] = place
+                runs.setdefault(place, {})[text] = item
+    prefix = prefix_length(len(opens), per_chunk)
+    for text, item in opens:
+        runs.setdefault(text[:prefix], {})[text] = item
+    return prefix, places, runs
 
 
 def prefix_length(entries: int, per_chunk: int = CHUNK_ENTRIES) -> int:
@@ -106,6 +176,7 @@ class EntityMap(dict[K, V]):
         "_noted",
         "_order",
         "_owner",
+        "_places",
         "_prefix",
         "_unread",
         "_whole",
@@ -118,15 +189,18 @@ class EntityMap(dict[K, V]):
         super().__init__(*args, **kwargs)
         self._noted: set[Any] = set()
         self._whole = True
-        self._owner: tuple[Any, Any] | None = None
+        self._owner: tuple[Any, Any, Any] | None = None
         self._members: dict[str, set[Any]] = {}
         self._cache: dict[str, tuple[bytes, bytes]] = {}
         """By chunk key, the chunk's compressed text and digest (not its text: a state
         would be held a second time, uncompressed)."""
         self._order: list[str] | None = None
         self._prefix = 0
+        self._places: dict[Any, str] = {}
+        """By key, the chunk of each retired entry (an open entry's chunk is its key's)."""
         self._unread: (
-            tuple[Mapping[str, Any], Callable[[str], Any], Callable[[Any], Any]] | None
+            tuple[Mapping[str, Any], Callable[[str], Any], Callable[[Any], Any], Retired | None]
+            | None
         ) = None
 
     # Every route to an entry that may change it notes the key.
@@ -198,78 +272,129 @@ class EntityMap(dict[K, V]):
     # The cached encoding.
 
     def chunks(
-        self, key: Callable[[K], str], value: Callable[[V], Any], level: int
+        self,
+        key: Callable[[K], str],
+        value: Callable[[V], Any],
+        level: int,
+        retired: Retired | None = None,
     ) -> dict[str, Chunk]:
-        """The map's entries as canonical JSON in chunks, by chunk key (the first
-        `prefix_length(len(map))` characters of the entries' key texts), in key order: each
-        chunk's text after a comma (`,"key":value,...`; None for a chunk not encoded again
+        """The map's entries as canonical JSON in chunks, in chunk-key order: an open
+        entry's chunk key is the first `prefix_length(open entries)` characters of its key
+        text, a retired entry's the one `retired` gives (see `Retired`). Each chunk's text
+        after a comma (`,"key":value,...`, in key order; None for a chunk not encoded again
         in this call), that text compressed at zlib `level`, and its digest. Only the
-        chunks with entries noted since the last call (with the same `key` and `value`)
-        are encoded again."""
+        chunks with entries noted since the last call (with the same `key`, `value` and
+        `retired`) are encoded again."""
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
-        if self._owner is _ADOPT:
-            self._owner = (key, value)  # the stored chunks were written by these
-        if (
-            self._whole
-            or self._owner != (key, value)
-            or self._prefix != prefix_length(len(self), self.chunk_entries)
-        ):
-            self._prefix = prefix_length(len(self), self.chunk_entries)
-            members: dict[str, set[Any]] = {}
-            for item in dict.__iter__(self):
-                members.setdefault(key(item)[: self._prefix], set()).add(item)
-            self._members, self._cache, self._order = members, {}, None
-            dirty: set[str] = set(members)
-            self._owner, self._whole = (key, value), False
-        else:
-            members, dirty = self._members, set()
+        owner = (key, value, retired)
+        if self._owner is not None and self._owner[0] is _ADOPT and self._owner[2] is retired:
+            self._owner = owner  # the stored chunks were written by these
+        runs: dict[str, dict[str, Any]] = {}
+        dirty: set[str] = set()
+        whole = self._whole or self._owner != owner
+        if not whole:
+            members, places, prefix = self._members, self._places, self._prefix
             for item in self._noted:
-                prefix = key(item)[: self._prefix]
-                dirty.add(prefix)
+                text = None
+                old = places.get(item)
+                if old is None:
+                    text = key(item)
+                    old = text[:prefix]
+                new = None
                 if dict.__contains__(self, item):
-                    members.setdefault(prefix, set()).add(item)
-                elif prefix in members:
-                    members[prefix].discard(item)
+                    text = key(item) if text is None else text
+                    new = retired_chunk(retired, get(self, item), text)
+                    if new is None:
+                        new = text[:prefix]
+                        places.pop(item, None)
+                    else:
+                        places[item] = new
+                else:
+                    places.pop(item, None)
+                dirty.add(old)
+                if new != old:
+                    if old in members:
+                        members[old].discard(item)
+                    if new is not None:
+                        dirty.add(new)
+                if new is not None:
+                    members.setdefault(new, set()).add(item)
+            # Open entries crossing a chunk size cut every open chunk anew.
+            opened = dict.__len__(self) - len(places)
+            whole = prefix != prefix_length(opened, self.chunk_entries)
+        if whole:
+            self._prefix, self._places, runs = cut(
+                ((key(item), item, entry) for item, entry in dict.items(self)),
+                retired,
+                self.chunk_entries,
+            )
+            members = {chunk: set(run.values()) for chunk, run in runs.items()}
+            self._members, self._order = members, None
+            # Kept compressed forms stay right where a chunk's digest comes out the same.
+            for chunk in self._cache.keys() - members.keys():
+                del self._cache[chunk]
+            dirty = set(members)
+            self._owner, self._whole = owner, False
         self._noted.clear()
         cache = self._cache
         fresh: dict[str, bytes] = {}
-        for prefix in dirty:
-            keys = members.get(prefix)
+        for chunk in dirty:
+            keys = members.get(chunk)
             if not keys:
-                members.pop(prefix, None)
-                if cache.pop(prefix, None) is not None:
+                members.pop(chunk, None)
+                if cache.pop(chunk, None) is not None:
                     self._order = None
                 continue
-            if prefix not in cache:
+            if chunk not in cache:
                 self._order = None
-            run = canonical_bytes({key(item): value(get(self, item)) for item in keys})
-            text = b"," + run[1:-1]
-            digest = hashlib.sha256(text).digest()
-            fresh[prefix] = text
-            old = cache.get(prefix)
-            if old is not None and old[1] == digest:
+            run = runs.get(chunk)
+            if run is not None:  # the key texts of a whole cut, computed once
+                data = {text: value(get(self, item)) for text, item in run.items()}
+            else:
+                data = {key(item): value(get(self, item)) for item in keys}
+            encoded = b"," + canonical_bytes(data)[1:-1]
+            digest = hashlib.sha256(encoded).digest()
+            fresh[chunk] = encoded
+            old_chunk = cache.get(chunk)
+            if old_chunk is not None and old_chunk[1] == digest:
                 continue  # looked up, not changed: the chunk as stored is still right
-            cache[prefix] = (zlib.compress(text, level), digest)
+            cache[chunk] = (zlib.compress(encoded, level), digest)
         if self._order is None:
             self._order = sorted(cache)
-        return {prefix: (fresh.get(prefix), *cache[prefix]) for prefix in self._order}
+        return {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
 
     def seed(
-        self, key: Callable[[K], str], value: Callable[[V], Any], chunks: Mapping[str, Chunk]
+        self,
+        key: Callable[[K], str],
+        value: Callable[[V], Any],
+        chunks: Mapping[str, Chunk],
+        retired: Retired | None = None,
     ) -> None:
-        """Take `chunks` (as `chunks` with the same `key` and `value` would give them, read
-        back from the store) as the encoded form of the entries, so that the next encoding
-        re-encodes only what changes from now on. Chunks that do not fit the entries
-        (another number of first characters, other keys) are left out and encoded anew."""
-        prefix = prefix_length(len(self), self.chunk_entries)
-        members: dict[str, set[Any]] = {}
-        for item in dict.__iter__(self):
-            members.setdefault(key(item)[:prefix], set()).add(item)
-        if set(members) != set(chunks):
+        """Take `chunks` (as `chunks` with the same `key`, `value` and `retired` would give
+        them, read back from the store) as the encoded form of the entries, so that the
+        next encoding re-encodes only what changes from now on. Chunks that do not fit the
+        entries (other chunk keys) are left out and encoded anew."""
+        self._take(
+            ((key(item), item, entry) for item, entry in dict.items(self)),
+            (key, value, retired),
+            chunks,
+        )
+
+    def _take(
+        self,
+        entries: Iterable[tuple[str, Any, Any]],
+        owner: tuple[Any, Any, Any],
+        chunks: Mapping[str, Chunk],
+    ) -> None:
+        """Take `chunks` as the encoded form of `entries` (key text, key, value: the map's
+        own) if the map cuts its entries into the same chunks."""
+        prefix, places, runs = cut(entries, owner[2], self.chunk_entries)
+        if runs.keys() != chunks.keys():
             return
-        self._prefix, self._members, self._owner, self._whole = prefix, members, (key, value), False
+        self._prefix, self._places, self._owner, self._whole = prefix, places, owner, False
+        self._members = {chunk: set(run.values()) for chunk, run in runs.items()}
         self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
         self._order, self._noted = sorted(chunks), set()
 
@@ -370,27 +495,29 @@ class _UnreadMap(EntityMap[K, V]):
             unread = self._unread
             if unread is None:
                 return
-            stored, key, value = unread
+            stored, key, value, retired = unread
             data = stored._read() if isinstance(stored, StoredEntries) else stored
             for text, entry in data.items():
                 dict.__setitem__(self, key(text), value(entry))
             if isinstance(stored, StoredEntries):
-                self._adopt(data, stored.texts() or {})
+                self._adopt(data, stored.texts() or {}, retired)
             self._unread = None
             self.__class__ = EntityMap  # type: ignore[assignment]
 
-    def _adopt(self, data: Mapping[str, Any], texts: Mapping[str, Chunk]) -> None:
+    def _adopt(
+        self, data: Mapping[str, Any], texts: Mapping[str, Chunk], retired: Retired | None
+    ) -> None:
         """Take the chunks the entries were read from as their encoded form, if they are
-        cut as this map cuts them (else they are encoded afresh when written)."""
-        prefix = prefix_length(dict.__len__(self), self.chunk_entries)
-        if not all(len(chunk) == prefix for chunk in texts):
-            return
-        members: dict[str, set[Any]] = {}
-        for text, item in zip(data, dict.__iter__(self), strict=True):
-            members.setdefault(text[:prefix], set()).add(item)
-        self._prefix, self._members, self._owner, self._whole = prefix, members, _ADOPT, False
-        self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in texts.items()}
-        self._order, self._noted = sorted(texts), set()
+        cut as this map cuts them under `retired` (else they are encoded afresh when
+        written)."""
+        self._take(
+            (
+                (text, item, dict.__getitem__(self, item))
+                for text, item in zip(data, dict.__iter__(self), strict=True)
+            ),
+            (_ADOPT, _ADOPT, retired),
+            texts,
+        )
 
 
 _READING = threading.RLock()
@@ -458,13 +585,17 @@ def unread_entries(found: Mapping[Any, Any]) -> Mapping[str, Any] | None:
 
 
 def entities(
-    stored: Mapping[str, Any], key: Callable[[str], K], value: Callable[[Any], V]
+    stored: Mapping[str, Any],
+    key: Callable[[str], K],
+    value: Callable[[Any], V],
+    retired: Retired | None = None,
 ) -> EntityMap[K, V]:
     """The `EntityMap` of a decoded state's field from its stored form (`StoredEntries`,
     for a state stored in chunks, or the field's JSON object, for a whole one such as a
     checkpoint): each entry's key from its text by `key`, its value from its JSON data by
-    `value`, decoded when something first uses the map. Read from chunks, the map keeps
-    them as its encoding."""
+    `value`, decoded when something first uses the map. Read from chunks cut as `retired`
+    (the policy the model's `Entries` gives) cuts them, the map keeps them as its
+    encoding."""
     made: EntityMap[K, V] = _UnreadMap()
-    made._unread = (stored, key, value)
+    made._unread = (stored, key, value, retired)
     return made

@@ -153,5 +153,5 @@ def restore(model: ReadModel[Any], stored: StoredState) -> Any:
         source = fields.get(field)
         texts = None if source is None else source.texts()
         if type(items) is EntityMap and texts is not None:
-            items.seed(entries.key, entries.value, texts)
+            items.seed(entries.key, entries.value, texts, entries.retired)
     return state

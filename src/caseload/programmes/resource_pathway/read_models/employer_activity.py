@@ -17,7 +17,7 @@ from caseload.programmes.resource_pathway.domain.values import EmployerActivityK
 from caseload.programmes.resource_pathway.read_models.flow import month_spans
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "DEFAULT_WITHIN_DAYS",
@@ -118,6 +118,10 @@ def _closed(state: EmployerActivityState, event: Trajectory.Closed) -> None:
     state.trajectories[event.originator_id].closed_on = event.occurred_on
 
 
+def _retired(t: TrajectoryActivities) -> str | None:
+    return closed_month(t.closed_on)
+
+
 def _encode(t: TrajectoryActivities) -> Any:
     return [t.opened_on, t.closed_on, [[start, end, kind] for start, end, kind in t.activities]]
 
@@ -126,7 +130,10 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
     """The employer-directed activity read model."""
 
     name = "employer_activity"
-    version = 1
+    version = 2
+    """2: closed trajectories are kept in chunks by the month they closed (`closed_month`),
+    which stop changing once the month is over, so that a checkpoint or a write encodes only
+    the open trajectories and the newly closed; the canonical form (and digest) changed."""
 
     def initial(self) -> EmployerActivityState:
         return EmployerActivityState()
@@ -139,10 +146,10 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
         }
 
     def encode(self, state: EmployerActivityState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode)
+        return Entries(state.trajectories, hex_of, _encode, _retired)
 
     def decode(self, data: Any) -> EmployerActivityState:
-        return EmployerActivityState(trajectories=entities(data, uid, _decode))
+        return EmployerActivityState(trajectories=entities(data, uid, _decode, _retired))
 
 
 def _decode(value: Any) -> TrajectoryActivities:

@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.outcomes import add_months, month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "FirstPlacement",
@@ -115,6 +115,10 @@ def _closed(state: FlowState, event: Trajectory.Closed) -> None:
     state.trajectories[event.originator_id].closed_on = event.occurred_on
 
 
+def _retired(t: TrajectoryFlow) -> str | None:
+    return closed_month(t.closed_on)
+
+
 def _encode(t: TrajectoryFlow) -> Any:
     return [t.opened_on, t.closed_on, t.first_placed_on]
 
@@ -123,7 +127,10 @@ class FlowModel(ReadModel[FlowState]):
     """The flow read model."""
 
     name = "flow"
-    version = 1
+    version = 2
+    """2: closed trajectories are kept in chunks by the month they closed (`closed_month`),
+    which stop changing once the month is over, so that a checkpoint or a write encodes only
+    the open trajectories and the newly closed; the canonical form (and digest) changed."""
 
     def initial(self) -> FlowState:
         return FlowState()
@@ -136,10 +143,10 @@ class FlowModel(ReadModel[FlowState]):
         }
 
     def encode(self, state: FlowState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode)
+        return Entries(state.trajectories, hex_of, _encode, _retired)
 
     def decode(self, data: Any) -> FlowState:
-        return FlowState(trajectories=entities(data, uid, _decode))
+        return FlowState(trajectories=entities(data, uid, _decode, _retired))
 
 
 def _decode(value: Any) -> TrajectoryFlow:

@@ -20,7 +20,7 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -212,6 +212,10 @@ def _closed(state: OutcomesState, event: Trajectory.Closed) -> None:
     trajectory.reason = event.reason
 
 
+def _retired(t: TrajectoryOutcome) -> str | None:
+    return closed_month(t.closed_on)
+
+
 def _encode_trajectory(t: TrajectoryOutcome) -> Any:
     return [
         t.citizen,
@@ -237,7 +241,10 @@ class OutcomesModel(ReadModel[OutcomesState]):
     """The outcomes read model."""
 
     name = "outcomes"
-    version = 1
+    version = 2
+    """2: closed trajectories are kept in chunks by the month they closed (`closed_month`),
+    which stop changing once the month is over, so that a checkpoint or a write encodes only
+    the open trajectories and the newly closed; the canonical form (and digest) changed."""
 
     def initial(self) -> OutcomesState:
         return OutcomesState()
@@ -251,7 +258,7 @@ class OutcomesModel(ReadModel[OutcomesState]):
 
     def encode(self, state: OutcomesState) -> Any:
         return {
-            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
+            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory, _retired),
             "placements": sorted(
                 [month, kind.value, count] for (month, kind), count in state.placements.items()
             ),
@@ -262,7 +269,7 @@ class OutcomesModel(ReadModel[OutcomesState]):
 
     def decode(self, data: Any) -> OutcomesState:
         return OutcomesState(
-            trajectories=entities(data["trajectories"], uid, _decode_trajectory),
+            trajectories=entities(data["trajectories"], uid, _decode_trajectory, _retired),
             placements={
                 (month, PlacementKind(kind)): int(count)
                 for month, kind, count in data["placements"]

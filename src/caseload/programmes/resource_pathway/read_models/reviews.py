@@ -21,7 +21,7 @@ from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ReviewOutcome
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "CaseReviews",
@@ -82,6 +82,9 @@ class CaseReviews:
     """Each broker's spell as (first day, broker), by first day."""
     reviews: list[tuple[date, ReviewOutcome]] = attrs.Factory(list)
     """Every review as (date, outcome), in recording order."""
+    closed_on: date | None = None
+    """When the trajectory closed (None while open): what keeps a closed case's entry in
+    the chunk of its month (`closed_month`)."""
 
     def holder_on(self, on: date) -> UUID | None:
         """The broker holding the trajectory on `on` (the later spell on a transfer day)."""
@@ -116,11 +119,20 @@ def _reviewed(state: ReviewsState, event: Trajectory.Reviewed) -> None:
     state.trajectories[event.originator_id].reviews.append((event.occurred_on, event.outcome))
 
 
+def _closed(state: ReviewsState, event: Trajectory.Closed) -> None:
+    state.trajectories[event.originator_id].closed_on = event.occurred_on
+
+
+def _retired(case: CaseReviews) -> str | None:
+    return closed_month(case.closed_on)
+
+
 def _encode_case(case: CaseReviews) -> Any:
     return [
         case.opened_on,
         [[on, broker.hex] for on, broker in case.holders],
         [[on, outcome] for on, outcome in case.reviews],
+        case.closed_on,
     ]
 
 
@@ -128,7 +140,11 @@ class ReviewsModel(ReadModel[ReviewsState]):
     """The case-review read model."""
 
     name = "reviews"
-    version = 1
+    version = 2
+    """2: a case keeps the day its trajectory closed, and closed cases are kept in chunks
+    by the month they closed (`closed_month`), which stop changing once the month is over,
+    so that a checkpoint or a write encodes only the open cases and the newly closed; the
+    canonical form (and digest) changed."""
 
     def initial(self) -> ReviewsState:
         return ReviewsState()
@@ -139,18 +155,20 @@ class ReviewsModel(ReadModel[ReviewsState]):
             Trajectory.Assigned: _assigned,
             Trajectory.Transferred: _transferred,
             Trajectory.Reviewed: _reviewed,
+            Trajectory.Closed: _closed,
         }
 
     def encode(self, state: ReviewsState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode_case)
+        return Entries(state.trajectories, hex_of, _encode_case, _retired)
 
     def decode(self, data: Any) -> ReviewsState:
-        return ReviewsState(trajectories=entities(data, uid, _decode))
+        return ReviewsState(trajectories=entities(data, uid, _decode, _retired))
 
 
 def _decode(value: Any) -> CaseReviews:
-    opened, holders, reviews = value
+    opened, holders, reviews, closed = value
     return CaseReviews(
+        closed_on=None if closed is None else date.fromisoformat(closed),
         opened_on=date.fromisoformat(opened),
         holders=[(date.fromisoformat(on), uid(broker)) for on, broker in holders],
         reviews=[(date.fromisoformat(on), ReviewOutcome(outcome)) for on, outcome in reviews],

@@ -28,7 +28,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     fold_policy_event,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "OpenSpan",
@@ -129,6 +129,10 @@ class StaffingState:
         return self.policies.in_force(on)
 
 
+def _retired(t: OpenSpan) -> str | None:
+    return closed_month(t.closed_on)
+
+
 def _encode_span(t: OpenSpan) -> Any:
     return [
         t.pathway,
@@ -148,7 +152,10 @@ class StaffingModel(ReadModel[StaffingState]):
     """The staffing read model."""
 
     name = "staffing"
-    version = 2
+    version = 3
+    """3: closed trajectories are kept in chunks by the month they closed (`closed_month`),
+    which stop changing once the month is over, so that a checkpoint or a write encodes only
+    the open trajectories and the newly closed; the canonical form (and digest) changed."""
 
     def initial(self) -> StaffingState:
         return StaffingState()
@@ -165,7 +172,7 @@ class StaffingModel(ReadModel[StaffingState]):
     def encode(self, state: StaffingState) -> Any:
         return {
             "brokers": encode_brokers(state.brokers),
-            "trajectories": Entries(state.trajectories, hex_of, _encode_span),
+            "trajectories": Entries(state.trajectories, hex_of, _encode_span, _retired),
             "policies": encode_policies(state.policies),
             "pathway": state.pathway.value,
         }
@@ -173,7 +180,7 @@ class StaffingModel(ReadModel[StaffingState]):
     def decode(self, data: Any) -> StaffingState:
         return StaffingState(
             brokers=decode_brokers(data["brokers"]),
-            trajectories=entities(data["trajectories"], uid, _decode_span),
+            trajectories=entities(data["trajectories"], uid, _decode_span, _retired),
             policies=decode_policies(data["policies"]),
             pathway=PathwayKind(data["pathway"]),
         )
