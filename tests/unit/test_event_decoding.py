@@ -15,15 +15,10 @@ from hypothesis import strategies as st
 
 from caseload.adapters.fast_transcoder import FastJSONTranscoder
 from caseload.adapters.log import EventDecoder
-from caseload.adapters.transcodings import ENUMS
-from caseload.domain.personal import Sealed
 from caseload.programmes.resource_pathway.domain.values import (
-    Placement,
-    PlacementKind,
     Role,
-    Scores,
 )
-from tests.unit.test_fast_transcoder import FAST, STANDARD
+from tests.unit.test_fast_transcoder import DOMAIN_VALUES, FAST, STANDARD
 
 ORIGINATOR = UUID(int=42)
 
@@ -44,19 +39,9 @@ scalars = st.one_of(
     st.dates(),
     st.datetimes(timezones=st.just(UTC)),
     st.decimals(allow_nan=False, allow_infinity=False),
-    st.sampled_from([member for enum_class in ENUMS for member in enum_class]),
-    st.frozensets(st.sampled_from(Role)),
+    *DOMAIN_VALUES,
     st.frozensets(st.uuids(), max_size=3),
     st.frozensets(st.dates(), max_size=3),
-    st.sets(st.sampled_from(Role)),
-    st.builds(
-        Placement, kind=st.just(PlacementKind.ORDINARY_JOB), hours_per_week=st.integers(1, 37)
-    ),
-    st.builds(
-        Scores,
-        st.dictionaries(st.sampled_from(["job_confidence", "cooperation"]), st.integers(1, 5)),
-    ),
-    st.builds(Sealed, v=st.integers(1, 2), nonce=st.text(), ct=st.text()),
 )
 fields = st.recursive(
     scalars,

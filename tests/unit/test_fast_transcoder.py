@@ -57,6 +57,23 @@ def outcome(transcoder: JSONTranscoder, value: Any) -> bytes | str:
         return type(error).__name__
 
 
+DOMAIN_VALUES = [
+    st.sampled_from([member for enum_class in ENUMS for member in enum_class]),
+    st.frozensets(st.sampled_from(Role)),
+    st.sets(st.sampled_from(Role)),
+    st.builds(
+        Placement, kind=st.just(PlacementKind.ORDINARY_JOB), hours_per_week=st.integers(1, 37)
+    ),
+    st.builds(
+        Scores,
+        st.dictionaries(st.sampled_from(["job_confidence", "cooperation"]), st.integers(1, 5)),
+    ),
+    st.builds(Sealed, v=st.integers(1, 2), nonce=st.text(), ct=st.text()),
+]
+"""Strategies for the domain's own stored values (enums, role sets, placements, scores,
+sealed data), shared with the tests of the log reader's decoder."""
+
+
 leaves = st.one_of(
     st.none(),
     st.booleans(),
@@ -70,17 +87,7 @@ leaves = st.one_of(
     st.dates(),
     st.datetimes(timezones=st.just(UTC)),
     st.decimals(allow_nan=False),
-    st.sampled_from([member for enum_class in ENUMS for member in enum_class]),
-    st.frozensets(st.sampled_from(Role)),
-    st.sets(st.sampled_from(Role)),
-    st.builds(
-        Placement, kind=st.just(PlacementKind.ORDINARY_JOB), hours_per_week=st.integers(1, 37)
-    ),
-    st.builds(
-        Scores,
-        st.dictionaries(st.sampled_from(["job_confidence", "cooperation"]), st.integers(1, 5)),
-    ),
-    st.builds(Sealed, v=st.integers(1, 2), nonce=st.text(), ct=st.text()),
+    *DOMAIN_VALUES,
     st.text().map(Label),
     st.just(Level.LOW),
     st.just(object()),
