@@ -65,10 +65,8 @@ def one_run(path: str) -> dict[str, float]:
     from caseload.application.caseload import Caseload
     from caseload.cli.checks import check_log
     from caseload.cli.render import StatusData, print_status
-    from caseload.programmes.resource_pathway.read_models.attention import (
-        AttentionModel,
-        attention_counts,
-    )
+    from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
+    from caseload.programmes.resource_pathway.read_models.attention_counts import attention_counts
     from caseload.programmes.resource_pathway.read_models.caseload_counts import (
         CaseloadCounts,
         caseload_rows,

@@ -39,10 +39,10 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionReason,
     AttentionReport,
     AttentionThresholds,
-    attention_counts,
     attention_report,
     project_attention,
 )
+from caseload.programmes.resource_pathway.read_models.attention_counts import attention_counts
 from caseload.projections.base import canonical_bytes
 from caseload.projections.entities import unread_entries
 from caseload.testing import Plan, Step, histories, run_history

@@ -44,10 +44,8 @@ from caseload.cli.render import (
 )
 from caseload.cli.tables import print_table
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
-from caseload.programmes.resource_pathway.read_models.attention import (
-    AttentionModel,
-    attention_counts,
-)
+from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
+from caseload.programmes.resource_pathway.read_models.attention_counts import attention_counts
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
     caseload_rows,

@@ -14,11 +14,11 @@ from caseload.cli.tables import PlainColumn, PlainRow, PlainTable, print_table
 from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import Role
 from caseload.programmes.resource_pathway.read_models.attention import (
-    AttentionCounts,
     AttentionReason,
     AttentionReport,
     AttentionThresholds,
 )
+from caseload.programmes.resource_pathway.read_models.attention_counts import AttentionCounts
 from caseload.programmes.resource_pathway.read_models.caseload_counts import CaseloadRow
 from caseload.programmes.resource_pathway.read_models.caseload_daily import DailyCaseload
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverage
