@@ -32,6 +32,7 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL
 from caseload.domain.events import is_true_on
+from caseload.projections.chunking import RETIRED_KEY_CHARACTERS
 from caseload.projections.entities import (
     CHUNK_ENTRIES,
     EntityMap,
@@ -338,8 +339,8 @@ def _reference_json(data: Any) -> bytes:
 
 
 def _retired_place(place: str | None, text: str) -> str | None:
-    # A retired entry's chunk: its policy's key, then its key text's first character.
-    return None if place is None else place + text[:1]
+    # A retired entry's chunk: its policy's key, then its key text's first characters.
+    return None if place is None else place + text[:RETIRED_KEY_CHARACTERS]
 
 
 def _reference_entries(entries: Entries[Any, Any]) -> bytes:
