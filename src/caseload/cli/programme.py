@@ -43,6 +43,7 @@ from caseload.cli.render import (
     status_json,
 )
 from caseload.cli.tables import print_table
+from caseload.cli.weeks import with_weeks_bar
 from caseload.domain.errors import ConfigurationError, InvalidValue, MissingPseudonymKey
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.attention_counts import attention_counts
@@ -94,43 +95,13 @@ class Programme(StrEnum):
 
 
 def run_simulation(app: Caseload, config: SimulationConfig, *, transient: bool) -> SimulationReport:
-    """Simulate into `app` with a progress bar (weeks) on stderr.
-
-    The bar starts with the first week done, so a configuration the simulation refuses
-    leaves nothing on stderr but the error.
-    """
-    # Imported here: rich's progress bars cost a command that shows none 0.03-0.07 s.
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    bar = Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("weeks"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=transient,
-    )
-    task = bar.add_task("simulate", total=None)
+    """Simulate into `app` with a progress bar (weeks) on stderr."""
     # Imported here: the simulation's modules are for the commands that simulate.
     from caseload.programmes.resource_pathway.simulation import simulate
 
-    def advance(done: int, total: int) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=done, total=total)
-
-    try:
-        return simulate(app, config, progress=advance)
-    finally:
-        if bar.live.is_started:
-            bar.stop()
+    return with_weeks_bar(
+        "simulating", lambda advance: simulate(app, config, progress=advance), transient=transient
+    )
 
 
 def _print_refused(report: SimulationReport) -> None:

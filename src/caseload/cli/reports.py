@@ -17,7 +17,6 @@ from caseload.application.caseload import Caseload
 from caseload.cli.app import (
     cli,
     emit_json,
-    err,
     interrupted,
     json_option,
     out,
@@ -36,6 +35,7 @@ from caseload.cli.education_render import (
     print_monthly,
 )
 from caseload.cli.render import say
+from caseload.cli.weeks import with_weeks_bar
 from caseload.domain.errors import ConfigurationError, InvalidValue
 
 if TYPE_CHECKING:
@@ -154,37 +154,13 @@ def monthly(
 
 def _run_education(app: Caseload, config: EducationSimulationConfig) -> EducationSimulationReport:
     """Simulate the education programme into `app` with a progress bar (weeks) on stderr."""
-    # Imported here: rich's progress bars cost a command that shows none 0.03-0.07 s.
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    bar = Progress(
-        TextColumn("simulating education"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("weeks"),
-        TimeElapsedColumn(),
-        console=err,
-    )
-    task = bar.add_task("simulate", total=None)
     # Imported here: the simulation's modules are for the commands that simulate.
     from caseload.programmes.education.simulation import simulate_education
 
-    def advance(done: int, total: int) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=done, total=total)
-
-    try:
-        return simulate_education(app, config, progress=advance)
-    finally:
-        if bar.live.is_started:
-            bar.stop()
+    return with_weeks_bar(
+        "simulating education",
+        lambda advance: simulate_education(app, config, progress=advance),
+    )
 
 
 def simulate_programmes(
