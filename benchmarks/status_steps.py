@@ -71,14 +71,14 @@ def one_run(path: str) -> dict[str, float]:
         CaseloadCounts,
         caseload_rows,
     )
+    from caseload.programmes.resource_pathway.read_models.coverage_reports import (
+        coverage_summary,
+    )
     from caseload.programmes.resource_pathway.read_models.outcomes import (
         OutcomesModel,
         outcome_totals,
     )
-    from caseload.programmes.resource_pathway.read_models.role_coverage import (
-        RoleCoverageModel,
-        coverage_summary,
-    )
+    from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
     from caseload.projections.entities import unread_entries
 
     mark[0] = time.process_time()  # the names above are imported already: no cost

@@ -41,12 +41,12 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadRow,
     caseload_rows,
 )
+from caseload.programmes.resource_pathway.read_models.coverage_reports import coverage_summary
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
     ColleagueCoverage,
     RoleCoverage,
     RoleCoverageModel,
-    coverage_summary,
 )
 
 FIRST = ["Søren", "Åse", "Mette", "Jørgen", "Birthe", "Ænne", "Ole", "Kirsten", "Niels", "Anne"]

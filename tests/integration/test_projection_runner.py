@@ -351,6 +351,7 @@ def test_every_report_answers_as_of_from_the_persisted_models(sqlite_url: str) -
     equals its report over a direct fold of exactly the events it should see."""
     from caseload.programmes.resource_pathway.read_models.attention import attention_report
     from caseload.programmes.resource_pathway.read_models.caseload_counts import caseload_report
+    from caseload.programmes.resource_pathway.read_models.coverage_reports import role_coverage
     from caseload.programmes.resource_pathway.read_models.employer_activity import (
         employer_activity_report,
     )
@@ -358,7 +359,6 @@ def test_every_report_answers_as_of_from_the_persisted_models(sqlite_url: str) -
     from caseload.programmes.resource_pathway.read_models.outcomes import outcomes_report
     from caseload.programmes.resource_pathway.read_models.progression import progression_report
     from caseload.programmes.resource_pathway.read_models.reviews import review_report
-    from caseload.programmes.resource_pathway.read_models.role_coverage import role_coverage
     from caseload.programmes.resource_pathway.read_models.staffing import staffing_report
 
     reports: dict[str, tuple[str, Any]] = {

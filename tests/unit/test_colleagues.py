@@ -32,10 +32,8 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     caseload_report,
     project_caseload,
 )
-from caseload.programmes.resource_pathway.read_models.role_coverage import (
-    project_coverage,
-    role_coverage,
-)
+from caseload.programmes.resource_pathway.read_models.coverage_reports import role_coverage
+from caseload.programmes.resource_pathway.read_models.role_coverage import project_coverage
 from caseload.programmes.resource_pathway.read_models.staffing import (
     project_staffing,
     staffing_report,

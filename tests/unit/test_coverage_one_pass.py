@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 
 from caseload import Caseload, Role
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES
+from caseload.programmes.resource_pathway.read_models.coverage_reports import (
+    coverage_summary,
+    role_coverage,
+)
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     BrokerCoverage,
     ColleagueCoverage,
@@ -22,9 +26,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     RoleCoverage,
     RoleCoverageModel,
     TrajectoryCoverage,
-    coverage_summary,
     project_coverage,
-    role_coverage,
 )
 from caseload.projections.entities import unread_entries
 from caseload.testing import Plan, histories, run_history

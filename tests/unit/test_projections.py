@@ -16,10 +16,8 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
     caseload_report,
 )
-from caseload.programmes.resource_pathway.read_models.role_coverage import (
-    RoleCoverageModel,
-    role_coverage,
-)
+from caseload.programmes.resource_pathway.read_models.coverage_reports import role_coverage
+from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.projections.base import canonical_bytes, reference_bytes
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock

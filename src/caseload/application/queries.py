@@ -50,6 +50,7 @@ from caseload.programmes.resource_pathway.read_models.caseload_daily import (
     daily_caseload,
     first_registration,
 )
+from caseload.programmes.resource_pathway.read_models.coverage_reports import role_coverage
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     DEFAULT_WITHIN_DAYS,
     MAX_WITHIN_DAYS,
@@ -76,7 +77,6 @@ from caseload.programmes.resource_pathway.read_models.reviews import (
 from caseload.programmes.resource_pathway.read_models.role_coverage import (
     RoleCoverage,
     RoleCoverageModel,
-    role_coverage,
 )
 from caseload.programmes.resource_pathway.read_models.staffing import (
     StaffingModel,

@@ -51,14 +51,12 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     CaseloadCounts,
     caseload_rows,
 )
+from caseload.programmes.resource_pathway.read_models.coverage_reports import coverage_summary
 from caseload.programmes.resource_pathway.read_models.outcomes import (
     OutcomesModel,
     outcome_totals,
 )
-from caseload.programmes.resource_pathway.read_models.role_coverage import (
-    RoleCoverageModel,
-    coverage_summary,
-)
+from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 
 if TYPE_CHECKING:
     from caseload.programmes.resource_pathway.simulation import SimulationConfig, SimulationReport
