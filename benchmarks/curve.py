@@ -4,7 +4,8 @@ positions, in one process on a copy of a cached simulated log.
 Run: `.venv/bin/python -m benchmarks.curve --size 35000:1300 --months 24 --seed 1`
 (the figures of "Cost per event along the log" in docs/benchmarks.md). A flat rebuild
 gives the same microseconds per event in every stretch; checkpoints and growing states
-show as a rise. `--checkpoint-every` and `--persist-seconds` change the runner's settings
+show as a rise. `--checkpoint-every`, `--checkpoints-per-doubling`, `--persist-seconds` and
+`--persist-work-ratio` change the runner's settings
 (`--persist-seconds 1e9` leaves the checkpoints as the only encodings but the last, so
 that two runs encode the same number of times however loaded the machine is).
 """
@@ -60,6 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument("--checkpoint-every", type=int, default=None, help="positions")
     parser.add_argument("--persist-seconds", type=float, default=None, help="between writes")
+    parser.add_argument("--checkpoints-per-doubling", type=int, default=None, help="of the log")
+    parser.add_argument(
+        "--persist-work-ratio", type=float, default=None, help="work to a write's time"
+    )
     args = parser.parse_args(argv)
     size = LogSize.parse(args.size, args.months, args.seed)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
             for name, value in (
                 ("checkpoint_every", args.checkpoint_every),
                 ("persist_seconds", args.persist_seconds),
+                ("checkpoints_per_doubling", args.checkpoints_per_doubling),
+                ("persist_work_ratio", args.persist_work_ratio),
             )
             if value is not None
         }

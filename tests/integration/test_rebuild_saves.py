@@ -16,7 +16,7 @@ from tests.conftest import KEY, examples, fixed_clock
 from tests.unit._support import give_cases, register
 
 
-def _store(path: Path, persist_seconds: float) -> Caseload:
+def _store(path: Path, persist_seconds: float, work_ratio: float = 10.0) -> Caseload:
     """A SQLite store of 2 brokers and 24 cases, read with the given save interval."""
     with Caseload(f"sqlite:///{path}", pseudonym_key=KEY, clock=fixed_clock) as writer:
         if not writer.head():
@@ -26,15 +26,18 @@ def _store(path: Path, persist_seconds: float) -> Caseload:
         f"sqlite:///{path}",
         pseudonym_key=KEY,
         clock=fixed_clock,
-        projection_settings=ProjectionSettings(persist_seconds=persist_seconds),
+        projection_settings=ProjectionSettings(
+            persist_seconds=persist_seconds, persist_work_ratio=work_ratio
+        ),
     )
 
 
 def test_a_late_write_is_due_after_every_batch_when_the_interval_is_zero(tmp_path: Path) -> None:
-    """With no seconds between writes, every batch's work is written before it is
-    reported: the saved position follows the folded one."""
+    """With no seconds between writes and no share of the work they must keep to, every
+    batch's work is written before it is reported: the saved position follows the folded
+    one."""
     steps: list[Progress] = []
-    with _store(tmp_path / "s.db", persist_seconds=0.0) as app:
+    with _store(tmp_path / "s.db", persist_seconds=0.0, work_ratio=0.0) as app:
         app.projections.rebuild(batch_size=7, progress=steps.append)
         head = app.head()
     assert len(steps) > 3

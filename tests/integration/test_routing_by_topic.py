@@ -17,6 +17,7 @@ from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.projections.base import ReadModel
+from caseload.projections.checkpointing import CheckpointSchedule
 from caseload.projections.runner import Projections
 from caseload.testing import histories, run_history
 from tests.conftest import KEY, fixed_clock
@@ -178,11 +179,12 @@ def test_a_rebuild_of_one_model_on_a_new_store_reads_only_its_rows(store_url: st
 @given(
     history=histories(max_size=30),
     every=st.integers(1, 6),
+    per_doubling=st.integers(0, 3),
     batch=st.integers(1, 12),
     cut=st.integers(0, 30),
 )
 def test_models_that_lag_take_the_checkpoints_a_full_fold_takes(
-    history: list[Any], every: int, batch: int, cut: int
+    history: list[Any], every: int, per_doubling: int, batch: int, cut: int
 ) -> None:
     """Read models folded on their own rows only (they lag behind the others, as in a
     rebuild or after a version change; here one from the start and one from part way)
@@ -192,7 +194,11 @@ def test_models_that_lag_take_the_checkpoints_a_full_fold_takes(
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         models: list[ReadModel[Any]] = list(default_read_models())
         together, alone = MemoryProjectionStore(), MemoryProjectionStore()
-        options = {"checkpoint_every": every, "batch_size": batch}
+        options = {
+            "checkpoint_every": every,
+            "checkpoints_per_doubling": per_doubling,
+            "batch_size": batch,
+        }
 
         def folded(store: MemoryProjectionStore, chosen: list[ReadModel[Any]]) -> None:
             Projections(LogReader(app.wiring.events), store, chosen, **options).catch_up(
@@ -209,7 +215,7 @@ def test_models_that_lag_take_the_checkpoints_a_full_fold_takes(
         assert lagging.digests() == folded_digests(list(app.events()))
         for name in lagging_models:
             version = next(m.version for m in models if m.name == name)
-            for at in range(every, app.head() + 1, every):
+            for at in CheckpointSchedule(every, per_doubling).between(1, app.head()):
                 kept = together.checkpoint(name, version, at)
                 found = alone.checkpoint(name, version, at)
                 assert kept is not None

@@ -17,6 +17,7 @@ from eventsourcing.domain import DomainEvent
 from caseload.adapters.read_model_store import StoredState
 from caseload.projections import stored_state
 from caseload.projections.base import Handler, ReadModel
+from caseload.projections.checkpointing import CheckpointSchedule
 from caseload.projections.entities import folding
 from caseload.projections.time_index import TimeIndex
 
@@ -115,22 +116,21 @@ def fold(
     checkpoints: list[tuple[str, StoredState]],
     *,
     index_every: int,
-    checkpoint_every: int,
+    schedule: CheckpointSchedule,
 ) -> None:
     """Fold a batch of events (in log order) into every state and the index that has not
-    seen them yet, appending to `checkpoints` each state at a multiple of
-    `checkpoint_every`."""
+    seen them yet, appending to `checkpoints` each state at a position of `schedule`."""
     entries = list(live.values())
     first = events[0][0] if events else 0
     if all(entry.position < first for entry in entries) and index.position < first:
-        _fold_all(entries, index, events, checkpoints, index_every, checkpoint_every)
+        _fold_all(entries, index, events, checkpoints, index_every, schedule)
         return
     for position, event in events:
         if position > index.position:
             index.see(position, event, index_every)
         for entry in entries:
             if position > entry.position:
-                _step(entry, position, event, checkpoints, checkpoint_every)
+                _step(entry, position, event, checkpoints, schedule)
 
 
 def fold_sparse(
@@ -139,24 +139,24 @@ def fold_sparse(
     reached: int,
     checkpoints: list[tuple[str, StoredState]],
     *,
-    checkpoint_every: int,
+    schedule: CheckpointSchedule,
 ) -> None:
     """Fold the events of a stretch of the log up to `reached` that these models have a
     handler for (the others were never read: they change none of these states) into every
     state that has not seen them, then move every state on to `reached`. A checkpoint
-    falls on a multiple of `checkpoint_every` whether or not an event is there: the state
-    at a position with no event of interest is the state after the last one before it."""
+    falls on each position of `schedule` whether or not an event is there: the state at a
+    position with no event of interest is the state after the last one before it."""
     if entries and all(entry.position == entries[0].position for entry in entries):
-        _fold_sparse_together(entries, events, reached, checkpoints, checkpoint_every)
+        _fold_sparse_together(entries, events, reached, checkpoints, schedule)
         return
     for position, event in events:
         for entry in entries:
             if position > entry.position:
-                _advance(entry, position - 1, checkpoints, checkpoint_every)
-                _step(entry, position, event, checkpoints, checkpoint_every)
+                _advance(entry, position - 1, checkpoints, schedule)
+                _step(entry, position, event, checkpoints, schedule)
     for entry in entries:
         if reached > entry.position:
-            _advance(entry, reached, checkpoints, checkpoint_every)
+            _advance(entry, reached, checkpoints, schedule)
 
 
 def _fold_sparse_together(
@@ -164,17 +164,17 @@ def _fold_sparse_together(
     events: Sequence[tuple[int, DomainEvent]],
     reached: int,
     checkpoints: list[tuple[str, StoredState]],
-    every: int,
+    schedule: CheckpointSchedule,
 ) -> None:
     """`fold_sparse` for models at one position (a rebuild): each event goes only to the
     models with a handler for its class, found once per class."""
-    due = (entries[0].position // every + 1) * every
+    due = schedule.after(entries[0].position)
     routes: dict[type[Any], list[tuple[Handler, Any]]] = {}
     entries = list(entries)
     for position, event in events:
         while due < position:
             _checkpoint(entries, due, checkpoints)
-            due += every
+            due = schedule.after(due)
         kind = type(event)
         route = routes.get(kind)
         if route is None:
@@ -183,10 +183,10 @@ def _fold_sparse_together(
             handle(state, event)
         if position == due:
             _checkpoint(entries, due, checkpoints)
-            due += every
+            due = schedule.after(due)
     while due <= reached:
         _checkpoint(entries, due, checkpoints)
-        due += every
+        due = schedule.after(due)
     touched = {id(state) for route in routes.values() for _, state in route}
     for entry in entries:
         entry.position = max(entry.position, reached)
@@ -213,13 +213,12 @@ def _concerns(entry: Live, event: Any) -> bool:
 
 
 def _advance(
-    entry: Live, to: int, checkpoints: list[tuple[str, StoredState]], checkpoint_every: int
+    entry: Live, to: int, checkpoints: list[tuple[str, StoredState]], schedule: CheckpointSchedule
 ) -> None:
     """Move a state on to position `to` with no event in between, taking the checkpoints
     that fall in that stretch (one encoding serves them all)."""
-    first = (entry.position // checkpoint_every + 1) * checkpoint_every
     frozen: StoredState | None = None
-    for at in range(first, to + 1, checkpoint_every):
+    for at in schedule.between(entry.position + 1, to):
         if frozen is None:
             frozen = stored_state.freeze(entry.model, entry.state, at)
         checkpoints.append((entry.model.name, attrs.evolve(frozen, position=at)))
@@ -232,7 +231,7 @@ def _fold_all(
     events: Sequence[tuple[int, DomainEvent]],
     checkpoints: list[tuple[str, StoredState]],
     index_every: int,
-    checkpoint_every: int,
+    schedule: CheckpointSchedule,
 ) -> None:
     """The common case: every read model and the index take every event of the batch.
 
@@ -240,6 +239,7 @@ def _fold_all(
     class), so an event no model uses costs a dictionary lookup."""
     index.see_all(events, index_every)
     routes: dict[type[Any], list[tuple[Handler, Any]]] = {}
+    due = schedule.after(events[0][0] - 1)
     for position, event in events:
         kind = type(event)
         route = routes.get(kind)
@@ -247,10 +247,12 @@ def _fold_all(
             route = routes[kind] = _route(entries, kind)
         for handle, state in route:
             handle(state, event)
-        if position % checkpoint_every == 0:
-            for entry in entries:
-                frozen = stored_state.freeze(entry.model, entry.state, position)
-                checkpoints.append((entry.model.name, frozen))
+        if position >= due:
+            if position == due:
+                for entry in entries:
+                    frozen = stored_state.freeze(entry.model, entry.state, position)
+                    checkpoints.append((entry.model.name, frozen))
+            due = schedule.after(position)
     last = events[-1][0]
     touched = {id(state) for route in routes.values() for _, state in route}
     for entry in entries:
@@ -303,7 +305,7 @@ def _step(
     position: int,
     event: DomainEvent,
     checkpoints: list[tuple[str, StoredState]],
-    checkpoint_every: int,
+    schedule: CheckpointSchedule,
 ) -> None:
     """Fold the event at `position` into one model's state (if it concerns the model) and
     keep a checkpoint when the position falls on one."""
@@ -312,7 +314,7 @@ def _step(
         entry.dirty = True
         entry.stored = None
     entry.position = position
-    if position % checkpoint_every == 0:
+    if schedule.at(position):
         checkpoints.append(
             (entry.model.name, stored_state.freeze(entry.model, entry.state, position))
         )

@@ -23,20 +23,20 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import (
-    IndexRow,
     ProjectionStore,
     StoredState,
     StoredVersion,
     compress,
 )
 from caseload.domain.errors import InvalidValue, ReadModelVersionInUse
-from caseload.projections import stored_state
 from caseload.projections.as_of import AsOf, check_aware
 from caseload.projections.base import ReadModel
+from caseload.projections.checkpointing import CheckpointSchedule
 from caseload.projections.folding import Live, collector_paused, fold, fold_sparse
 from caseload.projections.settings import Progress, ProjectionSettings, RebuildResult
 from caseload.projections.source import EventSource, read_range, read_to_fold, read_wanted
 from caseload.projections.time_index import INDEX, TimeIndex
+from caseload.projections.writing import StateWriter
 
 __all__ = ["Progress", "ProjectionSettings", "Projections", "RebuildResult"]
 
@@ -86,13 +86,15 @@ class Projections:
         self._models = {model.name: model for model in models}
         self._batch_size = chosen.batch_size
         self._persist_every = chosen.persist_every
-        self._checkpoint_every = chosen.checkpoint_every
+        self._checkpoints = CheckpointSchedule(
+            chosen.checkpoint_every, chosen.checkpoints_per_doubling
+        )
         self._index_every = chosen.index_every
-        self._persist_seconds = chosen.persist_seconds
-        self._persisted_at = time.monotonic()
+        self._writer = StateWriter(
+            store, seconds=chosen.persist_seconds, work_ratio=chosen.persist_work_ratio
+        )
         self._live: dict[str, Live] | None = None
         self._index = TimeIndex()
-        self._pending_checkpoints: list[tuple[str, StoredState]] = []
         self._as_of = AsOf(
             source, store, batch_size=chosen.batch_size, index_every=chosen.index_every
         )
@@ -121,7 +123,7 @@ class Projections:
         }
         index = stored.get(INDEX)
         self._index = TimeIndex() if index is None else TimeIndex.from_stored(index)
-        self._pending_checkpoints = []
+        self._writer.pending = []
         return self._live
 
     def _versions(self, names: Sequence[str] | None = None) -> dict[str, int]:
@@ -136,9 +138,9 @@ class Projections:
             live,
             self._index,
             events,
-            self._pending_checkpoints,
+            self._writer.pending,
             index_every=self._index_every,
-            checkpoint_every=self._checkpoint_every,
+            schedule=self._checkpoints,
         )
 
     def _lagging(self, live: dict[str, Live], bound: int | None = None) -> list[Live]:
@@ -167,8 +169,8 @@ class Projections:
             lagging,
             events,
             reached,
-            self._pending_checkpoints,
-            checkpoint_every=self._checkpoint_every,
+            self._writer.pending,
+            schedule=self._checkpoints,
         )
         return reached
 
@@ -179,44 +181,7 @@ class Projections:
         return max([index.position - index.stored_position, *ahead])
 
     def _persist(self, live: dict[str, Live]) -> bool:
-        states = {}
-        for name, entry in live.items():
-            if not entry.dirty and entry.position == entry.stored_position:
-                continue
-            if not entry.dirty and entry.stored is not None:
-                # No event changed this state since it was written: move its position only.
-                states[name] = attrs.evolve(
-                    entry.stored, position=entry.position, rewrite=frozenset()
-                )
-            else:
-                # Only the chunks that differ from the stored ones are written.
-                states[name] = stored_state.freeze_chunked(
-                    entry.model, entry.state, entry.position, entry.written
-                )
-        index = self._index
-        if index.position != index.stored_position:
-            index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
-            states[INDEX] = index.stored()
-        if not states:
-            return True
-        expected = {name: live[name].stored_position for name in states if name in live}
-        if INDEX in states:
-            expected[INDEX] = index.stored_position
-        committed = self._store.commit(
-            expected, states, index.rows, index.late, self._pending_checkpoints
-        )
-        if committed:
-            self._persisted_at = time.monotonic()
-            for name, written in states.items():
-                if name in live:
-                    live[name].stored_position = live[name].position
-                    live[name].dirty = False
-                    live[name].digest = written.digest
-                    live[name].stored = live[name].written = attrs.evolve(written, rewrite=None)
-            index.stored_position = index.position
-            index.rows, index.late = [], []
-            self._pending_checkpoints = []
-        return committed
+        return self._writer.write(live, self._index)
 
     @_serialised
     def catch_up(self, *, persist: bool | None = None) -> int:
@@ -261,23 +226,13 @@ class Projections:
         unsaved = self._unsaved(live)
         if unsaved <= 0:
             return False
-        late = time.monotonic() - self._persisted_at >= self._persist_seconds
-        return unsaved >= self._persist_every or late
+        return unsaved >= self._persist_every or self._writer.late()
 
     def _persist_index(self) -> None:
         """Write the time indexes alone (cheap), so as-of queries see the whole log."""
         index = self._index
         while index.position != index.stored_position:
-            index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
-            committed = self._store.commit(
-                {INDEX: index.stored_position},
-                {INDEX: index.stored()},
-                index.rows,
-                index.late,
-            )
-            if committed:
-                index.stored_position = index.position
-                index.rows, index.late = [], []
+            if self._writer.write_index(index):
                 return
             self._load()
             self.catch_up(persist=False)
@@ -390,10 +345,9 @@ class Projections:
             )
         self._live = None
         started = time.perf_counter()
-        every = self._checkpoint_every if persist_every is None else persist_every
         with collector_paused():
             done, resumed_from, saved, stopped = self._fold_to_head(
-                batch_size, every, progress, started, stop, None if name is None else names
+                batch_size, persist_every, progress, started, stop, None if name is None else names
             )
         if stopped:
             return RebuildResult(
@@ -418,14 +372,15 @@ class Projections:
     def _fold_to_head(
         self,
         batch_size: int,
-        persist_every: int,
+        persist_every: int | None,
         progress: Callable[[Progress], None] | None,
         started: float,
         stop: Callable[[], bool] | None = None,
         names: Sequence[str] | None = None,
     ) -> tuple[int, int, int, bool]:
         """Fold the read models `names` (all by default) batch by batch up to the head,
-        persisting every `persist_every` events, every `persist_seconds` and at the end,
+        persisting every `persist_every` events (at each checkpoint if None), when a write
+        is due by time and at the end,
         and reporting progress after every batch. Returns the events folded, the position
         resumed from, the position saved, and whether `stop` ended it early."""
 
@@ -441,7 +396,7 @@ class Projections:
         first = saved = self._reached(live, alone=alone)
         if first:
             logger.info("rebuild resumed from position %d", first)
-        self._persisted_at = time.monotonic()
+        self._writer.restart_clock()
         total = max(0, self._source.head() - first)
         done = 0
         while True:
@@ -462,7 +417,10 @@ class Projections:
                 break
             if not alone and (not lagging or reached <= start):
                 start = min([e.position for e in live.values()] + [self._index.position]) + 1
-                batch = read_to_fold(self._source, start, batch_size, self._handled)
+                # A batch ends at a checkpoint, so that the write after it finds every
+                # chunk as the checkpoint encoded it.
+                limit = min(batch_size, self._checkpoints.after(start - 1) - start + 1)
+                batch = read_to_fold(self._source, start, limit, self._handled)
                 if not batch:
                     # The head fell on a batch's end: what that batch folded is unwritten.
                     if self._unsaved(live) > 0:
@@ -476,14 +434,18 @@ class Projections:
                     break
                 self._fold(live, batch)
                 done += len(batch)
-                at_head = len(batch) < batch_size
+                at_head = len(batch) < limit
                 reached = batch[-1][0]
             # The models' positions, not the index's: a rebuild starts the models over
             # while the time index, still valid, may already stand at the head.
             unsaved = self._reached(live, alone=alone) - saved
             stopping = stop is not None and stop()
-            late = time.monotonic() - self._persisted_at >= self._persist_seconds
-            if unsaved >= persist_every or at_head or late or stopping:
+            # By default the states are written at each checkpoint, whose encoding the
+            # write reuses.
+            counted = (
+                bool(self._writer.pending) if persist_every is None else unsaved >= persist_every
+            )
+            if counted or at_head or self._writer.late() or stopping:
                 if not self._persist(live):
                     live = load()
                     continue

@@ -22,11 +22,24 @@ class ProjectionSettings:
     persist_every: int = 1_000
     """Events folded in memory before the states are written (catch_up() always writes)."""
     checkpoint_every: int = 100_000
-    """Every this many log positions, each read model's state is kept as a checkpoint."""
+    """Each read model's state is kept as a checkpoint at multiples of this many log
+    positions: every multiple at first, then fewer as the log grows (see
+    `checkpoints_per_doubling`)."""
+    checkpoints_per_doubling: int = 4
+    """How many checkpoints each doubling of the log gets once their spacing widens
+    (`CheckpointSchedule`): checkpoints then cost the rebuild in proportion to the states,
+    not to log length × states, and an as-of replay folds at most this fraction of the
+    log before its cut. 0 keeps a checkpoint at every multiple of `checkpoint_every`."""
     index_every: int = 256
     """Every this many log positions, the time indexes get a row."""
     persist_seconds: float = 5.0
-    """A catch-up also writes the states when the last write is this old."""
+    """A catch-up also writes the states when the last write is this old (and the work
+    since it is `persist_work_ratio` times what that write took)."""
+    persist_work_ratio: float = 10.0
+    """A write that is due by time waits until the time since the last write is at least
+    this many times what that write took: writes grow with the states, and this keeps
+    them to a bounded share of a long catch-up or rebuild (0: by `persist_seconds`
+    alone)."""
 
 
 @attrs.frozen

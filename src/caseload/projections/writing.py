@@ -1,0 +1,109 @@
+"""Writing the read models' states, with their log positions and the checkpoints taken on
+the way, in one transaction; and when a write is due by time.
+
+A write costs more as the states grow (it encodes every chunk changed since the last one),
+so a write due by time also waits for the work since the last write to be a set multiple
+of what that write took: writes then stay a bounded share of a long rebuild or catch-up,
+whatever the size of the states, while a small store is still written every few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import attrs
+
+from caseload.adapters.read_model_store import IndexRow, ProjectionStore, StoredState
+from caseload.projections import stored_state
+from caseload.projections.folding import Live
+from caseload.projections.time_index import INDEX, TimeIndex
+
+__all__ = ["StateWriter"]
+
+
+class StateWriter:
+    """Writes states, positions, the time index and pending checkpoints to a store, and
+    says when a write is due by time."""
+
+    def __init__(
+        self,
+        store: ProjectionStore,
+        *,
+        seconds: float,
+        work_ratio: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._seconds = seconds
+        self._work_ratio = work_ratio
+        self._clock = clock
+        self._written_at = clock()
+        self._took = 0.0
+        self.pending: list[tuple[str, StoredState]] = []
+        """Checkpoints taken since the last write, written with the next one."""
+
+    def restart_clock(self) -> None:
+        """Count the time to the next write from now (a rebuild starting its work)."""
+        self._written_at = self._clock()
+
+    def late(self) -> bool:
+        """Whether a write is due by time: `seconds` since the last one, and at least
+        `work_ratio` times what the last one took."""
+        elapsed = self._clock() - self._written_at
+        return elapsed >= self._seconds and elapsed >= self._work_ratio * self._took
+
+    def write(self, live: dict[str, Live], index: TimeIndex) -> bool:
+        """Write every state that moved on since it was stored, the time index and the
+        pending checkpoints, in one transaction that expects the stored positions to be
+        those last read or written (False, and nothing written, when another writer moved
+        them first)."""
+        started = self._clock()
+        states = {}
+        for name, entry in live.items():
+            if not entry.dirty and entry.position == entry.stored_position:
+                continue
+            if not entry.dirty and entry.stored is not None:
+                # No event changed this state since it was written: move its position only.
+                states[name] = attrs.evolve(
+                    entry.stored, position=entry.position, rewrite=frozenset()
+                )
+            else:
+                # Only the chunks that differ from the stored ones are written.
+                states[name] = stored_state.freeze_chunked(
+                    entry.model, entry.state, entry.position, entry.written
+                )
+        if index.position != index.stored_position:
+            index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
+            states[INDEX] = index.stored()
+        if not states:
+            return True
+        expected = {name: live[name].stored_position for name in states if name in live}
+        if INDEX in states:
+            expected[INDEX] = index.stored_position
+        committed = self._store.commit(expected, states, index.rows, index.late, self.pending)
+        if committed:
+            self._written_at = self._clock()
+            self._took = self._written_at - started
+            for name, written in states.items():
+                if name in live:
+                    live[name].stored_position = live[name].position
+                    live[name].dirty = False
+                    live[name].digest = written.digest
+                    live[name].stored = live[name].written = attrs.evolve(written, rewrite=None)
+            index.stored_position = index.position
+            index.rows, index.late = [], []
+            self.pending = []
+        return committed
+
+    def write_index(self, index: TimeIndex) -> bool:
+        """Write the time index alone (cheap), expecting its stored position to be the one
+        last read or written (False, and nothing written, when another writer moved it)."""
+        index.rows.append(IndexRow(index.position, index.recorded(), index.max_day()))
+        committed = self._store.commit(
+            {INDEX: index.stored_position}, {INDEX: index.stored()}, index.rows, index.late
+        )
+        if committed:
+            index.stored_position = index.position
+            index.rows, index.late = [], []
+        return committed
