@@ -46,8 +46,9 @@ def encoded_states(draw: st.DrawFn) -> Any:
         )
     )
     roles = st.lists(st.sampled_from(sorted(role.value for role in Role)), unique=True).map(sorted)
+    closed_on = st.dates(date(2023, 1, 1), date(2025, 12, 31)).map(date.isoformat)
     trajectory = st.tuples(
-        st.none() | people, st.booleans(), st.dictionaries(people, roles, max_size=4)
+        st.none() | people, st.booleans(), st.dictionaries(people, roles, max_size=4), closed_on
     ).map(list)
     trajectories = draw(
         st.dictionaries(st.integers(100, 10_000).map(lambda n: UUID(int=n).hex), trajectory)
@@ -59,18 +60,21 @@ def encoded(
     brokers: dict[str, str], colleagues: dict[str, str], trajectories: dict[str, list[Any]]
 ) -> dict[str, Any]:
     """The stored form of a coverage state from its trajectories as [broker, is open,
-    {person: roles}]: open and closed ones apart, and every person's roles over all of
-    them (as the projection keeps them)."""
+    {person: roles}, the day it closed]: open and closed ones apart (a closed one with
+    the day it closed), and every person's roles over all of them (as the projection
+    keeps them)."""
     roles_by: dict[str, set[str]] = {}
-    for _, _, exercised in trajectories.values():
+    for _, _, exercised, _ in trajectories.values():
         for person, roles in exercised.items():
             if roles:
                 roles_by.setdefault(person, set()).update(roles)
     return {
         "brokers": brokers,
         "colleagues": colleagues,
-        "trajectories": {k: [b, ex] for k, (b, is_open, ex) in trajectories.items() if is_open},
-        "closed": {k: [b, ex] for k, (b, is_open, ex) in trajectories.items() if not is_open},
+        "trajectories": {k: [b, ex] for k, (b, is_open, ex, _) in trajectories.items() if is_open},
+        "closed": {
+            k: [b, ex, on] for k, (b, is_open, ex, on) in trajectories.items() if not is_open
+        },
         "roles": {person: sorted(roles) for person, roles in roles_by.items()},
     }
 
@@ -165,7 +169,7 @@ def test_a_contact_without_roles_adds_no_broker_row() -> None:
         encoded(
             {broker: "Anna"},
             {},
-            {UUID(int=200).hex: [broker, True, {stranger: [], broker: ["coach"]}]},
+            {UUID(int=200).hex: [broker, True, {stranger: [], broker: ["coach"]}, None]},
         )
     )
     report = role_coverage(state)

@@ -19,6 +19,7 @@ from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, 
 from caseload.projections.entities import (
     EntityMap,
     as_entity_map,
+    closed_month,
     entities,
     in_either,
     moved,
@@ -255,6 +256,10 @@ def _closed(state: AttentionState, event: Trajectory.Closed) -> None:
     state.last_closed_on = _later(state.last_closed_on, on)
 
 
+def _retired(t: CaseAttention) -> str | None:
+    return closed_month(t.closed_on)
+
+
 def _encode_case(t: CaseAttention) -> Any:
     return [
         t.opened_on,
@@ -280,11 +285,14 @@ class AttentionModel(ReadModel[AttentionState]):
     """The attention-list read model."""
 
     name = "attention"
-    version = 3
+    version = 4
     """2: each trajectory also keeps its latest case review (a seventh entry), for the
     NOT_REVIEWED reason. 3: closed trajectories are kept apart (`closed`), with the latest
     closure date (`last_closed_on`), so that the list of a day after every closure reads
-    neither the closed trajectories nor their chunks."""
+    neither the closed trajectories nor their chunks. 4: the closed trajectories are kept
+    in chunks by the month they closed (`closed_month`), not by their ids, so that a
+    checkpoint or a write encodes the newly closed month's chunks only, not every chunk
+    of closed trajectories that a closing reached (the entries are as before)."""
 
     def initial(self) -> AttentionState:
         return AttentionState()
@@ -304,14 +312,14 @@ class AttentionModel(ReadModel[AttentionState]):
     def encode(self, state: AttentionState) -> Any:
         return {
             "trajectories": Entries(state.trajectories, hex_of, _encode_case),
-            "closed": Entries(state.closed, hex_of, _encode_case),
+            "closed": Entries(state.closed, hex_of, _encode_case, _retired),
             "last_closed_on": state.last_closed_on,
         }
 
     def decode(self, data: Any) -> AttentionState:
         return AttentionState(
             trajectories=entities(data["trajectories"], uid, _decode_case),
-            closed=entities(data["closed"], uid, _decode_case),
+            closed=entities(data["closed"], uid, _decode_case, _retired),
             last_closed_on=day(data["last_closed_on"]),
         )
 

@@ -19,8 +19,15 @@ from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
-from caseload.projections.base import Entries, Handler, ReadModel, hex_of, person_uid, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities, in_either, moved
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
+from caseload.projections.entities import (
+    EntityMap,
+    as_entity_map,
+    closed_month,
+    entities,
+    in_either,
+    moved,
+)
 
 __all__ = [
     "BrokerCoverage",
@@ -152,6 +159,8 @@ class _TrajectoryRoles:
     exercised: dict[UUID, int] = attrs.Factory(dict)
     """Per broker, the roles they exercised as a bit mask: a few small ints instead of a
     set of (role, broker) pairs, a tenth of the memory."""
+    closed_on: date | None = None
+    """The business date the trajectory closed (None while open)."""
 
     def pairs(self) -> frozenset[tuple[Role, UUID]]:
         """Every (role, broker) pair exercised."""
@@ -230,6 +239,7 @@ def _closed(state: CoverageState, event: Trajectory.Closed) -> None:
     trajectory = moved(event.originator_id, state.trajectories, state.closed)
     trajectory.is_open = False
     trajectory.broker_id = None
+    trajectory.closed_on = event.occurred_on
 
 
 def _encode_trajectory(t: _TrajectoryRoles) -> Any:
@@ -237,6 +247,14 @@ def _encode_trajectory(t: _TrajectoryRoles) -> Any:
         None if t.broker_id is None else t.broker_id.hex,
         {by.hex: _VALUES_OF[mask] for by, mask in t.exercised.items()},
     ]
+
+
+def _encode_closed(t: _TrajectoryRoles) -> Any:
+    return [*_encode_trajectory(t), t.closed_on]
+
+
+def _retired(t: _TrajectoryRoles) -> str | None:
+    return closed_month(t.closed_on)
 
 
 def _name(name: str) -> str:
@@ -257,8 +275,10 @@ def _decode_open(value: Any) -> _TrajectoryRoles:
 
 
 def _decode_closed(value: Any) -> _TrajectoryRoles:
-    trajectory = _decode_open(value)
+    broker, exercised, closed = value
+    trajectory = _decode_open([broker, exercised])
     trajectory.is_open = False
+    trajectory.closed_on = day(closed)
     return trajectory
 
 
@@ -266,7 +286,7 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     """The four-role coverage read model."""
 
     name = "role_coverage"
-    version = 5
+    version = 6
     """2: the roles exercised are written per broker (`{broker: [roles]}`), not as sorted
     (role, broker) pairs. 3: colleagues' names are kept (`colleagues`), so that their
     contacts count for coverage by anyone and not as a broker's. 4: closed trajectories are
@@ -274,7 +294,10 @@ class RoleCoverageModel(ReadModel[CoverageState]):
     that the programme's coverage as it stands reads neither the closed trajectories nor
     their chunks. 5: the names of brokers and colleagues and every person's roles are
     kept in chunks too, so that a contact writes only the chunks it changes, not all three
-    maps whole."""
+    maps whole. 6: a closed trajectory keeps the day it closed (a third entry), and the
+    closed trajectories are kept in chunks by the month they closed (`closed_month`), not
+    by their ids, so that a checkpoint or a write encodes the newly closed month's chunks
+    only, not every chunk of closed trajectories that a closing reached."""
 
     def initial(self) -> CoverageState:
         return CoverageState()
@@ -295,14 +318,14 @@ class RoleCoverageModel(ReadModel[CoverageState]):
             "brokers": Entries(state.broker_names, hex_of, _name),
             "colleagues": Entries(state.colleague_names, hex_of, _name),
             "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
-            "closed": Entries(state.closed, hex_of, _encode_trajectory),
+            "closed": Entries(state.closed, hex_of, _encode_closed, _retired),
             "roles": Entries(state.roles_by, hex_of, _role_values),
         }
 
     def decode(self, data: Any) -> CoverageState:
         return CoverageState(
             trajectories=entities(data["trajectories"], uid, _decode_open),
-            closed=entities(data["closed"], uid, _decode_closed),
+            closed=entities(data["closed"], uid, _decode_closed, _retired),
             roles_by=entities(data["roles"], person_uid, _mask),
             broker_names=entities(data["brokers"], person_uid, _name),
             colleague_names=entities(data["colleagues"], person_uid, _name),
