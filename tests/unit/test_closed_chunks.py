@@ -5,21 +5,28 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from caseload import ClosureReason
+from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     EmployerActivityModel,
 )
 from caseload.programmes.resource_pathway.read_models.flow import FlowModel
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
+from caseload.programmes.resource_pathway.read_models.progression import ProgressionModel
 from caseload.programmes.resource_pathway.read_models.reviews import ReviewsModel
+from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
 from caseload.projections.base import Entries, ReadModel
+from caseload.projections.stored_state import freeze_chunked, thaw_state
 from tests.unit._support import new_app
 
 RETIRING = [EmployerActivityModel, FlowModel, OutcomesModel, ReviewsModel, StaffingModel]
+KEPT_APART = [AttentionModel, RoleCoverageModel]
+"""Read models that keep closed trajectories in a map of their own (`closed`)."""
 
 
 def _trajectories(data: Any) -> Entries[Any, Any]:
@@ -34,7 +41,40 @@ def test_a_closed_trajectory_is_kept_in_the_chunk_of_the_month_it_closed(
 ) -> None:
     """Of two trajectories, the one closed in May 2024 is in a chunk of that month
     (`~2024-05` and its id's first hex digit), after the open one's chunk."""
+    state, kept, closed = _two_trajectories(kind())
+    chunks = _trajectories(kind().encode(state)).chunk_map()
+    assert list(chunks) == ["", f"~2024-05{closed.hex[0]}"]
+    open_text, retired_text = (chunk[0] or b"" for chunk in chunks.values())
+    assert closed.hex.encode() in retired_text
+    assert kept.hex.encode() in open_text
+    assert closed.hex.encode() not in open_text
+
+
+@pytest.mark.parametrize("kind", KEPT_APART, ids=lambda kind: kind.name)
+def test_a_closed_trajectory_kept_apart_is_in_the_chunk_of_the_month_it_closed(
+    kind: type[ReadModel[Any]],
+) -> None:
+    """A read model that keeps closed trajectories apart keeps them in chunks by the month
+    they closed too: the open one's chunk holds it alone, the closed one is in `~2024-05`
+    and its id's first hex digit, and its stored entry names the day it closed."""
     model = kind()
+    state, kept, closed = _two_trajectories(model)
+    encoded = model.encode(state)
+    opened = encoded["trajectories"].chunk_map()
+    retired = encoded["closed"].chunk_map()
+    assert list(opened) == [""]
+    assert list(retired) == [f"~2024-05{closed.hex[0]}"]
+    assert kept.hex.encode() in (opened[""][0] or b"")
+    text = retired[f"~2024-05{closed.hex[0]}"][0] or b""
+    assert closed.hex.encode() in text
+    assert b'"2024-05-20"' in text
+    restored = model.decode(thaw_state(freeze_chunked(model, state, 1)))
+    assert model.digest(restored) == model.digest(state)
+
+
+def _two_trajectories(model: ReadModel[Any]) -> tuple[Any, UUID, UUID]:
+    """A state of `model` with two trajectories, one still open and one closed on
+    2024-05-20, and the ids of the two."""
     with new_app() as app:
         app.configure_programme(name="P", on=date(2024, 1, 1))
         broker = app.register_broker(name="B", team="T", on=date(2024, 1, 1))
@@ -43,10 +83,34 @@ def test_a_closed_trajectory_is_kept_in_the_chunk_of_the_month_it_closed(
         app.assign(kept, broker, on=date(2024, 2, 2))
         app.assign(closed, broker, on=date(2024, 2, 2))
         app.close_trajectory(closed, on=date(2024, 5, 20), reason=ClosureReason.MOVED)
+        return model.project(app.events()), kept, closed
+
+
+def test_a_measured_trajectory_that_closed_is_in_the_chunk_of_the_month_it_closed() -> None:
+    """Progression keeps a row per measured trajectory: once the trajectory closes, its row
+    names the day and sits in the chunk of that month; a trajectory never measured has no
+    row, closed or not."""
+    model = ProgressionModel()
+    with new_app() as app:
+        app.configure_programme(name="P", on=date(2024, 1, 1))
+        broker = app.register_broker(name="B", team="T", on=date(2024, 1, 1))
+        kept, closed, unmeasured = (
+            app.open_trajectory(cpr=cpr, on=date(2024, 2, 1))
+            for cpr in ("0101901234", "0202901234", "0303901234")
+        )
+        for trajectory in (kept, closed, unmeasured):
+            app.assign(trajectory, broker, on=date(2024, 2, 2))
+        for trajectory in (kept, closed):
+            app.record_progress(trajectory, on=date(2024, 3, 1), scores={"health_coping": 2})
+        for trajectory in (closed, unmeasured):
+            app.close_trajectory(trajectory, on=date(2024, 5, 20), reason=ClosureReason.MOVED)
         state = model.project(app.events())
     chunks = _trajectories(model.encode(state)).chunk_map()
     assert list(chunks) == ["", f"~2024-05{closed.hex[0]}"]
     open_text, retired_text = (chunk[0] or b"" for chunk in chunks.values())
-    assert closed.hex.encode() in retired_text
     assert kept.hex.encode() in open_text
-    assert closed.hex.encode() not in open_text
+    assert closed.hex.encode() in retired_text
+    assert b'"2024-05-20"' in retired_text
+    assert unmeasured.hex.encode() not in open_text + retired_text
+    restored = model.decode(thaw_state(freeze_chunked(model, state, 1)))
+    assert model.digest(restored) == model.digest(state)

@@ -13,8 +13,8 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
-from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
 
 __all__ = [
     "IndicatorProgress",
@@ -159,11 +159,15 @@ def _slot(name: str) -> int:
     return slot
 
 
+_FIRST = 1
+"""Where a row's first slot starts: its first value is the day the trajectory closed."""
+
+
 def measures_of(row: list[Any]) -> dict[str, Measure]:
     """A trajectory's row of measures as a `Measure` per indicator it was scored on."""
     return {
-        _NAMES[at // _WIDTH]: Measure(*row[at : at + _WIDTH])
-        for at in range(0, len(row), _WIDTH)
+        _NAMES[(at - _FIRST) // _WIDTH]: Measure(*row[at : at + _WIDTH])
+        for at in range(_FIRST, len(row), _WIDTH)
         if row[at] is not None
     }
 
@@ -172,10 +176,11 @@ def measures_of(row: list[Any]) -> dict[str, Measure]:
 class ProgressionState:
     """Per trajectory and indicator, the first and latest measure; the configured indicators.
 
-    A trajectory's measures are one flat row: per indicator (in the slot `_SLOTS` gives
-    it, None where never scored) its first date, first score, latest date, latest score
-    and count. That is a third of the memory of a dict of `Measure` objects, and already
-    the values the canonical form writes."""
+    A trajectory's measures are one flat row: the day the trajectory closed (None while
+    open), then per indicator (in the slot `_SLOTS` gives it, None where never scored)
+    its first date, first score, latest date, latest score and count. That is a third of
+    the memory of a dict of `Measure` objects, and already the values the canonical form
+    writes. A trajectory has a row once it is measured."""
 
     trajectories: dict[UUID, list[Any]] = attrs.field(factory=EntityMap, converter=as_entity_map)
     indicators: IndicatorSet | None = None
@@ -191,11 +196,11 @@ def _measured(state: ProgressionState, event: Trajectory.ProgressMeasured) -> No
     # first; on equal dates the later-recorded becomes the latest.
     row = state.trajectories.get(event.originator_id)
     if row is None:
-        row = state.trajectories[event.originator_id] = []
+        row = state.trajectories[event.originator_id] = [None]
     on = event.occurred_on
     for name, score in event.scores.values:
         slot = _SLOTS.get(name)
-        at = (_slot(name) if slot is None else slot) * _WIDTH
+        at = _FIRST + (_slot(name) if slot is None else slot) * _WIDTH
         if len(row) <= at:
             row.extend([None] * (at + _WIDTH - len(row)))
         if row[at] is None:
@@ -208,18 +213,33 @@ def _measured(state: ProgressionState, event: Trajectory.ProgressMeasured) -> No
         row[at + 4] += 1
 
 
+def _closed(state: ProgressionState, event: Trajectory.Closed) -> None:
+    # A trajectory never measured has no row, and needs none to say it closed.
+    row = state.trajectories.get(event.originator_id)
+    if row is not None:
+        row[0] = event.occurred_on
+
+
+def _retired(row: list[Any]) -> str | None:
+    return closed_month(row[0])
+
+
 def _encode_row(row: list[Any]) -> Any:
-    return {
-        _NAMES[at // _WIDTH]: row[at : at + _WIDTH]
-        for at in range(0, len(row), _WIDTH)
-        if row[at] is not None
-    }
+    return [
+        row[0],
+        {
+            _NAMES[(at - _FIRST) // _WIDTH]: row[at : at + _WIDTH]
+            for at in range(_FIRST, len(row), _WIDTH)
+            if row[at] is not None
+        },
+    ]
 
 
-def _decode_row(measures: dict[str, list[Any]]) -> list[Any]:
-    row: list[Any] = []
+def _decode_row(value: list[Any]) -> list[Any]:
+    closed, measures = value
+    row: list[Any] = [day(closed)]
     for name, (first_on, first_score, latest_on, latest_score, count) in measures.items():
-        at = _slot(name) * _WIDTH
+        at = _FIRST + _slot(name) * _WIDTH
         if len(row) <= at:
             row.extend([None] * (at + _WIDTH - len(row)))
         row[at : at + _WIDTH] = [
@@ -236,14 +256,22 @@ class ProgressionModel(ReadModel[ProgressionState]):
     """The progression read model."""
 
     name = "progression"
-    version = 2
-    """2: measures are kept in one row per trajectory (the canonical form is unchanged)."""
+    version = 3
+    """2: measures are kept in one row per trajectory (the canonical form is unchanged).
+    3: a measured trajectory's row keeps the day it closed (`[closed, {indicator:
+    measure}]`), and closed trajectories are kept in chunks by the month they closed
+    (`closed_month`), so that a checkpoint or a write encodes the open trajectories' and
+    the newly closed month's chunks only, not every chunk a measurement reached."""
 
     def initial(self) -> ProgressionState:
         return ProgressionState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {Programme.Configured: _configured, Trajectory.ProgressMeasured: _measured}
+        return {
+            Programme.Configured: _configured,
+            Trajectory.ProgressMeasured: _measured,
+            Trajectory.Closed: _closed,
+        }
 
     def encode(self, state: ProgressionState) -> Any:
         indicators = state.indicators
@@ -251,13 +279,13 @@ class ProgressionModel(ReadModel[ProgressionState]):
             "indicators": None
             if indicators is None
             else [list(indicators.names), indicators.min_score, indicators.max_score],
-            "trajectories": Entries(state.trajectories, hex_of, _encode_row),
+            "trajectories": Entries(state.trajectories, hex_of, _encode_row, _retired),
         }
 
     def decode(self, data: Any) -> ProgressionState:
         indicators = data["indicators"]
         return ProgressionState(
-            trajectories=entities(data["trajectories"], uid, _decode_row),
+            trajectories=entities(data["trajectories"], uid, _decode_row, _retired),
             indicators=None
             if indicators is None
             else IndicatorSet(
