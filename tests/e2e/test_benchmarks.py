@@ -232,6 +232,31 @@ def test_the_cost_curve_benchmark_prints_every_stretch(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_checkpoint_spacing_benchmark_thins_the_checkpoints(tmp_path: Path) -> None:
+    """Each spacing gets a row per as-of command, with the checkpoints it leaves: fewer
+    as the spacing widens, each one a position of its schedule."""
+    from caseload.projections.checkpointing import CheckpointSchedule
+
+    out = run_benchmark(
+        "benchmarks.checkpoint_spacing",
+        "--size=40:3",
+        "--months=3",
+        "--checkpoint-every=20",
+        "--per-doubling=0,2,1",
+        "--runs=1",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    rows = table_with(out, ("checkpoints per doubling", "checkpoints at", "command", "CPU seconds"))
+    assert [row[0] for row in rows] == ["0", "0", "2", "2", "1", "1"]
+    kept = [[int(p.replace(",", "")) for p in row[1].split(", ")] for row in rows[::2]]
+    assert len(kept[0]) > len(kept[1]) > len(kept[2])
+    for per_doubling, positions in zip((0, 2, 1), kept, strict=True):
+        schedule = CheckpointSchedule(20, per_doubling)
+        assert positions == list(schedule.between(1, positions[-1]))
+    assert all(float(row[3]) > 0 for row in rows)
+
+
+@pytest.mark.slow
 def test_the_status_steps_benchmark_prints_every_step(tmp_path: Path) -> None:
     """On a small rebuilt store: a row per step of `caseload status`, each a CPU time, and
     the whole command's figure."""
