@@ -146,7 +146,7 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
         }
 
     def encode(self, state: EmployerActivityState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode, _retired)
+        return Entries(state.trajectories, hex_of, _encode, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> EmployerActivityState:
         return EmployerActivityState(trajectories=entities(data, uid, _decode, _retired))

@@ -143,7 +143,7 @@ class FlowModel(ReadModel[FlowState]):
         }
 
     def encode(self, state: FlowState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode, _retired)
+        return Entries(state.trajectories, hex_of, _encode, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> FlowState:
         return FlowState(trajectories=entities(data, uid, _decode, _retired))

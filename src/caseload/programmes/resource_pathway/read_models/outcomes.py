@@ -258,7 +258,13 @@ class OutcomesModel(ReadModel[OutcomesState]):
 
     def encode(self, state: OutcomesState) -> Any:
         return {
-            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory, _retired),
+            "trajectories": Entries(
+                state.trajectories,
+                hex_of,
+                _encode_trajectory,
+                _retired,
+                restore=(uid, _decode_trajectory),
+            ),
             "placements": sorted(
                 [month, kind.value, count] for (month, kind), count in state.placements.items()
             ),

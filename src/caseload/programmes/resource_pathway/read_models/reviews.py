@@ -159,7 +159,7 @@ class ReviewsModel(ReadModel[ReviewsState]):
         }
 
     def encode(self, state: ReviewsState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode_case, _retired)
+        return Entries(state.trajectories, hex_of, _encode_case, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> ReviewsState:
         return ReviewsState(trajectories=entities(data, uid, _decode, _retired))

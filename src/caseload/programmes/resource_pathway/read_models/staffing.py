@@ -172,7 +172,9 @@ class StaffingModel(ReadModel[StaffingState]):
     def encode(self, state: StaffingState) -> Any:
         return {
             "brokers": encode_brokers(state.brokers),
-            "trajectories": Entries(state.trajectories, hex_of, _encode_span, _retired),
+            "trajectories": Entries(
+                state.trajectories, hex_of, _encode_span, _retired, restore=(uid, _decode_span)
+            ),
             "policies": encode_policies(state.policies),
             "pathway": state.pathway.value,
         }
