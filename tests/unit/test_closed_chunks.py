@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from caseload import ClosureReason
+from caseload import Caseload, ClosureReason
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     EmployerActivityModel,
 )
@@ -16,7 +18,10 @@ from caseload.programmes.resource_pathway.read_models.flow import FlowModel
 from caseload.programmes.resource_pathway.read_models.outcomes import OutcomesModel
 from caseload.programmes.resource_pathway.read_models.reviews import ReviewsModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.projections.base import Entries, ReadModel
+from caseload.projections.entities import EntityMap
+from tests.conftest import KEY, fixed_clock
 from tests.unit._support import new_app
 
 RETIRING = [EmployerActivityModel, FlowModel, OutcomesModel, ReviewsModel, StaffingModel]
@@ -50,3 +55,31 @@ def test_a_closed_trajectory_is_kept_in_the_chunk_of_the_month_it_closed(
     assert closed.hex.encode() in retired_text
     assert kept.hex.encode() in open_text
     assert closed.hex.encode() not in open_text
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), every=st.integers(1, 400))
+def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(seed: int, every: int) -> None:
+    """Folding a simulated programme (closures, and late facts about closed trajectories)
+    into each retiring model while encoding its state every few events, so that closed
+    trajectories leave the map and late facts bring them back, gives the entries and
+    digest of a fold never encoded."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=40, months=4, seed=seed))
+        events = list(app.events())
+    for kind in RETIRING:
+        model = kind()
+        encoded, plain = model.initial(), model.initial()
+        evicted = 0
+        for number, event in enumerate(events):
+            model.apply(encoded, event)
+            model.apply(plain, event)
+            if number % every == 0:
+                model.digest(encoded)
+                evicted = max(evicted, _trajectories(model.encode(encoded)).items.evicted)  # type: ignore[attr-defined]
+        assert model.digest(encoded) == model.digest(plain)
+        held = _trajectories(model.encode(encoded)).items
+        assert isinstance(held, EntityMap)
+        assert len(held) == len(_trajectories(model.encode(plain)).items)
+        assert encoded == plain
+        assert evicted > 0 or every > len(events) // 2
