@@ -58,7 +58,7 @@ def test_a_closed_trajectory_is_kept_in_the_chunk_of_the_month_it_closed(
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 2**16), every=st.integers(1, 400))
+@given(seed=st.integers(0, 2**16), every=st.integers(1, 60))
 def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(seed: int, every: int) -> None:
     """Folding a simulated programme (closures, and late facts about closed trajectories)
     into each retiring model while encoding its state every few events, so that closed
@@ -67,10 +67,10 @@ def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(seed: int, 
     with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
         simulate(app, SimulationConfig(brokers=3, citizens=40, months=4, seed=seed))
         events = list(app.events())
+    evicted = 0
     for kind in RETIRING:
         model = kind()
         encoded, plain = model.initial(), model.initial()
-        evicted = 0
         for number, event in enumerate(events):
             model.apply(encoded, event)
             model.apply(plain, event)
@@ -82,4 +82,4 @@ def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(seed: int, 
         assert isinstance(held, EntityMap)
         assert len(held) == len(_trajectories(model.encode(plain)).items)
         assert encoded == plain
-        assert evicted > 0 or every > len(events) // 2
+    assert evicted > 0  # closed trajectories did leave the maps along the way

@@ -26,7 +26,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     project_coverage,
     role_coverage,
 )
-from caseload.projections.entities import unread_entries
+from caseload.projections.stored_entries import unread_entries
 from caseload.testing import Plan, histories, run_history
 from tests.conftest import KEY, fixed_clock
 

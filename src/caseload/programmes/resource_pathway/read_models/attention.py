@@ -16,13 +16,8 @@ from caseload.domain.errors import InvalidValue
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
-from caseload.projections.entities import (
-    EntityMap,
-    as_entity_map,
-    entities,
-    in_either,
-    moved,
-)
+from caseload.projections.entities import EntityMap, as_entity_map, in_either, moved
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "MAX_REVIEW_DAYS",

@@ -20,7 +20,8 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "EXIT_HORIZONS",

@@ -14,7 +14,8 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "IndicatorProgress",

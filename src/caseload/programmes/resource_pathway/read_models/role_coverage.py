@@ -20,14 +20,8 @@ from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, person_uid, uid
-from caseload.projections.entities import (
-    EntityMap,
-    as_entity_map,
-    entities,
-    in_either,
-    moved,
-    unread_entries,
-)
+from caseload.projections.entities import EntityMap, as_entity_map, in_either, moved
+from caseload.projections.stored_entries import entities, unread_entries
 
 __all__ = [
     "BrokerCoverage",

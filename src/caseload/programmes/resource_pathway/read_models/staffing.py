@@ -28,7 +28,8 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     fold_policy_event,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "OpenSpan",
