@@ -238,8 +238,7 @@ class EntityMap(dict[K, V]):
         return dict.items(self)
 
     def keys(self) -> Any:
-        if _folding[0]:
-            self._whole = True
+        # Keys alone change no entry: a fold that walks them notes nothing.
         self._bring_back_all()
         return dict.keys(self)
 
