@@ -79,7 +79,7 @@ def one_run(path: str) -> dict[str, float]:
         outcome_totals,
     )
     from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
-    from caseload.projections.entities import unread_entries
+    from caseload.projections.stored_entries import unread_entries
 
     mark[0] = time.process_time()  # the names above are imported already: no cost
     app = Caseload.open_readonly(path)

@@ -44,7 +44,7 @@ from caseload.programmes.resource_pathway.read_models.attention import (
 )
 from caseload.programmes.resource_pathway.read_models.attention_counts import attention_counts
 from caseload.projections.base import canonical_bytes
-from caseload.projections.entities import unread_entries
+from caseload.projections.stored_entries import unread_entries
 from caseload.testing import Plan, Step, histories, run_history
 from tests.conftest import KEY, TODAY, fixed_clock
 from tests.unit._support import assert_round_trip, renamed, run_script

@@ -3,13 +3,17 @@ the month they closed, which stop changing once the month is over."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from caseload import ClosureReason
+from caseload import Caseload, ClosureReason
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     EmployerActivityModel,
@@ -20,8 +24,11 @@ from caseload.programmes.resource_pathway.read_models.progression import Progres
 from caseload.programmes.resource_pathway.read_models.reviews import ReviewsModel
 from caseload.programmes.resource_pathway.read_models.role_coverage import RoleCoverageModel
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
+from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.projections.base import Entries, ReadModel
+from caseload.projections.entities import EntityMap, chunk_text
 from caseload.projections.stored_state import freeze_chunked, thaw_state
+from tests.conftest import KEY, fixed_clock
 from tests.unit._support import new_app
 
 RETIRING = [EmployerActivityModel, FlowModel, OutcomesModel, ReviewsModel, StaffingModel]
@@ -29,8 +36,8 @@ KEPT_APART = [AttentionModel, RoleCoverageModel]
 """Read models that keep closed trajectories in a map of their own (`closed`)."""
 
 
-def _trajectories(data: Any) -> Entries[Any, Any]:
-    entries = data if isinstance(data, Entries) else data["trajectories"]
+def _trajectories(data: Any, field: str = "trajectories") -> Entries[Any, Any]:
+    entries = data if isinstance(data, Entries) else data[field]
     assert isinstance(entries, Entries)
     return entries
 
@@ -114,3 +121,53 @@ def test_a_measured_trajectory_that_closed_is_in_the_chunk_of_the_month_it_close
     assert unmeasured.hex.encode() not in open_text + retired_text
     restored = model.decode(thaw_state(freeze_chunked(model, state, 1)))
     assert model.digest(restored) == model.digest(state)
+
+
+@functools.cache
+def _programme(seed: int) -> tuple[Any, ...]:
+    """The events of a small simulated programme (closures and late facts among them)."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=40, months=4, seed=seed))
+        return tuple(app.events())
+
+
+EVICTING = [
+    *((kind, "trajectories") for kind in RETIRING),
+    (ProgressionModel, "trajectories"),
+    *((kind, "closed") for kind in KEPT_APART),
+]
+"""Each read model whose closed trajectories leave memory once encoded, and its map of them."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"), EVICTING, ids=lambda value: getattr(value, "name", value)
+)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 5), every=st.integers(1, 60))
+def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(
+    kind: type[ReadModel[Any]], field: str, seed: int, every: int
+) -> None:
+    """Folding a simulated programme (closures, and late facts about closed trajectories)
+    into a retiring model while encoding its state every few events, so that closed
+    trajectories leave the map and late facts bring them back, gives the entries and
+    digest of a fold never encoded; once encoded, every retired entry has left the map."""
+    events = _programme(seed)
+    model = kind()
+    encoded, plain = model.initial(), model.initial()
+    for number, event in enumerate(events):
+        model.apply(encoded, event)
+        model.apply(plain, event)
+        if number % every == 0:
+            model.digest(encoded)
+    assert model.digest(encoded) == model.digest(plain)
+    held = _trajectories(model.encode(encoded), field).items
+    assert isinstance(held, EntityMap)
+    whole = _trajectories(model.encode(plain), field)
+    assert len(held) == len(whole.items)
+    retired = sum(
+        len(orjson.loads(b"{" + chunk_text(chunk)[1:] + b"}"))
+        for key, chunk in whole.chunk_map().items()
+        if key.startswith("~")
+    )
+    assert held.evicted == retired  # type: ignore[attr-defined]
+    assert encoded == plain

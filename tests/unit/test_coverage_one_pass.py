@@ -28,7 +28,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     TrajectoryCoverage,
     project_coverage,
 )
-from caseload.projections.entities import unread_entries
+from caseload.projections.stored_entries import unread_entries
 from caseload.testing import Plan, histories, run_history
 from tests.conftest import KEY, fixed_clock
 

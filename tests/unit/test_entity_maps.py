@@ -21,7 +21,8 @@ from caseload.projections.base import (
     digest_of,
     reference_bytes,
 )
-from caseload.projections.entities import EntityMap, StoredEntries, chunk_text, entities, folding
+from caseload.projections.entities import EntityMap, chunk_text, folding
+from caseload.projections.stored_entries import StoredEntries, entities
 
 
 def _key(item: str) -> str:

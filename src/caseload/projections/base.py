@@ -42,6 +42,7 @@ from caseload.projections.entities import (
     prefix_length,
     text_of,
 )
+from caseload.projections.evicted import Restore
 
 __all__ = [
     "DIGEST_FORMAT",
@@ -155,7 +156,7 @@ class Entries(Generic[K, V]):
     JSON is its chunks in chunk-key order, each in key order: without a policy, the
     entries in key order."""
 
-    __slots__ = ("_items", "_key", "_retired", "_value")
+    __slots__ = ("_items", "_key", "_restore", "_retired", "_value")
 
     def __init__(
         self,
@@ -163,11 +164,17 @@ class Entries(Generic[K, V]):
         key: Callable[[K], str],
         value: Callable[[V], Any],
         retired: Retired | None = None,
+        *,
+        restore: Restore | None = None,
     ) -> None:
         self._items = items
         self._key = key
         self._value = value
         self._retired = retired
+        self._restore = restore
+        """With a policy, the decoders of an entry (its key from its text, its value from
+        its JSON data, as the model's `entities` reads them): an `EntityMap` then keeps
+        its encoded retired chunks in their compressed form only (see `EntityMap.chunks`)."""
 
     @property
     def items(self) -> Mapping[K, V]:
@@ -206,7 +213,9 @@ class Entries(Generic[K, V]):
                 yield chunk, None
             return
         cached = list(
-            items.chunks(self._key, self._value, COMPRESSION_LEVEL, self._retired).values()
+            items.chunks(
+                self._key, self._value, COMPRESSION_LEVEL, self._retired, self._restore
+            ).values()
         )
         if not cached:
             yield b"{}", None
@@ -222,7 +231,11 @@ class Entries(Generic[K, V]):
         chunks)."""
         items = self._items
         if isinstance(items, EntityMap):
-            return dict(items.chunks(self._key, self._value, COMPRESSION_LEVEL, self._retired))
+            return dict(
+                items.chunks(
+                    self._key, self._value, COMPRESSION_LEVEL, self._retired, self._restore
+                )
+            )
         key, value = self._key, self._value
         _, _, runs = cut(((key(k), k, v) for k, v in items.items()), self._retired, CHUNK_ENTRIES)
         chunks: dict[str, Segment] = {}

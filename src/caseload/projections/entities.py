@@ -41,25 +41,23 @@ from caseload.projections.chunking import (
     prefix_length,
     retired_chunk,
 )
+from caseload.projections.evicted import Evicted, Restore
 
 __all__ = [
     "CHUNK_ENTRIES",
     "Chunk",
     "EntityMap",
     "Retired",
-    "StoredEntries",
     "as_entity_map",
     "chunk_text",
     "closed_month",
     "cut",
-    "entities",
     "folding",
     "in_either",
     "moved",
     "prefix_length",
     "retired_chunk",
     "text_of",
-    "unread_entries",
 ]
 
 K = TypeVar("K")
@@ -87,6 +85,8 @@ def chunk_text(chunk: Chunk) -> bytes:
 
 _folding = [0]
 
+_ABSENT: Any = object()
+
 
 @contextmanager
 def folding() -> Iterator[None]:
@@ -109,6 +109,7 @@ class EntityMap(dict[K, V]):
 
     __slots__ = (
         "_cache",
+        "_evicted",
         "_members",
         "_noted",
         "_order",
@@ -127,7 +128,10 @@ class EntityMap(dict[K, V]):
         self._noted: set[Any] = set()
         self._whole = True
         self._owner: tuple[Any, Any, Any] | None = None
-        self._members: dict[str, set[Any]] = {}
+        self._members: dict[str, list[Any]] = {}
+        """By chunk key, the keys of its entries: a list (a set would cost several times
+        as much) that may name a key twice, or one that left the chunk, until the chunk is
+        encoded again (a key leaves a chunk only by a change that notes the chunk)."""
         self._cache: dict[str, tuple[bytes, bytes]] = {}
         """By chunk key, the chunk's compressed text and digest (not its text: a state
         would be held a second time, uncompressed)."""
@@ -139,72 +143,181 @@ class EntityMap(dict[K, V]):
             tuple[Mapping[str, Any], Callable[[str], Any], Callable[[Any], Any], Retired | None]
             | None
         ) = None
+        self._evicted: Evicted | None = None
+        """The retired chunks whose entries are out of the dict (see `evicted`)."""
 
-    # Every route to an entry that may change it notes the key.
+    # Every route to an entry that may change it notes the key; one that misses the dict
+    # first brings back the evicted chunk that holds the key, if one does.
 
     def __getitem__(self, key: K) -> V:
         self._noted.add(key)
         return dict.__getitem__(self, key)
 
+    def __missing__(self, key: K) -> V:
+        if self._bring_back(key):
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._bring_back(key)
+
+    def __len__(self) -> int:
+        evicted = self._evicted
+        return dict.__len__(self) + (0 if evicted is None else evicted.total)
+
     def get(self, key: K, default: Any = None) -> Any:
         self._noted.add(key)
-        return dict.get(self, key, default)
+        found = dict.get(self, key, _ABSENT)
+        if found is _ABSENT:
+            return dict.__getitem__(self, key) if self._bring_back(key) else default
+        return found
 
     def __setitem__(self, key: K, value: V) -> None:
         self._noted.add(key)
+        if self._evicted and not dict.__contains__(self, key):
+            self._bring_back(key)
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: K) -> None:
         self._noted.add(key)
+        if self._evicted and not dict.__contains__(self, key):
+            self._bring_back(key)
         dict.__delitem__(self, key)
 
     def peek(self, key: K, default: Any = None) -> Any:
         """The entry of `key` (or `default`) for reading only: notes nothing, so a fold
         that reads an entry and finds nothing to change leaves its chunk as encoded."""
-        return dict.get(self, key, default)
+        found = dict.get(self, key, _ABSENT)
+        if found is _ABSENT:
+            return dict.__getitem__(self, key) if self._bring_back(key) else default
+        return found
 
     def setdefault(self, key: K, default: Any = None) -> Any:
         self._noted.add(key)
+        if self._evicted and not dict.__contains__(self, key):
+            self._bring_back(key)
         return dict.setdefault(self, key, default)
 
     def pop(self, key: K, *default: Any) -> Any:
         self._noted.add(key)
+        if self._evicted and not dict.__contains__(self, key):
+            self._bring_back(key)
         return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[K, V]:
         self._whole = True
+        self._bring_back_all()
         return dict.popitem(self)
 
     def clear(self) -> None:
         self._whole = True
+        self._bring_back_all()
         dict.clear(self)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         self._whole = True
+        self._bring_back_all()
         dict.update(self, *args, **kwargs)
 
     def __ior__(self, other: Any) -> EntityMap[K, V]:  # type: ignore[override,misc]
         self._whole = True
+        self._bring_back_all()
         dict.update(self, other)
         return self
 
     def values(self) -> Any:
         if _folding[0]:
             self._whole = True
+        self._bring_back_all()
         return dict.values(self)
 
     def items(self) -> Any:
         if _folding[0]:
             self._whole = True
+        self._bring_back_all()
         return dict.items(self)
+
+    def keys(self) -> Any:
+        # Keys alone change no entry: a fold that walks them notes nothing.
+        self._bring_back_all()
+        return dict.keys(self)
 
     def __iter__(self) -> Iterator[K]:
         if _folding[0]:
             self._whole = True
+        self._bring_back_all()
         return dict.__iter__(self)
 
     def __reduce__(self) -> Any:
+        self._bring_back_all()
         return (EntityMap, (dict(dict.items(self)),))
+
+    # Retired chunks kept in their compressed form only.
+
+    @property
+    def evicted(self) -> int:
+        """How many entries are held only in their chunk's compressed form (decoded back
+        when something looks one up or walks the map)."""
+        return 0 if self._evicted is None else self._evicted.total
+
+    def _bring_back(self, key: object) -> bool:
+        """Decode back the evicted chunks that may hold `key`; whether the dict holds it
+        now."""
+        evicted = self._evicted
+        if not evicted:
+            return False
+        chunks = evicted.chunks_of(key)
+        for chunk in chunks:
+            self._decode_chunk(chunk)
+        return bool(chunks) and dict.__contains__(self, key)
+
+    def _bring_back_all(self) -> None:
+        """Decode every evicted chunk back into the dict."""
+        evicted = self._evicted
+        if evicted:
+            for chunk in list(evicted.counts):
+                self._decode_chunk(chunk)
+
+    def _decode_chunk(self, chunk: str) -> None:
+        evicted = self._evicted
+        assert evicted is not None, "only an evicted chunk is decoded back"
+        with _READING:
+            if chunk not in evicted.counts:
+                return  # another thread brought it back meanwhile
+            key_of, value_of = evicted.restore
+            data = _loads(b"{" + chunk_text((None, *self._cache[chunk]))[1:] + b"}")
+            members = self._members.setdefault(chunk, [])
+            places = self._places
+            for text, entry in data.items():
+                item = key_of(text)
+                dict.__setitem__(self, item, value_of(entry))
+                places[item] = chunk
+                members.append(item)
+            evicted.back(chunk)
+
+    def _evict(self, restore: Restore) -> None:
+        """Let the entries of every retired chunk (encoded: its compressed form is in the
+        cache) leave the dict, to be decoded back from that form when needed."""
+        evicted = self._evicted
+        if evicted is not None and evicted.restore != restore:
+            self._bring_back_all()
+            evicted = None
+        if evicted is None:
+            evicted = self._evicted = Evicted(restore)
+        places, members = self._places, self._members
+        leaving = {
+            chunk: keys
+            for chunk, keys in members.items()
+            if keys and keys[0] in places and chunk in self._cache
+        }
+        if not leaving:
+            return
+        for chunk, keys in leaving.items():
+            del members[chunk]
+            for item in keys:
+                dict.__delitem__(self, item)
+                del places[item]
+        evicted.add(leaving)
 
     # The cached encoding.
 
@@ -214,6 +327,7 @@ class EntityMap(dict[K, V]):
         value: Callable[[V], Any],
         level: int,
         retired: Retired | None = None,
+        restore: Restore | None = None,
     ) -> dict[str, Chunk]:
         """The map's entries as canonical JSON in chunks, in chunk-key order: an open
         entry's chunk key is the first `prefix_length(open entries)` characters of its key
@@ -221,7 +335,12 @@ class EntityMap(dict[K, V]):
         after a comma (`,"key":value,...`, in key order; None for a chunk not encoded again
         in this call), that text compressed at zlib `level`, and its digest. Only the
         chunks with entries noted since the last call (with the same `key`, `value` and
-        `retired`) are encoded again."""
+        `retired`) are encoded again.
+
+        Given `restore` (the decoders of the entries, see `Restore`), the entries of the
+        retired chunks then leave the dict, kept only in their chunk's compressed form
+        (see `evicted`): the map answers lookups and walks as before, decoding a chunk back
+        when one of its entries is looked up (a late fact) or the map is walked."""
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
@@ -231,7 +350,9 @@ class EntityMap(dict[K, V]):
         runs: dict[str, dict[str, Any]] = {}
         dirty: set[str] = set()
         whole = self._whole or self._owner != owner
-        if not whole:
+        if whole:
+            self._bring_back_all()
+        else:
             members, places, prefix = self._members, self._places, self._prefix
             for item in self._noted:
                 text = None
@@ -251,23 +372,21 @@ class EntityMap(dict[K, V]):
                 else:
                     places.pop(item, None)
                 dirty.add(old)
-                if new != old:
-                    if old in members:
-                        members[old].discard(item)
-                    if new is not None:
-                        dirty.add(new)
                 if new is not None:
-                    members.setdefault(new, set()).add(item)
+                    dirty.add(new)
+                    members.setdefault(new, []).append(item)
             # Open entries crossing a chunk size cut every open chunk anew.
             opened = dict.__len__(self) - len(places)
             whole = prefix != prefix_length(opened, self.chunk_entries)
+            if whole:
+                self._bring_back_all()
         if whole:
             self._prefix, self._places, runs = cut(
                 ((key(item), item, entry) for item, entry in dict.items(self)),
                 retired,
                 self.chunk_entries,
             )
-            members = {chunk: set(run.values()) for chunk, run in runs.items()}
+            members = {chunk: list(run.values()) for chunk, run in runs.items()}
             self._members, self._order = members, None
             # Kept compressed forms stay right where a chunk's digest comes out the same.
             for chunk in self._cache.keys() - members.keys():
@@ -277,20 +396,22 @@ class EntityMap(dict[K, V]):
         self._noted.clear()
         cache = self._cache
         fresh: dict[str, bytes] = {}
+        evicted = self._evicted
         for chunk in dirty:
-            keys = members.get(chunk)
-            if not keys:
+            if evicted and chunk in evicted.counts:
+                self._decode_chunk(chunk)  # an entry joins it, or leaves it
+            run = runs.get(chunk)
+            if run is not None:  # the key texts of a whole cut, computed once
+                data = {text: value(get(self, item)) for text, item in run.items()}
+            else:
+                data = self._members_of(chunk, key, value)
+            if not data:
                 members.pop(chunk, None)
                 if cache.pop(chunk, None) is not None:
                     self._order = None
                 continue
             if chunk not in cache:
                 self._order = None
-            run = runs.get(chunk)
-            if run is not None:  # the key texts of a whole cut, computed once
-                data = {text: value(get(self, item)) for text, item in run.items()}
-            else:
-                data = {key(item): value(get(self, item)) for item in keys}
             encoded = b"," + canonical_bytes(data)[1:-1]
             digest = hashlib.sha256(encoded).digest()
             fresh[chunk] = encoded
@@ -300,7 +421,34 @@ class EntityMap(dict[K, V]):
             cache[chunk] = (zlib.compress(encoded, level), digest)
         if self._order is None:
             self._order = sorted(cache)
-        return {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
+        found = {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
+        if restore is not None and retired is not None:
+            self._evict(restore)
+        return found
+
+    def _members_of(
+        self, chunk: str, key: Callable[[K], str], value: Callable[[V], Any]
+    ) -> dict[str, Any]:
+        """The JSON data of a noted chunk's entries by key text, its list of members made
+        exact on the way: each key once, and only those whose entry is still in it."""
+        members, places, prefix = self._members, self._places, self._prefix
+        listed = members.get(chunk)
+        if not listed:
+            return {}
+        get = dict.__getitem__
+        data: dict[str, Any] = {}
+        kept: list[Any] = []
+        for item in dict.fromkeys(listed):
+            if not dict.__contains__(self, item):
+                continue
+            place = places.get(item)
+            text = key(item)
+            if (text[:prefix] if place is None else place) != chunk:
+                continue
+            data[text] = value(get(self, item))
+            kept.append(item)
+        members[chunk] = kept
+        return data
 
     def seed(
         self,
@@ -313,6 +461,7 @@ class EntityMap(dict[K, V]):
         them, read back from the store) as the encoded form of the entries, so that the
         next encoding re-encodes only what changes from now on. Chunks that do not fit the
         entries (other chunk keys) are left out and encoded anew."""
+        self._bring_back_all()
         self._take(
             ((key(item), item, entry) for item, entry in dict.items(self)),
             (key, value, retired),
@@ -331,9 +480,28 @@ class EntityMap(dict[K, V]):
         if runs.keys() != chunks.keys():
             return
         self._prefix, self._places, self._owner, self._whole = prefix, places, owner, False
-        self._members = {chunk: set(run.values()) for chunk, run in runs.items()}
+        self._members = {chunk: list(run.values()) for chunk, run in runs.items()}
         self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
         self._order, self._noted = sorted(chunks), set()
+
+
+def _whole_first(name: str) -> Any:
+    method = getattr(dict, name)
+
+    def whole_first(self: EntityMap[Any, Any], *args: Any) -> Any:
+        self._bring_back_all()
+        for other in args:
+            if isinstance(other, EntityMap):
+                other._bring_back_all()
+        return method(self, *args)
+
+    whole_first.__name__ = name
+    return whole_first
+
+
+# What reads the dict whole in C (comparing, copying, printing) sees every entry.
+for _name in ("__eq__", "__ne__", "__or__", "__ror__", "__repr__", "__reversed__", "copy"):
+    setattr(EntityMap, _name, _whole_first(_name))
 
 
 def in_either(key: K, first: dict[K, V], second: dict[K, V]) -> V:
@@ -364,175 +532,11 @@ _ADOPT: Any = object()
 names (those of the read model whose state the chunks were written for)."""
 
 
-class StoredEntries(Mapping[str, Any]):
-    """A map of entities as its stored chunks (by chunk key: compressed canonical text and
-    digest), read only when something asks for its entries.
-
-    What `ReadModel.decode` gets for a field written as `Entries`: `entities` turns it into
-    an `EntityMap` that decodes itself on first use; read as a plain mapping (key text to
-    the entry's JSON data), it decodes every chunk at once."""
-
-    __slots__ = ("_chunks", "_data", "_texts")
-
-    def __init__(self, chunks: Mapping[str, tuple[bytes, bytes]]) -> None:
-        self._chunks = dict(chunks)
-        self._data: dict[str, Any] | None = None
-        self._texts: dict[str, Chunk] | None = None
-
-    def __len__(self) -> int:
-        return len(self._read())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._read())
-
-    def __getitem__(self, key: str) -> Any:
-        return self._read()[key]
-
-    def texts(self) -> dict[str, Chunk] | None:
-        """By chunk key, each chunk's text, compressed form and digest, once read (else
-        None)."""
-        return self._texts
-
-    def _read(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data, self._texts = {}, {}
-            for prefix in sorted(self._chunks):
-                packed, digest = self._chunks[prefix]
-                text = _inflate(packed)
-                self._texts[prefix] = (text, packed, digest)
-                self._data.update(_loads(b"{" + text[1:] + b"}"))
-        return self._data
-
-
-def _inflate(packed: bytes) -> bytes:
-    from caseload.adapters.read_model_store import decompress
-
-    return decompress(packed)
-
-
 def _loads(text: bytes) -> Any:
     from caseload.projections.stored_state import loads
 
     return loads(text)
 
 
-class _UnreadMap(EntityMap[K, V]):
-    """An `EntityMap` still in its stored chunks: the first use of any kind decodes every
-    entry (and keeps the chunks as their encoded form), after which it is a plain
-    `EntityMap` (its class changes), with no cost on later calls."""
-
-    __slots__ = ()
-
-    def _read(self) -> None:
-        # One thread decodes; another that uses the map meanwhile waits, then finds it
-        # read. The class changes last, once every entry is in: a map that is an
-        # `EntityMap` is whole. A decoding that fails leaves the map unread (and raising
-        # again on its next use), never part-read.
-        with _READING:
-            unread = self._unread
-            if unread is None:
-                return
-            stored, key, value, retired = unread
-            data = stored._read() if isinstance(stored, StoredEntries) else stored
-            for text, entry in data.items():
-                dict.__setitem__(self, key(text), value(entry))
-            if isinstance(stored, StoredEntries):
-                self._adopt(data, stored.texts() or {}, retired)
-            self._unread = None
-            self.__class__ = EntityMap  # type: ignore[assignment]
-
-    def _adopt(
-        self, data: Mapping[str, Any], texts: Mapping[str, Chunk], retired: Retired | None
-    ) -> None:
-        """Take the chunks the entries were read from as their encoded form, if they are
-        cut as this map cuts them under `retired` (else they are encoded afresh when
-        written)."""
-        self._take(
-            (
-                (text, item, dict.__getitem__(self, item))
-                for text, item in zip(data, dict.__iter__(self), strict=True)
-            ),
-            (_ADOPT, _ADOPT, retired),
-            texts,
-        )
-
-
 _READING = threading.RLock()
 """Held while a map read back from the store decodes its entries."""
-
-
-def _reading_first(name: str) -> Any:
-    method = getattr(EntityMap, name)
-
-    def read_first(self: _UnreadMap[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        self._read()
-        return method(self, *args, **kwargs)
-
-    read_first.__name__ = name
-    return read_first
-
-
-for _name in (
-    "__contains__",
-    "__delitem__",
-    "__eq__",
-    "__getitem__",
-    "__ior__",
-    "__iter__",
-    "__len__",
-    "__ne__",
-    "__or__",
-    "__reduce__",
-    "__repr__",
-    "__reversed__",
-    "__ror__",
-    "__setitem__",
-    "chunks",
-    "clear",
-    "copy",
-    "get",
-    "items",
-    "keys",
-    "peek",
-    "pop",
-    "popitem",
-    "seed",
-    "setdefault",
-    "update",
-    "values",
-):
-    setattr(_UnreadMap, _name, _reading_first(_name))
-
-
-def unread_entries(found: Mapping[Any, Any]) -> Mapping[str, Any] | None:
-    """The entries of a map read back from the store that nothing has used yet, as they
-    were stored (each key's text to its entry's JSON data), for a query that can answer
-    from them without making an entity of each; None for any other map.
-
-    The map stays undecoded; if it is used later, it decodes from the same JSON data
-    without parsing the chunks again."""
-    if type(found) is not _UnreadMap:
-        return None
-    with _READING:
-        unread = found._unread
-        if unread is None:
-            return None
-        stored = unread[0]
-        return stored._read() if isinstance(stored, StoredEntries) else stored
-
-
-def entities(
-    stored: Mapping[str, Any],
-    key: Callable[[str], K],
-    value: Callable[[Any], V],
-    retired: Retired | None = None,
-) -> EntityMap[K, V]:
-    """The `EntityMap` of a decoded state's field from its stored form (`StoredEntries`,
-    for a state stored in chunks, or the field's JSON object, for a whole one such as a
-    checkpoint): each entry's key from its text by `key`, its value from its JSON data by
-    `value`, decoded when something first uses the map. Read from chunks cut as `retired`
-    (the policy the model's `Entries` gives) cuts them, the map keeps them as its
-    encoding."""
-    made: EntityMap[K, V] = _UnreadMap()
-    made._unread = (stored, key, value, retired)
-    return made

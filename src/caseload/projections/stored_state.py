@@ -19,7 +19,8 @@ from caseload.projections.base import (
     segments,
     segments_digest,
 )
-from caseload.projections.entities import EntityMap, StoredEntries
+from caseload.projections.entities import EntityMap
+from caseload.projections.stored_entries import StoredEntries
 
 __all__ = ["freeze", "freeze_chunked", "restore", "thaw", "thaw_state"]
 

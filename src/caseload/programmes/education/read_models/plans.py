@@ -14,7 +14,8 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.plan import EducationPlan
 from caseload.programmes.education.domain.values import DropOutReason, Scheme, TargetGroup
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "EducationPlansModel",

@@ -13,7 +13,8 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import SessionKind
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, entities
+from caseload.projections.entities import EntityMap, as_entity_map
+from caseload.projections.stored_entries import entities
 
 __all__ = ["SessionRecord", "SessionsModel", "SessionsState", "project_sessions", "week_of"]
 

@@ -20,10 +20,10 @@ from caseload.projections.entities import (
     EntityMap,
     as_entity_map,
     closed_month,
-    entities,
     in_either,
     moved,
 )
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "MAX_REVIEW_DAYS",
@@ -312,7 +312,9 @@ class AttentionModel(ReadModel[AttentionState]):
     def encode(self, state: AttentionState) -> Any:
         return {
             "trajectories": Entries(state.trajectories, hex_of, _encode_case),
-            "closed": Entries(state.closed, hex_of, _encode_case, _retired),
+            "closed": Entries(
+                state.closed, hex_of, _encode_case, _retired, restore=(uid, _decode_case)
+            ),
             "last_closed_on": state.last_closed_on,
         }
 

@@ -26,7 +26,7 @@ from caseload.programmes.resource_pathway.read_models.attention import (
     _counts,
     _item,
 )
-from caseload.projections.entities import unread_entries
+from caseload.projections.stored_entries import unread_entries
 
 __all__ = ["AttentionCounts", "attention_counts"]
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import attrs
 
 from caseload.projections.base import Entries, day, hex_of, uid
-from caseload.projections.entities import entities
+from caseload.projections.stored_entries import entities
 
 __all__ = ["BrokerCases", "decode_brokers", "encode_brokers"]
 

@@ -26,7 +26,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
     _TrajectoryRoles,
 )
 from caseload.projections.base import person_uid
-from caseload.projections.entities import unread_entries
+from caseload.projections.stored_entries import unread_entries
 
 __all__ = ["coverage_summary", "role_coverage"]
 

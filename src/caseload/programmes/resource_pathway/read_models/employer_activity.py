@@ -17,7 +17,8 @@ from caseload.programmes.resource_pathway.domain.values import EmployerActivityK
 from caseload.programmes.resource_pathway.read_models.flow import month_spans
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "DEFAULT_WITHIN_DAYS",
@@ -146,7 +147,7 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
         }
 
     def encode(self, state: EmployerActivityState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode, _retired)
+        return Entries(state.trajectories, hex_of, _encode, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> EmployerActivityState:
         return EmployerActivityState(trajectories=entities(data, uid, _decode, _retired))

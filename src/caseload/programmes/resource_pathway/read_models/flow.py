@@ -15,7 +15,8 @@ from eventsourcing.domain import DomainEvent
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.read_models.outcomes import add_months, month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "FirstPlacement",
@@ -143,7 +144,7 @@ class FlowModel(ReadModel[FlowState]):
         }
 
     def encode(self, state: FlowState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode, _retired)
+        return Entries(state.trajectories, hex_of, _encode, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> FlowState:
         return FlowState(trajectories=entities(data, uid, _decode, _retired))

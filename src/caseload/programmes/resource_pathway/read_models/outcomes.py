@@ -20,7 +20,8 @@ from caseload.programmes.resource_pathway.domain.values import (
     PlacementKind,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -258,7 +259,13 @@ class OutcomesModel(ReadModel[OutcomesState]):
 
     def encode(self, state: OutcomesState) -> Any:
         return {
-            "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory, _retired),
+            "trajectories": Entries(
+                state.trajectories,
+                hex_of,
+                _encode_trajectory,
+                _retired,
+                restore=(uid, _decode_trajectory),
+            ),
             "placements": sorted(
                 [month, kind.value, count] for (month, kind), count in state.placements.items()
             ),

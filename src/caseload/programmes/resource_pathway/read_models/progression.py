@@ -14,7 +14,8 @@ from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "IndicatorProgress",
@@ -279,7 +280,9 @@ class ProgressionModel(ReadModel[ProgressionState]):
             "indicators": None
             if indicators is None
             else [list(indicators.names), indicators.min_score, indicators.max_score],
-            "trajectories": Entries(state.trajectories, hex_of, _encode_row, _retired),
+            "trajectories": Entries(
+                state.trajectories, hex_of, _encode_row, _retired, restore=(uid, _decode_row)
+            ),
         }
 
     def decode(self, data: Any) -> ProgressionState:

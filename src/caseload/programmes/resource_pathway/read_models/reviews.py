@@ -21,7 +21,8 @@ from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ReviewOutcome
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "CaseReviews",
@@ -159,7 +160,7 @@ class ReviewsModel(ReadModel[ReviewsState]):
         }
 
     def encode(self, state: ReviewsState) -> Any:
-        return Entries(state.trajectories, hex_of, _encode_case, _retired)
+        return Entries(state.trajectories, hex_of, _encode_case, _retired, restore=(uid, _decode))
 
     def decode(self, data: Any) -> ReviewsState:
         return ReviewsState(trajectories=entities(data, uid, _decode, _retired))

@@ -24,10 +24,10 @@ from caseload.projections.entities import (
     EntityMap,
     as_entity_map,
     closed_month,
-    entities,
     in_either,
     moved,
 )
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "BrokerCoverage",
@@ -318,7 +318,9 @@ class RoleCoverageModel(ReadModel[CoverageState]):
             "brokers": Entries(state.broker_names, hex_of, _name),
             "colleagues": Entries(state.colleague_names, hex_of, _name),
             "trajectories": Entries(state.trajectories, hex_of, _encode_trajectory),
-            "closed": Entries(state.closed, hex_of, _encode_closed, _retired),
+            "closed": Entries(
+                state.closed, hex_of, _encode_closed, _retired, restore=(uid, _decode_closed)
+            ),
             "roles": Entries(state.roles_by, hex_of, _role_values),
         }
 

@@ -28,7 +28,8 @@ from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     fold_policy_event,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
-from caseload.projections.entities import EntityMap, as_entity_map, closed_month, entities
+from caseload.projections.entities import EntityMap, as_entity_map, closed_month
+from caseload.projections.stored_entries import entities
 
 __all__ = [
     "OpenSpan",
@@ -172,7 +173,9 @@ class StaffingModel(ReadModel[StaffingState]):
     def encode(self, state: StaffingState) -> Any:
         return {
             "brokers": encode_brokers(state.brokers),
-            "trajectories": Entries(state.trajectories, hex_of, _encode_span, _retired),
+            "trajectories": Entries(
+                state.trajectories, hex_of, _encode_span, _retired, restore=(uid, _decode_span)
+            ),
             "policies": encode_policies(state.policies),
             "pathway": state.pathway.value,
         }

@@ -1,0 +1,93 @@
+"""Chunks of retired entries that an `EntityMap` keeps in their compressed form only, and
+the compact index that still finds their keys.
+
+A closed trajectory's entry no longer changes, and once its month's chunk is encoded the
+chunk's compressed text holds all there is to know of it: keeping the decoded entry too
+(its value objects, its slots in the map's dict and in the chunk's member set) costs
+several times the compressed bytes. An evicted chunk leaves the map's dict and keeps, per
+entry, the hash of its key and the number of its chunk (ten bytes, in two arrays sorted by
+hash); a lookup that misses the dict looks the key's hash up there, and a hit decodes the
+chunk back (`Restore`) before the lookup goes on, so the map answers as if it had never let
+the entries go.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+__all__ = ["Evicted", "Restore"]
+
+Restore = tuple[Callable[[str], Any], Callable[[Any], Any]]
+"""How an evicted chunk's entries come back: an entry's key from its key text, and its
+value from its JSON data (the decoders of the read model's `entities`)."""
+
+
+class Evicted:
+    """The chunks of one map whose entries are out of its dict: how many entries each
+    holds, and by the hash of each entry's key, its chunk.
+
+    Two keys may share a hash: a lookup then names every chunk holding one of them, and
+    the map decodes them all before it looks the key up again, so a shared hash costs a
+    decoding, never a wrong answer."""
+
+    __slots__ = ("_hashes", "_names", "_numbers", "_slots", "counts", "restore", "total")
+
+    def __init__(self, restore: Restore) -> None:
+        self.restore = restore
+        """The decoders that bring an evicted chunk's entries back."""
+        self.counts: dict[str, int] = {}
+        """By chunk key, how many entries of the chunk are out of the dict."""
+        self.total = 0
+        """How many entries are out of the dict in all."""
+        self._hashes = array("q")
+        self._slots = array("I")
+        self._names: list[str | None] = []
+        """By chunk number, the chunk's key (None once its entries are back)."""
+        self._numbers: dict[str, int] = {}
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def add(self, chunks: Mapping[str, Iterable[Any]]) -> None:
+        """Note the entries of `chunks` (by chunk key, the keys of its entries) as out of
+        the dict."""
+        live = self._names
+        pairs = [
+            (found, slot)
+            for found, slot in zip(self._hashes, self._slots, strict=True)
+            if live[slot] is not None
+        ]
+        for chunk, keys in chunks.items():
+            number = len(live)
+            live.append(chunk)
+            self._numbers[chunk] = number
+            before = len(pairs)
+            pairs.extend((hash(item), number) for item in keys)
+            self.counts[chunk] = len(pairs) - before
+            self.total += len(pairs) - before
+        pairs.sort()
+        self._hashes = array("q", [found for found, _ in pairs])
+        self._slots = array("I", [slot for _, slot in pairs])
+
+    def chunks_of(self, item: Any) -> list[str]:
+        """The evicted chunks that may hold `item` (those holding a key of its hash)."""
+        found = hash(item)
+        hashes, names = self._hashes, self._names
+        at = bisect_left(hashes, found)
+        chunks: list[str] = []
+        while at < len(hashes) and hashes[at] == found:
+            name = names[self._slots[at]]
+            if name is not None and name not in chunks:
+                chunks.append(name)
+            at += 1
+        return chunks
+
+    def back(self, chunk: str) -> None:
+        """Note the entries of `chunk` as back in the dict."""
+        self.total -= self.counts.pop(chunk)
+        self._names[self._numbers.pop(chunk)] = None
+        if not self.counts:
+            self._hashes, self._slots, self._names = array("q"), array("I"), []

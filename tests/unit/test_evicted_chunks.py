@@ -1,0 +1,165 @@
+"""A map of entities given the decoders of its entries keeps its encoded retired chunks in
+their compressed form only, and answers every lookup, walk and encoding as a map that
+never lets them go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseload.projections.base import Entries, digest_of
+from caseload.projections.entities import EntityMap, chunk_text, folding
+
+
+def _key(item: str) -> str:
+    return item
+
+
+def _value(items: list[int]) -> Any:
+    return {"n": len(items), "items": list(items)}
+
+
+def _decoded(value: Any) -> list[int]:
+    return list(value["items"])
+
+
+def _retired(items: list[int]) -> str | None:
+    """An entry whose last item is 5 or more is retired into the chunk named after it."""
+    if items and items[-1] >= 5:
+        return f"~{items[-1]}"
+    return None
+
+
+RESTORE = (_key, _decoded)
+
+
+class SmallChunks(EntityMap[str, list[int]]):
+    """Chunks of an entry or two, so that a small map has many."""
+
+    chunk_entries = 1
+
+
+keys = st.sampled_from(["0", "00", "01", "0a", "1", "1f", "a", "a0", "a01", "b", "ff", "ff0"])
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), keys, st.integers(0, 9)),
+        st.tuples(st.just("append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("get-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("peek"), keys, st.just(0)),
+        st.tuples(st.just("delete"), keys, st.just(0)),
+        st.tuples(st.just("pop"), keys, st.just(0)),
+        st.tuples(st.just("setdefault-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("walk-append"), keys, st.integers(0, 9)),
+        st.tuples(st.just("update"), keys, st.integers(0, 9)),
+        st.tuples(st.just("encode"), keys, st.just(0)),
+        st.tuples(st.just("encode"), keys, st.just(0)),
+    ),
+    max_size=50,
+)
+
+
+def run(entries: dict[str, list[int]], operation: tuple[str, str, int]) -> Any:
+    """One change or question of the kinds folds and queries make, the same on any map
+    (the order of a walk does not matter: it changes every entry alike); what it saw."""
+    kind, key, number = operation
+    if kind == "set":
+        entries[key] = [number]
+    elif kind == "append" and key in entries:
+        entries[key].append(number)
+    elif kind == "get-append":
+        found = entries.get(key)
+        if found is not None:
+            found.append(number)
+    elif kind == "peek":
+        return list(entries.peek(key) or []) if isinstance(entries, EntityMap) else None
+    elif kind == "delete" and key in entries:
+        del entries[key]
+    elif kind == "pop":
+        return entries.pop(key, None)
+    elif kind == "setdefault-append":
+        entries.setdefault(key, []).append(number)
+    elif kind == "walk-append":
+        with folding():
+            for items in entries.values():
+                items.append(number)
+    elif kind == "update":
+        entries.update({key: [number, number]})
+    return (key in entries, len(entries))
+
+
+def _chunks(entries: EntityMap[str, list[int]], restore: Any) -> dict[str, Any]:
+    found = entries.chunks(_key, _value, 1, _retired, restore)
+    return {chunk: (chunk_text(segment), segment[2]) for chunk, segment in found.items()}
+
+
+@given(operations=operations, small=st.booleans())
+def test_a_map_that_evicts_its_retired_chunks_answers_as_one_that_never_does(
+    operations: list[tuple[str, str, int]], small: bool
+) -> None:
+    """After each of any run of folds' changes, lookups, late facts reaching evicted
+    entries, walks and encodings, a map given its entries' decoders holds the same
+    entries, answers the same, and has the same chunks and digest as the same map never
+    given them (which keeps every entry decoded)."""
+    evicting: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    keeping: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    for operation in operations:
+        if operation[0] == "encode":
+            assert _chunks(evicting, RESTORE) == _chunks(keeping, None)
+            assert keeping.evicted == 0
+            assert dict.__len__(evicting) + evicting.evicted == len(keeping)
+            continue
+        assert run(evicting, operation) == run(keeping, operation)
+        assert len(evicting) == len(keeping)
+    assert digest_of({"map": Entries(evicting, _key, _value, _retired, restore=RESTORE)}) == (
+        digest_of({"map": Entries(keeping, _key, _value, _retired)})
+    )
+    assert evicting == keeping
+    assert sorted(evicting.items()) == sorted(keeping.items())
+
+
+def _closing(count: int, retired_count: int) -> EntityMap[str, list[int]]:
+    made: EntityMap[str, list[int]] = EntityMap()
+    for number in range(count):
+        made[f"{number * 2654435761 % 2**32:08x}"] = (
+            [number % 4 + 5] if number < retired_count else [number % 5]
+        )
+    return made
+
+
+def test_encoded_retired_entries_leave_the_dict_and_one_lookup_brings_back_one_chunk() -> None:
+    """Encoded with its decoders, a map keeps only its open entries decoded; looking up
+    a retired entry (a late fact) decodes that entry's chunk alone, which the next
+    encoding writes again and lets go."""
+    tracked = _closing(2_000, 1_500)
+    first = tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    assert dict.__len__(tracked) == 500
+    assert tracked.evicted == 1_500
+    assert len(tracked) == 2_000
+    late = f"{0:08x}"  # the first entry made: retired into "~5" and its first character
+    held = orjson.loads(b"{" + chunk_text(first[f"~5{late[0]}"])[1:] + b"}")
+    tracked[late].append(7)
+    assert tracked.evicted == 1_500 - len(held)
+    chunks = tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    assert chunks[f"~7{late[0]}"][0] is not None  # the late fact's new chunk, encoded
+    assert tracked.evicted == 1_500
+    assert tracked[late] == [5, 7]
+
+
+def test_keys_sharing_a_hash_are_told_apart() -> None:
+    """Two keys whose hashes are equal (-1 and -2 in CPython) evicted in two chunks: a
+    lookup of one decodes both candidates and finds the right entry; an absent key of
+    that hash is still absent."""
+    assert hash(-1) == hash(-2) == hash(-2.0)
+    tracked: EntityMap[int, list[int]] = EntityMap({-1: [5], -2: [6], 3: [1]})
+    restore = (int, _decoded)
+    tracked.chunks(str, _value, 1, _retired, restore)
+    assert tracked.evicted == 2
+    assert tracked[-2] == [6]
+    assert tracked.evicted == 0  # both candidates' chunks are back
+    assert tracked[-1] == [5]
+    tracked.chunks(str, _value, 1, _retired, restore)
+    assert tracked.get(-2.0) == [6]  # an equal key of the same hash finds it too
+    assert 4 not in tracked
