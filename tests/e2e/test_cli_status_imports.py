@@ -26,7 +26,8 @@ SPARED = (
 def test_plain_status_imports_none_of_what_it_does_not_use(tmp_path: Path) -> None:
     """On a rebuilt store, status prints its tables and imports none of `SPARED`, nor any
     simulation, nor any programme kind proper: the kinds' read models and the values
-    their states hold are all it loads of them."""
+    their states hold are all it loads of them. The garbage collector, paused while it
+    reads, is on again afterwards."""
     store = simulated_store(tmp_path, rebuild=True)
     script = (
         "import sys\n"
@@ -36,6 +37,8 @@ def test_plain_status_imports_none_of_what_it_does_not_use(tmp_path: Path) -> No
         "    main()\n"
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
+        "import gc\n"
+        "assert gc.isenabled()  # paused while status read, switched on again\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     environment = {**os.environ, "CASELOAD_PSEUDONYM_KEY": KEY, "COLUMNS": "200"}
