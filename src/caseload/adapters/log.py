@@ -21,19 +21,53 @@ from uuid import UUID
 import orjson
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 from eventsourcing.utils import TopicError, resolve_topic
 
 from caseload.adapters.storage import Store
 from caseload.adapters.transcodings import EnumAsValue
 from caseload.domain.errors import LogAltered
 
-__all__ = ["EventDecoder", "LogReader", "Topics", "Unread", "log_reader", "unreadable"]
+__all__ = [
+    "EventDecoder",
+    "LogReader",
+    "StoredTopicsMapper",
+    "Topics",
+    "Unread",
+    "log_reader",
+    "resolve_stored_topic",
+    "unreadable",
+]
 
 Topics = Mapping[str, type[Any]] | Callable[[], Mapping[str, type[Any]]]
 """The event classes by stored topic, or a function that gives them when first needed."""
 
 _CONTAINERS = (dict, list)
+
+
+def resolve_stored_topic(topic: str) -> Any:
+    """The class a stored topic names, that of an earlier version too: those are registered
+    when the programme kinds load (on first use, not when the log is opened), so a topic
+    that does not resolve loads them and is tried once more."""
+    try:
+        return resolve_topic(topic)
+    except TopicError:
+        from caseload.programmes import programme_kinds
+
+        programme_kinds()
+        return resolve_topic(topic)
+
+
+class StoredTopicsMapper(Mapper[UUID]):
+    """eventsourcing's mapper, which finds the classes of stored topics of earlier versions
+    too (see `resolve_stored_topic`); it stores events exactly as eventsourcing's does."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            return super().to_domain_event(stored_event)
+        except TopicError:
+            resolve_stored_topic(stored_event.topic)
+            return super().to_domain_event(stored_event)
 
 
 class Unread:
@@ -161,15 +195,7 @@ class EventDecoder:
         )
 
     def _class(self, topic: str) -> tuple[type[Any], int]:
-        try:
-            cls = resolve_topic(topic)
-        except TopicError:
-            # A topic of an earlier version resolves once the programme kinds, which
-            # register those, are loaded (on first use, not when the log is opened).
-            from caseload.programmes import programme_kinds
-
-            programme_kinds()
-            cls = resolve_topic(topic)
+        cls = resolve_stored_topic(topic)
         found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
         return found
 

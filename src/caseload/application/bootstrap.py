@@ -14,7 +14,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -23,15 +22,14 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     PersistenceError,
-    StoredEvent,
     Transcoder,
 )
-from eventsourcing.utils import Environment, EnvType, TopicError
+from eventsourcing.utils import Environment, EnvType
 
 from caseload.adapters.chain import ChainSource, chain_source
 from caseload.adapters.data_keys import DataKeyTable, data_key_table
 from caseload.adapters.fast_transcoder import FastJSONTranscoder
-from caseload.adapters.log import EventDecoder, LogReader, log_reader
+from caseload.adapters.log import EventDecoder, LogReader, StoredTopicsMapper, log_reader
 from caseload.adapters.read_model_sql import projection_store
 from caseload.adapters.read_model_store import ProjectionStore
 from caseload.adapters.storage import Store, parse_store_url
@@ -67,19 +65,6 @@ class _SnapshotIntervals(Mapping[type[Aggregate], int]):
         return len(self._intervals)
 
 
-class _Mapper(Mapper[UUID]):
-    """eventsourcing's mapper, which finds the classes of stored topics of earlier versions
-    too: those are registered when the programme kinds load, so a topic that does not
-    resolve loads them and is tried once more."""
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        try:
-            return super().to_domain_event(stored_event)
-        except TopicError:
-            programme_kinds()
-            return super().to_domain_event(stored_event)
-
-
 class EventStore(Application[UUID]):
     """The eventsourcing application underneath the facade: repository, recorder, mapper."""
 
@@ -89,7 +74,9 @@ class EventStore(Application[UUID]):
     snapshotting_intervals = _SnapshotIntervals()  # type: ignore[assignment]  # a Mapping
 
     def construct_mapper(self) -> Mapper[UUID]:
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_Mapper)
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StoredTopicsMapper
+        )
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only the settings the store URL gave: eventsourcing would also read the process
