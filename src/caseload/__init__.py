@@ -1,5 +1,7 @@
 """caseload: event-sourced, caseload-capped employment programmes (the public API)."""
 
+from typing import TYPE_CHECKING, Any
+
 from caseload.application.caseload import Caseload
 from caseload.application.views import BrokerView, ColleagueView, ProgrammeView, TrajectoryView
 from caseload.domain.errors import (
@@ -75,7 +77,6 @@ from caseload.programmes.education.domain.values import (
     TargetGroup,
     TargetRow,
 )
-from caseload.programmes.education.status import HalfYearStatus, MonthlyStatus
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
@@ -113,6 +114,9 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import (
 )
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingReport
 from caseload.projections.runner import ProjectionSettings
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.status import HalfYearStatus, MonthlyStatus
 
 __version__ = "0.2.0"
 """The version of the package (the one place it is written; pyproject.toml reads it)."""
@@ -226,3 +230,21 @@ __all__ = [
     "WrongMasterKey",
     "__version__",
 ]
+
+
+_ON_FIRST_USE = {
+    "HalfYearStatus": "caseload.programmes.education.status",
+    "MonthlyStatus": "caseload.programmes.education.status",
+}
+"""Public names imported when first asked for (what `caseload status` never needs)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -13,6 +13,8 @@ import enum
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -162,3 +164,49 @@ def test_an_old_store_takes_new_events_and_still_verifies(old_store: Path) -> No
     with sqlite3.connect(old_store) as connection:
         topics = {row[0] for row in connection.execute("SELECT DISTINCT topic FROM stored_events")}
     assert any(topic.startswith("caseload.programmes.") for topic in topics)
+
+
+_FRESH_PROCESS = """
+import json, sys
+from uuid import UUID
+from caseload import Caseload
+from tests.imported import kind_modules
+assert "caseload.programmes.resource_pathway.kind" not in sys.modules
+with Caseload.open_readonly(sys.argv[1]) as app:
+    if sys.argv[2] == "broker":
+        broker = app.broker(UUID(sys.argv[3]))
+        found = [broker.name, broker.team, sorted(case.hex for case in broker.active_cases)]
+    else:
+        found = dict(app.rebuild_in_memory().digests)
+print(json.dumps(found))
+"""
+"""Asks the old store one thing in a process that has loaded no programme kind yet."""
+
+
+def _in_a_fresh_process(*arguments: str) -> Any:
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_process_that_loaded_no_programme_kind_reads_the_old_topics(old_store: Path) -> None:
+    """The old topics are registered when the programme kinds load, which a process that
+    only reads may not have done: a topic that does not resolve loads them, both where the
+    repository loads an aggregate and where the log reader folds the read models."""
+    with sqlite3.connect(old_store) as connection:
+        (broker_id,) = connection.execute(
+            "SELECT originator_id FROM stored_events"
+            " WHERE topic = 'caseload.domain.broker:Broker.Registered' LIMIT 1"
+        ).fetchone()
+    broker_id = str(UUID(str(broker_id)))
+    with Caseload.open_readonly(old_store) as app:
+        broker = app.broker(UUID(broker_id))
+        digests = dict(app.rebuild_in_memory().digests)
+    expected = [broker.name, broker.team, sorted(case.hex for case in broker.active_cases)]
+    assert _in_a_fresh_process(str(old_store), "broker", broker_id) == expected
+    assert _in_a_fresh_process(str(old_store), "rebuild") == digests

@@ -31,7 +31,7 @@ from caseload import (
 )
 from caseload.adapters.chain import iter_links
 from caseload.adapters.storage import parse_store_url
-from caseload.application.privacy import SEALED_FIELDS
+from caseload.application.privacy import sealed_fields as sealed_attributes
 from caseload.domain.personal import Sealed
 from caseload.export import export_dataset
 from caseload.privacy import crypto
@@ -75,7 +75,7 @@ def sealed_fields(app: Caseload, case: UUID) -> list[tuple[str, Sealed]]:
     """Every sealed field stored in a trajectory's events, with its field name."""
     found = []
     for event in app.wiring.events.events.get(case):
-        for attribute, field in SEALED_FIELDS.get(type(event), ()):
+        for attribute, field in sealed_attributes().get(type(event), ()):
             value = getattr(event, attribute, None)
             if isinstance(value, Sealed):
                 found.append((field, value))

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from caseload import Caseload, Channel, ClosureReason, EmployerActivityKind, PathwayKind, Role
 from caseload.audit import RulesReport, check_rules
 from caseload.domain.errors import CaseloadError
-from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.colleague import Colleague
 from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy, IndicatorSet, Scores
+from caseload.programmes.resource_pathway.kind import KIND as RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
     caseload_report,
     project_caseload,

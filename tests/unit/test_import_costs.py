@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib import import_module
+
+from tests.imported import kind_modules
 
 
 def _modules_after(script: str) -> set[str]:
@@ -81,3 +84,59 @@ def test_a_plain_table_that_fits_is_printed_without_importing_richs_table() -> N
     assert "rich.table" not in modules
     narrow = _modules_after(printing.replace("width=40", "width=8"))
     assert "rich.table" in narrow  # too wide to fit: rich lays it out
+
+
+def test_a_command_that_reads_stored_states_loads_no_programme_kind() -> None:
+    """`caseload status` reads stored read models: it imports every kind's read models and
+    the value modules their states hold, and no kind proper (registration, aggregates and
+    their events, commands, handlers, rules, export, reports): the registry loads a kind on
+    its first use, which status never makes. Nor does it import the rule checker."""
+    modules = _modules_after(_STATUS)
+    assert "caseload.programmes.resource_pathway.read_models.caseload_counts" in modules
+    assert "caseload.programmes.education.read_models.plans" in modules
+    assert not kind_modules(modules)
+    assert "caseload.audit.verify" in modules  # the chain is checked ...
+    assert "caseload.audit.rules" not in modules  # ... the rules are verify's
+
+
+def test_the_registrys_read_models_and_topics_are_found_without_then_with_the_kinds() -> None:
+    """`default_read_models()` makes every kind's read models without loading a kind; the
+    log's topics load them, and name every event class of every kind."""
+    script = (
+        "import sys\n"
+        "from caseload.programmes import default_read_models, event_topics\n"
+        "names = [model.name for model in default_read_models()]\n"
+        "from tests.imported import kind_modules\n"
+        "assert not kind_modules(sys.modules), sorted(kind_modules(sys.modules))\n"
+        "assert 'caseload.programmes.resource_pathway.domain.trajectory:Trajectory.Opened'"
+        " in event_topics()\n"
+    )
+    modules = _modules_after(script)
+    assert "caseload.programmes.education.kind" in modules
+    assert "caseload.programmes.resource_pathway.handlers" in modules
+
+
+def test_each_kinds_read_models_are_made_in_one_place() -> None:
+    """The registry finds a kind's read models in its package's `read_models`, without the
+    kind: the kind's own `read_models` is that same function, so both give one list."""
+    from caseload.programmes import PACKAGES, PROGRAMMES, default_read_models
+
+    assert len(PACKAGES) == len(PROGRAMMES)
+    for package, kind in zip(PACKAGES, PROGRAMMES, strict=True):
+        assert kind.read_models is import_module(package + ".read_models").read_models
+        assert import_module(package + ".kind").KIND is kind
+    by_kind = [model.name for kind in PROGRAMMES for model in kind.read_models()]
+    assert [model.name for model in default_read_models()] == by_kind
+
+
+def test_the_snapshot_intervals_name_every_aggregate_of_every_kind() -> None:
+    """The event store's snapshot intervals, read when it first saves, hold every aggregate
+    class of every kind (50 events apart) and nothing else."""
+    from caseload.application.bootstrap import EventStore
+    from caseload.programmes import PROGRAMMES
+
+    intervals = EventStore.snapshotting_intervals
+    assert intervals
+    expected = {aggregate: 50 for kind in PROGRAMMES for aggregate in kind.aggregates}
+    assert dict(intervals) == expected
+    assert intervals.get(object) is None

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from caseload import Caseload, CaseloadError, UncheckedEvent
 from caseload.audit import check_rules
 from caseload.programmes import PROGRAMMES, ProgrammeKind
-from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.export_fold import fold_dataset
 from caseload.programmes.resource_pathway.export_tables import TABLES
+from caseload.programmes.resource_pathway.kind import KIND as RESOURCE_PATHWAY
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import START
 

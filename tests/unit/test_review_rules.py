@@ -23,8 +23,8 @@ from caseload import (
     ProgrammeAlreadyConfigured,
     Role,
 )
-from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.kind import KIND as RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from tests.conftest import KEY, TODAY, fixed_clock
 

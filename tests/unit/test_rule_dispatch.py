@@ -16,8 +16,8 @@ import caseload.programmes
 from caseload import ConfigurationError, ReviewOutcome, UncheckedEvent
 from caseload.audit import check_rules
 from caseload.audit.rules import Cause, Dispatch, Findings, RuleBook, RuleFamily, Tally
-from caseload.programmes.resource_pathway import RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes.resource_pathway.kind import KIND as RESOURCE_PATHWAY
 from caseload.programmes.resource_pathway.rules import NO_RULE, RULE_BOOK, RULES
 from tests.unit._support import START, new_app, office
 

@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 
 from caseload.adapters.fast_transcoder import FastJSONTranscoder
 from caseload.adapters.hashes import id_text
+from caseload.adapters.log import StoredTopicsMapper
 from caseload.adapters.recorders import EventRow
 
 __all__ = ["EventRows"]
@@ -35,9 +36,10 @@ class EventRows:
     @classmethod
     def for_mapper(cls, mapper: Mapper[Any]) -> EventRows | None:
         """Rows for what `mapper` stores, or None when it does more than encode to JSON
-        with our transcoder (it compresses, encrypts, or is not eventsourcing's own)."""
+        with our transcoder (it compresses, encrypts, or is not eventsourcing's own or the
+        one that also reads earlier topics)."""
         if (
-            type(mapper) is not Mapper
+            type(mapper) not in (Mapper, StoredTopicsMapper)
             or mapper.compressor is not None
             or mapper.cipher is not None
             or not isinstance(mapper.transcoder, FastJSONTranscoder)

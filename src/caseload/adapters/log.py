@@ -9,6 +9,7 @@ a test checks that for every event of a simulated programme.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -20,16 +21,53 @@ from uuid import UUID
 import orjson
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import JSONTranscoder, Transcoding
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
+from eventsourcing.utils import TopicError, resolve_topic
 
 from caseload.adapters.storage import Store
 from caseload.adapters.transcodings import EnumAsValue
 from caseload.domain.errors import LogAltered
 
-__all__ = ["EventDecoder", "LogReader", "Unread", "log_reader", "unreadable"]
+__all__ = [
+    "EventDecoder",
+    "LogReader",
+    "StoredTopicsMapper",
+    "Topics",
+    "Unread",
+    "log_reader",
+    "resolve_stored_topic",
+    "unreadable",
+]
+
+Topics = Mapping[str, type[Any]] | Callable[[], Mapping[str, type[Any]]]
+"""The event classes by stored topic, or a function that gives them when first needed."""
 
 _CONTAINERS = (dict, list)
+
+
+def resolve_stored_topic(topic: str) -> Any:
+    """The class a stored topic names, that of an earlier version too: those are registered
+    when the programme kinds load (on first use, not when the log is opened), so a topic
+    that does not resolve loads them and is tried once more."""
+    try:
+        return resolve_topic(topic)
+    except TopicError:
+        from caseload.programmes import programme_kinds
+
+        programme_kinds()
+        return resolve_topic(topic)
+
+
+class StoredTopicsMapper(Mapper[UUID]):
+    """eventsourcing's mapper, which finds the classes of stored topics of earlier versions
+    too (see `resolve_stored_topic`); it stores events exactly as eventsourcing's does."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            return super().to_domain_event(stored_event)
+        except TopicError:
+            resolve_stored_topic(stored_event.topic)
+            return super().to_domain_event(stored_event)
 
 
 class Unread:
@@ -157,7 +195,7 @@ class EventDecoder:
         )
 
     def _class(self, topic: str) -> tuple[type[Any], int]:
-        cls = resolve_topic(topic)
+        cls = resolve_stored_topic(topic)
         found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
         return found
 
@@ -213,19 +251,23 @@ def unreadable(row: Any, error: Exception) -> LogAltered:
 class LogReader:
     """The log read through the application's recorder (the memory store's way).
 
-    `topics` names the event classes the log may hold by their stored topics; with it, a
-    reader that can filter rows by topic in the database reads only the rows of wanted
-    classes (a row of a topic not named there is read and decoded, so nothing is missed).
+    `topics` names the event classes the log may hold by their stored topics (or is a
+    function that names them, called when a read first needs them); with it, a reader that
+    can filter rows by topic in the database reads only the rows of wanted classes (a row
+    of a topic not named there is read and decoded, so nothing is missed).
     """
 
-    def __init__(
-        self, app: Application[UUID], topics: Mapping[str, type[Any]] | None = None
-    ) -> None:
+    def __init__(self, app: Application[UUID], topics: Topics | None = None) -> None:
         self._recorder = app.recorder
         transcoder = app.mapper.transcoder
         assert isinstance(transcoder, JSONTranscoder)
         self._decoder = EventDecoder(transcoder)
-        self._topics: dict[str, type[Any]] = dict(topics or {})
+        self._given_topics = topics
+
+    @functools.cached_property
+    def _topics(self) -> dict[str, type[Any]]:
+        given = self._given_topics
+        return dict((given() if callable(given) else given) or {})
 
     def topics_wanted(self, wanted: Callable[[type[Any]], bool]) -> tuple[str, ...]:
         """The known topics whose classes `wanted` accepts, sorted."""
@@ -344,7 +386,7 @@ class _SQLLogReader(LogReader):
         self,
         app: Application[UUID],
         store: Store,
-        topics: Mapping[str, type[Any]] | None = None,
+        topics: Topics | None = None,
     ) -> None:
         super().__init__(app, topics)
         self._lock = threading.Lock()
@@ -430,11 +472,9 @@ class _SQLLogReader(LogReader):
             self._connection.close()
 
 
-def log_reader(
-    app: Application[UUID], store: Store, topics: Mapping[str, type[Any]] | None = None
-) -> LogReader:
+def log_reader(app: Application[UUID], store: Store, topics: Topics | None = None) -> LogReader:
     """The fastest reader of a store's log (`topics`: the event classes by stored topic,
-    so that reads of a few classes select only their rows)."""
+    or a function that gives them, so that reads of a few classes select only their rows)."""
     if store.kind == "memory" or store.env.get("SQLITE_DBNAME") == ":memory:":
         return LogReader(app, topics)
     return _SQLLogReader(app, store, topics)

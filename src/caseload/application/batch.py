@@ -19,6 +19,7 @@ skips and what it keeps is in docs/simulation.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -35,7 +36,7 @@ from caseload.application.bootstrap import Wiring
 from caseload.application.unit_of_work import StoreUnitOfWork, kind_of_aggregate
 from caseload.domain.errors import ConcurrencyConflict, InvalidValue, StoreUnavailable
 from caseload.privacy.keyring import Keyring
-from caseload.programmes import PROGRAMMES
+from caseload.programmes import programme_kinds
 from caseload.programmes.kind import Handler
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Batch", "BatchUnitOfWork"]
@@ -45,7 +46,11 @@ DEFAULT_BATCH_SIZE = 5000
 
 logger = logging.getLogger("caseload.commands")
 
-_PROGRAMME_KINDS = {kind.programme_aggregate: kind.key for kind in PROGRAMMES}
+
+@functools.cache
+def _programme_kinds() -> dict[type[Aggregate], str]:
+    """The key of the programme kind each kind's programme aggregate configures."""
+    return {kind.programme_aggregate: kind.key for kind in programme_kinds()}
 
 
 class BatchUnitOfWork(StoreUnitOfWork):
@@ -180,8 +185,9 @@ class BatchUnitOfWork(StoreUnitOfWork):
 
     def _accept(self) -> None:
         self._aggregates.update(self._staged)
+        kinds = _programme_kinds()
         for aggregate in self._staged.values():
-            kind = _PROGRAMME_KINDS.get(type(aggregate))
+            kind = kinds.get(type(aggregate))
             if kind is not None:
                 self._programmes.setdefault(kind, aggregate.id)
         self._unwritten.extend(self._staged_events)

@@ -8,28 +8,34 @@ and tests get these collaborators here instead of building their own.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import JSONTranscoder, PersistenceError, Transcoder
+from eventsourcing.domain import Aggregate, DomainEvent
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    PersistenceError,
+    Transcoder,
+)
 from eventsourcing.utils import Environment, EnvType
 
 from caseload.adapters.chain import ChainSource, chain_source
 from caseload.adapters.data_keys import DataKeyTable, data_key_table
 from caseload.adapters.fast_transcoder import FastJSONTranscoder
-from caseload.adapters.log import EventDecoder, LogReader, log_reader
+from caseload.adapters.log import EventDecoder, LogReader, StoredTopicsMapper, log_reader
 from caseload.adapters.read_model_sql import projection_store
 from caseload.adapters.read_model_store import ProjectionStore
 from caseload.adapters.storage import Store, parse_store_url
 from caseload.adapters.transcodings import register_transcodings
 from caseload.domain.errors import StoreUnavailable
-from caseload.programmes import PROGRAMMES, ProgrammeKind, event_topics
+from caseload.programmes import ProgrammeKind, event_topics, programme_kinds
 
 __all__ = ["EventStore", "Wiring", "bootstrap"]
 
@@ -38,15 +44,39 @@ _SNAPSHOTS = "CASELOAD_SNAPSHOTS"
 logger = logging.getLogger("caseload.store")
 
 
+class _SnapshotIntervals(Mapping[type[Aggregate], int]):
+    """Every aggregate class of every programme kind, snapshotted every 50 events: read
+    when the application first saves, so that opening a store loads no kind."""
+
+    @functools.cached_property
+    def _intervals(self) -> dict[type[Aggregate], int]:
+        return {aggregate: 50 for kind in programme_kinds() for aggregate in kind.aggregates}
+
+    def __bool__(self) -> bool:
+        return True  # every kind has aggregates: said without loading them
+
+    def __getitem__(self, aggregate: type[Aggregate]) -> int:
+        return self._intervals[aggregate]
+
+    def __iter__(self) -> Iterator[type[Aggregate]]:
+        return iter(self._intervals)
+
+    def __len__(self) -> int:
+        return len(self._intervals)
+
+
 class EventStore(Application[UUID]):
     """The eventsourcing application underneath the facade: repository, recorder, mapper."""
 
     name = "Caseload"
     # Snapshots keep a cold load of a long-lived aggregate short; the aggregate cache
     # (fast-forwarded from the store on every get) keeps warm loads short.
-    snapshotting_intervals = {  # noqa: RUF012  (eventsourcing's API)
-        aggregate: 50 for kind in PROGRAMMES for aggregate in kind.aggregates
-    }
+    snapshotting_intervals = _SnapshotIntervals()  # type: ignore[assignment]  # a Mapping
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StoredTopicsMapper
+        )
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only the settings the store URL gave: eventsourcing would also read the process
@@ -124,7 +154,8 @@ class Wiring:
         """The fast reader of the event log (opened on first use)."""
         with self._lock:
             if self._reader is None:
-                self._reader = log_reader(self.events, self.store, event_topics())
+                # The topics are looked up when a read first selects rows by class.
+                self._reader = log_reader(self.events, self.store, event_topics)
             return self._reader
 
     def read_models(self) -> ProjectionStore:
@@ -167,11 +198,12 @@ class Wiring:
             return found
         head = self.head() if last is None else last
         if head > self._programmes_seen_to:
-            topics = [t for k in PROGRAMMES for t in k.topics_of(k.configured_event)]
+            kinds = programme_kinds()
+            topics = [t for k in kinds for t in k.topics_of(k.configured_event)]
             for row in self.chain().containing(topics, "", after=self._programmes_seen_to):
                 if row.position > head:
                     break
-                owner = next(k for k in PROGRAMMES if row.topic in k.topics_of(k.configured_event))
+                owner = next(k for k in kinds if row.topic in k.topics_of(k.configured_event))
                 self._programmes.setdefault(owner.key, UUID(row.originator_id))
             self._programmes_seen_to = head
         return self._programmes.get(kind.key)

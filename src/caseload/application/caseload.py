@@ -9,6 +9,7 @@ hand it over. Queries live in `caseload.application.queries`, read-only sessions
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -39,7 +40,7 @@ from caseload.domain.identity import key_bytes
 from caseload.domain.inputs import is_digest
 from caseload.privacy.crypto import master_key_bytes
 from caseload.privacy.keyring import Keyring
-from caseload.programmes import PROGRAMMES, default_read_models
+from caseload.programmes import default_read_models, programme_kinds
 from caseload.programmes.kind import Handler
 from caseload.projections.pinned import PinnedProjectionStore, PinnedSource
 from caseload.projections.runner import Progress as RebuildProgress
@@ -54,9 +55,14 @@ __all__ = ["Caseload"]
 
 logger = logging.getLogger("caseload.commands")
 
-_HANDLERS: dict[type, Handler] = {
-    command: handler for kind in PROGRAMMES for command, handler in kind.handlers.items()
-}
+
+@functools.cache
+def _handlers() -> dict[type, Handler]:
+    """Per command class of every programme kind, its handler (the kinds load on the first
+    command, so that a store opened only to read loads none of them)."""
+    return {
+        command: handler for kind in programme_kinds() for command, handler in kind.handlers.items()
+    }
 
 
 class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Reporting):
@@ -260,7 +266,7 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         check, save in one atomic write, retried on fresh state when another writer got
         there first. Returns what the command makes (an id, a policy) or None."""
         self._writable()
-        handler = _HANDLERS.get(type(command))
+        handler = _handlers().get(type(command))
         if handler is None:
             raise UnknownCommand(
                 f"{type(command).__name__} is not a command of any registered programme"

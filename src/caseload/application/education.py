@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from caseload.application.guard import command
+from caseload.application.lazy import LazyModule
 from caseload.domain.dates import check_date
-from caseload.programmes.education import commands as ed
 from caseload.programmes.education.domain.eligibility import EligibilityTable
 from caseload.programmes.education.domain.values import (
     BaselineCount,
@@ -29,28 +29,25 @@ from caseload.programmes.education.domain.values import (
 from caseload.programmes.education.read_models.plans import EducationPlansModel, PlansState
 from caseload.programmes.education.read_models.sessions import SessionsModel, SessionsState
 from caseload.programmes.education.read_models.targets import EducationTargetsModel, TargetsState
-from caseload.programmes.education.reports import (
-    ContactToStart,
-    EndingCount,
-    Grain,
-    HistoryPoint,
-    StartCount,
-    WeekActivity,
-    contact_to_start,
-    endings,
-    history,
-    starts_by,
-    weekly_sessions,
-)
-from caseload.programmes.education.status import (
-    HalfYearStatus,
-    MonthlyStatus,
-    half_year_status,
-    monthly_status,
-)
 
 if TYPE_CHECKING:
+    from caseload.programmes.education import commands as ed
+    from caseload.programmes.education import reports, status
+    from caseload.programmes.education.reports import (
+        ContactToStart,
+        EndingCount,
+        Grain,
+        HistoryPoint,
+        StartCount,
+        WeekActivity,
+    )
+    from caseload.programmes.education.status import HalfYearStatus, MonthlyStatus
     from caseload.projections.base import ReadModel
+else:
+    # The commands, reports and status are imported when a method first needs them.
+    ed = LazyModule("caseload.programmes.education.commands")
+    reports = LazyModule("caseload.programmes.education.reports")
+    status = LazyModule("caseload.programmes.education.status")
 
 __all__ = ["EducationCommands", "EducationQueries"]
 
@@ -273,7 +270,7 @@ class EducationQueries:
         targets and actual starts of each year of the programme, the share of the
         half-year's year, the activities and the overrides."""
         plans, targets, sessions, on = self._education(as_known_at, as_true_on)
-        return half_year_status(plans, targets, sessions, period, on)
+        return status.half_year_status(plans, targets, sessions, period, on)
 
     def education_monthly(
         self,
@@ -285,7 +282,7 @@ class EducationQueries:
         """The monthly status ("2022-03") for management: starts in the month and the year
         to date against the target and its linear pace, and the rows behind it."""
         plans, targets, sessions, on = self._education(as_known_at, as_true_on)
-        return monthly_status(plans, targets, sessions, month, on)
+        return status.monthly_status(plans, targets, sessions, month, on)
 
     def education_starts(
         self,
@@ -296,35 +293,35 @@ class EducationQueries:
     ) -> tuple[StartCount, ...]:
         """Starts by month, half-year or year, scheme and target group."""
         plans, _targets, _sessions, on = self._education(as_known_at, as_true_on)
-        return starts_by(plans, grain, on)
+        return reports.starts_by(plans, grain, on)
 
     def education_endings(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> tuple[EndingCount, ...]:
         """Completions and drop-outs by month, scheme and target group."""
         plans, _targets, _sessions, on = self._education(as_known_at, as_true_on)
-        return endings(plans, on)
+        return reports.endings(plans, on)
 
     def education_contact_to_start(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> tuple[ContactToStart, ...]:
         """Days from first contact to each start, per scheme."""
         plans, _targets, _sessions, on = self._education(as_known_at, as_true_on)
-        return contact_to_start(plans, on)
+        return reports.contact_to_start(plans, on)
 
     def education_sessions(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> tuple[WeekActivity, ...]:
         """Drop-in and booked sessions and their visits per ISO week."""
         _plans, _targets, sessions, on = self._education(as_known_at, as_true_on)
-        return weekly_sessions(sessions, on)
+        return reports.weekly_sessions(sessions, on)
 
     def education_history(
         self, *, as_known_at: datetime | None = None, as_true_on: date | None = None
     ) -> tuple[HistoryPoint, ...]:
         """The history line: baseline years before the programme, then its own years."""
         plans, targets, _sessions, on = self._education(as_known_at, as_true_on)
-        return history(plans, targets, on)
+        return reports.history(plans, targets, on)
 
     def education_target(
         self,

@@ -7,6 +7,7 @@ data key and recording that it did; `rotate_master_key` re-wraps every data key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -28,24 +29,26 @@ from caseload.domain.personal import (
     Sealed,
 )
 from caseload.privacy.crypto import master_key_bytes
-from caseload.programmes.education.domain.plan import EducationPlan
-from caseload.programmes.resource_pathway import commands as rp
-from caseload.programmes.resource_pathway.domain.citizen import Citizen
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 if TYPE_CHECKING:
     from caseload.application.bootstrap import Wiring
     from caseload.application.unit_of_work import StoreUnitOfWork
     from caseload.privacy.keyring import Keyring
 
-__all__ = ["SEALED_FIELDS", "PrivacyCommands"]
+__all__ = ["PrivacyCommands", "sealed_fields"]
 
-SEALED_FIELDS: dict[type[DomainEvent], tuple[tuple[str, str], ...]] = {
-    Trajectory.Opened: (("personal", PERSONAL),),
-    Trajectory.ContactRecorded: (("note", CONTACT_NOTE),),
-    EducationPlan.Drafted: (("note", PLAN_NOTE),),
-}
-"""Per event class, its sealed attributes and the field name each is bound to."""
+
+@functools.cache
+def sealed_fields() -> dict[type[DomainEvent], tuple[tuple[str, str], ...]]:
+    """Per event class, its sealed attributes and the field name each is bound to."""
+    from caseload.programmes.education.domain.plan import EducationPlan
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
+    return {
+        Trajectory.Opened: (("personal", PERSONAL),),
+        Trajectory.ContactRecorded: (("note", CONTACT_NOTE),),
+        EducationPlan.Drafted: (("note", PLAN_NOTE),),
+    }
 
 
 class PrivacyCommands:
@@ -76,6 +79,8 @@ class PrivacyCommands:
         personal field for the same CPR number is refused with `CitizenErased`. Refused
         while a trajectory of theirs is open. Needs no master key.
         """
+        from caseload.programmes.resource_pathway import commands as rp
+
         self.handle(rp.ForgetCitizen(cpr=cpr, on=on, reason=reason))
 
     @command
@@ -92,6 +97,10 @@ class PrivacyCommands:
         """The personal data kept with a trajectory or an education plan: the text for a
         caller whose application holds the master key, `Hidden.WITHHELD` for one without
         it, `Hidden.ERASED` once the citizen was forgotten; None where nothing was given."""
+        from caseload.programmes.education.domain.plan import EducationPlan
+        from caseload.programmes.resource_pathway.domain.citizen import Citizen
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         aggregate_id = as_id(aggregate, UnknownTrajectory, "trajectory or education plan")
         uow = self._unit_of_work()
         found = uow.find(aggregate_id)
@@ -115,7 +124,7 @@ class PrivacyCommands:
         personal: Any = None
         notes: list[Note] = []
         for event in self._events_of(aggregate_id, found.version):
-            for attribute, field in SEALED_FIELDS.get(type(event), ()):
+            for attribute, field in sealed_fields().get(type(event), ()):
                 sealed = getattr(event, attribute, None)
                 if not isinstance(sealed, Sealed):
                     continue

@@ -25,12 +25,8 @@ from caseload.domain.errors import (
     UnknownTrajectory,
 )
 from caseload.domain.inputs import as_id, optional_moment
-from caseload.programmes import PROGRAMMES
-from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.colleague import Colleague
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+from caseload.programmes import programme_kinds
 from caseload.programmes.resource_pathway.domain.values import CaseloadPolicy
-from caseload.programmes.resource_pathway.handlers import programme_of
 from caseload.programmes.resource_pathway.read_models.attention import (
     AttentionModel,
     AttentionReport,
@@ -353,6 +349,8 @@ class Queries:
 
     def colleague(self, colleague: UUID) -> ColleagueView:
         """One colleague, as a frozen value."""
+        from caseload.programmes.resource_pathway.domain.colleague import Colleague
+
         uow = self._unit_of_work()
         colleague_id = as_id(colleague, UnknownColleague, "colleague")
         aggregate = uow.load(Colleague, colleague_id, UnknownColleague)
@@ -368,7 +366,7 @@ class Queries:
         """The programmes the store holds, one per kind at most, in the registry's order."""
         uow = self._unit_of_work()
         found = []
-        for kind in PROGRAMMES:
+        for kind in programme_kinds():
             programme_id = uow.programme_id(kind.programme_aggregate)
             aggregate = None if programme_id is None else uow.find(programme_id)
             if aggregate is not None:
@@ -378,11 +376,15 @@ class Queries:
 
     def limit_in_force(self, on: date | None = None) -> CaseloadPolicy:
         """The caseload policy in force on `on` (today if omitted)."""
+        from caseload.programmes.resource_pathway.handlers import programme_of
+
         day = self.today() if on is None else check_date(on, "on")
         return programme_of(self._unit_of_work()).limit_in_force(day)
 
     def broker(self, broker: UUID) -> BrokerView:
         """One broker, as a frozen value."""
+        from caseload.programmes.resource_pathway.domain.broker import Broker
+
         uow = self._unit_of_work()
         aggregate = uow.load(Broker, as_id(broker, UnknownBroker, "broker"), UnknownBroker)
         return BrokerView(
@@ -399,6 +401,8 @@ class Queries:
 
     def trajectory(self, trajectory: UUID) -> TrajectoryView:
         """One trajectory, as a frozen value."""
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         uow = self._unit_of_work()
         trajectory_id = as_id(trajectory, UnknownTrajectory, "trajectory")
         aggregate = uow.load(Trajectory, trajectory_id, UnknownTrajectory)

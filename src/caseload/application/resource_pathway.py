@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from caseload.application.guard import command
+from caseload.application.lazy import LazyModule
 from caseload.domain.personal import PersonalData
-from caseload.programmes.resource_pathway import commands as rp
 from caseload.programmes.resource_pathway.domain.values import (
     CaseloadPolicy,
     Channel,
@@ -25,6 +25,12 @@ from caseload.programmes.resource_pathway.domain.values import (
     ReviewOutcome,
     Role,
 )
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway import commands as rp
+else:
+    # The commands are imported when a method first needs them.
+    rp = LazyModule("caseload.programmes.resource_pathway.commands")
 
 __all__ = ["ResourcePathwayCommands"]
 

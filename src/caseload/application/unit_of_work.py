@@ -30,7 +30,7 @@ from caseload.domain.errors import (
 from caseload.domain.identity import key_bytes
 from caseload.domain.personal import Sealed
 from caseload.privacy.keyring import Keyring
-from caseload.programmes import PROGRAMMES, ProgrammeKind
+from caseload.programmes import ProgrammeKind, programme_kinds
 
 __all__ = ["StoreUnitOfWork", "kind_of_aggregate", "replayed", "run_with_retries"]
 
@@ -42,7 +42,7 @@ logger = logging.getLogger("caseload.commands")
 
 def kind_of_aggregate(aggregate_class: type[Aggregate]) -> ProgrammeKind:
     """The programme kind an aggregate class belongs to."""
-    for kind in PROGRAMMES:
+    for kind in programme_kinds():
         if aggregate_class in kind.aggregates:
             return kind
     raise ConfigurationError(f"{aggregate_class.__name__} belongs to no registered programme")
@@ -125,7 +125,8 @@ class StoreUnitOfWork:
     ) -> Sequence[DomainEvent]:
         """Stored events of one class whose stored state contains `needle`."""
         owner = event_class.__qualname__.split(".")[0]
-        kind = next((k for k in PROGRAMMES for a in k.aggregates if a.__qualname__ == owner), None)
+        kinds = programme_kinds()
+        kind = next((k for k in kinds for a in k.aggregates if a.__qualname__ == owner), None)
         if kind is None:
             raise ConfigurationError(f"{event_class.__qualname__} is no registered event")
         return self._wiring.events_containing(event_class, needle, kind)

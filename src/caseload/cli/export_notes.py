@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from caseload.application.caseload import Caseload
 from caseload.cli.app import err
 from caseload.cli.render import say
-from caseload.programmes import PROGRAMMES
+from caseload.programmes import programme_kinds
 
 if TYPE_CHECKING:
     from caseload.export import Manifest
@@ -21,7 +21,7 @@ def held_tables(app: Caseload) -> frozenset[str]:
     last = app.wiring.head()
     return frozenset(
         table
-        for kind in PROGRAMMES
+        for kind in programme_kinds()
         if app.wiring.programme_id(kind, last) is not None
         for tables in kind.export.values()
         for table in tables

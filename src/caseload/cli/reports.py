@@ -26,14 +26,6 @@ from caseload.cli.app import (
     user_errors,
 )
 from caseload.cli.checks import check_log, unverified_option
-from caseload.cli.education_render import (
-    half_year_csv,
-    half_year_json,
-    monthly_csv,
-    monthly_json,
-    print_half_year,
-    print_monthly,
-)
 from caseload.cli.render import say
 from caseload.cli.weeks import with_weeks_bar
 from caseload.domain.errors import ConfigurationError, InvalidValue
@@ -116,6 +108,9 @@ def half_year(
         with Caseload.open_readonly(store, as_known_at=known) as app:
             check_log(app, unverified=unverified)
             status = app.education_half_year(period, as_known_at=known, as_true_on=day)
+    # Imported here: the education status's rendering is for these two reports.
+    from caseload.cli.education_render import half_year_csv, half_year_json, print_half_year
+
     if as_json:
         emit_json(half_year_json(status))
     elif as_csv:
@@ -144,6 +139,8 @@ def monthly(
         with Caseload.open_readonly(store, as_known_at=known) as app:
             check_log(app, unverified=unverified)
             status = app.education_monthly(month, as_known_at=known, as_true_on=day)
+    from caseload.cli.education_render import monthly_csv, monthly_json, print_monthly
+
     if as_json:
         emit_json(monthly_json(status))
     elif as_csv:

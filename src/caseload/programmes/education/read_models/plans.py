@@ -5,17 +5,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.education.domain.plan import EducationPlan
 from caseload.programmes.education.domain.values import DropOutReason, Scheme, TargetGroup
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.domain.plan import EducationPlan
 
 __all__ = [
     "EducationPlansModel",
@@ -175,6 +177,10 @@ class EducationPlansModel(ReadModel[PlansState]):
         return PlansState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregate is imported when events are first folded: reading a stored
+        # state needs none of it.
+        from caseload.programmes.education.domain.plan import EducationPlan
+
         return {
             EducationPlan.Drafted: _drafted,
             EducationPlan.SchemeStarted: _started,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.education.domain.session import GuidanceSession
 from caseload.programmes.education.domain.values import SessionKind
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.domain.session import GuidanceSession
 
 __all__ = ["SessionRecord", "SessionsModel", "SessionsState", "project_sessions", "week_of"]
 
@@ -77,6 +79,10 @@ class SessionsModel(ReadModel[SessionsState]):
         return SessionsState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregate is imported when events are first folded: reading a stored
+        # state needs none of it.
+        from caseload.programmes.education.domain.session import GuidanceSession
+
         return {GuidanceSession.Held: _held, GuidanceSession.VisitRecorded: _visited}
 
     def encode(self, state: SessionsState) -> Any:

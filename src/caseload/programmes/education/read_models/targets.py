@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.education.domain.programme import EducationProgramme
 from caseload.programmes.education.domain.values import (
     NOT_RELEVANT,
     GroupSize,
@@ -20,6 +19,9 @@ from caseload.programmes.education.domain.values import (
     TargetValue,
 )
 from caseload.projections.base import Handler, ReadModel, day
+
+if TYPE_CHECKING:
+    from caseload.programmes.education.domain.programme import EducationProgramme
 
 __all__ = ["Decision", "EducationTargetsModel", "TargetsState", "project_targets"]
 
@@ -98,6 +100,10 @@ class EducationTargetsModel(ReadModel[TargetsState]):
         return TargetsState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregate is imported when events are first folded: reading a stored
+        # state needs none of it.
+        from caseload.programmes.education.domain.programme import EducationProgramme
+
         return {
             EducationProgramme.Configured: _configured,
             EducationProgramme.EligibilityReplaced: _replaced,

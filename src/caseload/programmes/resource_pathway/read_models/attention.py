@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
@@ -13,7 +13,6 @@ from eventsourcing.domain import DomainEvent
 
 from caseload.domain.dates import check_days
 from caseload.domain.errors import InvalidValue
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
 from caseload.projections.entities import (
@@ -24,6 +23,9 @@ from caseload.projections.entities import (
     moved,
 )
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "MAX_REVIEW_DAYS",
@@ -298,6 +300,10 @@ class AttentionModel(ReadModel[AttentionState]):
         return AttentionState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Trajectory.Opened: _opened,
             Trajectory.Assigned: _assigned,

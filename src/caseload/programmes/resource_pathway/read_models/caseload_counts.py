@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistory
-from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.programme import Programme
 from caseload.programmes.resource_pathway.read_models.broker_cases import (
     BrokerCases,
     decode_brokers,
@@ -27,9 +25,11 @@ from caseload.programmes.resource_pathway.read_models.broker_cases import (
 from caseload.projections.base import Handler, ReadModel
 from caseload.projections.entities import EntityMap, as_entity_map
 
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.broker import Broker
+    from caseload.programmes.resource_pathway.domain.programme import Programme
+
 __all__ = [
-    "BROKER_HANDLERS",
-    "POLICY_HANDLERS",
     "Breach",
     "BrokerCases",
     "CaseloadCounts",
@@ -38,6 +38,7 @@ __all__ = [
     "CaseloadState",
     "Peak",
     "TeamRow",
+    "broker_handlers",
     "caseload_report",
     "caseload_rows",
     "decode_brokers",
@@ -45,6 +46,7 @@ __all__ = [
     "encode_brokers",
     "encode_policies",
     "fold_policy_event",
+    "policy_handlers",
     "project_caseload",
 ]
 
@@ -144,7 +146,7 @@ class CaseloadCounts(ReadModel[CaseloadState]):
         return CaseloadState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {**BROKER_HANDLERS, **POLICY_HANDLERS}
+        return {**broker_handlers(), **policy_handlers()}
 
     def encode(self, state: CaseloadState) -> Any:
         return {
@@ -187,29 +189,35 @@ def _left(state: Any, event: Broker.Left) -> None:
     state.brokers[event.originator_id].left_on = event.occurred_on
 
 
-BROKER_HANDLERS: dict[type[DomainEvent], Handler] = {
-    Broker.Registered: _registered,
-    Broker.CaseAssigned: _case_assigned,
-    Broker.CaseReleased: _case_released,
-    Broker.FteChanged: _fte_changed,
-    Broker.Left: _left,
-}
-"""Handlers for broker events over any state with `brokers: dict[UUID, BrokerCases]`."""
+def broker_handlers() -> dict[type[DomainEvent], Handler]:
+    """Handlers for broker events over any state with `brokers: dict[UUID, BrokerCases]`
+    (the aggregate is imported here, when events are first folded)."""
+    from caseload.programmes.resource_pathway.domain.broker import Broker
+
+    return {
+        Broker.Registered: _registered,
+        Broker.CaseAssigned: _case_assigned,
+        Broker.CaseReleased: _case_released,
+        Broker.FteChanged: _fte_changed,
+        Broker.Left: _left,
+    }
 
 
 def _configured(state: Any, event: Programme.Configured) -> None:
     state.policies = fold_policy_event(state.policies, event)
 
 
-POLICY_HANDLERS: dict[type[DomainEvent], Handler] = {
-    Programme.Configured: _configured,
-    Programme.PolicyChanged: _configured,
-}
-"""Handlers for programme events over any state with `policies: PolicyHistory`."""
+def policy_handlers() -> dict[type[DomainEvent], Handler]:
+    """Handlers for programme events over any state with `policies: PolicyHistory`."""
+    from caseload.programmes.resource_pathway.domain.programme import Programme
+
+    return {Programme.Configured: _configured, Programme.PolicyChanged: _configured}
 
 
 def fold_policy_event(policies: PolicyHistory, event: DomainEvent) -> PolicyHistory:
     """The dated policies after a programme event (unchanged for other events)."""
+    from caseload.programmes.resource_pathway.domain.programme import Programme
+
     match event:
         case Programme.Configured():
             return PolicyHistory.starting_with(event.policy)

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.dates import check_days
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import EmployerActivityKind
 from caseload.programmes.resource_pathway.read_models.flow import month_spans
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map, closed_month
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "DEFAULT_WITHIN_DAYS",
@@ -140,6 +142,10 @@ class EmployerActivityModel(ReadModel[EmployerActivityState]):
         return EmployerActivityState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Trajectory.Opened: _opened,
             Trajectory.EmployerActivityStarted: _started,

@@ -7,13 +7,12 @@ import calendar
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import (
     ClosureReason,
     Placement,
@@ -22,6 +21,9 @@ from caseload.programmes.resource_pathway.domain.values import (
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map, closed_month
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "EXIT_HORIZONS",
@@ -251,6 +253,10 @@ class OutcomesModel(ReadModel[OutcomesState]):
         return OutcomesState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Trajectory.Opened: _opened,
             Trajectory.JobPlaced: _placed,

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.resource_pathway.domain.programme import Programme
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import IndicatorSet
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map, closed_month
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.programme import Programme
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "IndicatorProgress",
@@ -268,6 +270,11 @@ class ProgressionModel(ReadModel[ProgressionState]):
         return ProgressionState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.programme import Programme
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Programme.Configured: _configured,
             Trajectory.ProgressMeasured: _measured,

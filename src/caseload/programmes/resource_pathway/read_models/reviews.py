@@ -11,18 +11,20 @@ from __future__ import annotations
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ReviewOutcome
 from caseload.programmes.resource_pathway.read_models.outcomes import month_of
 from caseload.projections.base import Entries, Handler, ReadModel, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map, closed_month
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "CaseReviews",
@@ -151,6 +153,10 @@ class ReviewsModel(ReadModel[ReviewsState]):
         return ReviewsState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Trajectory.Opened: _opened,
             Trajectory.Assigned: _assigned,

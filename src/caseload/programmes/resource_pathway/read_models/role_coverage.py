@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
-from caseload.programmes.resource_pathway.domain.broker import Broker
-from caseload.programmes.resource_pathway.domain.colleague import Colleague
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import ALL_ROLES, Role
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, person_uid, uid
 from caseload.projections.entities import (
@@ -28,6 +25,11 @@ from caseload.projections.entities import (
     moved,
 )
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.broker import Broker
+    from caseload.programmes.resource_pathway.domain.colleague import Colleague
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "BrokerCoverage",
@@ -303,6 +305,12 @@ class RoleCoverageModel(ReadModel[CoverageState]):
         return CoverageState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.broker import Broker
+        from caseload.programmes.resource_pathway.domain.colleague import Colleague
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
             Broker.Registered: _broker_registered,
             Colleague.Registered: _colleague_registered,

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.domain.policy import DEFAULT_HISTORY, CaseloadPolicy, PolicyHistory
-from caseload.programmes.resource_pathway.domain.programme import Programme
-from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 from caseload.programmes.resource_pathway.domain.values import PathwayKind
 from caseload.programmes.resource_pathway.read_models.broker_cases import (
     BrokerCases,
@@ -21,15 +19,19 @@ from caseload.programmes.resource_pathway.read_models.broker_cases import (
     encode_brokers,
 )
 from caseload.programmes.resource_pathway.read_models.caseload_counts import (
-    BROKER_HANDLERS,
-    POLICY_HANDLERS,
+    broker_handlers,
     decode_policies,
     encode_policies,
     fold_policy_event,
+    policy_handlers,
 )
 from caseload.projections.base import Entries, Handler, ReadModel, day, hex_of, uid
 from caseload.projections.entities import EntityMap, as_entity_map, closed_month
 from caseload.projections.stored_entries import entities
+
+if TYPE_CHECKING:
+    from caseload.programmes.resource_pathway.domain.programme import Programme
+    from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
 
 __all__ = [
     "OpenSpan",
@@ -162,9 +164,14 @@ class StaffingModel(ReadModel[StaffingState]):
         return StaffingState()
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        # The aggregates are imported when events are first folded: reading a stored
+        # state needs none of them.
+        from caseload.programmes.resource_pathway.domain.programme import Programme
+        from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
+
         return {
-            **BROKER_HANDLERS,
-            **POLICY_HANDLERS,
+            **broker_handlers(),
+            **policy_handlers(),
             Programme.Configured: _configured,
             Trajectory.Opened: _opened,
             Trajectory.Closed: _closed,
