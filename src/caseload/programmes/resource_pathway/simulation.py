@@ -349,7 +349,7 @@ def _simulate(
                 closed.append(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
-                others = [b for b in staff.with_room() if b != broker]
+                others = staff.others_with_room(broker)
                 if others:
                     to = rng.choice(others)
                     app.transfer(trajectory, to_broker=to, on=close_day)
