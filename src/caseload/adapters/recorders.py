@@ -150,7 +150,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return positions
         return self._insert_rows(c, [event_row(s) for s in stored_events])
 
-    def insert_rows(self, rows: Sequence[EventRow], *, durable: bool = True) -> Sequence[int]:
+    def insert_rows(
+        self, rows: Sequence[EventRow], *, durable: bool = True, cache_kib: int = BULK_CACHE_KIB
+    ) -> Sequence[int]:
         """Record events given as rows (`EventRow`, the bytes `Mapper.to_stored_event`
         gives) in one transaction, each with its chain link; returns their positions.
 
@@ -158,14 +160,14 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         links as `insert_events`, without a `StoredEvent` for each. With `durable=False`
         the commit does not wait for the disk (see `relaxed_sync`): a writer that commits
         many transactions in a row makes its last one durable, and with it all before.
-        The write runs with a larger page cache (`larger_cache`, `BULK_CACHE_KIB`).
+        The write runs with a page cache of at least `cache_kib` KiB (`larger_cache`).
         """
         if not rows:
             return []
         with (
             self.datastore.get_connection(commit=True) as connection,
             relaxed_sync(connection, relax=not durable),
-            larger_cache(connection, BULK_CACHE_KIB),
+            larger_cache(connection, cache_kib),
             connection.transaction(commit=True) as c,
         ):
             return self._insert_rows(c, rows)
