@@ -3,7 +3,7 @@ log grows, in small writes with SQLite's default page cache against the batch's 
 
 Run: `.venv/bin/python -m benchmarks.bulk_writes` (writes its section to
 docs/benchmarks.md; options: `--size CITIZENS:BROKERS` of the cached log whose rows are
-written, `--events` how many of them, `--parts`, `--no-doc`, `--doc`).
+written, `--events` how many of them, `--parts`, `--cache`, `--no-doc`, `--doc`).
 
 The rows of a cached benchmark log (the simulation's events, in log order, as the batch
 encodes them) are written again into a new SQLite file through the chained recorder's bulk
@@ -27,7 +27,7 @@ from pathlib import Path
 import attrs
 
 from benchmarks._report import load, machine, write_section
-from benchmarks.logs import LogSize, generate
+from benchmarks.logs import CACHE, LogSize, generate
 from caseload import Caseload
 from caseload.adapters.recorders import BULK_CACHE_KIB, ChainedSQLiteRecorder, EventRow
 
@@ -119,12 +119,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--events", type=int, default=1_200_000, help="rows to write")
     parser.add_argument("--parts", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where logs are cached")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--doc", type=Path, default=None, help="write this file instead")
     args = parser.parse_args()
 
     size = LogSize.parse(args.size, args.months, args.seed)
-    rows = rows_of(generate(size.citizens, size.brokers, size.months, size.seed), args.events)
+    log = generate(size.citizens, size.brokers, size.months, size.seed, cache=args.cache)
+    rows = rows_of(log, args.events)
     load_before = load()
     results = {setting: write(rows, setting, args.parts) for setting in SETTINGS}
     lines = [
