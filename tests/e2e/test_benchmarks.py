@@ -289,3 +289,32 @@ def test_the_decoding_benchmark_prints_a_cost_per_pass(tmp_path: Path) -> None:
         assert len(each) == 2
         assert all(value > 0 for value in each)
         assert float(row[2]) == min(each)
+
+
+@pytest.mark.slow
+def test_the_bulk_writes_benchmark_writes_its_table(tmp_path: Path) -> None:
+    """Both ways of writing write the same rows, part by part, up to the log's end."""
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n" + OTHER, encoding="utf-8")
+    run_benchmark(
+        "benchmarks.bulk_writes",
+        "--size=40:3",
+        "--months=3",
+        "--events=100000",
+        "--parts=2",
+        f"--cache={tmp_path / 'cache'}",
+        f"--doc={doc}",
+    )
+    text = doc.read_text(encoding="utf-8")
+    assert OTHER in text
+    rows = [
+        row
+        for header, rows in tables(section(doc, "Bulk writes as the log grows"))
+        if header[:2] == ["writes", "events written so far"]
+        for row in rows
+    ]
+    assert len(rows) == 4
+    assert rows[0][0] != rows[2][0]  # the two ways, each in its own rows
+    halves = [int(row[1].replace(",", "")) for row in rows]
+    assert halves[:2] == halves[2:]
+    assert 0 < halves[0] < halves[1] < 100_000

@@ -12,6 +12,7 @@ import eventsourcing.sqlite
 import pytest
 
 from caseload import Caseload
+from caseload.adapters.recorders import BULK_CACHE_KIB
 from caseload.domain.errors import ConcurrencyConflict, ReadOnlySession
 from tests.conftest import KEY, fixed_clock
 
@@ -143,3 +144,33 @@ def test_a_flush_asked_for_waits_for_the_disk(
             app.register_broker(name="Broker 1", team="Team A", on=DAY)
             batch.flush()
             assert _sync_of_each_commit(statements) == ["FULL"]
+
+
+def _cache_of_each_commit(statements: list[str]) -> list[int]:
+    """The `cache_size` in force at each COMMIT (SQLite's default, -2000, until set)."""
+    setting, settings = -2000, []
+    for statement in statements:
+        if statement.startswith("PRAGMA cache_size = "):
+            setting = int(statement.split("= ")[1])
+        elif statement == "COMMIT":
+            settings.append(setting)
+    return settings
+
+
+def test_a_batch_writes_with_a_larger_page_cache_and_gives_the_setting_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each write of a batch runs with the bulk page cache (its pages of the events' index,
+    keyed by random ids, are neither read again nor spilled before the commit); after it
+    the connection has SQLite's default setting again, and one command on its own keeps it."""
+    statements = _traced(monkeypatch)
+    with _app(f"sqlite:///{tmp_path / 'store.db'}") as app:
+        del statements[:]
+        with app.batch(size=3):
+            _seven_commands(app)
+        assert _cache_of_each_commit(statements) == [-BULK_CACHE_KIB] * 3
+        assert statements.count("PRAGMA cache_size = -2000") == 3
+        del statements[:]
+        app.register_broker(name="Broker 2", team="Team A", on=DAY)
+        assert _cache_of_each_commit(statements) == [-2000]
+        assert app.verify().ok

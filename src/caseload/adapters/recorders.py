@@ -23,6 +23,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 from caseload.adapters.hashes import GENESIS, id_text, link
 
 __all__ = [
+    "BULK_CACHE_KIB",
     "CHAIN_TABLE",
     "SEALS_TABLE",
     "ChainedPOPOFactory",
@@ -31,6 +32,7 @@ __all__ = [
     "EventRow",
     "chain_links",
     "event_row",
+    "larger_cache",
     "relaxed_sync",
     "row_links",
 ]
@@ -94,6 +96,37 @@ def relaxed_sync(connection: SQLiteConnection, *, relax: bool) -> Iterator[None]
         cursor.close()
 
 
+BULK_CACHE_KIB = 64 * 1024
+"""SQLite's page cache while a bulk writer's rows go in (SQLite's own default is 2 MiB)."""
+
+
+@contextmanager
+def larger_cache(connection: SQLiteConnection, kib: int) -> Iterator[None]:
+    """While the block runs, `connection` caches up to `kib` KiB of pages, if that is more
+    than its setting; the setting comes back after, and the cache shrinks with it.
+
+    The events' index is keyed by random aggregate ids, so a write of thousands of events
+    changes pages all over it. In SQLite's default cache of 2 MiB those pages are read
+    again and again from the operating system, and dirty ones are spilled into the log
+    before the commit, where one changed again is written again.
+    """
+    cursor = connection.cursor().sqlite_cursor
+    (setting,) = cursor.execute("PRAGMA cache_size").fetchone()
+    # A negative setting is in KiB, a positive one in pages.
+    (page_size,) = cursor.execute("PRAGMA page_size").fetchone()
+    current = -int(setting) if setting < 0 else int(setting) * int(page_size) // 1024
+    if current >= kib:
+        cursor.close()
+        yield
+        return
+    cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(setting)}")
+        cursor.close()
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """eventsourcing's SQLite recorder, writing each event's chain link in its transaction."""
 
@@ -117,7 +150,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return positions
         return self._insert_rows(c, [event_row(s) for s in stored_events])
 
-    def insert_rows(self, rows: Sequence[EventRow], *, durable: bool = True) -> Sequence[int]:
+    def insert_rows(
+        self, rows: Sequence[EventRow], *, durable: bool = True, cache_kib: int = BULK_CACHE_KIB
+    ) -> Sequence[int]:
         """Record events given as rows (`EventRow`, the bytes `Mapper.to_stored_event`
         gives) in one transaction, each with its chain link; returns their positions.
 
@@ -125,12 +160,14 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         links as `insert_events`, without a `StoredEvent` for each. With `durable=False`
         the commit does not wait for the disk (see `relaxed_sync`): a writer that commits
         many transactions in a row makes its last one durable, and with it all before.
+        The write runs with a page cache of at least `cache_kib` KiB (`larger_cache`).
         """
         if not rows:
             return []
         with (
             self.datastore.get_connection(commit=True) as connection,
             relaxed_sync(connection, relax=not durable),
+            larger_cache(connection, cache_kib),
             connection.transaction(commit=True) as c,
         ):
             return self._insert_rows(c, rows)

@@ -235,6 +235,10 @@ def _simulate(
     placement_kinds = itertools.cycle(PlacementKind)
     other_closures = itertools.cycle(OTHER_CLOSURES)
     activity_kinds = itertools.cycle(EmployerActivityKind)
+    outcomes = list(ReviewOutcome)
+    # Days back of a contact registered late, made once: the case work's loop below runs
+    # for every open case every week, so its dates are taken from these rather than made.
+    days_back = {back: timedelta(days=back) for back in range(3, 8)}
 
     def assign(trajectory: UUID, broker: UUID, day: date) -> None:
         app.assign(trajectory, broker, on=day)
@@ -242,6 +246,9 @@ def _simulate(
 
     for week in range(weeks):
         monday = config.start + timedelta(weeks=week)
+        workdays = tuple(monday + timedelta(days=n) for n in range(5))
+        sunday = monday + timedelta(days=6)
+        colleague_chance = 0.4 * (1 - week / weeks)
         commands += staff.staffing_decisions(app, week, weeks, monday)
         # Intake: open and assign, filling brokers in order.
         for day in sorted(
@@ -281,9 +288,9 @@ def _simulate(
             case = cases[trajectory]
             opened_on = case.opened_on
             if rng.random() < 0.6:
-                day = monday + timedelta(days=rng.randrange(5))
+                day = workdays[rng.randrange(5)]
                 if rng.random() < 0.15:  # registered late: it happened last week
-                    day -= timedelta(days=rng.randrange(3, 8))
+                    day -= days_back[rng.randrange(3, 8)]
                 day = max(day, opened_on)
                 by = broker if rng.random() < 0.85 else rng.choice(brokers)
                 roles = set(pick(rng, ROLE_WEIGHTS) + pick(rng, ROLE_WEIGHTS))
@@ -304,17 +311,18 @@ def _simulate(
                 commands += 1
             # While the roles are split, colleagues cover authority in a trajectory's first
             # eight weeks; ever less often as the roles gather with the broker.
-            weeks_open = (monday - opened_on).days // 7
-            if in_service and weeks_open < 8 and rng.random() < 0.4 * (1 - week / weeks):
-                day = max(monday + timedelta(days=rng.randrange(5)), opened_on)
+            days_open = (monday - opened_on).days
+            weeks_open = days_open // 7
+            if in_service and weeks_open < 8 and rng.random() < colleague_chance:
+                day = max(workdays[rng.randrange(5)], opened_on)
                 colleague_contact(app, rng, trajectory, day, in_service)
                 commands += 1
             if weeks_open >= 4 and case.in_activity_until < monday and rng.random() < 0.03:
-                day = monday + timedelta(days=rng.randrange(5))
+                day = workdays[rng.randrange(5)]
                 activity = next(activity_kinds)
                 case.in_activity_until = employer_activity(app, rng, trajectory, day, activity)
                 commands += 1
-            if (monday - opened_on).days % 91 < 7:
+            if days_open % 91 < 7:
                 scores = {name: rng.randint(1, 5) for name in rng.sample(DEFAULT_INDICATORS, 5)}
                 app.record_progress(trajectory, on=max(monday, opened_on), scores=scores)
                 commands += 1
@@ -323,7 +331,7 @@ def _simulate(
             due = 35 if case.reviewed_on is None else 77
             since = opened_on if case.reviewed_on is None else case.reviewed_on
             if (monday - since).days >= due and rng.random() < 0.5:
-                outcome = rng.choice(list(ReviewOutcome))
+                outcome = rng.choice(outcomes)
                 day = max(monday, opened_on)
                 app.record_review(trajectory, on=day, outcome=outcome)
                 case.reviewed_on = day
@@ -332,11 +340,10 @@ def _simulate(
                 kind = next(placement_kinds)
                 hours = None if kind is PlacementKind.EDUCATION else rng.choice((8, 12, 15, 20))
                 app.record_job_placement(
-                    trajectory, on=monday + timedelta(days=4), kind=kind, hours_per_week=hours
+                    trajectory, on=workdays[4], kind=kind, hours_per_week=hours
                 )
                 case.placed = kind
                 commands += 1
-            close_day = monday + timedelta(days=6)
             if case.placed is not None and rng.random() < 0.3:
                 reason = PLACEMENT_CLOSURE[case.placed]
             elif rng.random() < 0.012:
@@ -344,20 +351,20 @@ def _simulate(
             else:
                 reason = None
             if reason is not None:
-                app.close_trajectory(trajectory, on=close_day, reason=reason)
+                app.close_trajectory(trajectory, on=sunday, reason=reason)
                 staff.release(trajectory)
                 closed.append(trajectory)
                 commands += 1
             elif rng.random() < 0.01 and len(brokers) > 1:
-                others = [b for b in staff.with_room() if b != broker]
+                others = staff.others_with_room(broker)
                 if others:
                     to = rng.choice(others)
-                    app.transfer(trajectory, to_broker=to, on=close_day)
+                    app.transfer(trajectory, to_broker=to, on=sunday)
                     staff.take(trajectory, to)
                     commands += 1
         commands += staff.handover(app, week, weeks, monday)
         if len(colleagues) > 1 and week == (3 * weeks) // 4 and colleagues[-1] in in_service:
-            app.colleague_left(colleagues[-1], on=monday + timedelta(days=6))
+            app.colleague_left(colleagues[-1], on=sunday)
             in_service.remove(colleagues[-1])
             commands += 1
         if progress is not None:

@@ -111,7 +111,19 @@ class Staff:
 
     def with_room(self) -> list[UUID]:
         """The brokers with room for another case, in order."""
-        return [broker for broker, roomy in zip(self.brokers, self._roomy, strict=True) if roomy]
+        return list(itertools.compress(self.brokers, self._roomy))
+
+    def others_with_room(self, broker: UUID) -> list[UUID]:
+        """The brokers other than `broker` with room for another case, in order.
+
+        Asked for every transfer: the flags are filtered in C, and `broker` is found among
+        them by its place rather than by comparing ids (each comparison a Python call, for
+        every broker of a national programme)."""
+        others = self.with_room()
+        index = self._index[broker]
+        if self._roomy[index]:
+            del others[self._roomy[:index].count(True)]
+        return others
 
     def _recount(self, *brokers: UUID) -> None:
         for broker in brokers or self.brokers:
