@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseload import Caseload, ClosureReason
+from caseload import Caseload, Channel, ClosureReason, Role
 from caseload.programmes.resource_pathway.read_models.attention import AttentionModel
 from caseload.programmes.resource_pathway.read_models.employer_activity import (
     EmployerActivityModel,
@@ -26,7 +26,7 @@ from caseload.programmes.resource_pathway.read_models.role_coverage import RoleC
 from caseload.programmes.resource_pathway.read_models.staffing import StaffingModel
 from caseload.programmes.resource_pathway.simulation import SimulationConfig, simulate
 from caseload.projections.base import Entries, ReadModel
-from caseload.projections.entities import EntityMap, chunk_text
+from caseload.projections.entities import EntityMap, chunk_text, evicting
 from caseload.projections.stored_state import freeze_chunked, thaw_state
 from tests.conftest import KEY, fixed_clock
 from tests.unit._support import new_app
@@ -154,12 +154,13 @@ def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(
     events = _programme(seed)
     model = kind()
     encoded, plain = model.initial(), model.initial()
-    for number, event in enumerate(events):
-        model.apply(encoded, event)
-        model.apply(plain, event)
-        if number % every == 0:
-            model.digest(encoded)
-    assert model.digest(encoded) == model.digest(plain)
+    with evicting():  # as a rebuild does
+        for number, event in enumerate(events):
+            model.apply(encoded, event)
+            model.apply(plain, event)
+            if number % every == 0:
+                model.digest(encoded)
+        assert model.digest(encoded) == model.digest(plain)
     held = _trajectories(model.encode(encoded), field).items
     assert isinstance(held, EntityMap)
     whole = _trajectories(model.encode(plain), field)
@@ -171,3 +172,31 @@ def test_a_state_encoded_along_the_way_holds_what_a_direct_fold_does(
     )
     assert held.evicted == retired  # type: ignore[attr-defined]
     assert encoded == plain
+
+
+def test_a_rebuild_lets_closed_trajectories_go_and_a_catch_up_keeps_what_a_walk_brought_back() -> (
+    None
+):
+    """A rebuild encodes within `evicting()`: the closed trajectories of coverage are out
+    of its dict afterwards. A query's walk brings them back, and the catch-up of a contact
+    after it (which writes coverage again) keeps them, so that the write costs the event,
+    not the walk."""
+    with Caseload("memory://", pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=3, citizens=40, months=4, seed=1))
+        app.projections.rebuild()
+        closed = app.projections.state("role_coverage").closed
+        assert isinstance(closed, EntityMap)
+        assert closed.evicted > 0
+        walked = len(list(closed.values()))
+        assert closed.evicted == 0
+        broker = next(row.broker_id for row in app.caseload() if row.active_cases)
+        case = next(iter(app.broker(broker).active_cases))
+        head = app.head()
+        app.record_contact(
+            case, on=fixed_clock(), roles={Role.COACH}, channel=Channel.PHONE, by=broker
+        )
+        app.projections.catch_up(persist=True)
+        assert app.projections.state("role_coverage").closed is closed
+        assert app.head() == head + 1
+        assert closed.evicted == 0
+        assert dict.__len__(closed) == walked

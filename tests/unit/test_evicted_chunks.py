@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload.projections.base import Entries, digest_of
-from caseload.projections.entities import EntityMap, chunk_text, folding
+from caseload.projections.entities import EntityMap, chunk_text, evicting, folding
+from caseload.projections.evicted import Evicted
 
 
 def _key(item: str) -> str:
@@ -91,7 +92,8 @@ def run(entries: dict[str, list[int]], operation: tuple[str, str, int]) -> Any:
 
 
 def _chunks(entries: EntityMap[str, list[int]], restore: Any) -> dict[str, Any]:
-    found = entries.chunks(_key, _value, 1, _retired, restore)
+    with evicting():
+        found = entries.chunks(_key, _value, 1, _retired, restore)
     return {chunk: (chunk_text(segment), segment[2]) for chunk, segment in found.items()}
 
 
@@ -134,7 +136,8 @@ def test_encoded_retired_entries_leave_the_dict_and_one_lookup_brings_back_one_c
     a retired entry (a late fact) decodes that entry's chunk alone, which the next
     encoding writes again and lets go."""
     tracked = _closing(2_000, 1_500)
-    first = tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    with evicting():
+        first = tracked.chunks(_key, _value, 1, _retired, RESTORE)
     assert dict.__len__(tracked) == 500
     assert tracked.evicted == 1_500
     assert len(tracked) == 2_000
@@ -142,7 +145,8 @@ def test_encoded_retired_entries_leave_the_dict_and_one_lookup_brings_back_one_c
     held = orjson.loads(b"{" + chunk_text(first[f"~5{late[0]}"])[1:] + b"}")
     tracked[late].append(7)
     assert tracked.evicted == 1_500 - len(held)
-    chunks = tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    with evicting():
+        chunks = tracked.chunks(_key, _value, 1, _retired, RESTORE)
     assert chunks[f"~7{late[0]}"][0] is not None  # the late fact's new chunk, encoded
     assert tracked.evicted == 1_500
     assert tracked[late] == [5, 7]
@@ -155,11 +159,55 @@ def test_keys_sharing_a_hash_are_told_apart() -> None:
     assert hash(-1) == hash(-2) == hash(-2.0)
     tracked: EntityMap[int, list[int]] = EntityMap({-1: [5], -2: [6], 3: [1]})
     restore = (int, _decoded)
-    tracked.chunks(str, _value, 1, _retired, restore)
+    with evicting():
+        tracked.chunks(str, _value, 1, _retired, restore)
     assert tracked.evicted == 2
     assert tracked[-2] == [6]
     assert tracked.evicted == 0  # both candidates' chunks are back
     assert tracked[-1] == [5]
-    tracked.chunks(str, _value, 1, _retired, restore)
+    with evicting():
+        tracked.chunks(str, _value, 1, _retired, restore)
     assert tracked.get(-2.0) == [6]  # an equal key of the same hash finds it too
     assert 4 not in tracked
+
+
+def test_outside_a_rebuild_encoding_lets_no_entry_go() -> None:
+    """Encoding outside `evicting()` (a service's catch-up) keeps every entry decoded, and
+    entries a walk brought back stay in the dict: the next write does not pay for letting
+    them go again. Inside it (a rebuild), the retired entries leave."""
+    tracked = _closing(2_000, 1_500)
+    tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    assert tracked.evicted == 0
+    with evicting():
+        tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    assert tracked.evicted == 1_500
+    assert dict.__len__(tracked) == 500
+    assert len(list(tracked.values())) == 2_000  # a query's walk brings them back
+    tracked[f"{1_999 * 2654435761 % 2**32:08x}"].append(1)  # an open entry changes
+    tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    assert tracked.evicted == 0
+    assert dict.__len__(tracked) == 2_000
+
+
+def test_the_index_of_evicted_keys_finds_every_key_however_many_evictions_made_it() -> None:
+    """Chunks evicted one at a time (as late facts and closures come) make runs of the
+    index that merge as they grow: every evicted key is still found in its own chunk, and
+    a key of a chunk brought back is no longer found."""
+    index = Evicted((str, list))
+    chunks = {
+        f"~{number:03d}": [f"{number}-{entry}" for entry in range(number % 7 + 1)]
+        for number in range(200)
+    }
+    for chunk, keys in chunks.items():
+        index.add({chunk: keys})
+    for chunk in list(chunks)[::3]:
+        index.back(chunk)
+    index.add({"~late": ["late-0", "late-1"]})
+    for number, (chunk, keys) in enumerate(chunks.items()):
+        for key in keys:
+            assert index.chunks_of(key) == ([] if number % 3 == 0 else [chunk])
+    assert index.chunks_of("late-1") == ["~late"]
+    assert (
+        index.total
+        == sum(len(keys) for number, keys in enumerate(chunks.values()) if number % 3) + 2
+    )

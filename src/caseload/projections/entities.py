@@ -52,6 +52,7 @@ __all__ = [
     "chunk_text",
     "closed_month",
     "cut",
+    "evicting",
     "folding",
     "in_either",
     "moved",
@@ -97,6 +98,22 @@ def folding() -> Iterator[None]:
         yield
     finally:
         _folding[0] -= 1
+
+
+_evicting = [0]
+
+
+@contextmanager
+def evicting() -> Iterator[None]:
+    """While a rebuild folds the log, encoding a map whose read model gives `restore` lets
+    the entries of its retired chunks leave memory (see `EntityMap.chunks`). Outside one
+    (a service catching up, a query), entries a walk or a lookup brought back stay: letting
+    them go again at the next write would cost that write every such entry."""
+    _evicting[0] += 1
+    try:
+        yield
+    finally:
+        _evicting[0] -= 1
 
 
 class EntityMap(dict[K, V]):
@@ -337,10 +354,11 @@ class EntityMap(dict[K, V]):
         chunks with entries noted since the last call (with the same `key`, `value` and
         `retired`) are encoded again.
 
-        Given `restore` (the decoders of the entries, see `Restore`), the entries of the
-        retired chunks then leave the dict, kept only in their chunk's compressed form
-        (see `evicted`): the map answers lookups and walks as before, decoding a chunk back
-        when one of its entries is looked up (a late fact) or the map is walked."""
+        Given `restore` (the decoders of the entries, see `Restore`), within `evicting()`
+        (a rebuild), the entries of the retired chunks then leave the dict, kept only in
+        their chunk's compressed form (see `evicted`): the map answers lookups and walks
+        as before, decoding a chunk back when one of its entries is looked up (a late
+        fact) or the map is walked."""
         from caseload.projections.base import canonical_bytes
 
         get = dict.__getitem__
@@ -422,7 +440,7 @@ class EntityMap(dict[K, V]):
         if self._order is None:
             self._order = sorted(cache)
         found = {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
-        if restore is not None and retired is not None:
+        if restore is not None and retired is not None and _evicting[0]:
             self._evict(restore)
         return found
 

@@ -31,9 +31,14 @@ class Evicted:
 
     Two keys may share a hash: a lookup then names every chunk holding one of them, and
     the map decodes them all before it looks the key up again, so a shared hash costs a
-    decoding, never a wrong answer."""
+    decoding, never a wrong answer.
 
-    __slots__ = ("_hashes", "_names", "_numbers", "_slots", "counts", "restore", "total")
+    The index is a few runs of (hash, chunk number) pairs, each sorted by hash: chunks
+    evicted together make a new run, which is merged with the runs before it no larger
+    than itself (so there are at most about log2(entries) runs, and evicting a chunk costs
+    its own entries, not every entry evicted before it); a lookup bisects each run."""
+
+    __slots__ = ("_names", "_numbers", "_runs", "counts", "restore", "total")
 
     def __init__(self, restore: Restore) -> None:
         self.restore = restore
@@ -42,8 +47,8 @@ class Evicted:
         """By chunk key, how many entries of the chunk are out of the dict."""
         self.total = 0
         """How many entries are out of the dict in all."""
-        self._hashes = array("q")
-        self._slots = array("I")
+        self._runs: list[tuple[array[int], array[int]]] = []
+        """Runs of (hashes, chunk numbers), each sorted by hash."""
         self._names: list[str | None] = []
         """By chunk number, the chunk's key (None once its entries are back)."""
         self._numbers: dict[str, int] = {}
@@ -55,11 +60,7 @@ class Evicted:
         """Note the entries of `chunks` (by chunk key, the keys of its entries) as out of
         the dict."""
         live = self._names
-        pairs = [
-            (found, slot)
-            for found, slot in zip(self._hashes, self._slots, strict=True)
-            if live[slot] is not None
-        ]
+        pairs: list[tuple[int, int]] = []
         for chunk, keys in chunks.items():
             number = len(live)
             live.append(chunk)
@@ -68,21 +69,32 @@ class Evicted:
             pairs.extend((hash(item), number) for item in keys)
             self.counts[chunk] = len(pairs) - before
             self.total += len(pairs) - before
-        pairs.sort()
-        self._hashes = array("q", [found for found, _ in pairs])
-        self._slots = array("I", [slot for _, slot in pairs])
+        runs = self._runs
+        # A run merges with those before it no larger than itself, dropping the pairs of
+        # chunks whose entries came back meanwhile.
+        while runs and len(runs[-1][0]) <= len(pairs):
+            hashes, slots = runs.pop()
+            pairs.extend(
+                (found, slot)
+                for found, slot in zip(hashes, slots, strict=True)
+                if live[slot] is not None
+            )
+        if pairs:
+            pairs.sort()
+            runs.append((array("q", [p[0] for p in pairs]), array("I", [p[1] for p in pairs])))
 
     def chunks_of(self, item: Any) -> list[str]:
         """The evicted chunks that may hold `item` (those holding a key of its hash)."""
         found = hash(item)
-        hashes, names = self._hashes, self._names
-        at = bisect_left(hashes, found)
+        names = self._names
         chunks: list[str] = []
-        while at < len(hashes) and hashes[at] == found:
-            name = names[self._slots[at]]
-            if name is not None and name not in chunks:
-                chunks.append(name)
-            at += 1
+        for hashes, slots in self._runs:
+            at = bisect_left(hashes, found)
+            while at < len(hashes) and hashes[at] == found:
+                name = names[slots[at]]
+                if name is not None and name not in chunks:
+                    chunks.append(name)
+                at += 1
         return chunks
 
     def back(self, chunk: str) -> None:
@@ -90,4 +102,4 @@ class Evicted:
         self.total -= self.counts.pop(chunk)
         self._names[self._numbers.pop(chunk)] = None
         if not self.counts:
-            self._hashes, self._slots, self._names = array("q"), array("I"), []
+            self._runs, self._names = [], []

@@ -32,6 +32,7 @@ from caseload.domain.errors import InvalidValue, ReadModelVersionInUse
 from caseload.projections.as_of import AsOf, check_aware
 from caseload.projections.base import ReadModel
 from caseload.projections.checkpointing import CheckpointSchedule
+from caseload.projections.entities import evicting
 from caseload.projections.folding import Live, collector_paused, fold, fold_sparse
 from caseload.projections.settings import Progress, ProjectionSettings, RebuildResult
 from caseload.projections.source import EventSource, read_range, read_to_fold, read_wanted
@@ -345,7 +346,7 @@ class Projections:
             )
         self._live = None
         started = time.perf_counter()
-        with collector_paused():
+        with collector_paused(), evicting():
             done, resumed_from, saved, stopped = self._fold_to_head(
                 batch_size, persist_every, progress, started, stop, None if name is None else names
             )
