@@ -28,7 +28,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import resolve_topic
 
 from caseload import Caseload
-from caseload.programmes import default_read_models
+from caseload.programmes import default_read_models, programme_kinds
 from caseload.projections.base import ReadModel
 
 BATCH = 5_000
@@ -82,6 +82,7 @@ def peer_rebuild(url: str, name: str, topics: tuple[str, ...]) -> tuple[int, flo
         projection = type("Peer", (ModelProjection,), {"topics": topics})(
             view=StateView(model_named(name))
         )
+        programme_kinds()  # a process's one-time import, before the clock on both sides
         cpu = time.process_time()
         started = time.perf_counter()
         rows = 0
@@ -105,6 +106,7 @@ def peer_rebuild(url: str, name: str, topics: tuple[str, ...]) -> tuple[int, flo
 def library_rebuild(url: str, name: str) -> tuple[float, float, str]:
     """Seconds, CPU seconds and digest of the library's rebuild of one read model."""
     with Caseload(url) as app:
+        programme_kinds()  # a process's one-time import, before the clock on both sides
         cpu = time.process_time()
         result = app.projections.rebuild(name)
         cpu = time.process_time() - cpu
