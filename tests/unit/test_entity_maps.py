@@ -23,6 +23,7 @@ from caseload.projections.base import (
 )
 from caseload.projections.entities import EntityMap, chunk_text, folding
 from caseload.projections.stored_entries import StoredEntries, entities
+from tests.unit._entity_maps import SmallChunks, keys
 
 
 def _key(item: str) -> str:
@@ -44,13 +45,6 @@ def encoded(entries: dict[str, list[int]]) -> tuple[bytes, bytes]:
     return b"".join(canonical_chunks(data)), decompress(packed)
 
 
-class SmallChunks(EntityMap[str, list[int]]):
-    """Chunks of an entry or two, so that a small map has many."""
-
-    chunk_entries = 1
-
-
-keys = st.sampled_from(["0", "00", "01", "0a", "1", "1f", "a", "a0", "a01", "b", "ff", "ff0"])
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("set"), keys, st.integers(0, 9)),

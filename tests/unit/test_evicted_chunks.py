@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from caseload.projections.base import Entries, digest_of
 from caseload.projections.entities import EntityMap, chunk_text, evicting, folding
 from caseload.projections.evicted import Evicted
+from tests.unit._entity_maps import SmallChunks, keys
 
 
 def _key(item: str) -> str:
@@ -37,13 +38,6 @@ def _retired(items: list[int]) -> str | None:
 RESTORE = (_key, _decoded)
 
 
-class SmallChunks(EntityMap[str, list[int]]):
-    """Chunks of an entry or two, so that a small map has many."""
-
-    chunk_entries = 1
-
-
-keys = st.sampled_from(["0", "00", "01", "0a", "1", "1f", "a", "a0", "a01", "b", "ff", "ff0"])
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("set"), keys, st.integers(0, 9)),
@@ -198,16 +192,16 @@ def test_the_index_of_evicted_keys_finds_every_key_however_many_evictions_made_i
         f"~{number:03d}": [f"{number}-{entry}" for entry in range(number % 7 + 1)]
         for number in range(200)
     }
-    for chunk, keys in chunks.items():
-        index.add({chunk: keys})
+    for chunk, members in chunks.items():
+        index.add({chunk: members})
     for chunk in list(chunks)[::3]:
         index.back(chunk)
     index.add({"~late": ["late-0", "late-1"]})
-    for number, (chunk, keys) in enumerate(chunks.items()):
-        for key in keys:
+    for number, (chunk, members) in enumerate(chunks.items()):
+        for key in members:
             assert index.chunks_of(key) == ([] if number % 3 == 0 else [chunk])
     assert index.chunks_of("late-1") == ["~late"]
     assert (
         index.total
-        == sum(len(keys) for number, keys in enumerate(chunks.values()) if number % 3) + 2
+        == sum(len(members) for number, members in enumerate(chunks.values()) if number % 3) + 2
     )
