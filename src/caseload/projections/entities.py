@@ -184,41 +184,31 @@ class EntityMap(dict[K, V]):
 
     def get(self, key: K, default: Any = None) -> Any:
         self._noted.add(key)
-        found = dict.get(self, key, _ABSENT)
-        if found is _ABSENT:
-            return dict.__getitem__(self, key) if self._bring_back(key) else default
-        return found
+        return self._found(key, default)
 
     def __setitem__(self, key: K, value: V) -> None:
         self._noted.add(key)
-        if self._evicted and not dict.__contains__(self, key):
-            self._bring_back(key)
+        self._back_if_evicted(key)
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: K) -> None:
         self._noted.add(key)
-        if self._evicted and not dict.__contains__(self, key):
-            self._bring_back(key)
+        self._back_if_evicted(key)
         dict.__delitem__(self, key)
 
     def peek(self, key: K, default: Any = None) -> Any:
         """The entry of `key` (or `default`) for reading only: notes nothing, so a fold
         that reads an entry and finds nothing to change leaves its chunk as encoded."""
-        found = dict.get(self, key, _ABSENT)
-        if found is _ABSENT:
-            return dict.__getitem__(self, key) if self._bring_back(key) else default
-        return found
+        return self._found(key, default)
 
     def setdefault(self, key: K, default: Any = None) -> Any:
         self._noted.add(key)
-        if self._evicted and not dict.__contains__(self, key):
-            self._bring_back(key)
+        self._back_if_evicted(key)
         return dict.setdefault(self, key, default)
 
     def pop(self, key: K, *default: Any) -> Any:
         self._noted.add(key)
-        if self._evicted and not dict.__contains__(self, key):
-            self._bring_back(key)
+        self._back_if_evicted(key)
         return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[K, V]:
@@ -276,6 +266,18 @@ class EntityMap(dict[K, V]):
         """How many entries are held only in their chunk's compressed form (decoded back
         when something looks one up or walks the map)."""
         return 0 if self._evicted is None else self._evicted.total
+
+    def _found(self, key: K, default: Any) -> Any:
+        """The entry of `key`, brought back first if it is evicted, or `default`."""
+        found = dict.get(self, key, _ABSENT)
+        if found is _ABSENT:
+            return dict.__getitem__(self, key) if self._bring_back(key) else default
+        return found
+
+    def _back_if_evicted(self, key: object) -> None:
+        """Bring back the evicted chunk of `key` before the dict changes it, if one holds it."""
+        if self._evicted and not dict.__contains__(self, key):
+            self._bring_back(key)
 
     def _bring_back(self, key: object) -> bool:
         """Decode back the evicted chunks that may hold `key`; whether the dict holds it
