@@ -30,13 +30,14 @@ __all__ = ["main", "thin"]
 
 def thin(path: Path, schedule: CheckpointSchedule) -> list[int]:
     """Delete the checkpoints of the store at `path` that `schedule` does not take;
-    return the positions left."""
-    query = "SELECT DISTINCT position FROM caseload_checkpoints"
+    return the positions left. (The chunks only they held stay: an as-of query reads the
+    chunks of the checkpoint it starts from, and no other.)"""
+    query = "SELECT DISTINCT position FROM caseload_checkpoint_heads"
     with sqlite3.connect(path) as db:
         positions = [row[0] for row in db.execute(query)]
         for position in positions:
             if not schedule.at(position):
-                db.execute("DELETE FROM caseload_checkpoints WHERE position = ?", (position,))
+                db.execute("DELETE FROM caseload_checkpoint_heads WHERE position = ?", (position,))
         return sorted(row[0] for row in db.execute(query))
 
 

@@ -23,6 +23,8 @@ DERIVED = (
     "caseload_log_index",
     "caseload_late_events",
     "caseload_checkpoints",
+    "caseload_checkpoint_heads",
+    "caseload_checkpoint_chunks",
 )
 """Every table the read-model store writes: all of it is rebuilt from the log."""
 

@@ -288,7 +288,7 @@ def test_checkpoints_and_the_time_index_are_compared_too(checkpointed: Path) -> 
     check = _derived(checkpointed)
     assert check.ok, check
     with sqlite3.connect(checkpointed) as db:
-        checkpoints = db.execute("SELECT COUNT(*) FROM caseload_checkpoints").fetchone()[0]
+        checkpoints = db.execute("SELECT COUNT(*) FROM caseload_checkpoint_heads").fetchone()[0]
         rows = db.execute("SELECT COUNT(*) FROM caseload_log_index").fetchone()[0]
         late = db.execute("SELECT COUNT(*) FROM caseload_late_events").fetchone()[0]
     assert checkpoints >= 12
@@ -301,12 +301,13 @@ def test_a_checkpoint_moved_to_another_position_is_found(checkpointed: Path) -> 
     """A checkpoint that is intact as a blob but claims the wrong position."""
     with sqlite3.connect(checkpointed) as db:
         first, second = db.execute(
-            "SELECT position FROM caseload_checkpoints WHERE name = 'outcomes' "
+            "SELECT position FROM caseload_checkpoint_heads WHERE name = 'outcomes' "
             "ORDER BY position LIMIT 2"
         ).fetchall()
         db.execute(
-            "UPDATE caseload_checkpoints SET (state, digest) = (SELECT state, digest FROM "
-            "caseload_checkpoints WHERE name = 'outcomes' AND position = ?) "
+            "UPDATE caseload_checkpoint_heads SET (header, digest, chunks) = (SELECT header, "
+            "digest, chunks FROM caseload_checkpoint_heads WHERE name = 'outcomes' AND "
+            "position = ?) "
             "WHERE name = 'outcomes' AND position = ?",
             (second[0], first[0]),
         )
@@ -322,8 +323,9 @@ def test_a_checkpoint_moved_to_another_position_is_found(checkpointed: Path) -> 
 def test_a_checkpoint_blob_not_matching_its_digest_is_found(checkpointed: Path) -> None:
     with sqlite3.connect(checkpointed) as db:
         db.execute(
-            "UPDATE caseload_checkpoints SET digest = ? WHERE name = 'staffing' AND position = "
-            "(SELECT MIN(position) FROM caseload_checkpoints WHERE name = 'staffing')",
+            "UPDATE caseload_checkpoint_heads SET digest = ? WHERE name = 'staffing' AND "
+            "position = (SELECT MIN(position) FROM caseload_checkpoint_heads "
+            "WHERE name = 'staffing')",
             ("f" * 64,),
         )
     check = _derived(checkpointed)

@@ -12,6 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from caseload.adapters.checkpoint_sql import (
+    CHECKPOINT_TABLES,
+    read_checkpoint,
+    write_checkpoints,
+)
 from caseload.adapters.read_model_store import (
     IndexRow,
     LateEvent,
@@ -42,6 +47,7 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}late_events (position BIGINT PRIMARY KEY,"
     " occurred_on TEXT NOT NULL, always_counts INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {i}late_events_by_day ON {p}late_events (occurred_on, position)",
+    *CHECKPOINT_TABLES,
 )
 
 _EARLIER = "caseload_read_models"
@@ -65,9 +71,14 @@ class SQLProjectionStore(ProjectionStore):
         self._p = prefix
         self.rows_written = 0
         """How many state and chunk rows commits have written."""
-        missing = store.missing_tables("caseload_read_model_states", _EARLIER)
+        missing = store.missing_tables(
+            "caseload_read_model_states", _EARLIER, "caseload_checkpoint_heads"
+        )
         self._earlier = "caseload_read_model_states" in missing and _EARLIER not in missing
         """Whether the states are read from the earlier layout's table (read-only)."""
+        self._chunked = "caseload_checkpoint_heads" not in missing or not read_only
+        """Whether the store has the tables of checkpoints in chunks (a store of an earlier
+        release, opened read-only, has whole checkpoints only)."""
         self._connection: Any = store.connect(read_only=read_only)
         self.waits_for_disk = True
         """Whether a commit returns only once the disk holds it (see `_relax_sync`)."""
@@ -244,14 +255,7 @@ class SQLProjectionStore(ProjectionStore):
                     ),
                     [(event.position, event.occurred_on, int(event.always)) for event in late],
                 )
-            if checkpoints:
-                cursor.executemany(
-                    self._sql(
-                        "INSERT INTO {p}checkpoints (name, version, position, state, digest)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version, position) DO NOTHING"
-                    ),
-                    [(name, c.version, c.position, c.state, c.digest) for name, c in checkpoints],
-                )
+            write_checkpoints(cursor, self._sql, checkpoints)
         return written
 
     def _write_chunks(self, cursor: Any, name: str, state: StoredState) -> int:
@@ -286,15 +290,16 @@ class SQLProjectionStore(ProjectionStore):
         return len(keys) if state.rewrite is None else len(state.rewrite)
 
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
+        return read_checkpoint(self._query, name, version, at_most, chunked=self._chunked)
+
+    def checkpoint_chunks(self, name: str, version: int) -> int:
+        if not self._chunked:
+            return 0
         rows = self._query(
-            "SELECT version, position, state, digest FROM {p}checkpoints"
-            " WHERE name = ? AND version = ? AND position <= ? ORDER BY position DESC LIMIT 1",
-            (name, version, at_most),
+            "SELECT COUNT(*) FROM {p}checkpoint_chunks WHERE name = ? AND version = ?",
+            (name, version),
         )
-        if not rows:
-            return None
-        version_, position, state, digest = rows[0]
-        return StoredState(int(version_), int(position), bytes(state), digest)
+        return int(rows[0][0])
 
     def index_rows(self) -> list[IndexRow]:
         rows = self._query(
@@ -336,7 +341,13 @@ class SQLProjectionStore(ProjectionStore):
 
     def _drop(self, name: str, version: int) -> None:
         with self._transaction() as cursor:
-            for table in ("read_model_states", "read_model_chunks", "checkpoints"):
+            for table in (
+                "read_model_states",
+                "read_model_chunks",
+                "checkpoints",
+                "checkpoint_heads",
+                "checkpoint_chunks",
+            ):
                 cursor.execute(
                     self._sql(f"DELETE FROM {{p}}{table} WHERE name = ? AND version = ?"),
                     (name, version),
@@ -347,13 +358,19 @@ class SQLProjectionStore(ProjectionStore):
             self._connection.close()
 
 
-TABLES = (
+_NEEDED = (
     "caseload_read_model_states",
     "caseload_read_model_chunks",
     "caseload_checkpoints",
     "caseload_log_index",
     "caseload_late_events",
 )
+"""The read-model tables that a store opened read-only must have to be read as it is (one
+of the earlier layout stands in for the first two; one written before checkpoints were
+stored in chunks lacks the tables of those, and has its whole checkpoints read)."""
+
+TABLES = (*_NEEDED, "caseload_checkpoint_heads", "caseload_checkpoint_chunks")
+"""Every table of the read models."""
 
 
 def projection_store(store: Store, *, read_only: bool = False) -> ProjectionStore:
@@ -366,7 +383,9 @@ def projection_store(store: Store, *, read_only: bool = False) -> ProjectionStor
     if store.kind == "memory" or store.env.get("SQLITE_DBNAME") == ":memory:":
         return MemoryProjectionStore()
     if read_only:
-        missing = set(store.missing_tables(*TABLES)) - {_EARLIER}
+        # The tables of checkpoints in chunks are new in 0.2: a store without them is read
+        # with its whole checkpoints.
+        missing = set(store.missing_tables(*_NEEDED)) - {_EARLIER}
         layout = {"caseload_read_model_states", "caseload_read_model_chunks"}
         earlier_layout = missing <= layout and not store.missing_tables(_EARLIER)
         if missing and not earlier_layout:

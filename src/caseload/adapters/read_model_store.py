@@ -13,8 +13,13 @@ Tables (prefixed `caseload_`):
 - `read_model_chunks`: per read model and version, one row per chunk of its maps of
   entities (compressed canonical text and digest): a catch-up rewrites the chunks it
   changed and the header row, nothing else;
-- `checkpoints`: the state of each read model every N events, for as-of queries (whole,
-  compressed canonical JSON);
+- `checkpoint_heads`: the state of each read model every N events, for as-of queries: its
+  compressed header, digest and the list of its chunks (key and digest, `pack_chunk_list`);
+- `checkpoint_chunks`: per read model and version, each chunk's compressed canonical text
+  once by its digest, shared by every checkpoint that holds it (a retired month's chunk,
+  which never changes, is stored once however many checkpoints follow);
+- `checkpoints`: checkpoints written whole (compressed canonical JSON) by earlier releases,
+  still read;
 - `log_index`: at positions along the log, the running maximum of recorded timestamps and
   of business dates up to there (monotone, so a moment or a day maps to a log prefix);
 - `late_events`: positions of events dated before the running maximum business date, and
@@ -36,7 +41,7 @@ from typing import NamedTuple
 
 import attrs
 
-from caseload.domain.errors import UnknownReadModelVersion
+from caseload.domain.errors import CheckpointChunkMissing, UnknownReadModelVersion
 
 __all__ = [
     "COMPRESSION_LEVEL",
@@ -48,6 +53,8 @@ __all__ = [
     "StoredVersion",
     "compress",
     "decompress",
+    "pack_chunk_list",
+    "unpack_chunk_list",
 ]
 
 
@@ -90,7 +97,35 @@ class StoredState:
     """By chunk key (`field:prefix`): the chunk's compressed canonical text and sha256."""
     rewrite: frozenset[str] | None = None
     """For a write: the chunk keys to write (those in `chunks`) or delete (the others),
-    the rest being stored already; None replaces every stored chunk."""
+    the rest being stored already; None replaces every stored chunk. For a checkpoint: the
+    chunk keys whose compressed text the store may not hold yet (the others it holds, from
+    an earlier checkpoint of the same version); None sends them all."""
+
+
+_DIGEST_SIZE = 32
+"""A chunk's digest is a sha256."""
+
+
+def pack_chunk_list(chunks: Mapping[str, tuple[bytes, bytes]]) -> bytes:
+    """A checkpoint's chunk keys and digests as one value: per chunk, in key order, the
+    key's length in UTF-8 (two bytes, big-endian), the key, and its 32-byte digest."""
+    parts = []
+    for key in sorted(chunks):
+        text = key.encode("utf-8")
+        parts.append(len(text).to_bytes(2, "big") + text + chunks[key][1])
+    return b"".join(parts)
+
+
+def unpack_chunk_list(packed: bytes) -> dict[str, bytes]:
+    """The chunk keys and digests of `pack_chunk_list`, by key."""
+    found, at = {}, 0
+    while at < len(packed):
+        length = int.from_bytes(packed[at : at + 2], "big")
+        key = packed[at + 2 : at + 2 + length].decode("utf-8")
+        at += 2 + length
+        found[key] = packed[at : at + _DIGEST_SIZE]
+        at += _DIGEST_SIZE
+    return found
 
 
 @attrs.frozen
@@ -157,6 +192,11 @@ class ProjectionStore(ABC):
         """The latest checkpoint of a read model at or before a log position."""
 
     @abstractmethod
+    def checkpoint_chunks(self, name: str, version: int) -> int:
+        """How many chunks the checkpoints of a read model's version hold, each counted
+        once however many checkpoints share it."""
+
+    @abstractmethod
     def index_rows(self) -> list[IndexRow]:
         """Every log index row, by position."""
 
@@ -167,16 +207,16 @@ class ProjectionStore(ABC):
     @abstractmethod
     def delete(self, names: Sequence[str], versions: Mapping[str, int] | None = None) -> None:
         """Forget the stored states of read models, of the version `versions` gives for a
-        name, else of every version (their checkpoints stay: a checkpoint of one version at
-        one position is the same however it was made)."""
+        name, else of every version (their checkpoints and the chunks these hold stay: a
+        checkpoint of one version at one position is the same however it was made)."""
 
     @abstractmethod
     def stored_versions(self) -> list[StoredVersion]:
         """Every read-model state the store holds, by name and version."""
 
     def drop_version(self, name: str, version: int) -> StoredVersion:
-        """Delete one version of a read model: its state and its checkpoints. Refused with
-        `UnknownReadModelVersion` when the store holds no such state."""
+        """Delete one version of a read model: its state, its checkpoints and their chunks.
+        Refused with `UnknownReadModelVersion` when the store holds no such state."""
         found = [v for v in self.stored_versions() if (v.name, v.version) == (name, version)]
         if not found:
             held = [v.version for v in self.stored_versions() if v.name == name]
@@ -206,7 +246,11 @@ class MemoryProjectionStore(ProjectionStore):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[tuple[str, int], StoredState] = {}
-        self._checkpoints: dict[str, list[StoredState]] = {}
+        self._checkpoints: dict[tuple[str, int], dict[int, tuple[StoredState, bytes]]] = {}
+        """By read model and version, by position: the checkpoint's header (a state
+        without chunks) and its chunk list (`pack_chunk_list`)."""
+        self._chunks: dict[tuple[str, int], dict[bytes, bytes]] = {}
+        """By read model and version: each checkpoint chunk's compressed text by digest."""
         self._index: list[IndexRow] = []
         self._late: list[LateEvent] = []
         self.rows_written = 0
@@ -240,6 +284,7 @@ class MemoryProjectionStore(ProjectionStore):
                 current = self._get(name, states[name].version if name in states else 1)
                 if (current.position if current else 0) != position:
                     return False
+            self._check_chunks(checkpoints)
             for name, state in states.items():
                 # A state in memory holds all its chunks: a partial write's rows are counted.
                 written = len(state.chunks) if state.rewrite is None else len(state.rewrite)
@@ -252,17 +297,55 @@ class MemoryProjectionStore(ProjectionStore):
             self._late.extend(event for event in late if event.position not in seen)
             self._late.sort(key=lambda event: event.position)
             for name, checkpoint in checkpoints:
-                self._checkpoints.setdefault(name, []).append(checkpoint)
+                self._keep_checkpoint(name, checkpoint)
             return True
+
+    def _check_chunks(self, checkpoints: Sequence[tuple[str, StoredState]]) -> None:
+        """Refuse checkpoints that leave out a chunk the store does not hold."""
+        sent: set[tuple[str, int, bytes]] = set()
+        for name, checkpoint in checkpoints:
+            sending = checkpoint.chunks.keys() if checkpoint.rewrite is None else checkpoint.rewrite
+            for key in sending:
+                sent.add((name, checkpoint.version, checkpoint.chunks[key][1]))
+        for name, checkpoint in checkpoints:
+            held = self._chunks.get((name, checkpoint.version), {})
+            for key, (_, digest) in checkpoint.chunks.items():
+                if digest not in held and (name, checkpoint.version, digest) not in sent:
+                    raise CheckpointChunkMissing(
+                        f"the checkpoint of read model {name!r} (version "
+                        f"{checkpoint.version}) at log position {checkpoint.position} leaves "
+                        f"out chunk {key!r}, which the store does not hold"
+                    )
+
+    def _keep_checkpoint(self, name: str, checkpoint: StoredState) -> None:
+        """Keep a checkpoint as its header and chunk list, and each chunk's text once."""
+        held = self._checkpoints.setdefault((name, checkpoint.version), {})
+        if checkpoint.position in held:
+            return  # the same checkpoint, written again (a rebuild): kept as it was
+        bodies = self._chunks.setdefault((name, checkpoint.version), {})
+        for body, digest in checkpoint.chunks.values():
+            bodies.setdefault(digest, body)
+        header = StoredState(
+            checkpoint.version, checkpoint.position, checkpoint.state, checkpoint.digest
+        )
+        held[checkpoint.position] = (header, pack_chunk_list(checkpoint.chunks))
 
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
         with self._lock:
-            fitting = [
-                c
-                for c in self._checkpoints.get(name, [])
-                if c.version == version and c.position <= at_most
-            ]
-            return max(fitting, key=lambda c: c.position) if fitting else None
+            held = self._checkpoints.get((name, version), {})
+            fitting = [position for position in held if position <= at_most]
+            if not fitting:
+                return None
+            header, packed = held[max(fitting)]
+            bodies = self._chunks[(name, version)]
+            chunks = {
+                key: (bodies[digest], digest) for key, digest in unpack_chunk_list(packed).items()
+            }
+            return attrs.evolve(header, chunks=chunks)
+
+    def checkpoint_chunks(self, name: str, version: int) -> int:
+        with self._lock:
+            return len(self._chunks.get((name, version), {}))
 
     def index_rows(self) -> list[IndexRow]:
         with self._lock:
@@ -293,5 +376,5 @@ class MemoryProjectionStore(ProjectionStore):
     def _drop(self, name: str, version: int) -> None:
         with self._lock:
             self._states.pop((name, version), None)
-            kept = [c for c in self._checkpoints.get(name, []) if c.version != version]
-            self._checkpoints[name] = kept
+            self._checkpoints.pop((name, version), None)
+            self._chunks.pop((name, version), None)

@@ -27,6 +27,7 @@ import attrs
 from eventsourcing.domain import DomainEvent
 
 from caseload.adapters.read_model_store import ProjectionStore, StoredState, decompress
+from caseload.domain.errors import CheckpointChunkMissing
 from caseload.domain.events import HoldsOnEveryDay
 from caseload.projections import stored_state
 from caseload.projections.base import ReadModel, segments_digest
@@ -158,12 +159,23 @@ class DerivedData:
         self.problems.append(f"{what} at position {stored.position} does not match its digest")
         return None
 
+    def _checkpoint(
+        self, store: ProjectionStore, name: str, version: int, at_most: int
+    ) -> StoredState | None:
+        """The checkpoint `store.checkpoint` finds, or None with the problem noted when it
+        names a chunk the store does not hold."""
+        try:
+            return store.checkpoint(name, version, at_most)
+        except CheckpointChunkMissing as error:
+            self.problems.append(str(error))
+            return None
+
     def _checkpoints(
         self, store: ProjectionStore, name: str, version: int, last: int
     ) -> list[_Target]:
         found = []
         at_most = last
-        while (checkpoint := store.checkpoint(name, version, at_most)) is not None:
+        while (checkpoint := self._checkpoint(store, name, version, at_most)) is not None:
             if digest := self._intact(
                 f"the checkpoint of read model {name}", checkpoint, self.models[name]
             ):

@@ -16,6 +16,7 @@ __all__ = [
     "BrokerHoldsCases",
     "CaseloadError",
     "CaseloadLimitExceeded",
+    "CheckpointChunkMissing",
     "CitizenErased",
     "ColleagueHasLeft",
     "ColleagueNotYetRegistered",
@@ -89,6 +90,11 @@ class MissingPseudonymKey(ConfigurationError):
 
 class StoreUnavailable(CaseloadError):
     """The store could not be reached or opened."""
+
+
+class CheckpointChunkMissing(CaseloadError):
+    """A checkpoint names a chunk that the store does not hold (its version's chunks were
+    deleted while a writer still counted on them)."""
 
 
 class ProgrammeAlreadyConfigured(CaseloadError):

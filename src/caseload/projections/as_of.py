@@ -79,11 +79,7 @@ class AsOf:
             replays: list[tuple[ReadModel[Any], Any, int]] = []
             for model in models:
                 checkpoint = self._store.checkpoint(model.name, model.version, prefix)
-                state = (
-                    model.decode(stored_state.thaw(checkpoint.state))
-                    if checkpoint
-                    else model.initial()
-                )
+                state = stored_state.restore(model, checkpoint) if checkpoint else model.initial()
                 replays.append((model, state, checkpoint.position if checkpoint else 0))
             wanted = _wanted([model for model, _, _ in replays])
             first = min((start for _, _, start in replays), default=prefix) + 1

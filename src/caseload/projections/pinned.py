@@ -152,6 +152,11 @@ class PinnedProjectionStore(ProjectionStore):
         ]
         return max(found, key=lambda c: c.position) if found else None
 
+    def checkpoint_chunks(self, name: str, version: int) -> int:
+        return self._base.checkpoint_chunks(name, version) + self._overlay.checkpoint_chunks(
+            name, version
+        )
+
     def index_rows(self) -> list[IndexRow]:
         rows = {row.position: row for row in self._base.index_rows() if row.position <= self._last}
         rows.update((row.position, row) for row in self._overlay.index_rows())

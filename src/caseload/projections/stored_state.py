@@ -1,5 +1,6 @@
-"""A read model's state as stored, with its digest, and back: whole (checkpoints) or in
-chunks (the live state, of which a write sends only the chunks that changed)."""
+"""A read model's state as stored, with its digest, and back: in chunks (the live state, of
+which a write sends only the chunks that changed, and checkpoints, whose chunks the store
+keeps once however many checkpoints hold them) or whole (as earlier releases stored it)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from caseload.projections.base import (
     Entries,
     ReadModel,
     Segment,
-    canonical_pieces,
     segments,
     segments_digest,
 )
@@ -32,28 +32,13 @@ def _digest(header: bytes, chunks: dict[str, Segment]) -> str:
 
 
 def freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
-    """The state as one compressed canonical JSON text (a checkpoint) with its digest.
+    """The state as a checkpoint: its compressed header and its chunks with its digest.
 
-    The compressed form is a run of zlib streams: pieces whose compressed form a map of
-    entities keeps are taken as they are, the pieces between them compressed afresh."""
-    data = model.encode(state)
-    header, chunks = segments(data)
-    packer: Any = None
-    packed = []
-    for text, kept in canonical_pieces(data):
-        if kept is None:
-            assert text is not None, "a piece without its compressed form comes with its text"
-            if packer is None:
-                packer = zlib.compressobj(COMPRESSION_LEVEL)
-            packed.append(packer.compress(text))
-        else:
-            if packer is not None:
-                packed.append(packer.flush())
-                packer = None
-            packed.append(kept)
-    if packer is not None:
-        packed.append(packer.flush())
-    return StoredState(model.version, position, b"".join(packed), _digest(header, chunks))
+    A chunk whose compressed form a map of entities keeps is taken as that very bytes
+    object, not copied: a checkpoint waiting for the next write costs the state's memory
+    only what changes in the maps after it, and the store keeps each chunk once however
+    many checkpoints hold it."""
+    return freeze_chunked(model, state, position)
 
 
 def _packed(text: bytes | None, packed: bytes | None) -> bytes:

@@ -42,6 +42,9 @@ class StateWriter:
         self._took = 0.0
         self.pending: list[tuple[str, StoredState]] = []
         """Checkpoints taken since the last write, written with the next one."""
+        self._held: dict[tuple[str, int], set[bytes]] = {}
+        """By read model and version, the digests of the checkpoint chunks this writer
+        has written: a later checkpoint sends only the chunks not among them."""
 
     def restart_clock(self) -> None:
         """Count the time to the next write from now (a rebuild starting its work)."""
@@ -81,8 +84,11 @@ class StateWriter:
         expected = {name: live[name].stored_position for name in states if name in live}
         if INDEX in states:
             expected[INDEX] = index.stored_position
-        committed = self._store.commit(expected, states, index.rows, index.late, self.pending)
+        checkpoints, fresh = self._new_chunks()
+        committed = self._store.commit(expected, states, index.rows, index.late, checkpoints)
         if committed:
+            for key, digests in fresh.items():
+                self._held.setdefault(key, set()).update(digests)
             self._written_at = self._clock()
             self._took = self._written_at - started
             for name, written in states.items():
@@ -95,6 +101,26 @@ class StateWriter:
             index.rows, index.late = [], []
             self.pending = []
         return committed
+
+    def _new_chunks(
+        self,
+    ) -> tuple[list[tuple[str, StoredState]], dict[tuple[str, int], set[bytes]]]:
+        """The pending checkpoints, each to send only the chunks that neither an earlier
+        write nor an earlier checkpoint of this one sends, and those chunks' digests by
+        read model and version (held once the write commits)."""
+        checkpoints = []
+        fresh: dict[tuple[str, int], set[bytes]] = {}
+        for name, checkpoint in self.pending:
+            key = (name, checkpoint.version)
+            held = self._held.get(key, set())
+            new = fresh.setdefault(key, set())
+            sending = []
+            for chunk, (_, digest) in checkpoint.chunks.items():
+                if digest not in held and digest not in new:
+                    new.add(digest)
+                    sending.append(chunk)
+            checkpoints.append((name, attrs.evolve(checkpoint, rewrite=frozenset(sending))))
+        return checkpoints, fresh
 
     def write_index(self, index: TimeIndex) -> bool:
         """Write the time index alone (cheap), expecting its stored position to be the one
