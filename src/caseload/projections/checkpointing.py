@@ -1,7 +1,8 @@
 """Where along the log checkpoints fall: at multiples of a spacing that widens as the log
 grows, so that their number grows with the logarithm of the log, not with its length.
 
-A checkpoint encodes every state whole, and the states grow with the log, so checkpoints
+A checkpoint encodes every state (its open entities' chunks, which change between any
+two checkpoints, anew), and the states grow with the log, so checkpoints
 at a fixed spacing cost the rebuild in proportion to log length × state size. Here the
 spacing at position p is the largest `every` × 2^k (k ≥ 0) that fits `per_doubling` times
 into p: each doubling of the log gets `per_doubling` checkpoints, and an as-of replay,
