@@ -44,7 +44,11 @@ class StateWriter:
         """Checkpoints taken since the last write, written with the next one."""
         self._held: dict[tuple[str, int], set[bytes]] = {}
         """By read model and version, the digests of the checkpoint chunks this writer
-        has written: a later checkpoint sends only the chunks not among them."""
+        has written: a later checkpoint sends only the chunks not among them. The store
+        deletes a version's chunks only when the version is dropped, which is done once
+        no process serves it (one dropped under a running writer leaves its later
+        checkpoints naming chunks the store lost: `CheckpointChunkMissing` on reading,
+        and a finding of `verify`)."""
 
     def restart_clock(self) -> None:
         """Count the time to the next write from now (a rebuild starting its work)."""
