@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from caseload.projections.chunking import (
     CHUNK_ENTRIES,
+    RETIRED_KEY_CHARACTERS,
     Retired,
     closed_month,
     cut,
@@ -145,10 +146,12 @@ class EntityMap(dict[K, V]):
         self._noted: set[Any] = set()
         self._whole = True
         self._owner: tuple[Any, Any, Any] | None = None
-        self._members: dict[str, list[Any]] = {}
-        """By chunk key, the keys of its entries: a list (a set would cost several times
-        as much) that may name a key twice, or one that left the chunk, until the chunk is
-        encoded again (a key leaves a chunk only by a change that notes the chunk)."""
+        self._members: dict[str, dict[str, Any]] = {}
+        """By chunk key, the chunk's entries as of the last encoding: key text to value.
+        Encoding a chunk again then calls the value encoder on each without making its
+        key text again or looking it up in the dict. Between encodings an entry changes
+        only in place or by a route that notes its key, so a member not noted since is
+        the dict's own value; a noted one is brought up to date when the map is encoded."""
         self._cache: dict[str, tuple[bytes, bytes]] = {}
         """By chunk key, the chunk's compressed text and digest (not its text: a state
         would be held a second time, uncompressed)."""
@@ -305,13 +308,13 @@ class EntityMap(dict[K, V]):
                 return  # another thread brought it back meanwhile
             key_of, value_of = evicted.restore
             data = _loads(b"{" + chunk_text((None, *self._cache[chunk]))[1:] + b"}")
-            members = self._members.setdefault(chunk, [])
+            members = self._members.setdefault(chunk, {})
             places = self._places
             for text, entry in data.items():
                 item = key_of(text)
-                dict.__setitem__(self, item, value_of(entry))
+                members[text] = decoded = value_of(entry)
+                dict.__setitem__(self, item, decoded)
                 places[item] = chunk
-                members.append(item)
             evicted.back(chunk)
 
     def _evict(self, restore: Restore) -> None:
@@ -323,19 +326,22 @@ class EntityMap(dict[K, V]):
             evicted = None
         if evicted is None:
             evicted = self._evicted = Evicted(restore)
-        places, members = self._places, self._members
-        leaving = {
-            chunk: keys
-            for chunk, keys in members.items()
-            if keys and keys[0] in places and chunk in self._cache
-        }
+        # Every retired entry in the dict has its place; walking the places (not looking
+        # each key up) groups them by chunk.
+        cache, leaving, staying = self._cache, dict[str, list[Any]](), dict[Any, str]()
+        for item, chunk in self._places.items():
+            if chunk in cache:
+                leaving.setdefault(chunk, []).append(item)
+            else:
+                staying[item] = chunk
         if not leaving:
             return
+        members = self._members
         for chunk, keys in leaving.items():
             del members[chunk]
             for item in keys:
                 dict.__delitem__(self, item)
-                del places[item]
+        self._places = staying
         evicted.add(leaving)
 
     # The cached encoding.
@@ -361,52 +367,29 @@ class EntityMap(dict[K, V]):
         their chunk's compressed form (see `evicted`): the map answers lookups and walks
         as before, decoding a chunk back when one of its entries is looked up (a late
         fact) or the map is walked."""
-        from caseload.projections.base import canonical_bytes
+        from caseload.projections.base import plain_bytes
 
-        get = dict.__getitem__
         owner = (key, value, retired)
         if self._owner is not None and self._owner[0] is _ADOPT and self._owner[2] is retired:
             self._owner = owner  # the stored chunks were written by these
-        runs: dict[str, dict[str, Any]] = {}
+        members = self._members
         dirty: set[str] = set()
         whole = self._whole or self._owner != owner
         if whole:
             self._bring_back_all()
         else:
-            members, places, prefix = self._members, self._places, self._prefix
-            for item in self._noted:
-                text = None
-                old = places.get(item)
-                if old is None:
-                    text = key(item)
-                    old = text[:prefix]
-                new = None
-                if dict.__contains__(self, item):
-                    text = key(item) if text is None else text
-                    new = retired_chunk(retired, get(self, item), text)
-                    if new is None:
-                        new = text[:prefix]
-                        places.pop(item, None)
-                    else:
-                        places[item] = new
-                else:
-                    places.pop(item, None)
-                dirty.add(old)
-                if new is not None:
-                    dirty.add(new)
-                    members.setdefault(new, []).append(item)
+            self._move_noted(key, retired, dirty)
             # Open entries crossing a chunk size cut every open chunk anew.
-            opened = dict.__len__(self) - len(places)
-            whole = prefix != prefix_length(opened, self.chunk_entries)
+            opened = dict.__len__(self) - len(self._places)
+            whole = self._prefix != prefix_length(opened, self.chunk_entries)
             if whole:
                 self._bring_back_all()
         if whole:
-            self._prefix, self._places, runs = cut(
+            self._prefix, self._places, members = cut(
                 ((key(item), item, entry) for item, entry in dict.items(self)),
                 retired,
                 self.chunk_entries,
             )
-            members = {chunk: list(run.values()) for chunk, run in runs.items()}
             self._members, self._order = members, None
             # Kept compressed forms stay right where a chunk's digest comes out the same.
             for chunk in self._cache.keys() - members.keys():
@@ -420,19 +403,16 @@ class EntityMap(dict[K, V]):
         for chunk in dirty:
             if evicted and chunk in evicted.counts:
                 self._decode_chunk(chunk)  # an entry joins it, or leaves it
-            run = runs.get(chunk)
-            if run is not None:  # the key texts of a whole cut, computed once
-                data = {text: value(get(self, item)) for text, item in run.items()}
-            else:
-                data = self._members_of(chunk, key, value)
-            if not data:
+            run = members.get(chunk)
+            if not run:
                 members.pop(chunk, None)
                 if cache.pop(chunk, None) is not None:
                     self._order = None
                 continue
+            data = {text: value(entry) for text, entry in run.items()}
             if chunk not in cache:
                 self._order = None
-            encoded = b"," + canonical_bytes(data)[1:-1]
+            encoded = b"," + plain_bytes(data)[1:-1]
             digest = hashlib.sha256(encoded).digest()
             fresh[chunk] = encoded
             old_chunk = cache.get(chunk)
@@ -446,29 +426,40 @@ class EntityMap(dict[K, V]):
             self._evict(restore)
         return found
 
-    def _members_of(
-        self, chunk: str, key: Callable[[K], str], value: Callable[[V], Any]
-    ) -> dict[str, Any]:
-        """The JSON data of a noted chunk's entries by key text, its list of members made
-        exact on the way: each key once, and only those whose entry is still in it."""
+    def _move_noted(
+        self, key: Callable[[K], str], retired: Retired | None, dirty: set[str]
+    ) -> None:
+        """Bring the members of every chunk up to date with the keys noted since the last
+        encoding (each noted entry leaves the chunk it was in, and joins the one it is in
+        now, if it is still in the map), adding to `dirty` the chunks whose members may
+        have changed."""
         members, places, prefix = self._members, self._places, self._prefix
-        listed = members.get(chunk)
-        if not listed:
-            return {}
-        get = dict.__getitem__
-        data: dict[str, Any] = {}
-        kept: list[Any] = []
-        for item in dict.fromkeys(listed):
-            if not dict.__contains__(self, item):
-                continue
-            place = places.get(item)
+        found = dict.get
+        for item in self._noted:
             text = key(item)
-            if (text[:prefix] if place is None else place) != chunk:
+            # Few retired entries stay in the dict while a rebuild evicts them: most noted
+            # keys need no lookup there.
+            old = places.pop(item, None) if places else None
+            if old is None:
+                old = text[:prefix]
+            run = members.get(old)
+            if run is not None and run.pop(text, _ABSENT) is not _ABSENT:
+                dirty.add(old)
+            entry = found(self, item, _ABSENT)
+            if entry is _ABSENT:
                 continue
-            data[text] = value(get(self, item))
-            kept.append(item)
-        members[chunk] = kept
-        return data
+            # `retired_chunk`, inline: this loop runs for every noted key.
+            new = None if retired is None else retired(entry)
+            if new is None:
+                new = text[:prefix]
+            else:
+                new += text[:RETIRED_KEY_CHARACTERS]
+                places[item] = new
+            run = members.get(new)
+            if run is None:
+                run = members[new] = {}
+            run[text] = entry
+            dirty.add(new)
 
     def seed(
         self,
@@ -500,7 +491,7 @@ class EntityMap(dict[K, V]):
         if runs.keys() != chunks.keys():
             return
         self._prefix, self._places, self._owner, self._whole = prefix, places, owner, False
-        self._members = {chunk: list(run.values()) for chunk, run in runs.items()}
+        self._members = runs
         self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
         self._order, self._noted = sorted(chunks), set()
 
@@ -527,6 +518,12 @@ for _name in ("__eq__", "__ne__", "__or__", "__ror__", "__repr__", "__reversed__
 def in_either(key: K, first: dict[K, V], second: dict[K, V]) -> V:
     """The entry of `key` in `first`, else in `second` (a read model that keeps open and
     closed entities apart finds a late fact's entity in either)."""
+    if type(first) is EntityMap:
+        # The common case in one lookup: an entry in the dict, noted as `first[key]` notes it.
+        found: V = dict.get(first, key, _ABSENT)
+        if found is not _ABSENT:
+            first._noted.add(key)
+            return found
     if key in first:
         return first[key]
     return second[key]
