@@ -31,6 +31,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from sys import intern
 from typing import Any, TypeVar
 
 from caseload.projections.chunking import (
@@ -120,7 +121,9 @@ class ChunkedDict(dict[K, V]):
         Encoding a chunk again then calls the value encoder on each without making its
         key text again or looking it up in the dict. Between encodings an entry changes
         only in place or by a route that notes its key, so a member not noted since is
-        the dict's own value; a noted one is brought up to date when the map is encoded."""
+        the dict's own value; a noted one is brought up to date when the map is encoded.
+        Key texts are interned: the maps of a state keyed by the same trajectories hold
+        one text for each, not one per map."""
         self._cache: dict[str, tuple[bytes, bytes]] = {}
         """By chunk key, the chunk's compressed text and digest (not its text: a state
         would be held a second time, uncompressed)."""
@@ -171,7 +174,7 @@ class ChunkedDict(dict[K, V]):
             places = self._places
             for text, entry in data.items():
                 item = key_of(text)
-                members[text] = decoded = value_of(entry)
+                members[intern(text)] = decoded = value_of(entry)
                 dict.__setitem__(self, item, decoded)
                 places[item] = chunk
             evicted.back(chunk)
@@ -245,7 +248,7 @@ class ChunkedDict(dict[K, V]):
                 self._bring_back_all()
         if whole:
             self._prefix, self._places, members = cut(
-                ((key(item), item, entry) for item, entry in dict.items(self)),
+                ((intern(key(item)), item, entry) for item, entry in dict.items(self)),
                 retired,
                 self.chunk_entries,
             )
@@ -295,7 +298,7 @@ class ChunkedDict(dict[K, V]):
         members, places, prefix = self._members, self._places, self._prefix
         found = dict.get
         for item in self._noted:
-            text = key(item)
+            text = intern(key(item))
             # Few retired entries stay in the dict while a rebuild evicts them: most noted
             # keys need no lookup there.
             old = places.pop(item, None) if places else None
@@ -346,7 +349,11 @@ class ChunkedDict(dict[K, V]):
     ) -> None:
         """Take `chunks` as the encoded form of `entries` (key text, key, value: the map's
         own) if the map cuts its entries into the same chunks."""
-        prefix, places, runs = cut(entries, owner[2], self.chunk_entries)
+        prefix, places, runs = cut(
+            ((intern(text), item, entry) for text, item, entry in entries),
+            owner[2],
+            self.chunk_entries,
+        )
         if runs.keys() != chunks.keys():
             return
         self._prefix, self._places, self._owner, self._whole = prefix, places, owner, False
