@@ -318,3 +318,36 @@ def test_the_bulk_writes_benchmark_writes_its_table(tmp_path: Path) -> None:
     halves = [int(row[1].replace(",", "")) for row in rows]
     assert halves[:2] == halves[2:]
     assert 0 < halves[0] < halves[1] < 100_000
+
+
+@pytest.mark.slow
+def test_the_encoding_benchmark_compares_two_trees_by_what_they_stored(tmp_path: Path) -> None:
+    """Against itself as the baseline: a row per log and tree, each with a CPU time per
+    event for the rebuild and its encodings, and every run storing the same bytes."""
+    out = run_benchmark(
+        "benchmarks.encoding",
+        "--sizes=40:3,70:4",
+        "--months=3",
+        f"--baseline={ROOT}",
+        "--rounds=1",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    columns = (
+        "log",
+        "events",
+        "tree",
+        "rebuild µs/event (median)",
+        "each run",
+        "encoding µs/event (median)",
+        "peak RSS (median)",
+        "same stored bytes",
+    )
+    rows = table_with(out, columns)
+    assert [(row[0], row[2]) for row in rows] == [
+        ("40:3", "baseline"),
+        ("40:3", "this tree"),
+        ("70:4", "baseline"),
+        ("70:4", "this tree"),
+    ]
+    assert all(float(row[3]) > 0 and float(row[5]) > 0 for row in rows)
+    assert all(row[7] == "yes" for row in rows)

@@ -58,6 +58,7 @@ __all__ = [
     "hex_of",
     "is_true_on",
     "person_uid",
+    "plain_bytes",
     "reference_bytes",
     "segments",
     "segments_digest",
@@ -240,7 +241,7 @@ class Entries(Generic[K, V]):
         _, _, runs = cut(((key(k), k, v) for k, v in items.items()), self._retired, CHUNK_ENTRIES)
         chunks: dict[str, Segment] = {}
         for chunk_key in sorted(runs):
-            run = {text: value(items[item]) for text, item in runs[chunk_key].items()}
+            run = {text: value(entry) for text, entry in runs[chunk_key].items()}
             chunk = b"," + canonical_bytes(run)[1:-1]
             chunks[chunk_key] = (chunk, None, hashlib.sha256(chunk).digest())
         return chunks
@@ -325,6 +326,15 @@ def canonical_bytes(data: Any) -> bytes:
         type(data) is dict and any(isinstance(item, Entries) for item in data.values())
     ):
         return b"".join(canonical_chunks(data))
+    try:
+        return orjson.dumps(data, default=_default, option=_CANONICAL)
+    except TypeError:
+        return reference_bytes(data)
+
+
+def plain_bytes(data: Any) -> bytes:
+    """`canonical_bytes` of data known to hold no `Entries` (a chunk's entries, each the
+    JSON data of one entity): the same bytes, without looking through the data for one."""
     try:
         return orjson.dumps(data, default=_default, option=_CANONICAL)
     except TypeError:
@@ -417,8 +427,10 @@ def digest_of(data: Any) -> str:
 
 
 def hex_of(value: UUID) -> str:
-    """A UUID's canonical form: its hex digits."""
-    return value.hex
+    """A UUID's canonical form: its hex digits (what `UUID.hex` gives, formatted here
+    without that property's extra call: every entry's key text is made this way)."""
+    # printf-style: a third faster than an f-string's format spec here.
+    return "%032x" % value.int  # noqa: UP031
 
 
 _new_object = object.__new__

@@ -62,23 +62,24 @@ def cut(
     """How a map of `entries` (key text, key, value) is cut into chunks: the number of
     first characters of an open entry's key text that names its chunk (`prefix_length` of
     the open entries), the chunk of each retired entry by key, and by chunk key each
-    chunk's entries (key text to key). The one rule every route to a map's chunks follows."""
+    chunk's entries (key text to value). The one rule every route to a map's chunks
+    follows."""
     runs: dict[str, dict[str, Any]] = {}
     places: dict[Any, str] = {}
     if retired is None:
-        opens = [(text, item) for text, item, _ in entries]
+        opens = [(text, entry) for text, _, entry in entries]
     else:
         opens = []
         for text, item, entry in entries:
             place = retired_chunk(retired, entry, text)
             if place is None:
-                opens.append((text, item))
+                opens.append((text, entry))
             else:
                 places[item] = place
-                runs.setdefault(place, {})[text] = item
+                runs.setdefault(place, {})[text] = entry
     prefix = prefix_length(len(opens), per_chunk)
-    for text, item in opens:
-        runs.setdefault(text[:prefix], {})[text] = item
+    for text, entry in opens:
+        runs.setdefault(text[:prefix], {})[text] = entry
     return prefix, places, runs
 
 

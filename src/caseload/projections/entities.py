@@ -1,38 +1,19 @@
-"""Maps of entities whose canonical encoding is kept in chunks, re-encoded only where changed.
-
-A read model keeps one entry per trajectory or broker; a catch-up of one event changes one
-or two of them. An `EntityMap` notes the keys a fold looks up or changes, and keeps the
-canonical JSON of its entries in chunks by the first characters of their key text (so the
-chunks, in order, are the entries in key order); encoding the map again re-encodes only
-the chunks with a noted key, and reuses each other chunk's text, compressed form and digest.
+"""Maps of entities that note which entries a fold may have changed, so that their
+canonical encoding (kept in chunks, see `caseload.projections.chunked`) is made again only
+where it may differ.
 
 A map read back from the store (`entities` over `StoredEntries`) stays in its stored chunks
 until something first looks at it: a query that reads one field of a state (the totals of
 the outcomes model, say) never decodes the entities of another.
-
-A map may also be given a retirement policy (`Retired`): a function of an entry's value
-that names the chunk of an entry that no longer changes (a closed trajectory's, by the
-month it closed: `"~2024-05"`), or None for an entry still open. Retired entries are kept
-in those chunks, which stop changing once their month is over, so that encoding the map
-again touches the chunks of open entries and of the newly retired only; open entries stay
-chunked by the first characters of their key.
-
-How many first characters make an open entry's chunk key depends only on how many open
-entries the map holds (`prefix_length`), and a retired entry's chunk only on its value,
-so the chunks, and a digest made of theirs, are a function of the entries alone, however
-the map came to hold them. The chunks are taken in chunk-key order: a map without a
-policy is then in key order, one with a policy in key order chunk by chunk.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from caseload.projections.chunked import ABSENT, Chunk, ChunkedDict, chunk_text, evicting, text_of
 from caseload.projections.chunking import (
     CHUNK_ENTRIES,
     Retired,
@@ -41,7 +22,6 @@ from caseload.projections.chunking import (
     prefix_length,
     retired_chunk,
 )
-from caseload.projections.evicted import Evicted, Restore
 
 __all__ = [
     "CHUNK_ENTRIES",
@@ -64,29 +44,7 @@ __all__ = [
 K = TypeVar("K")
 V = TypeVar("V")
 
-Chunk = tuple[bytes | None, bytes, bytes]
-"""A chunk's entries as canonical JSON after a comma (None where a map gives a chunk it
-did not encode again: the text is then that of the compressed form), that text compressed,
-and the sha256 digest of the text."""
-
-
-def text_of(text: bytes | None, packed: bytes | None) -> bytes:
-    """A piece's canonical text: `text`, or its compressed form `packed` inflated when the
-    text is not at hand (one of the two is always given)."""
-    if text is not None:
-        return text
-    assert packed is not None, "a piece without its text comes with its compressed form"
-    return zlib.decompress(packed)
-
-
-def chunk_text(chunk: Chunk) -> bytes:
-    """A chunk's canonical text (inflated from its compressed form if not at hand)."""
-    return text_of(chunk[0], chunk[1])
-
-
 _folding = [0]
-
-_ABSENT: Any = object()
 
 
 @contextmanager
@@ -100,23 +58,7 @@ def folding() -> Iterator[None]:
         _folding[0] -= 1
 
 
-_evicting = [0]
-
-
-@contextmanager
-def evicting() -> Iterator[None]:
-    """While a rebuild folds the log, encoding a map whose read model gives `restore` lets
-    the entries of its retired chunks leave memory (see `EntityMap.chunks`). Outside one
-    (a service catching up, a query), entries a walk or a lookup brought back stay: letting
-    them go again at the next write would cost that write every such entry."""
-    _evicting[0] += 1
-    try:
-        yield
-    finally:
-        _evicting[0] -= 1
-
-
-class EntityMap(dict[K, V]):
+class EntityMap(ChunkedDict[K, V]):
     """A dict that notes which entries may have changed since its chunks were encoded.
 
     Every way a fold can reach an entry to change it (looking it up, setting, removing,
@@ -124,44 +66,7 @@ class EntityMap(dict[K, V]):
     encoded again on the next `chunks` call, the others reused.
     """
 
-    __slots__ = (
-        "_cache",
-        "_evicted",
-        "_members",
-        "_noted",
-        "_order",
-        "_owner",
-        "_places",
-        "_prefix",
-        "_unread",
-        "_whole",
-    )
-
-    chunk_entries = CHUNK_ENTRIES
-    """About how many entries a chunk holds (see `prefix_length`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._noted: set[Any] = set()
-        self._whole = True
-        self._owner: tuple[Any, Any, Any] | None = None
-        self._members: dict[str, list[Any]] = {}
-        """By chunk key, the keys of its entries: a list (a set would cost several times
-        as much) that may name a key twice, or one that left the chunk, until the chunk is
-        encoded again (a key leaves a chunk only by a change that notes the chunk)."""
-        self._cache: dict[str, tuple[bytes, bytes]] = {}
-        """By chunk key, the chunk's compressed text and digest (not its text: a state
-        would be held a second time, uncompressed)."""
-        self._order: list[str] | None = None
-        self._prefix = 0
-        self._places: dict[Any, str] = {}
-        """By key, the chunk of each retired entry (an open entry's chunk is its key's)."""
-        self._unread: (
-            tuple[Mapping[str, Any], Callable[[str], Any], Callable[[Any], Any], Retired | None]
-            | None
-        ) = None
-        self._evicted: Evicted | None = None
-        """The retired chunks whose entries are out of the dict (see `evicted`)."""
+    __slots__ = ()
 
     # Every route to an entry that may change it notes the key; one that misses the dict
     # first brings back the evicted chunk that holds the key, if one does.
@@ -259,18 +164,10 @@ class EntityMap(dict[K, V]):
         self._bring_back_all()
         return (EntityMap, (dict(dict.items(self)),))
 
-    # Retired chunks kept in their compressed form only.
-
-    @property
-    def evicted(self) -> int:
-        """How many entries are held only in their chunk's compressed form (decoded back
-        when something looks one up or walks the map)."""
-        return 0 if self._evicted is None else self._evicted.total
-
     def _found(self, key: K, default: Any) -> Any:
         """The entry of `key`, brought back first if it is evicted, or `default`."""
-        found = dict.get(self, key, _ABSENT)
-        if found is _ABSENT:
+        found = dict.get(self, key, ABSENT)
+        if found is ABSENT:
             return dict.__getitem__(self, key) if self._bring_back(key) else default
         return found
 
@@ -278,231 +175,6 @@ class EntityMap(dict[K, V]):
         """Bring back the evicted chunk of `key` before the dict changes it, if one holds it."""
         if self._evicted and not dict.__contains__(self, key):
             self._bring_back(key)
-
-    def _bring_back(self, key: object) -> bool:
-        """Decode back the evicted chunks that may hold `key`; whether the dict holds it
-        now."""
-        evicted = self._evicted
-        if not evicted:
-            return False
-        chunks = evicted.chunks_of(key)
-        for chunk in chunks:
-            self._decode_chunk(chunk)
-        return bool(chunks) and dict.__contains__(self, key)
-
-    def _bring_back_all(self) -> None:
-        """Decode every evicted chunk back into the dict."""
-        evicted = self._evicted
-        if evicted:
-            for chunk in list(evicted.counts):
-                self._decode_chunk(chunk)
-
-    def _decode_chunk(self, chunk: str) -> None:
-        evicted = self._evicted
-        assert evicted is not None, "only an evicted chunk is decoded back"
-        with _READING:
-            if chunk not in evicted.counts:
-                return  # another thread brought it back meanwhile
-            key_of, value_of = evicted.restore
-            data = _loads(b"{" + chunk_text((None, *self._cache[chunk]))[1:] + b"}")
-            members = self._members.setdefault(chunk, [])
-            places = self._places
-            for text, entry in data.items():
-                item = key_of(text)
-                dict.__setitem__(self, item, value_of(entry))
-                places[item] = chunk
-                members.append(item)
-            evicted.back(chunk)
-
-    def _evict(self, restore: Restore) -> None:
-        """Let the entries of every retired chunk (encoded: its compressed form is in the
-        cache) leave the dict, to be decoded back from that form when needed."""
-        evicted = self._evicted
-        if evicted is not None and evicted.restore != restore:
-            self._bring_back_all()
-            evicted = None
-        if evicted is None:
-            evicted = self._evicted = Evicted(restore)
-        places, members = self._places, self._members
-        leaving = {
-            chunk: keys
-            for chunk, keys in members.items()
-            if keys and keys[0] in places and chunk in self._cache
-        }
-        if not leaving:
-            return
-        for chunk, keys in leaving.items():
-            del members[chunk]
-            for item in keys:
-                dict.__delitem__(self, item)
-                del places[item]
-        evicted.add(leaving)
-
-    # The cached encoding.
-
-    def chunks(
-        self,
-        key: Callable[[K], str],
-        value: Callable[[V], Any],
-        level: int,
-        retired: Retired | None = None,
-        restore: Restore | None = None,
-    ) -> dict[str, Chunk]:
-        """The map's entries as canonical JSON in chunks, in chunk-key order: an open
-        entry's chunk key is the first `prefix_length(open entries)` characters of its key
-        text, a retired entry's the one `retired` gives (see `Retired`). Each chunk's text
-        after a comma (`,"key":value,...`, in key order; None for a chunk not encoded again
-        in this call), that text compressed at zlib `level`, and its digest. Only the
-        chunks with entries noted since the last call (with the same `key`, `value` and
-        `retired`) are encoded again.
-
-        Given `restore` (the decoders of the entries, see `Restore`), within `evicting()`
-        (a rebuild), the entries of the retired chunks then leave the dict, kept only in
-        their chunk's compressed form (see `evicted`): the map answers lookups and walks
-        as before, decoding a chunk back when one of its entries is looked up (a late
-        fact) or the map is walked."""
-        from caseload.projections.base import canonical_bytes
-
-        get = dict.__getitem__
-        owner = (key, value, retired)
-        if self._owner is not None and self._owner[0] is _ADOPT and self._owner[2] is retired:
-            self._owner = owner  # the stored chunks were written by these
-        runs: dict[str, dict[str, Any]] = {}
-        dirty: set[str] = set()
-        whole = self._whole or self._owner != owner
-        if whole:
-            self._bring_back_all()
-        else:
-            members, places, prefix = self._members, self._places, self._prefix
-            for item in self._noted:
-                text = None
-                old = places.get(item)
-                if old is None:
-                    text = key(item)
-                    old = text[:prefix]
-                new = None
-                if dict.__contains__(self, item):
-                    text = key(item) if text is None else text
-                    new = retired_chunk(retired, get(self, item), text)
-                    if new is None:
-                        new = text[:prefix]
-                        places.pop(item, None)
-                    else:
-                        places[item] = new
-                else:
-                    places.pop(item, None)
-                dirty.add(old)
-                if new is not None:
-                    dirty.add(new)
-                    members.setdefault(new, []).append(item)
-            # Open entries crossing a chunk size cut every open chunk anew.
-            opened = dict.__len__(self) - len(places)
-            whole = prefix != prefix_length(opened, self.chunk_entries)
-            if whole:
-                self._bring_back_all()
-        if whole:
-            self._prefix, self._places, runs = cut(
-                ((key(item), item, entry) for item, entry in dict.items(self)),
-                retired,
-                self.chunk_entries,
-            )
-            members = {chunk: list(run.values()) for chunk, run in runs.items()}
-            self._members, self._order = members, None
-            # Kept compressed forms stay right where a chunk's digest comes out the same.
-            for chunk in self._cache.keys() - members.keys():
-                del self._cache[chunk]
-            dirty = set(members)
-            self._owner, self._whole = owner, False
-        self._noted.clear()
-        cache = self._cache
-        fresh: dict[str, bytes] = {}
-        evicted = self._evicted
-        for chunk in dirty:
-            if evicted and chunk in evicted.counts:
-                self._decode_chunk(chunk)  # an entry joins it, or leaves it
-            run = runs.get(chunk)
-            if run is not None:  # the key texts of a whole cut, computed once
-                data = {text: value(get(self, item)) for text, item in run.items()}
-            else:
-                data = self._members_of(chunk, key, value)
-            if not data:
-                members.pop(chunk, None)
-                if cache.pop(chunk, None) is not None:
-                    self._order = None
-                continue
-            if chunk not in cache:
-                self._order = None
-            encoded = b"," + canonical_bytes(data)[1:-1]
-            digest = hashlib.sha256(encoded).digest()
-            fresh[chunk] = encoded
-            old_chunk = cache.get(chunk)
-            if old_chunk is not None and old_chunk[1] == digest:
-                continue  # looked up, not changed: the chunk as stored is still right
-            cache[chunk] = (zlib.compress(encoded, level), digest)
-        if self._order is None:
-            self._order = sorted(cache)
-        found = {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
-        if restore is not None and retired is not None and _evicting[0]:
-            self._evict(restore)
-        return found
-
-    def _members_of(
-        self, chunk: str, key: Callable[[K], str], value: Callable[[V], Any]
-    ) -> dict[str, Any]:
-        """The JSON data of a noted chunk's entries by key text, its list of members made
-        exact on the way: each key once, and only those whose entry is still in it."""
-        members, places, prefix = self._members, self._places, self._prefix
-        listed = members.get(chunk)
-        if not listed:
-            return {}
-        get = dict.__getitem__
-        data: dict[str, Any] = {}
-        kept: list[Any] = []
-        for item in dict.fromkeys(listed):
-            if not dict.__contains__(self, item):
-                continue
-            place = places.get(item)
-            text = key(item)
-            if (text[:prefix] if place is None else place) != chunk:
-                continue
-            data[text] = value(get(self, item))
-            kept.append(item)
-        members[chunk] = kept
-        return data
-
-    def seed(
-        self,
-        key: Callable[[K], str],
-        value: Callable[[V], Any],
-        chunks: Mapping[str, Chunk],
-        retired: Retired | None = None,
-    ) -> None:
-        """Take `chunks` (as `chunks` with the same `key`, `value` and `retired` would give
-        them, read back from the store) as the encoded form of the entries, so that the
-        next encoding re-encodes only what changes from now on. Chunks that do not fit the
-        entries (other chunk keys) are left out and encoded anew."""
-        self._bring_back_all()
-        self._take(
-            ((key(item), item, entry) for item, entry in dict.items(self)),
-            (key, value, retired),
-            chunks,
-        )
-
-    def _take(
-        self,
-        entries: Iterable[tuple[str, Any, Any]],
-        owner: tuple[Any, Any, Any],
-        chunks: Mapping[str, Chunk],
-    ) -> None:
-        """Take `chunks` as the encoded form of `entries` (key text, key, value: the map's
-        own) if the map cuts its entries into the same chunks."""
-        prefix, places, runs = cut(entries, owner[2], self.chunk_entries)
-        if runs.keys() != chunks.keys():
-            return
-        self._prefix, self._places, self._owner, self._whole = prefix, places, owner, False
-        self._members = {chunk: list(run.values()) for chunk, run in runs.items()}
-        self._cache = {chunk: (packed, digest) for chunk, (_, packed, digest) in chunks.items()}
-        self._order, self._noted = sorted(chunks), set()
 
 
 def _whole_first(name: str) -> Any:
@@ -527,6 +199,12 @@ for _name in ("__eq__", "__ne__", "__or__", "__ror__", "__repr__", "__reversed__
 def in_either(key: K, first: dict[K, V], second: dict[K, V]) -> V:
     """The entry of `key` in `first`, else in `second` (a read model that keeps open and
     closed entities apart finds a late fact's entity in either)."""
+    if type(first) is EntityMap:
+        # The common case in one lookup: an entry in the dict, noted as `first[key]` notes it.
+        found: V = dict.get(first, key, ABSENT)
+        if found is not ABSENT:
+            first._noted.add(key)
+            return found
     if key in first:
         return first[key]
     return second[key]
@@ -545,18 +223,3 @@ def as_entity_map(items: Mapping[Any, Any]) -> EntityMap[Any, Any]:
     """`items` as an `EntityMap` (itself if it is one): the converter of a read model's
     field that holds a map of entities."""
     return items if isinstance(items, EntityMap) else EntityMap(items)
-
-
-_ADOPT: Any = object()
-"""The owner of a map's chunks read from the store: the encoders the next `chunks` call
-names (those of the read model whose state the chunks were written for)."""
-
-
-def _loads(text: bytes) -> Any:
-    from caseload.projections.stored_state import loads
-
-    return loads(text)
-
-
-_READING = threading.RLock()
-"""Held while a map read back from the store decodes its entries."""

@@ -6,14 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from caseload.projections.entities import (
-    _ADOPT,
-    _READING,
-    Chunk,
-    EntityMap,
-    Retired,
-    _loads,
-)
+from caseload.projections.chunked import _ADOPT, _READING, Chunk, _loads
+from caseload.projections.entities import EntityMap, Retired
 
 __all__ = ["StoredEntries", "entities", "unread_entries"]
 
