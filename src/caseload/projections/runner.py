@@ -319,7 +319,10 @@ class Projections:
         decoded events is most of a rebuild's memory besides the states), writing state and
         position every `persist_every` events (by default at each checkpoint, whose
         encoding the write reuses), whenever `persist_seconds` of work went by since the
-        last write, and at the end. A rebuild killed at any point resumes from its last
+        last write, and at the end. A model rebuilt alone (`name`) reads only the rows of
+        the classes it folds, so a write costs more than the folding between two
+        checkpoints: by default it is written by time and at the end only, and its
+        checkpoints go with those writes. A rebuild killed at any point resumes from its last
         write when called again (so it loses at most a few seconds of work): a marker says
         a rebuild is under way, so the next call goes on instead of starting over.
         `stop()`, asked after every batch, ends the rebuild early with its progress
@@ -442,10 +445,11 @@ class Projections:
             unsaved = self._reached(live, alone=alone) - saved
             stopping = stop is not None and stop()
             # By default the states are written at each checkpoint, whose encoding the
-            # write reuses.
-            counted = (
-                bool(self._writer.pending) if persist_every is None else unsaved >= persist_every
-            )
+            # write reuses; models rebuilt alone only by time and at the end (see `rebuild`).
+            if persist_every is None:
+                counted = bool(self._writer.pending) and not alone
+            else:
+                counted = unsaved >= persist_every
             if counted or at_head or self._writer.late() or stopping:
                 if not self._persist(live):
                     live = load()
