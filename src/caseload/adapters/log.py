@@ -285,7 +285,7 @@ class LogReader:
         when fewer than `limit` were found), and the events. Rows of other classes are
         skipped undecoded, in the database where it can."""
         events: list[tuple[int, DomainEvent]] = []
-        topics = frozenset(self.topics_wanted(wanted)) if self._topics else None
+        topics = self.topics_wanted(wanted) if self._topics else None
         if topics is not None and not topics:
             return max(last, start - 1), events
         position = start
