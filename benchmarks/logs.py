@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import statistics
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -127,6 +128,40 @@ def floor(path: Path) -> tuple[int, float, float]:
     cpu = time.process_time() - cpu
     connection.close()
     return count, seconds, cpu
+
+
+@attrs.frozen
+class Floor:
+    """The floor measured in several passes over the same file: its medians, by wall and
+    by CPU time, are steadier than one pass (one pass varies by a third from run to run
+    on a shared machine), and the passes show the spread."""
+
+    events: int
+    seconds: tuple[float, ...]
+    cpu: tuple[float, ...]
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+    def spread(self) -> str:
+        """The least and the most CPU µs per event of the passes."""
+        low, high = (value * 1e6 / max(self.events, 1) for value in (min(self.cpu), max(self.cpu)))
+        return f"{low:.2f}–{high:.2f} µs ({len(self.cpu)} passes)"
+
+
+def steady_floor(path: Path, passes: int) -> Floor:
+    """The floor of `floor`, measured `passes` times in a row."""
+    measured = [floor(path) for _ in range(max(1, passes))]
+    return Floor(
+        measured[0][0],
+        tuple(seconds for _, seconds, _ in measured),
+        tuple(cpu for _, _, cpu in measured),
+    )
 
 
 def trajectories(path: Path) -> int:

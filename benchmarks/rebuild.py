@@ -10,7 +10,8 @@ time and memory go (a rebuild timed by stage, each fold alone, each state's byte
 
 For each log, in one run:
 
-- the floor: a plain `sqlite3` SELECT of every event row plus an orjson decode of each;
+- the floor: a plain `sqlite3` SELECT of every event row plus an orjson decode of each,
+  the median of `--floor-passes` passes (5), with their spread;
 - a full rebuild of all read models (`app.projections.rebuild()`) in a fresh process, with
   its peak memory above the process's size before the rebuild, per trajectory;
 - a rebuild of one read model (`--model`, default `caseload`) by the library and by
@@ -40,16 +41,29 @@ __all__ = ["generate", "main", "measure"]
 
 
 def measure(
-    size: LogSize, cache: Path, work: Path, *, model: str, runs: int, catch_ups: int, detail: bool
+    size: LogSize,
+    cache: Path,
+    work: Path,
+    *,
+    model: str,
+    runs: int,
+    catch_ups: int,
+    detail: bool,
+    floor_passes: int = 5,
 ) -> Measured:
     """Every measurement of one log, on fresh copies of its cached file."""
     source = generate(size.citizens, size.brokers, size.months, size.seed, cache)
     tag = f"c{size.citizens}"
     print(f"{size.label}: {source}", flush=True)
     copy = logs.working_copy(source, work, f"{tag}-rebuilt.db")
-    events, floor_seconds, floor_cpu = logs.floor(copy)
+    floor = logs.steady_floor(copy, floor_passes)
+    events, floor_seconds = floor.events, floor.median_seconds
     rebuilt = worker.run("rebuild", f"sqlite:///{copy}")
-    print(f"  floor {floor_seconds:.1f} s, rebuild {rebuilt['seconds']:.1f} s", flush=True)
+    print(
+        f"  floor {floor_seconds:.2f} s (median; CPU per event {floor.spread()}),"
+        f" rebuild {rebuilt['seconds']:.1f} s",
+        flush=True,
+    )
     day, moment = logs.middle(copy)
     commands = {
         label: latency.command_seconds(copy, arguments, runs)
@@ -74,7 +88,8 @@ def measure(
         size=size,
         events=events,
         floor_seconds=floor_seconds,
-        floor_cpu=floor_cpu,
+        floor_cpu=floor.median_cpu,
+        floor_spread=floor.spread(),
         trajectories=logs.trajectories(copy),
         rebuild=rebuilt,
         commands=commands,
@@ -104,6 +119,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default="caseload", help="the read model rebuilt alone")
     parser.add_argument("--runs", type=int, default=1, help="runs of each status command")
     parser.add_argument("--catch-ups", type=int, default=200)
+    parser.add_argument(
+        "--floor-passes", type=int, default=5, help="passes of the floor (their median counts)"
+    )
     parser.add_argument("--no-detail", action="store_true", help="skip the staged profile")
     parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument("--doc", type=Path, default=None, help="write to this file instead")
@@ -125,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
                     runs=args.runs,
                     catch_ups=args.catch_ups,
                     detail=not args.no_detail and n == len(sizes) - 1,
+                    floor_passes=args.floor_passes,
                 )
             )
             # Each log's copies go as soon as it is measured: a million events take GBs.

@@ -28,6 +28,7 @@ COLUMNS = {
         "rebuild / floor",
         "rebuild / floor, CPU time",
         "µs per event, rebuild / floor",
+        "floor's passes, CPU per event",
         "rebuild time",
         "peak memory per trajectory",
     ),
@@ -63,6 +64,8 @@ class Measured:
     events: int
     floor_seconds: float
     floor_cpu: float
+    floor_spread: str
+    """The least and the most CPU time per event of the floor's passes."""
     trajectories: int
     rebuild: dict[str, Any]
     commands: dict[str, tuple[float, float]]
@@ -127,6 +130,7 @@ def _rebuild_table(results: list[Measured]) -> str:
                 f"{m.ratio:.3f}",
                 f"{m.floor_cpu / m.rebuild['cpu']:.3f}",
                 f"{rebuild_us:.1f} / {floor_us:.2f}",
+                m.floor_spread,
                 f"{m.rebuild['seconds']:.1f} s",
                 f"{m.per_trajectory:,.0f} B",
             ]
@@ -298,7 +302,9 @@ def body(results: list[Measured], options: dict[str, Any], machine: str) -> str:
         "minutes).",
         "### Full rebuild against the floor\n\n"
         "The floor is a plain `sqlite3` SELECT of every event row plus an orjson decode of "
-        "each; the rebuild is `app.projections.rebuild()` of every read model in a fresh "
+        "each, the median of several passes in a row (one pass varies by a third from run "
+        "to run; the least and the most CPU time per event of the passes are shown); the "
+        "rebuild is `app.projections.rebuild()` of every read model in a fresh "
         "process, its peak memory measured above the process's size before it. Beside the "
         "wall-time ratio, the ratio of the two processes' own CPU time, which other work "
         "on a shared machine disturbs less.\n\n" + _rebuild_table(results),

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload import Caseload
 from caseload.adapters.log import LogReader, log_reader
 from caseload.adapters.read_model_store import MemoryProjectionStore
+from caseload.domain.errors import LogAltered
 from caseload.programmes import default_read_models, event_topics
 from caseload.programmes.resource_pathway.domain.broker import Broker
 from caseload.programmes.resource_pathway.domain.trajectory import Trajectory
@@ -20,7 +23,7 @@ from caseload.projections.base import ReadModel
 from caseload.projections.checkpointing import CheckpointSchedule
 from caseload.projections.runner import Projections
 from caseload.testing import histories, run_history
-from tests.conftest import KEY, fixed_clock
+from tests.conftest import KEY, TODAY, fixed_clock
 from tests.integration.test_projection_runner import START, folded_digests
 
 WANTED_SETS: list[tuple[str, Any]] = [
@@ -59,9 +62,11 @@ def test_reading_by_topic_gives_exactly_the_wanted_events(
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_database_selects_the_rows_by_topic(kind: str, request: pytest.FixtureRequest) -> None:
-    """The choice is made in the database, by topic: rows whose topic the catalogue names
-    for a class nobody wants are not read at all, and rows of a topic it does not know
-    are read and decoded, so an incomplete catalogue loses nothing."""
+    """The choice is made in the database, by the topics the catalogue names for the
+    wanted classes: rows whose topic it names for a class nobody wants are not read at
+    all (here the topic of `CaseAssigned`, named for another class: its rows would decode
+    as broker events if they were read), and a catalogue without the broker topics reads
+    no broker row; a reader without a catalogue goes through every row."""
     url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
 
     def brokers(kind: type[Any]) -> bool:
@@ -80,11 +85,45 @@ def test_the_database_selects_the_rows_by_topic(kind: str, request: pytest.Fixtu
         assert some
         assert all(type(e) is not Broker.CaseAssigned for _, e in some)
         assert len(some) < len(full)
-        unknown = {t: c for t, c in topics.items() if not issubclass(c, Broker.Event)}
-        reader = log_reader(app.wiring.events, app.wiring.store, unknown)
+        unnamed = {t: c for t, c in topics.items() if not issubclass(c, Broker.Event)}
+        reader = log_reader(app.wiring.events, app.wiring.store, unnamed)
+        reached, none = reader.read_topics(1, head, head, brokers)
+        reader.close()
+        assert (reached, none) == (head, [])
+        reader = log_reader(app.wiring.events, app.wiring.store)
         _, every = reader.read_topics(1, head, head, brokers)
         reader.close()
         assert [p for p, _ in every] == full
+
+
+FOREIGN = "elsewhere.domain:Thing.Happened"
+"""A topic no programme kind stores events under (nor resolves)."""
+
+
+def test_rows_of_other_topics_are_not_returned(store_url: str) -> None:
+    """Rows of a topic outside the catalogue, whose state no decoder can read, lie among
+    the log's rows: a read of every class by topic passes over them (the database never
+    returns them, or their decoding would fail), and gives exactly the events a full read
+    of the log without them gives; a full read of every row meets them and refuses the
+    log, naming the position."""
+    with Caseload(store_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        simulate(app, SimulationConfig(brokers=2, citizens=6, months=1, seed=6))
+        before = LogReader(app.wiring.events).read(1, app.head())
+        foreign = [StoredEvent(uuid4(), 1, FOREIGN, state) for state in (b"not an event", b"")]
+        app.wiring.events.recorder.insert_events(foreign)
+        app.register_broker(name="Broker after", team="Team A", fte=1.0, on=TODAY)
+        head = app.head()
+        reader = log_reader(app.wiring.events, app.wiring.store, event_topics)
+        try:
+            reached, found = reader.read_topics(1, head, head, lambda kind: True)
+            assert reached == head
+            skipped = {len(before) + 1, len(before) + 2}
+            assert [p for p, _ in found] == [p for p in range(1, head + 1) if p not in skipped]
+            assert [e.__dict__ for _, e in found[: len(before)]] == [e.__dict__ for _, e in before]
+            with pytest.raises(LogAltered, match=f"position {len(before) + 1} "):
+                reader.read(1, head)
+        finally:
+            reader.close()
 
 
 class CountingSource:

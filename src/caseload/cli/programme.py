@@ -330,17 +330,18 @@ def status(
         if series or as_csv or first_day is not None or last_day is not None:
             first = None if first_day is None else parse_day(first_day, "--from")
             last = None if last_day is None else parse_day(last_day, "--to")
-            print_series(
-                store,
-                first,
-                last,
-                known,
-                day,
-                as_json=as_json,
-                as_csv=as_csv,
-                unverified=unverified,
-                whole_chain=whole_chain,
-            )
+            with _collector_paused():
+                print_series(
+                    store,
+                    first,
+                    last,
+                    known,
+                    day,
+                    as_json=as_json,
+                    as_csv=as_csv,
+                    unverified=unverified,
+                    whole_chain=whole_chain,
+                )
             return
         with _collector_paused():
             with Caseload.open_readonly(store, as_known_at=known) as app:
@@ -378,7 +379,8 @@ def status(
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while status reads the stored states and
-    prints them, and leave what it read out of the collector's later passes.
+    prints them (the daily series too: a row per broker and day, a million rows over the
+    whole range at 1 M events), and leave what it read out of the collector's later passes.
 
     Reading the states parses their JSON into hundreds of thousands of dicts and lists,
     whose allocation starts the collector over and over, each pass walking what was read
