@@ -351,3 +351,33 @@ def test_the_encoding_benchmark_compares_two_trees_by_what_they_stored(tmp_path:
     ]
     assert all(float(row[3]) > 0 and float(row[5]) > 0 for row in rows)
     assert all(row[7] == "yes" for row in rows)
+
+
+@pytest.mark.slow
+def test_the_checkpoint_store_benchmark_compares_two_trees(tmp_path: Path) -> None:
+    """Against itself as the baseline: a row per measure with both medians and their
+    ratio, and the two trees giving the same digests."""
+    out = run_benchmark(
+        "benchmarks.checkpoint_store",
+        "--size=40:3",
+        "--months=3",
+        f"--baseline={ROOT}",
+        "--rounds=1",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    assert "same digests: yes" in out
+    rows = {
+        row[0]: row[1:] for row in table_with(out, ("measure", "before", "after", "after / before"))
+    }
+    assert list(rows) == [
+        "rebuild CPU s",
+        "peak B per trajectory",
+        "store MB",
+        "checkpoint tables MB",
+        "as-true-on status CPU s",
+        "as-known-at status CPU s",
+    ]
+    for measure in ("rebuild CPU s", "store MB", "as-true-on status CPU s"):
+        before, after = (float(value.replace(",", "")) for value in rows[measure][:2])
+        assert before > 0, (measure, rows[measure])
+        assert after > 0, (measure, rows[measure])
