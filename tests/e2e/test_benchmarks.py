@@ -292,6 +292,31 @@ def test_the_decoding_benchmark_prints_a_cost_per_pass(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_decoding_benchmark_times_another_checkouts_decoder_beside_its_own(
+    tmp_path: Path,
+) -> None:
+    """`--against TREE` adds a row for that checkout's decoder, one cost per pass."""
+    out = run_benchmark(
+        "benchmarks.decoding",
+        "--size=40:3",
+        "--months=3",
+        "--passes=2",
+        f"--cache={tmp_path / 'cache'}",
+        f"--against={ROOT}",
+    )
+    rows = table_with(out, ("decoding", "µs of CPU per event, each pass", "least"))
+    assert [row[0] for row in rows] == [
+        "`orjson.loads`",
+        "`EventDecoder.decode`",
+        f"`EventDecoder.decode of {ROOT}`",
+    ]
+    for row in rows:
+        each = [float(value) for value in row[1].split(" / ")]
+        assert len(each) == 2
+        assert all(value > 0 for value in each)
+
+
+@pytest.mark.slow
 def test_the_bulk_writes_benchmark_writes_its_table(tmp_path: Path) -> None:
     """Both ways of writing write the same rows, part by part, up to the log's end."""
     doc = tmp_path / "benchmarks.md"
