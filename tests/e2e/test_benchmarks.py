@@ -273,47 +273,28 @@ def test_the_status_steps_benchmark_prints_every_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_decoding_benchmark_prints_a_cost_per_pass(tmp_path: Path) -> None:
-    """orjson alone and the log reader's decoder each get a row, with one cost per pass."""
+@pytest.mark.parametrize("against", [False, True], ids=["alone", "against-a-checkout"])
+def test_the_decoding_benchmark_prints_a_cost_per_pass(tmp_path: Path, against: bool) -> None:
+    """orjson alone and the log reader's decoder each get a row, with one cost per pass;
+    `--against TREE` adds a row for that checkout's decoder, timed beside this one's."""
     out = run_benchmark(
         "benchmarks.decoding",
         "--size=40:3",
         "--months=3",
         "--passes=2",
         f"--cache={tmp_path / 'cache'}",
+        *([f"--against={ROOT}"] if against else []),
     )
     rows = table_with(out, ("decoding", "µs of CPU per event, each pass", "least"))
-    assert [row[0] for row in rows] == ["`orjson.loads`", "`EventDecoder.decode`"]
+    expected = ["`orjson.loads`", "`EventDecoder.decode`"]
+    if against:
+        expected.append(f"`EventDecoder.decode of {ROOT}`")
+    assert [row[0] for row in rows] == expected
     for row in rows:
         each = [float(value) for value in row[1].split(" / ")]
         assert len(each) == 2
         assert all(value > 0 for value in each)
         assert float(row[2]) == min(each)
-
-
-@pytest.mark.slow
-def test_the_decoding_benchmark_times_another_checkouts_decoder_beside_its_own(
-    tmp_path: Path,
-) -> None:
-    """`--against TREE` adds a row for that checkout's decoder, one cost per pass."""
-    out = run_benchmark(
-        "benchmarks.decoding",
-        "--size=40:3",
-        "--months=3",
-        "--passes=2",
-        f"--cache={tmp_path / 'cache'}",
-        f"--against={ROOT}",
-    )
-    rows = table_with(out, ("decoding", "µs of CPU per event, each pass", "least"))
-    assert [row[0] for row in rows] == [
-        "`orjson.loads`",
-        "`EventDecoder.decode`",
-        f"`EventDecoder.decode of {ROOT}`",
-    ]
-    for row in rows:
-        each = [float(value) for value in row[1].split(" / ")]
-        assert len(each) == 2
-        assert all(value > 0 for value in each)
 
 
 @pytest.mark.slow
