@@ -32,6 +32,8 @@ def test_an_old_version_stays_beside_the_rebuilt_one_until_it_is_dropped(tmp_pat
     assert rebuilt.returncode == 0, rebuilt.stderr
     after = held(store, tmp_path)
     assert after[("attention", 1)] is False
+    # The rebuild stored its chain anchor beside the read models; it is no read model.
+    assert not [name for name, _ in after if "#" in name], after
     serving = AttentionModel.version
     assert after[("attention", serving)] is True
 
