@@ -130,6 +130,28 @@ def test_dropping_the_served_or_an_absent_version_is_refused_and_changes_nothing
         assert issubclass(UnknownReadModelVersion, CaseloadError)
 
 
+def test_the_records_kept_beside_the_read_models_are_neither_listed_nor_dropped(
+    sqlite_url: str,
+) -> None:
+    """The chain anchor a checked rebuild stores, the time index and a rebuild's marker
+    live among the read models' states; they are no read model of another version."""
+    from caseload.audit.anchor import ANCHOR, check_and_anchor, load_anchor
+    from caseload.projections.time_index import INDEX
+
+    with Caseload(sqlite_url, pseudonym_key=KEY, clock=fixed_clock) as app:
+        some_commands(app, range(3))
+        app.projections.catch_up(persist=True)
+        store = app.wiring.read_models()
+        assert check_and_anchor(app.wiring.chain(), store).ok
+        assert load_anchor(store) is not None
+        listed = {v.name for v in app.projections.stored_versions()}
+        assert listed == set(app.projections.names)
+        for record in (ANCHOR, INDEX, "caseload#rebuild"):
+            with pytest.raises(UnknownReadModelVersion, match="no read model but a record"):
+                app.projections.drop_version(record, 1)
+        assert load_anchor(store) is not None
+
+
 def test_a_rebuild_leaves_other_versions_alone(sqlite_url: str) -> None:
     url = sqlite_url
     with Caseload(sqlite_url, pseudonym_key=KEY, clock=fixed_clock) as app:

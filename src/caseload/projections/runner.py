@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from caseload.adapters.read_model_store import StoredVersion
-from caseload.domain.errors import ReadModelVersionInUse
+from caseload.domain.errors import ReadModelVersionInUse, UnknownReadModelVersion
 from caseload.projections.as_of_queries import AsOfQueries
 from caseload.projections.catching_up import REBUILDING, serialised
 from caseload.projections.rebuilding import Rebuilding
@@ -70,7 +70,13 @@ class Projections(Rebuilding, AsOfQueries):
         """Delete one stored version of a read model, its state and checkpoints: the old
         version, once every process serves the new one. The version this library serves is
         refused (`ReadModelVersionInUse`: rebuild it instead), as is a version the store
-        does not hold (`UnknownReadModelVersion`)."""
+        does not hold (`UnknownReadModelVersion`), and so is a record the store keeps
+        beside the read models (a name with a `#`, or the time index's)."""
+        if "#" in name or name == INDEX:
+            raise UnknownReadModelVersion(
+                f"{name!r} is no read model but a record the store keeps beside them "
+                "(the time index, a rebuild's marker or the chain anchor); it is not dropped"
+            )
         model = self._models.get(name)
         if model is not None and model.version == version:
             raise ReadModelVersionInUse(
