@@ -229,7 +229,7 @@ class ChunkedDict(dict[K, V]):
         their chunk's compressed form (see `evicted`): the map answers lookups and walks
         as before, decoding a chunk back when one of its entries is looked up (a late
         fact) or the map is walked."""
-        from caseload.projections.base import plain_bytes
+        from caseload.projections.canonical import plain_bytes
 
         owner = (key, value, retired)
         if self._owner is not None and self._owner[0] is _ADOPT and self._owner[2] is retired:

@@ -23,7 +23,7 @@ from caseload.adapters.read_model_store import (
     compress,
 )
 from caseload.domain.errors import ReadOnlySession
-from caseload.projections.base import canonical_bytes
+from caseload.projections.canonical import canonical_bytes
 from caseload.projections.source import EventSource, read_wanted
 
 __all__ = ["PinnedProjectionStore", "PinnedSource"]

@@ -12,13 +12,8 @@ from typing import Any
 import orjson
 
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL, StoredState, decompress
-from caseload.projections.base import (
-    Entries,
-    ReadModel,
-    Segment,
-    segments,
-    segments_digest,
-)
+from caseload.projections.base import ReadModel
+from caseload.projections.canonical import Entries, Segment, segments, segments_digest
 from caseload.projections.entities import EntityMap
 from caseload.projections.stored_entries import StoredEntries
 

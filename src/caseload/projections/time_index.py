@@ -20,7 +20,7 @@ from caseload.adapters.log import Unread
 from caseload.adapters.read_model_store import IndexRow, LateEvent, StoredState, compress
 from caseload.domain.events import HoldsOnEveryDay, holds_on_every_day
 from caseload.projections import stored_state
-from caseload.projections.base import canonical_bytes
+from caseload.projections.canonical import canonical_bytes
 
 __all__ = ["INDEX", "TimeIndex", "business_day", "stamp"]
 
