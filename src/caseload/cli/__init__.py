@@ -2,7 +2,10 @@
 
 # Importing a command module registers its commands on the app, and `caseload --help` lists
 # them in the order they were registered: the programme's first, then the log's.
-from caseload.cli import programme  # noqa: F401
+from caseload.cli import (
+    programme,  # noqa: F401
+    status,  # noqa: F401  (registers `caseload status`)
+)
 
 # isort: split
 from caseload.cli import (
