@@ -59,11 +59,7 @@ class Projections(Rebuilding, AsOfQueries):
         built beside the one being served shows as a second row). The store's own records
         beside them (the time index, a rebuild's marker, the chain anchor of
         `caseload.audit.anchor`: names with a `#`, which no read model has) are left out."""
-        return [
-            stored
-            for stored in self._store.stored_versions()
-            if stored.name != INDEX and "#" not in stored.name
-        ]
+        return [stored for stored in self._store.stored_versions() if not _record(stored.name)]
 
     @serialised
     def drop_version(self, name: str, version: int) -> StoredVersion:
@@ -72,7 +68,7 @@ class Projections(Rebuilding, AsOfQueries):
         refused (`ReadModelVersionInUse`: rebuild it instead), as is a version the store
         does not hold (`UnknownReadModelVersion`), and so is a record the store keeps
         beside the read models (a name with a `#`, or the time index's)."""
-        if "#" in name or name == INDEX:
+        if _record(name):
             raise UnknownReadModelVersion(
                 f"{name!r} is no read model but a record the store keeps beside them "
                 "(the time index, a rebuild's marker or the chain anchor); it is not dropped"
@@ -86,3 +82,10 @@ class Projections(Rebuilding, AsOfQueries):
         dropped = self._store.drop_version(name, version)
         self._store.delete([name + REBUILDING], {name + REBUILDING: version})
         return dropped
+
+
+def _record(name: str) -> bool:
+    """Whether a stored name is one of the store's own records kept beside the read models
+    (the time index, a rebuild's marker, the chain anchor), not a read model: no read
+    model's name has a `#`."""
+    return name == INDEX or "#" in name
