@@ -387,3 +387,26 @@ def test_the_checkpoint_store_benchmark_compares_two_trees(tmp_path: Path) -> No
         before, after = (float(value.replace(",", "")) for value in rows[measure][:2])
         assert before > 0, (measure, rows[measure])
         assert after > 0, (measure, rows[measure])
+
+
+@pytest.mark.slow
+def test_the_memory_peak_benchmark_names_where_the_memory_lay(tmp_path: Path) -> None:
+    """Both traced sizes per trajectory, the largest at any moment no less than the one
+    before a write, and the allocation sites then, largest first."""
+    out = run_benchmark(
+        "benchmarks.memory_peak",
+        "--size=40:3",
+        "--months=3",
+        "--top=4",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    sizes = {
+        row[0]: float(row[1]) for row in table_with(out, ("measure", "MiB", "B per trajectory"))
+    }
+    before_write = sizes["traced at the largest moment before a write"]
+    assert 0 < before_write <= sizes["traced at the most, any moment"]
+    sites = table_with(out, ("allocated at (largest moment before a write)", "MiB", "blocks"))
+    assert 0 < len(sites) <= 4
+    assert all(site[0].startswith("`") and ":" in site[0] for site in sites)
+    shown = [float(site[1]) for site in sites]
+    assert shown == sorted(shown, reverse=True)
