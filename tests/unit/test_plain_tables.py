@@ -114,19 +114,14 @@ def natural_width(table: PlainTable) -> int:
 
 
 def fits(table: PlainTable, width: int) -> bool:
-    """Rich lays the table out without wrapping or cropping anything: every text one line
-    of printable characters, no column empty throughout, the whole within `width`."""
+    """Rich lays the table out without wrapping or cropping a cell: every text one line
+    of printable characters, no column empty throughout, the whole within `width` (a
+    title or caption wider than that is wrapped to the table's width either way)."""
     texts = [[column.header for column in table.columns], *[row.cells for row in table.rows]]
     if not all(text.isprintable() for line in texts for text in line):
         return False
     content = [max(cell_len(text) for text in column) for column in zip(*texts, strict=True)]
-    table_width = natural_width(table)
-    notes = [note for note in (table.title, table.caption) if note]
-    return (
-        all(content)
-        and table_width <= width
-        and all(note.isprintable() and cell_len(note) <= table_width for note in notes)
-    )
+    return all(content) and natural_width(table) <= width
 
 
 def table_of(*texts: str, title: str | None = None) -> PlainTable:

@@ -115,7 +115,7 @@ class _PrintedDirectly:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.layout is None:
             return [self.table.to_rich()]
-        return self.layout.segments(self.table, console, whole_lines=True)
+        return self.layout.segments(self.table, console, options, whole_lines=True)
 
 
 def print_table(console: Console, table: PlainTable) -> None:
@@ -139,7 +139,7 @@ def _render(
     layout = _Layout.of(table, console, options)
     if layout is None:
         return [table.to_rich()]
-    return layout.segments(table, console, whole_lines=whole_lines)
+    return layout.segments(table, console, options, whole_lines=whole_lines)
 
 
 def _simple(text: str) -> bool:
@@ -183,9 +183,6 @@ class _Layout:
         table_width = sum(widths) + len(columns) + 1
         if table_width > options.max_width:
             return None
-        for note in (table.title, table.caption):
-            if note and not (_simple(note) and cell_len(note) <= table_width):
-                return None
         box = HEAVY_HEAD.substitute(options, safe=console.safe_box)
         verticals = (box.head_vertical, box.mid_vertical, box.foot_vertical)
         if not all(vertical.strip() for vertical in verticals):
@@ -201,14 +198,16 @@ class _Layout:
             bottom=box.get_bottom(widths),
         )
 
-    def segments(self, table: PlainTable, console: Console, *, whole_lines: bool) -> list[Segment]:
+    def segments(
+        self, table: PlainTable, console: Console, options: ConsoleOptions, *, whole_lines: bool
+    ) -> list[Segment]:
         """The segments rich's `Table` yields for this table, boundaries included; with
         `whole_lines`, a line without a style (a rule, an unstyled row) as one segment,
         its newline included."""
         table_width = sum(self.widths) + len(self.widths) + 1
         found: list[Segment] = []
         if table.title:
-            found += _note(table.title, table_width, console.get_style("table.title"))
+            found += _note(table.title, "table.title", table_width, console, options)
         found += self._rule(self.top, whole_lines=whole_lines)
         justify = [column.justify for column in table.columns]
         header = tuple(column.header for column in table.columns)
@@ -227,7 +226,7 @@ class _Layout:
             found += self._row(row.cells, self.lengths[number], justify, style, place, whole_lines)
         found += self._rule(self.bottom, whole_lines=whole_lines)
         if table.caption:
-            found += _note(table.caption, table_width, console.get_style("table.caption"))
+            found += _note(table.caption, "table.caption", table_width, console, options)
         return found
 
     @staticmethod
@@ -282,6 +281,17 @@ def _justified(text: str, length: int, width: int, justify: Justify) -> str:
     return " " * before + stripped + " " * (space - before)
 
 
-def _note(text: str, width: int, style: Style) -> list[Segment]:
-    """A title or caption centred over the table's width, in one styled segment."""
-    return [Segment(_justified(text, cell_len(text), width, "center"), _NULL + style), _LINE]
+def _note(
+    text: str, style: str, width: int, console: Console, options: ConsoleOptions
+) -> list[Segment]:
+    """A title or caption centred over the table's width: one styled segment when it is
+    one simple line that fits, else rich's own rendering of it, wrapped to that width
+    (as rich's `Table` renders its title and caption)."""
+    length = cell_len(text)
+    if length <= width and _simple(text):
+        return [
+            Segment(_justified(text, length, width, "center"), _NULL + console.get_style(style)),
+            _LINE,
+        ]
+    wrapped = options.update(width=width, highlight=False, height=None, justify="center")
+    return list(console.render(Text(text, style=style), wrapped))
