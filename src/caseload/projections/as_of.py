@@ -83,17 +83,17 @@ class AsOf:
                 replays.append((model, state, checkpoint.position if checkpoint else 0))
             wanted = _wanted([model for model, _, _ in replays])
             first = min((start for _, _, start in replays), default=prefix) + 1
+            concerned = _Concerned(replays)
             for position, event in self._events(first, prefix, wanted):
-                for model, state, start in replays:
-                    if position > start and _concerns(model, event):
+                for model, state, start in concerned[type(event)]:
+                    if position > start:
                         model.apply(state, event)
             if as_true_on is not None:
                 late = self._store.late_events(prefix, known, as_true_on.isoformat())
                 for _position, event in self._late_events(late, wanted):
                     if is_true_on(event, as_true_on):
-                        for model, state, _start in replays:
-                            if _concerns(model, event):
-                                model.apply(state, event)
+                        for model, state, _start in concerned[type(event)]:
+                            model.apply(state, event)
         return {model.name: state for model, state, _ in replays}
 
     def _cut(
@@ -148,10 +148,22 @@ def _wanted(models: Sequence[ReadModel[Any]]) -> Callable[[type[Any]], bool] | N
     return lambda kind: any(handles(kind) for handles in kinds)
 
 
-def _concerns(model: ReadModel[Any], event: DomainEvent) -> bool:
-    """Whether `event` can change `model`'s state (one that folds every event in its own
-    `apply` is given all of them)."""
-    return type(model).apply is not ReadModel.apply or model.handler(type(event)) is not None
+def _concerns(model: ReadModel[Any], kind: type[DomainEvent]) -> bool:
+    """Whether an event of class `kind` can change `model`'s state (one that folds every
+    event in its own `apply` is given all of them)."""
+    return type(model).apply is not ReadModel.apply or model.handler(kind) is not None
+
+
+class _Concerned(dict[type[DomainEvent], list[tuple[ReadModel[Any], Any, int]]]):
+    """The replays an event class concerns, by class, worked out at its first event."""
+
+    def __init__(self, replays: list[tuple[ReadModel[Any], Any, int]]) -> None:
+        super().__init__()
+        self._replays = replays
+
+    def __missing__(self, kind: type[DomainEvent]) -> list[tuple[ReadModel[Any], Any, int]]:
+        found = self[kind] = [replay for replay in self._replays if _concerns(replay[0], kind)]
+        return found
 
 
 def check_aware(moment: datetime) -> None:
