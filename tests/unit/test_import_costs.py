@@ -90,13 +90,15 @@ def test_a_command_that_reads_stored_states_loads_no_programme_kind() -> None:
     """`caseload status` reads stored read models: it imports every kind's read models and
     the value modules their states hold, and no kind proper (registration, aggregates and
     their events, commands, handlers, rules, export, reports): the registry loads a kind on
-    its first use, which status never makes. Nor does it import the rule checker."""
+    its first use, which status never makes. It checks the chain, and imports neither the
+    rule checker nor the rest of `verify`."""
     modules = _modules_after(_STATUS)
     assert "caseload.programmes.resource_pathway.read_models.caseload_counts" in modules
     assert "caseload.programmes.education.read_models.plans" in modules
     assert not kind_modules(modules)
-    assert "caseload.audit.verify" in modules  # the chain is checked ...
+    assert "caseload.audit.chain_check" in modules  # the chain is checked ...
     assert "caseload.audit.rules" not in modules  # ... the rules are verify's
+    assert "caseload.audit.verify" not in modules
 
 
 def test_the_registrys_read_models_and_topics_are_found_without_then_with_the_kinds() -> None:

@@ -49,7 +49,7 @@ from caseload.projections.source import EventSource
 
 if TYPE_CHECKING:
     from caseload.adapters.seals import Seal
-    from caseload.audit.verify import Check, VerifyReport
+    from caseload.audit.findings import Check, VerifyReport
 
 __all__ = ["Caseload"]
 
@@ -367,7 +367,8 @@ class Caseload(ResourcePathwayCommands, EducationCommands, PrivacyCommands, Repo
         (see `caseload.audit.anchor`). Reads only.
         """
         from caseload.audit.anchor import check_since_anchor
-        from caseload.audit.verify import CHAIN, Check, Finding, check_chain
+        from caseload.audit.chain_check import check_chain
+        from caseload.audit.findings import CHAIN, Check, Finding
 
         source = self._wiring.chain()
         seals = source.seals()

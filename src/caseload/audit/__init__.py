@@ -9,7 +9,7 @@ status`) does not load it.
 from typing import TYPE_CHECKING, Any
 
 from caseload.adapters.seals import Seal
-from caseload.audit.verify import Check, Finding, VerifyReport
+from caseload.audit.findings import Check, Finding, VerifyReport
 
 if TYPE_CHECKING:
     from caseload.audit.rules import RulesReport, Violation, check_rules

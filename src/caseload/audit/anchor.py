@@ -24,7 +24,8 @@ import attrs
 from caseload.adapters.chain import ChainSource
 from caseload.adapters.hashes import GENESIS
 from caseload.adapters.read_model_store import ProjectionStore, StoredState, compress
-from caseload.audit.verify import CHAIN, Check, Finding, check_chain
+from caseload.audit.chain_check import check_chain
+from caseload.audit.findings import CHAIN, Check, Finding
 from caseload.domain.errors import CaseloadError, LogAltered
 
 if TYPE_CHECKING:

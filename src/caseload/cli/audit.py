@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from caseload.application.caseload import Caseload
-from caseload.audit.verify import VerifyReport
+from caseload.audit.findings import VerifyReport
 from caseload.cli.app import (
     FAILED_CHECK,
     cli,

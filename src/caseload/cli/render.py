@@ -9,7 +9,7 @@ import attrs
 from rich.console import Console
 
 from caseload.adapters.seals import Seal
-from caseload.audit.verify import VerifyReport
+from caseload.audit.findings import VerifyReport
 from caseload.cli.tables import PlainColumn, PlainRow, PlainTable, print_table
 from caseload.domain.policy import CaseloadPolicy
 from caseload.programmes.resource_pathway.domain.values import Role
