@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -26,17 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import logs
-from benchmarks.logs import KEY, ROOT, LogSize, generate
+from benchmarks.checkouts import env_for, status_run
+from benchmarks.logs import ROOT, LogSize, generate
 
 __all__ = ["main", "store_bytes"]
-
-
-def _env(checkout: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": f"{checkout / 'src'}:{checkout}"}
-    env["CASELOAD_PSEUDONYM_KEY"] = KEY
-    env.pop("CASELOAD_STORE", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
 
 
 def _rebuild(checkout: Path, path: Path) -> dict[str, Any]:
@@ -44,7 +35,7 @@ def _rebuild(checkout: Path, path: Path) -> dict[str, Any]:
     output = subprocess.run(
         [sys.executable, "-m", "benchmarks.worker", "rebuild", f"sqlite:///{path}"],
         cwd=checkout,
-        env=_env(checkout),
+        env=env_for(checkout),
         capture_output=True,
         text=True,
         check=True,
@@ -54,17 +45,7 @@ def _rebuild(checkout: Path, path: Path) -> dict[str, Any]:
 
 def _status_cpu(checkout: Path, path: Path, arguments: list[str]) -> float:
     """CPU seconds (user and system) of one `caseload status` subprocess."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
-        [sys.executable, "-m", "caseload", "status", "--store", str(path), *arguments],
-        cwd=checkout,
-        env=_env(checkout),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=True,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
+    return status_run(checkout, path, arguments)[0]
 
 
 def store_bytes(path: Path) -> tuple[int, int]:

@@ -390,6 +390,35 @@ def test_the_checkpoint_store_benchmark_compares_two_trees(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+def test_the_status_against_benchmark_compares_two_trees_command_by_command(
+    tmp_path: Path,
+) -> None:
+    """Against itself as the baseline: a row per status command (plain, JSON, as true on
+    a day, as known at a moment) with both medians, their ratio, and the same bytes
+    printed by both trees."""
+    out = run_benchmark(
+        "benchmarks.status_against",
+        "--size=40:3",
+        "--months=3",
+        f"--baseline={ROOT}",
+        "--runs=1",
+        f"--cache={tmp_path / 'cache'}",
+    )
+    rows = table_with(
+        out, ("command", "before, CPU s", "after, CPU s", "after / before", "same output")
+    )
+    labels = [row[0] for row in rows]
+    assert labels[:2] == ["`caseload status`", "`caseload status --json`"]
+    assert labels[2].startswith("`caseload status --as-true-on 20")
+    assert labels[3] == "`caseload status --as-known-at T`"
+    for row in rows:
+        before, after = (float(cell.split(" ")[0]) for cell in row[1:3])
+        assert before > 0, row
+        assert after > 0, row
+        assert row[4] == "yes", row
+
+
+@pytest.mark.slow
 def test_the_memory_peak_benchmark_names_where_the_memory_lay(tmp_path: Path) -> None:
     """Both traced sizes per trajectory, the largest at any moment no less than the one
     before a write, and the allocation sites then, largest first."""
