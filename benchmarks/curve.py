@@ -8,11 +8,16 @@ show as a rise. `--checkpoint-every`, `--checkpoints-per-doubling`, `--persist-s
 `--persist-work-ratio` change the runner's settings
 (`--persist-seconds 1e9` leaves the checkpoints as the only encodings but the last, so
 that two runs encode the same number of times however loaded the machine is).
+`--floor-passes N` then measures the floor (SELECT + orjson of every row) N times on the
+same copy and prints the rebuild's CPU time against the floor's median, and the process's
+peak resident memory above its size before the rebuild, per trajectory: the figures of
+"10 M events".
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -65,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--persist-work-ratio", type=float, default=None, help="work to a write's time"
     )
+    parser.add_argument(
+        "--floor-passes", type=int, default=0, help="floor passes on the copy afterwards"
+    )
     args = parser.parse_args(argv)
     size = LogSize.parse(args.size, args.months, args.seed)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
@@ -81,12 +89,35 @@ def main(argv: list[str] | None = None) -> None:
             if value is not None
         }
         settings = ProjectionSettings(**chosen) if chosen else None
+        before = _peak_resident()
         stretches = curve(copy, args.every, args.batch, settings)
+        peak = _peak_resident()
+        floor = logs.steady_floor(copy, args.floor_passes) if args.floor_passes else None
+        trajectories = logs.trajectories(copy) if floor else 0
     print("| positions | µs of CPU per event |")
     print("| ---: | ---: |")
     for first, last, per_event in stretches:
         print(f"| {first:,}–{last:,} | {per_event:.1f} |")
     print(f"\n{time.process_time():.1f} s of CPU in this process (the copy of the log too)")
+    if floor is not None:
+        events = stretches[-1][1] if stretches else 0
+        rebuild = sum((last - first) * per_event for first, last, per_event in stretches) / 1e6
+        print(
+            f"rebuild: {rebuild:.1f} s of CPU, {rebuild * 1e6 / max(events, 1):.2f} µs an event;"
+            f" floor: {floor.median_cpu:.1f} s of CPU (median; {floor.spread()}),"
+            f" {floor.median_cpu * 1e6 / max(floor.events, 1):.2f} µs an event;"
+            f" rebuild / floor by CPU time: {floor.median_cpu / rebuild:.3f}"
+        )
+        print(
+            f"peak resident memory: {peak / 2**20:,.0f} MiB, {before / 2**20:,.0f} MiB before the"
+            f" rebuild: {(peak - before) / max(trajectories, 1):,.0f} B per trajectory"
+            f" ({trajectories:,} trajectories)"
+        )
+
+
+def _peak_resident() -> int:
+    """The process's peak resident size so far, in bytes (Linux counts kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 if __name__ == "__main__":

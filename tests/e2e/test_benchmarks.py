@@ -215,13 +215,15 @@ def test_the_postgres_benchmark_writes_both_tables(
 
 @pytest.mark.slow
 def test_the_cost_curve_benchmark_prints_every_stretch(tmp_path: Path) -> None:
-    """Every stretch of the log gets a row with a cost, and the stretches cover the log."""
+    """Every stretch of the log gets a row with a cost, and the stretches cover the log;
+    with floor passes, the rebuild against the floor and the memory per trajectory."""
     out = run_benchmark(
         "benchmarks.curve",
         "--size=40:3",
         "--months=3",
         "--every=200",
         "--batch=50",
+        "--floor-passes=2",
         f"--cache={tmp_path / 'cache'}",
     )
     rows = table_with(out, ("positions", "µs of CPU per event"))
@@ -229,6 +231,11 @@ def test_the_cost_curve_benchmark_prints_every_stretch(tmp_path: Path) -> None:
     starts = [int(first.replace(",", "")) for first, _ in (row[0].split("–") for row in rows)]
     assert starts[0] == 0
     assert all(float(row[1]) > 0 for row in rows)
+    ratio = re.search(r"rebuild / floor by CPU time: (\d+\.\d+)", out)
+    assert ratio is not None, out
+    assert float(ratio.group(1)) > 0
+    assert "(2 passes)" in out
+    assert re.search(r"B per trajectory \(\d+ trajectories\)", out), out
 
 
 @pytest.mark.slow
