@@ -231,14 +231,14 @@ class ChunkedDict(dict[K, V]):
         evicted = self._evicted
         if not evicted:
             return 0
+        # The loader first: a thread decoding a chunk back may find it released at once.
+        self._load = load
         cache, released = self._cache, 0
         for chunk in evicted.counts:
             packed, digest = cache[chunk]
             if packed is not None and digest in stored:
                 cache[chunk] = (None, digest)
                 released += 1
-        if released:
-            self._load = load
         return released
 
     def _evict(self, restore: Restore) -> None:

@@ -104,7 +104,8 @@ class StateWriter:
                     live[name].dirty = False
                     live[name].digest = written.digest
                     live[name].stored = live[name].written = attrs.evolve(written, rewrite=None)
-            self._release(live)
+            if any(fresh.values()):
+                self._release(live)
             index.stored_position = index.position
             index.rows, index.late = [], []
             self.pending = []
@@ -129,7 +130,9 @@ class StateWriter:
         """Let the maps of entities of the states in memory go of the compressed text of
         their evicted chunks that the store now holds in a checkpoint of their version
         (read back from there when one is decoded back), and the states as last written go
-        of those texts too (a write sends only the chunks that changed since)."""
+        of those texts too (a write sends only the chunks that changed since). Done after
+        a write that stored new checkpoint chunks: the writes between checkpoints (every
+        write of a service catching up event by event) pay nothing for it."""
         for name, entry in live.items():
             if not entry.decoded:
                 continue
