@@ -227,7 +227,9 @@ class ChunkedDict(dict[K, V]):
         the chunk is decoded back. Returns how many were let go.
 
         A chunk not encoded again since is not written again (the store holds it), so the
-        map needs its bytes only to decode it back, which is rare (a late fact, a walk)."""
+        map needs its bytes only to decode it back: when an entry joins or leaves it (a
+        trajectory closing later in the month of a chunk), a late fact looks one of its
+        entries up, or the map is walked."""
         evicted = self._evicted
         if not evicted:
             return 0
