@@ -4,13 +4,16 @@ never lets them go."""
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseload.projections.base import Entries, digest_of
+from caseload.domain.errors import CheckpointChunkMissing
+from caseload.projections.base import Entries, canonical_chunks, digest_of
 from caseload.projections.entities import EntityMap, chunk_text, evicting, folding
 from caseload.projections.evicted import Evicted
 from tests.unit._entity_maps import SmallChunks, keys
@@ -205,3 +208,103 @@ def test_the_index_of_evicted_keys_finds_every_key_however_many_evictions_made_i
         index.total
         == sum(len(members) for number, members in enumerate(chunks.values()) if number % 3) + 2
     )
+
+
+class _Store:
+    """A store of chunks by digest, as a checkpoint leaves them, counting reads."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[bytes, bytes] = {}
+        self.reads = 0
+
+    def keep(self, chunks: dict[str, Any]) -> None:
+        for _, packed, digest in chunks.values():
+            if packed is not None:
+                self.bodies.setdefault(digest, packed)
+
+    def load(self, digest: bytes) -> bytes:
+        self.reads += 1
+        if digest not in self.bodies:
+            raise CheckpointChunkMissing(f"no chunk {digest.hex()}")
+        return self.bodies[digest]
+
+
+def _released(count: int, retired_count: int) -> tuple[EntityMap[str, list[int]], _Store]:
+    """A map whose retired chunks are evicted, stored, and released."""
+    tracked, store = _closing(count, retired_count), _Store()
+    with evicting():
+        store.keep(tracked.chunks(_key, _value, 1, _retired, RESTORE))
+    assert tracked.release(store.bodies.keys(), store.load) > 0
+    return tracked, store
+
+
+@given(operations=operations, small=st.booleans())
+def test_a_map_that_releases_its_stored_chunks_answers_as_one_that_keeps_them(
+    operations: list[tuple[str, str, int]], small: bool
+) -> None:
+    """A map that lets go of the compressed text of each evicted chunk once the store holds
+    it (after every encoding) holds, answers and encodes, chunk for chunk, as the same map
+    that keeps every entry decoded; the chunks it holds only in the store come without
+    their bytes, and are read back from the store when one of their entries is needed."""
+    releasing: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    keeping: EntityMap[str, list[int]] = SmallChunks() if small else EntityMap()
+    store = _Store()
+    for operation in operations:
+        if operation[0] == "encode":
+            with evicting():
+                found = releasing.chunks(_key, _value, 1, _retired, RESTORE)
+            store.keep(found)
+            expected = _chunks(keeping, None)
+            assert {chunk: segment[2] for chunk, segment in found.items()} == {
+                chunk: digest for chunk, (_, digest) in expected.items()
+            }
+            for chunk, (text, packed, _) in found.items():
+                if text is not None or packed is not None:
+                    assert chunk_text((text, packed, b"")) == expected[chunk][0]
+            releasing.release(store.bodies.keys(), store.load)
+            assert releasing.in_store <= len(found)
+            continue
+        assert run(releasing, operation) == run(keeping, operation)
+        assert len(releasing) == len(keeping)
+    assert b"".join(canonical_chunks({"map": Entries(releasing, _key, _value, _retired)})) == (
+        b"".join(canonical_chunks({"map": Entries(keeping, _key, _value, _retired)}))
+    )
+    assert releasing == keeping
+
+
+def test_released_chunks_come_back_from_the_store_one_lookup_one_read() -> None:
+    """Released, the retired chunks come without their bytes (a write does not send them
+    again) and the map keeps their digests; a late fact reads its entry's chunk alone back
+    from the store, and a walk reads back the rest."""
+    tracked, store = _released(2_000, 1_500)
+    chunks = tracked.chunks(_key, _value, 1, _retired, RESTORE)
+    held = [chunk for chunk, (text, packed, _) in chunks.items() if packed is None]
+    assert held
+    assert all(chunk.startswith("~") for chunk in held)
+    assert all(chunks[chunk][0] is None for chunk in held)
+    assert tracked.in_store == len(held)
+    assert store.reads == 0
+    late = f"{0:08x}"
+    assert tracked[late] == [5]
+    assert store.reads == 1
+    assert len(list(tracked.values())) == 2_000
+    assert store.reads == len(held)
+    assert tracked == _closing(2_000, 1_500)
+
+
+def test_a_released_chunk_the_store_lost_or_garbled_is_an_error_not_wrong_data() -> None:
+    """A map that needs back a chunk the store no longer holds raises the store's
+    `CheckpointChunkMissing`; one the store answers with other bytes is refused with a
+    `CheckpointChunkMissing` that names the digest. Nothing is decoded either way."""
+    tracked, store = _released(2_000, 1_500)
+    late = f"{0:08x}"
+    store.bodies.clear()
+    with pytest.raises(CheckpointChunkMissing):
+        tracked.get(late)
+    tracked, store = _released(2_000, 1_500)
+    store.bodies = dict.fromkeys(store.bodies, zlib.compress(b',"x":1'))
+    with pytest.raises(CheckpointChunkMissing) as refused:
+        tracked.get(late)
+    assert "is not the text of that digest" in str(refused.value)
+    assert tracked.evicted == 1_500
+    assert dict.__len__(tracked) == 500

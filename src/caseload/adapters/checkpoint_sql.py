@@ -52,8 +52,7 @@ def write_checkpoints(
     bodies: dict[tuple[str, int, bytes], bytes] = {}
     for name, c in checkpoints:
         for key in c.chunks if c.rewrite is None else c.rewrite:
-            body, digest = c.chunks[key]
-            bodies.setdefault((name, c.version, digest), body)
+            bodies.setdefault((name, c.version, c.chunks[key][1]), c.body(key))
     if bodies:
         cursor.executemany(
             sql(

@@ -25,9 +25,10 @@ from caseload.adapters.read_model_store import (
     StoredState,
     StoredVersion,
     _Moved,
+    chunk_missing,
 )
 from caseload.adapters.storage import Store
-from caseload.domain.errors import StoreUnavailable
+from caseload.domain.errors import CheckpointChunkMissing, StoreUnavailable
 
 __all__ = ["TABLES", "SQLProjectionStore", "projection_store"]
 
@@ -285,12 +286,26 @@ class SQLProjectionStore(ProjectionStore):
                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version, chunk) DO UPDATE SET"
                     " body = excluded.body, digest = excluded.digest"
                 ),
-                [(name, state.version, key, *state.chunks[key]) for key in keys],
+                [(name, state.version, key, state.body(key), state.chunks[key][1]) for key in keys],
             )
         return len(keys) if state.rewrite is None else len(state.rewrite)
 
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
         return read_checkpoint(self._query, name, version, at_most, chunked=self._chunked)
+
+    def checkpoint_chunk(self, name: str, version: int, digest: bytes) -> bytes:
+        rows = (
+            self._query(
+                "SELECT body FROM {p}checkpoint_chunks"
+                " WHERE name = ? AND version = ? AND digest = ?",
+                (name, version, digest),
+            )
+            if self._chunked
+            else []
+        )
+        if not rows:
+            raise CheckpointChunkMissing(chunk_missing(name, version, digest))
+        return bytes(rows[0][0])
 
     def checkpoint_chunks(self, name: str, version: int) -> int:
         if not self._chunked:

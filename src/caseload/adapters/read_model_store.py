@@ -51,6 +51,7 @@ __all__ = [
     "ProjectionStore",
     "StoredState",
     "StoredVersion",
+    "chunk_missing",
     "compress",
     "decompress",
     "pack_chunk_list",
@@ -93,20 +94,35 @@ class StoredState:
     its header (the state with each map of entities written as `{}`)."""
     digest: str
     """The state's digest; empty where unknown (a state of an earlier store layout)."""
-    chunks: Mapping[str, tuple[bytes, bytes]] = attrs.field(factory=dict)
-    """By chunk key (`field:prefix`): the chunk's compressed canonical text and sha256."""
+    chunks: Mapping[str, tuple[bytes | None, bytes]] = attrs.field(factory=dict)
+    """By chunk key (`field:prefix`): the chunk's compressed canonical text and sha256.
+    The text is None for a chunk that a live state holds only in the store (a map of
+    entities lets go of a chunk's compressed text once a checkpoint of its version has
+    stored it, see `ProjectionStore.checkpoint_chunk`): a state read from a store always
+    has every text; a write fills in the ones it sends."""
     rewrite: frozenset[str] | None = None
     """For a write: the chunk keys to write (those in `chunks`) or delete (the others),
     the rest being stored already; None replaces every stored chunk. For a checkpoint: the
     chunk keys whose compressed text the store may not hold yet (the others it holds, from
     an earlier checkpoint of the same version); None sends them all."""
 
+    def body(self, key: str) -> bytes:
+        """The compressed text of chunk `key`; `CheckpointChunkMissing` where the state
+        holds it in the store only (a state read from a store holds every text)."""
+        body, digest = self.chunks[key]
+        if body is None:
+            raise CheckpointChunkMissing(
+                f"the state at log position {self.position} (version {self.version}) holds "
+                f"chunk {key!r} ({digest.hex()[:16]}…) in the store only, not its text"
+            )
+        return body
+
 
 _DIGEST_SIZE = 32
 """A chunk's digest is a sha256."""
 
 
-def pack_chunk_list(chunks: Mapping[str, tuple[bytes, bytes]]) -> bytes:
+def pack_chunk_list(chunks: Mapping[str, tuple[bytes | None, bytes]]) -> bytes:
     """A checkpoint's chunk keys and digests as one value: per chunk, in key order, the
     key's length in UTF-8 (two bytes, big-endian), the key, and its 32-byte digest."""
     parts = []
@@ -135,6 +151,15 @@ class StoredVersion:
     name: str
     version: int
     position: int
+
+
+def chunk_missing(name: str, version: int, digest: bytes) -> str:
+    """What `CheckpointChunkMissing` says of a chunk a state holds only in the store."""
+    return (
+        f"a map of entities of read model {name!r} (version {version}) holds chunk "
+        f"{digest.hex()[:16]}… only in the store, and the store does not hold it (were the "
+        "version's checkpoints dropped while it was being built?)"
+    )
 
 
 class IndexRow(NamedTuple):
@@ -190,6 +215,11 @@ class ProjectionStore(ABC):
     @abstractmethod
     def checkpoint(self, name: str, version: int, at_most: int) -> StoredState | None:
         """The latest checkpoint of a read model at or before a log position."""
+
+    @abstractmethod
+    def checkpoint_chunk(self, name: str, version: int, digest: bytes) -> bytes:
+        """The compressed text of the checkpoint chunk of a read model's version with this
+        digest; `CheckpointChunkMissing` when the store does not hold it."""
 
     @abstractmethod
     def checkpoint_chunks(self, name: str, version: int) -> int:
@@ -289,7 +319,7 @@ class MemoryProjectionStore(ProjectionStore):
                 # A state in memory holds all its chunks: a partial write's rows are counted.
                 written = len(state.chunks) if state.rewrite is None else len(state.rewrite)
                 self.rows_written += 1 + written
-                self._states[(name, state.version)] = attrs.evolve(state, rewrite=None)
+                self._states[(name, state.version)] = self._whole(name, state)
             known = {row.position for row in self._index}
             self._index.extend(row for row in index if row.position not in known)
             self._index.sort(key=lambda row: row.position)
@@ -299,6 +329,26 @@ class MemoryProjectionStore(ProjectionStore):
             for name, checkpoint in checkpoints:
                 self._keep_checkpoint(name, checkpoint)
             return True
+
+    def _whole(self, name: str, state: StoredState) -> StoredState:
+        """The state as the store keeps it: the chunks a partial write does not send (whose
+        text the writer may not hold) are those already stored, as a database keeps its
+        rows."""
+        kept = self._states.get((name, state.version))
+        chunks = {}
+        for key, (body, digest) in state.chunks.items():
+            if state.rewrite is not None and key not in state.rewrite and kept is not None:
+                old = kept.chunks.get(key)
+                if old is not None and old[1] == digest:
+                    body = old[0]
+            if body is None:
+                raise CheckpointChunkMissing(
+                    f"the state of read model {name!r} (version {state.version}) at log "
+                    f"position {state.position} leaves out the text of chunk {key!r}, which "
+                    "the store does not hold"
+                )
+            chunks[key] = (body, digest)
+        return attrs.evolve(state, chunks=chunks, rewrite=None)
 
     def _check_chunks(self, checkpoints: Sequence[tuple[str, StoredState]]) -> None:
         """Refuse checkpoints that leave out a chunk the store does not hold."""
@@ -324,7 +374,8 @@ class MemoryProjectionStore(ProjectionStore):
             return  # the same checkpoint, written again (a rebuild): kept as it was
         bodies = self._chunks.setdefault((name, checkpoint.version), {})
         for body, digest in checkpoint.chunks.values():
-            bodies.setdefault(digest, body)
+            if body is not None:  # else held already (`_check_chunks`)
+                bodies.setdefault(digest, body)
         header = StoredState(
             checkpoint.version, checkpoint.position, checkpoint.state, checkpoint.digest
         )
@@ -342,6 +393,13 @@ class MemoryProjectionStore(ProjectionStore):
                 key: (bodies[digest], digest) for key, digest in unpack_chunk_list(packed).items()
             }
             return attrs.evolve(header, chunks=chunks)
+
+    def checkpoint_chunk(self, name: str, version: int, digest: bytes) -> bytes:
+        with self._lock:
+            body = self._chunks.get((name, version), {}).get(digest)
+        if body is None:
+            raise CheckpointChunkMissing(chunk_missing(name, version, digest))
+        return body
 
     def checkpoint_chunks(self, name: str, version: int) -> int:
         with self._lock:

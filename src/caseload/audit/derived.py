@@ -142,8 +142,8 @@ class DerivedData:
             found = ""
             if stored.chunks:
                 chunks = []
-                for key, (body, digest) in stored.chunks.items():
-                    if hashlib.sha256(decompress(body)).digest() != digest:
+                for key, (_, digest) in stored.chunks.items():
+                    if hashlib.sha256(decompress(stored.body(key))).digest() != digest:
                         break
                     chunks.append((key, digest))
                 else:

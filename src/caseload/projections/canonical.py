@@ -134,7 +134,12 @@ class Entries(Generic[K, V]):
             return
         cached = list(
             items.chunks(
-                self._key, self._value, COMPRESSION_LEVEL, self._retired, self._restore
+                self._key,
+                self._value,
+                COMPRESSION_LEVEL,
+                self._retired,
+                self._restore,
+                loaded=True,
             ).values()
         )
         if not cached:

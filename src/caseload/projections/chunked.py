@@ -22,6 +22,10 @@ entries the map holds (`prefix_length`), and a retired entry's chunk only on its
 so the chunks, and a digest made of theirs, are a function of the entries alone, however
 the map came to hold them. The chunks are taken in chunk-key order: a map without a
 policy is then in key order, one with a policy in key order chunk by chunk.
+
+Once the store holds an evicted chunk (a checkpoint of its version wrote it), the map may
+let go of its compressed form too (`release`), keeping its digest only: decoding the chunk
+back then reads it from the store by digest, through the loader the writer hands over.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from sys import intern
 from typing import Any, TypeVar
@@ -43,15 +47,20 @@ from caseload.projections.chunking import (
 )
 from caseload.projections.evicted import Evicted, Restore
 
-__all__ = ["ABSENT", "Chunk", "ChunkedDict", "chunk_text", "evicting", "text_of"]
+__all__ = ["ABSENT", "Chunk", "ChunkedDict", "Load", "chunk_text", "evicting", "text_of"]
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-Chunk = tuple[bytes | None, bytes, bytes]
+Chunk = tuple[bytes | None, bytes | None, bytes]
 """A chunk's entries as canonical JSON after a comma (None where a map gives a chunk it
-did not encode again: the text is then that of the compressed form), that text compressed,
-and the sha256 digest of the text."""
+did not encode again: the text is then that of the compressed form), that text compressed
+(None for a chunk the map holds only in the store, not encoded again: see `release`), and
+the sha256 digest of the text."""
+
+Load = Callable[[bytes], bytes]
+"""Reads a chunk's compressed text back from the store by its digest (raising
+`CheckpointChunkMissing` when the store does not hold it)."""
 
 ABSENT: Any = object()
 """What a lookup finds for a key the dict does not hold (no entry is this object)."""
@@ -98,6 +107,7 @@ class ChunkedDict(dict[K, V]):
     __slots__ = (
         "_cache",
         "_evicted",
+        "_load",
         "_members",
         "_noted",
         "_order",
@@ -124,9 +134,12 @@ class ChunkedDict(dict[K, V]):
         the dict's own value; a noted one is brought up to date when the map is encoded.
         Key texts are interned: the maps of a state keyed by the same trajectories hold
         one text for each, not one per map."""
-        self._cache: dict[str, tuple[bytes, bytes]] = {}
+        self._cache: dict[str, tuple[bytes | None, bytes]] = {}
         """By chunk key, the chunk's compressed text and digest (not its text: a state
-        would be held a second time, uncompressed)."""
+        would be held a second time, uncompressed); the compressed text is None for a
+        chunk held in the store only (see `release`)."""
+        self._load: Load | None = None
+        """Reads back from the store the chunks whose compressed text is None here."""
         self._order: list[str] | None = None
         self._prefix = 0
         self._places: dict[Any, str] = {}
@@ -143,6 +156,12 @@ class ChunkedDict(dict[K, V]):
         """How many entries are held only in their chunk's compressed form (decoded back
         when something looks one up or walks the map)."""
         return 0 if self._evicted is None else self._evicted.total
+
+    @property
+    def in_store(self) -> int:
+        """How many chunks the map holds in the store only: their digest, not their
+        compressed text (see `release`)."""
+        return sum(1 for packed, _ in self._cache.values() if packed is None)
 
     def _bring_back(self, key: object) -> bool:
         """Decode back the evicted chunks that may hold `key`; whether the dict holds it
@@ -169,7 +188,9 @@ class ChunkedDict(dict[K, V]):
             if chunk not in evicted.counts:
                 return  # another thread brought it back meanwhile
             key_of, value_of = evicted.restore
-            data = _loads(b"{" + chunk_text((None, *self._cache[chunk]))[1:] + b"}")
+            packed, digest = self._cache[chunk]
+            text = self._fetched(digest)[0] if packed is None else zlib.decompress(packed)
+            data = _loads(b"{" + text[1:] + b"}")
             members = self._members.setdefault(chunk, {})
             places = self._places
             for text, entry in data.items():
@@ -178,6 +199,49 @@ class ChunkedDict(dict[K, V]):
                 dict.__setitem__(self, item, decoded)
                 places[item] = chunk
             evicted.back(chunk)
+
+    def _fetched(self, digest: bytes) -> tuple[bytes, bytes]:
+        """The text and compressed text of a chunk held in the store only, read back and
+        checked against its digest (a store that answers with other bytes is refused, never
+        decoded)."""
+        from caseload.domain.errors import CheckpointChunkMissing
+
+        assert self._load is not None, "a chunk is held in the store only once released"
+        packed = self._load(digest)
+        try:
+            text = zlib.decompress(packed)
+        except zlib.error:
+            text = b""
+        if hashlib.sha256(text).digest() != digest:
+            raise CheckpointChunkMissing(
+                f"the store's chunk {digest.hex()[:16]}… of a map of entities is not the "
+                f"text of that digest ({len(packed)} compressed bytes that inflate to "
+                f"{len(text)} of another digest): it cannot be decoded back"
+            )
+        return text, packed
+
+    def release(self, stored: Container[bytes], load: Load) -> int:
+        """Let go of the compressed text of every evicted chunk (its entries out of the
+        dict) whose digest is among `stored` (the chunks the store holds for good: those of
+        the version's committed checkpoints), keeping its digest: `load` reads it back when
+        the chunk is decoded back. Returns how many were let go.
+
+        A chunk not encoded again since is not written again (the store holds it), so the
+        map needs its bytes only to decode it back: when an entry joins or leaves it (a
+        trajectory closing later in the month of a chunk), a late fact looks one of its
+        entries up, or the map is walked."""
+        evicted = self._evicted
+        if not evicted:
+            return 0
+        # The loader first: a thread decoding a chunk back may find it released at once.
+        self._load = load
+        cache, released = self._cache, 0
+        for chunk in evicted.counts:
+            packed, digest = cache[chunk]
+            if packed is not None and digest in stored:
+                cache[chunk] = (None, digest)
+                released += 1
+        return released
 
     def _evict(self, restore: Restore) -> None:
         """Let the entries of every retired chunk (encoded: its compressed form is in the
@@ -215,6 +279,8 @@ class ChunkedDict(dict[K, V]):
         level: int,
         retired: Retired | None = None,
         restore: Restore | None = None,
+        *,
+        loaded: bool = False,
     ) -> dict[str, Chunk]:
         """The map's entries as canonical JSON in chunks, in chunk-key order: an open
         entry's chunk key is the first `prefix_length(open entries)` characters of its key
@@ -228,7 +294,10 @@ class ChunkedDict(dict[K, V]):
         (a rebuild), the entries of the retired chunks then leave the dict, kept only in
         their chunk's compressed form (see `evicted`): the map answers lookups and walks
         as before, decoding a chunk back when one of its entries is looked up (a late
-        fact) or the map is walked."""
+        fact) or the map is walked.
+
+        A chunk held in the store only (see `release`) comes as (None, None, digest), or
+        with its text and compressed text read back from the store when `loaded`."""
         from caseload.projections.canonical import plain_bytes
 
         owner = (key, value, retired)
@@ -283,7 +352,13 @@ class ChunkedDict(dict[K, V]):
             cache[chunk] = (zlib.compress(encoded, level), digest)
         if self._order is None:
             self._order = sorted(cache)
-        found = {chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order}
+        found: dict[str, Chunk] = {
+            chunk: (fresh.get(chunk), *cache[chunk]) for chunk in self._order
+        }
+        if loaded:
+            for chunk, (text, packed, digest) in found.items():
+                if text is None and packed is None:
+                    found[chunk] = (*self._fetched(digest), digest)
         if restore is not None and retired is not None and _evicting[0]:
             self._evict(restore)
         return found

@@ -22,7 +22,7 @@ from caseload.adapters.read_model_store import (
     StoredVersion,
     compress,
 )
-from caseload.domain.errors import ReadOnlySession
+from caseload.domain.errors import CheckpointChunkMissing, ReadOnlySession
 from caseload.projections.canonical import canonical_bytes
 from caseload.projections.source import EventSource, read_wanted
 
@@ -151,6 +151,12 @@ class PinnedProjectionStore(ProjectionStore):
             if c is not None
         ]
         return max(found, key=lambda c: c.position) if found else None
+
+    def checkpoint_chunk(self, name: str, version: int, digest: bytes) -> bytes:
+        try:
+            return self._overlay.checkpoint_chunk(name, version, digest)
+        except CheckpointChunkMissing:
+            return self._base.checkpoint_chunk(name, version, digest)
 
     def checkpoint_chunks(self, name: str, version: int) -> int:
         return self._base.checkpoint_chunks(name, version) + self._overlay.checkpoint_chunks(

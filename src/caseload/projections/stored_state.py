@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Container
 from typing import Any
 
 import orjson
@@ -14,10 +15,11 @@ import orjson
 from caseload.adapters.read_model_store import COMPRESSION_LEVEL, StoredState, decompress
 from caseload.projections.base import ReadModel
 from caseload.projections.canonical import Entries, Segment, segments, segments_digest
+from caseload.projections.chunked import ChunkedDict, Load
 from caseload.projections.entities import EntityMap
 from caseload.projections.stored_entries import StoredEntries
 
-__all__ = ["freeze", "freeze_chunked", "restore", "thaw", "thaw_state"]
+__all__ = ["freeze", "freeze_chunked", "release", "restore", "thaw", "thaw_state"]
 
 
 def _digest(header: bytes, chunks: dict[str, Segment]) -> str:
@@ -36,10 +38,11 @@ def freeze(model: ReadModel[Any], state: Any, position: int) -> StoredState:
     return freeze_chunked(model, state, position)
 
 
-def _packed(text: bytes | None, packed: bytes | None) -> bytes:
-    if packed is not None:
+def _packed(text: bytes | None, packed: bytes | None) -> bytes | None:
+    """A chunk's compressed text: kept, made from its text, or None for a chunk the map
+    holds in the store only (see `ChunkedDict.release`)."""
+    if packed is not None or text is None:
         return packed
-    assert text is not None, "a chunk without its compressed form comes with its text"
     return zlib.compress(text, COMPRESSION_LEVEL)
 
 
@@ -70,6 +73,28 @@ def freeze_chunked(
     )
 
 
+def _maps(encoded: Any) -> dict[str, Entries[Any, Any]]:
+    """The maps of entities of an encoded state, by field (empty for the state itself)."""
+    if isinstance(encoded, Entries):
+        return {"": encoded}
+    if type(encoded) is dict:
+        return {k: v for k, v in encoded.items() if isinstance(v, Entries)}
+    return {}
+
+
+def release(model: ReadModel[Any], state: Any, stored: Container[bytes], load: Load) -> int:
+    """Let each map of entities of `state` go of the compressed text of its evicted chunks
+    whose digests are among `stored` (held by the store for the model's version for good),
+    reading them back with `load` when needed (see `ChunkedDict.release`). Returns how many
+    chunks were let go."""
+    released = 0
+    for entries in _maps(model.encode(state)).values():
+        items = entries.items
+        if isinstance(items, ChunkedDict):
+            released += items.release(stored, load)
+    return released
+
+
 def thaw(stored: bytes) -> Any:
     """The JSON data of a whole stored state (what `ReadModel.decode` takes)."""
     return loads(decompress(stored))
@@ -90,7 +115,7 @@ def _parts(stored: StoredState) -> tuple[Any, dict[str, bytes]]:
     texts = {}
     for key in sorted(stored.chunks):
         field, _, _ = key.partition(":")
-        text = decompress(stored.chunks[key][0])
+        text = decompress(stored.body(key))
         texts[key] = text
         (data if field == "" else data[field]).update(loads(b"{" + text[1:] + b"}"))
     return data, texts
@@ -110,9 +135,9 @@ def restore(model: ReadModel[Any], stored: StoredState) -> Any:
         return model.decode(thaw(stored.state))
     data = thaw(stored.state)
     by_field: dict[str, dict[str, tuple[bytes, bytes]]] = {}
-    for key, chunk in stored.chunks.items():
+    for key, (_, digest) in stored.chunks.items():
         field, _, prefix = key.partition(":")
-        by_field.setdefault(field, {})[prefix] = chunk
+        by_field.setdefault(field, {})[prefix] = (stored.body(key), digest)
     fields = {field: StoredEntries(chunks) for field, chunks in by_field.items()}
     if "" in fields:
         data = fields[""]
@@ -121,15 +146,7 @@ def restore(model: ReadModel[Any], stored: StoredState) -> Any:
     state = model.decode(data)
     # A map that `decode` read at once (not through `entities`) takes the chunks it was
     # read from as its encoded form here.
-    encoded = model.encode(state)
-    entries_of = (
-        {"": encoded}
-        if isinstance(encoded, Entries)
-        else {k: v for k, v in encoded.items() if isinstance(v, Entries)}
-        if type(encoded) is dict
-        else {}
-    )
-    for field, entries in entries_of.items():
+    for field, entries in _maps(model.encode(state)).items():
         items = entries.items
         source = fields.get(field)
         texts = None if source is None else source.texts()

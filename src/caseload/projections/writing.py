@@ -9,6 +9,7 @@ whatever the size of the states, while a small store is still written every few 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -89,6 +90,8 @@ class StateWriter:
         if INDEX in states:
             expected[INDEX] = index.stored_position
         checkpoints, fresh = self._new_chunks()
+        states = {name: self._filled(name, state) for name, state in states.items()}
+        checkpoints = [(name, self._filled(name, c)) for name, c in checkpoints]
         committed = self._store.commit(expected, states, index.rows, index.late, checkpoints)
         if committed:
             for key, digests in fresh.items():
@@ -101,10 +104,53 @@ class StateWriter:
                     live[name].dirty = False
                     live[name].digest = written.digest
                     live[name].stored = live[name].written = attrs.evolve(written, rewrite=None)
+            if any(fresh.values()):
+                self._release(live)
             index.stored_position = index.position
             index.rows, index.late = [], []
             self.pending = []
         return committed
+
+    def _filled(self, name: str, state: StoredState) -> StoredState:
+        """`state` with the compressed text of every chunk it sends that a map holds in the
+        store only read back from there (a map lets such a chunk go once a checkpoint of
+        its version stored it, so a write that sends it again is rare: one over a base
+        that is not the store's, say)."""
+        sending = state.chunks.keys() if state.rewrite is None else state.rewrite
+        missing = [key for key in sending if key in state.chunks and state.chunks[key][0] is None]
+        if not missing:
+            return state
+        chunks = dict(state.chunks)
+        for key in missing:
+            digest = chunks[key][1]
+            chunks[key] = (self._store.checkpoint_chunk(name, state.version, digest), digest)
+        return attrs.evolve(state, chunks=chunks)
+
+    def _release(self, live: dict[str, Live]) -> None:
+        """Let the maps of entities of the states in memory go of the compressed text of
+        their evicted chunks that the store now holds in a checkpoint of their version
+        (read back from there when one is decoded back), and the states as last written go
+        of those texts too (a write sends only the chunks that changed since). Done after
+        a write that stored new checkpoint chunks: the writes between checkpoints (every
+        write of a service catching up event by event) pay nothing for it."""
+        for name, entry in live.items():
+            if not entry.decoded:
+                continue
+            held = self._held.get((name, entry.model.version))
+            if not held:
+                continue
+            load = functools.partial(self._store.checkpoint_chunk, name, entry.model.version)
+            if not stored_state.release(entry.model, entry.state, held, load):
+                continue
+            written = entry.written
+            if written is not None and written.version == entry.model.version:
+                kept = {
+                    key: (None if digest in held else body, digest)
+                    for key, (body, digest) in written.chunks.items()
+                }
+                entry.written = attrs.evolve(written, chunks=kept)
+                if entry.stored is written:
+                    entry.stored = entry.written
 
     def _new_chunks(
         self,
