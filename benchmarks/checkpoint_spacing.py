@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks import latency, logs
-from benchmarks.logs import TODAY, LogSize
+from benchmarks.logs import TODAY
 from caseload import Caseload
 from caseload.audit.anchor import check_and_anchor
 from caseload.projections.checkpointing import CheckpointSchedule
@@ -43,17 +43,14 @@ def thin(path: Path, schedule: CheckpointSchedule) -> list[int]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser)
     parser.add_argument("--per-doubling", default="0,4,2", help="values, most checkpoints first")
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument(
         "--checkpoint-every", type=int, default=ProjectionSettings().checkpoint_every
     )
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     every = args.checkpoint_every
     with tempfile.TemporaryDirectory(prefix="caseload-spacing-") as directory:

@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks import logs
 from benchmarks.checkouts import env_for, status_run
-from benchmarks.logs import ROOT, LogSize, generate
+from benchmarks.logs import ROOT, generate
 
 __all__ = ["main", "store_bytes"]
 
@@ -62,13 +62,10 @@ def store_bytes(path: Path) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="checkout to compare")
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     sides = {"before": args.baseline.resolve(), "after": ROOT}
     found: dict[str, dict[str, list[float]]] = {side: {} for side in sides}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import logs
-from benchmarks.logs import TODAY, LogSize
+from benchmarks.logs import TODAY
 from caseload import Caseload
 from caseload.adapters.read_model_sql import SQLProjectionStore
 
@@ -54,12 +54,9 @@ def read_back(path: Path) -> tuple[int, Counter[str]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
+    logs.add_log_options(parser)
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="caseload-read-back-") as directory:
         copy = logs.working_copy(source, Path(directory), "log.db")

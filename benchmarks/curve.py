@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks import logs
-from benchmarks.logs import TODAY, LogSize
+from benchmarks.logs import TODAY
 from caseload import Caseload
 from caseload.projections.settings import Progress, ProjectionSettings
 
@@ -58,12 +58,9 @@ def curve(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser)
     parser.add_argument("--every", type=int, default=100_000, help="positions per stretch")
     parser.add_argument("--batch", type=int, default=5_000, help="events read at a time")
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument("--checkpoint-every", type=int, default=None, help="positions")
     parser.add_argument("--persist-seconds", type=float, default=None, help="between writes")
     parser.add_argument("--checkpoints-per-doubling", type=int, default=None, help="of the log")
@@ -74,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         "--floor-passes", type=int, default=0, help="floor passes on the copy afterwards"
     )
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="caseload-curve-") as directory:
         copy = logs.working_copy(source, Path(directory), "log.db")

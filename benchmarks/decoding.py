@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from benchmarks import logs
-from benchmarks.logs import TODAY, LogSize
+from benchmarks.logs import TODAY
 from caseload import Caseload
 from caseload.adapters.log import EventDecoder
 
@@ -86,16 +86,13 @@ def passes(path: Path, count: int, against: Path | None = None) -> dict[str, lis
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser)
     parser.add_argument("--passes", type=int, default=3)
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument(
         "--against", type=Path, help="another checkout whose decoder alternates with this one"
     )
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="caseload-decoding-") as directory:
         copy = logs.working_copy(source, Path(directory), "log.db")

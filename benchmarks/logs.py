@@ -3,6 +3,7 @@ parameters and cached, always measured on a copy; and the raw floor of reading t
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sqlite3
 import statistics
@@ -50,6 +51,20 @@ class LogSize:
     @property
     def option(self) -> str:
         return f"{self.citizens}:{self.brokers}"
+
+
+def add_log_options(parser: argparse.ArgumentParser, size: str = "35000:1300") -> None:
+    """The options that name one simulated log (`--size CITIZENS:BROKERS`, `--months`,
+    `--seed`) and where logs are cached (`--cache`); `log_size` reads them back."""
+    parser.add_argument("--size", default=size, help="CITIZENS:BROKERS")
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=CACHE)
+
+
+def log_size(args: argparse.Namespace) -> LogSize:
+    """The log named by the options of `add_log_options`."""
+    return LogSize.parse(args.size, args.months, args.seed)
 
 
 def generate(citizens: int, brokers: int, months: int, seed: int, cache: Path = CACHE) -> Path:

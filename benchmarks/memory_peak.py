@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import logs
-from benchmarks.logs import TODAY, LogSize
+from benchmarks.logs import TODAY
 from caseload import Caseload
 from caseload.projections.writing import StateWriter
 
@@ -78,14 +78,11 @@ def peak(path: Path, batch: int = 5_000, top: int = 15) -> Peak:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="35000:1300", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser)
     parser.add_argument("--batch", type=int, default=5_000, help="events read at a time")
     parser.add_argument("--top", type=int, default=15, help="allocation sites shown")
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     args = parser.parse_args(argv)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = logs.generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="caseload-memory-") as directory:
         copy = logs.working_copy(source, Path(directory), "log.db")

@@ -35,7 +35,7 @@ from psycopg import sql
 from benchmarks import logs, worker
 from benchmarks._report import load, machine, write_section
 from benchmarks.commands import _cpr as cpr
-from benchmarks.logs import KEY, LogSize, generate
+from benchmarks.logs import KEY, generate
 from caseload import Caseload, Channel, Role
 from caseload.adapters.storage import parse_store_url, postgres_conninfo
 
@@ -182,19 +182,16 @@ def _table(name: str, rows: list[list[object]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", default="3500:130", help="CITIZENS:BROKERS")
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
+    logs.add_log_options(parser, "3500:130")
     parser.add_argument("--postgres", default=POSTGRES, help="PostgreSQL URL (no schema)")
     parser.add_argument("--writers", default="1,2,4")
     parser.add_argument("--calls", type=int, default=300, help="contacts per writer")
-    parser.add_argument("--cache", type=Path, default=logs.CACHE)
     parser.add_argument("--doc", type=Path, default=None, help="write to this file instead")
     args = parser.parse_args(argv)
     reason = unavailable(args.postgres)
     if reason is not None:
         raise SystemExit(reason)
-    size = LogSize.parse(args.size, args.months, args.seed)
+    size = logs.log_size(args)
     source = generate(size.citizens, size.brokers, size.months, size.seed, args.cache)
     with fresh_schema(args.postgres, "rebuild") as (store, schema):
         copy_log(source, store)
