@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from caseload.domain.errors import CheckpointChunkMissing
 from caseload.projections.base import Entries, canonical_chunks, digest_of
+from caseload.projections.chunked import ChunkedDict
 from caseload.projections.entities import EntityMap, chunk_text, evicting, folding
 from caseload.projections.evicted import Evicted
 from tests.unit._entity_maps import SmallChunks, keys
@@ -117,6 +118,82 @@ def test_a_map_that_evicts_its_retired_chunks_answers_as_one_that_never_does(
     )
     assert evicting == keeping
     assert sorted(evicting.items()) == sorted(keeping.items())
+
+
+_many_keys = st.sampled_from([f"{number:02x}" for number in range(0, 256, 5)])
+growing_and_shrinking = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), _many_keys, st.integers(0, 9)),
+        st.tuples(st.just("set"), keys, st.integers(0, 4)),
+        st.tuples(st.just("append"), _many_keys, st.integers(0, 9)),
+        st.tuples(st.just("delete"), _many_keys, st.just(0)),
+        st.tuples(st.just("encode"), keys, st.just(0)),
+    ),
+    max_size=80,
+)
+"""Runs that open, retire and delete entries between encodings, so that the open entries
+cross a chunk size often while retired chunks are evicted."""
+
+
+class _ThreeAChunk(EntityMap[str, list[int]]):
+    """Chunks of about three entries: a map of a few open entries crosses a chunk size
+    (3, then 48) often as entries open, retire and go."""
+
+    chunk_entries = 3
+
+
+@given(
+    operations=st.one_of(operations, growing_and_shrinking),
+    kind=st.sampled_from([SmallChunks, _ThreeAChunk]),
+)
+def test_the_chunks_after_any_run_are_those_of_a_fresh_map_of_the_same_entries(
+    operations: list[tuple[str, str, int]], kind: type[EntityMap[str, list[int]]]
+) -> None:
+    """Whatever way a map of small chunks came to hold its entries (open entries crossing
+    a chunk size now and then, retired chunks evicted meanwhile), each encoding gives the
+    chunk keys, texts and digests of a fresh map holding the same entries, cut at once."""
+    tracked = kind()
+    plain: dict[str, list[int]] = {}  # the same entries, never walking the tracked map
+    for operation in operations:
+        if operation[0] != "encode":
+            run(tracked, operation)
+            run(plain, operation)
+            continue
+        fresh = kind({key: list(items) for key, items in plain.items()})
+        assert _chunks(tracked, RESTORE) == _chunks(fresh, None)
+
+
+def test_open_entries_crossing_a_chunk_size_leave_the_evicted_chunks_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the open entries cross a chunk size (and back), only their chunks are cut
+    anew: no evicted retired chunk is decoded back, and the chunks are those of a fresh
+    map of the same entries."""
+    tracked = _ThreeAChunk({f"{number:02x}": [7] for number in range(0, 200, 9)})
+    _chunks(tracked, RESTORE)
+    assert tracked.evicted == 23  # every entry retired, encoded and out of the dict
+    plain = {f"{number:02x}": [7] for number in range(0, 200, 9)}
+    decoded: list[str] = []
+
+    def note(_: object, chunk: str) -> None:
+        decoded.append(chunk)
+
+    # Four open entries (more than three: a chunk each first character), one, four again.
+    steps = [(["a1", "a2", "b1", "c1"], []), ([], ["a1", "a2", "b1"]), (["d1", "d2", "e1"], [])]
+    for opened, closed in steps:
+        for key in opened:
+            tracked[key] = plain[key] = [1]
+        for key in closed:
+            del tracked[key], plain[key]
+        prefix = tracked._prefix
+        decoded.clear()
+        with monkeypatch.context() as patched:  # while the map is encoded only
+            patched.setattr(ChunkedDict, "_decode_chunk", note)
+            found = _chunks(tracked, RESTORE)
+        assert decoded == []  # no evicted chunk decoded back to encode the map
+        assert tracked._prefix != prefix  # the open entries crossed a chunk size
+        fresh = _ThreeAChunk({key: list(items) for key, items in plain.items()})
+        assert found == _chunks(fresh, None)
 
 
 def _closing(count: int, retired_count: int) -> EntityMap[str, list[int]]:

@@ -312,9 +312,9 @@ class ChunkedDict(dict[K, V]):
             self._move_noted(key, retired, dirty)
             # Open entries crossing a chunk size cut every open chunk anew.
             opened = dict.__len__(self) - len(self._places)
-            whole = self._prefix != prefix_length(opened, self.chunk_entries)
-            if whole:
-                self._bring_back_all()
+            prefix = prefix_length(opened, self.chunk_entries)
+            if prefix != self._prefix:
+                self._recut_open(prefix, dirty)
         if whole:
             self._prefix, self._places, members = cut(
                 ((intern(key(item)), item, entry) for item, entry in dict.items(self)),
@@ -362,6 +362,30 @@ class ChunkedDict(dict[K, V]):
         if restore is not None and retired is not None and _evicting[0]:
             self._evict(restore)
         return found
+
+    def _recut_open(self, prefix: int, dirty: set[str]) -> None:
+        """Cut the open entries anew by their first `prefix` characters (their number
+        crossed a chunk size), adding the new chunks to `dirty`. A retired chunk is named
+        by its policy, whatever the prefix: it stays as it is, evicted or not, so that
+        crossing a size costs the open entries only (as `cut` would cut them)."""
+        retired = set(self._places.values())
+        if self._evicted:
+            retired.update(self._evicted.counts)
+        members, cache = self._members, self._cache
+        runs: dict[str, dict[str, Any]] = {}
+        for chunk in [chunk for chunk in members if chunk not in retired]:
+            for text, entry in members.pop(chunk).items():
+                run = runs.get(text[:prefix])
+                if run is None:
+                    run = runs[text[:prefix]] = {}
+                run[text] = entry
+            cache.pop(chunk, None)
+            dirty.discard(chunk)
+        members.update(runs)
+        for chunk in cache.keys() - members.keys() - retired:
+            del cache[chunk]  # an open chunk left empty, if any
+        dirty.update(runs)
+        self._prefix, self._order = prefix, None
 
     def _move_noted(
         self, key: Callable[[K], str], retired: Retired | None, dirty: set[str]
