@@ -44,8 +44,9 @@ from caseload.projections.chunking import (
     Retired,
     cut,
     prefix_length,
+    recut_open,
 )
-from caseload.projections.evicted import Evicted, Restore
+from caseload.projections.evicted import Evicted, Load, Restore, read_back
 
 __all__ = ["ABSENT", "Chunk", "ChunkedDict", "Load", "chunk_text", "evicting", "text_of"]
 
@@ -57,10 +58,6 @@ Chunk = tuple[bytes | None, bytes | None, bytes]
 did not encode again: the text is then that of the compressed form), that text compressed
 (None for a chunk the map holds only in the store, not encoded again: see `release`), and
 the sha256 digest of the text."""
-
-Load = Callable[[bytes], bytes]
-"""Reads a chunk's compressed text back from the store by its digest (raising
-`CheckpointChunkMissing` when the store does not hold it)."""
 
 ABSENT: Any = object()
 """What a lookup finds for a key the dict does not hold (no entry is this object)."""
@@ -201,24 +198,9 @@ class ChunkedDict(dict[K, V]):
             evicted.back(chunk)
 
     def _fetched(self, digest: bytes) -> tuple[bytes, bytes]:
-        """The text and compressed text of a chunk held in the store only, read back and
-        checked against its digest (a store that answers with other bytes is refused, never
-        decoded)."""
-        from caseload.domain.errors import CheckpointChunkMissing
-
+        """The text and compressed text of a chunk held in the store only (`read_back`)."""
         assert self._load is not None, "a chunk is held in the store only once released"
-        packed = self._load(digest)
-        try:
-            text = zlib.decompress(packed)
-        except zlib.error:
-            text = b""
-        if hashlib.sha256(text).digest() != digest:
-            raise CheckpointChunkMissing(
-                f"the store's chunk {digest.hex()[:16]}… of a map of entities is not the "
-                f"text of that digest ({len(packed)} compressed bytes that inflate to "
-                f"{len(text)} of another digest): it cannot be decoded back"
-            )
-        return text, packed
+        return read_back(self._load, digest)
 
     def release(self, stored: Container[bytes], load: Load) -> int:
         """Let go of the compressed text of every evicted chunk (its entries out of the
@@ -365,24 +347,17 @@ class ChunkedDict(dict[K, V]):
 
     def _recut_open(self, prefix: int, dirty: set[str]) -> None:
         """Cut the open entries anew by their first `prefix` characters (their number
-        crossed a chunk size), adding the new chunks to `dirty`. A retired chunk is named
-        by its policy, whatever the prefix: it stays as it is, evicted or not, so that
-        crossing a size costs the open entries only (as `cut` would cut them)."""
+        crossed a chunk size; see `recut_open`), adding the new chunks to `dirty` and
+        dropping the old ones' compressed forms."""
         retired = set(self._places.values())
         if self._evicted:
             retired.update(self._evicted.counts)
-        members, cache = self._members, self._cache
-        runs: dict[str, dict[str, Any]] = {}
-        for chunk in [chunk for chunk in members if chunk not in retired]:
-            for text, entry in members.pop(chunk).items():
-                run = runs.get(text[:prefix])
-                if run is None:
-                    run = runs[text[:prefix]] = {}
-                run[text] = entry
+        cache = self._cache
+        left, runs = recut_open(self._members, retired, prefix)
+        for chunk in left:
             cache.pop(chunk, None)
             dirty.discard(chunk)
-        members.update(runs)
-        for chunk in cache.keys() - members.keys() - retired:
+        for chunk in cache.keys() - self._members.keys() - retired:
             del cache[chunk]  # an open chunk left empty, if any
         dirty.update(runs)
         self._prefix, self._order = prefix, None

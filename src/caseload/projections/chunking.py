@@ -5,7 +5,7 @@ that the chunks, and a digest made of theirs, are a function of the entries alon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "closed_month",
     "cut",
     "prefix_length",
+    "recut_open",
     "retired_chunk",
 ]
 
@@ -81,6 +82,25 @@ def cut(
     for text, entry in opens:
         runs.setdefault(text[:prefix], {})[text] = entry
     return prefix, places, runs
+
+
+def recut_open(
+    runs: dict[str, dict[str, Any]], retired: Container[str], prefix: int
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """Cut the open entries of a map's chunks (`runs`: by chunk key, key text to value)
+    anew by their first `prefix` characters, in place, as `cut` would cut them: a retired
+    chunk (one of `retired`) is named by its policy, whatever the prefix, and stays as it
+    is. Returns the open chunk keys taken out and the new open chunks put in."""
+    left = [chunk for chunk in runs if chunk not in retired]
+    fresh: dict[str, dict[str, Any]] = {}
+    for chunk in left:
+        for text, entry in runs.pop(chunk).items():
+            run = fresh.get(text[:prefix])
+            if run is None:
+                run = fresh[text[:prefix]] = {}
+            run[text] = entry
+    runs.update(fresh)
+    return left, fresh
 
 
 def prefix_length(entries: int, per_chunk: int = CHUNK_ENTRIES) -> int:

@@ -13,16 +13,42 @@ the entries go.
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["Evicted", "Restore"]
+from caseload.domain.errors import CheckpointChunkMissing
+
+__all__ = ["Evicted", "Load", "Restore", "read_back"]
 
 Restore = tuple[Callable[[str], Any], Callable[[Any], Any]]
 """How an evicted chunk's entries come back: an entry's key from its key text, and its
 value from its JSON data (the decoders of the read model's `entities`)."""
+
+Load = Callable[[bytes], bytes]
+"""Reads a chunk's compressed text back from the store by its digest (raising
+`CheckpointChunkMissing` when the store does not hold it)."""
+
+
+def read_back(load: Load, digest: bytes) -> tuple[bytes, bytes]:
+    """The text and compressed text of a chunk a map holds in the store only, read back
+    with `load` and checked against its digest (a store that answers with other bytes is
+    refused, never decoded)."""
+    packed = load(digest)
+    try:
+        text = zlib.decompress(packed)
+    except zlib.error:
+        text = b""
+    if hashlib.sha256(text).digest() != digest:
+        raise CheckpointChunkMissing(
+            f"the store's chunk {digest.hex()[:16]}… of a map of entities is not the "
+            f"text of that digest ({len(packed)} compressed bytes that inflate to "
+            f"{len(text)} of another digest): it cannot be decoded back"
+        )
+    return text, packed
 
 
 class Evicted:
